@@ -1,0 +1,121 @@
+// Package comment holds winnow's domain: sites, threads, comments, their statuses and
+// validation, and the sentinel errors every other package matches on. It is the leaf of
+// the dependency graph and imports no other internal package, so the rules it states
+// hold the same for the HTTP API, the CLI and importers.
+package comment
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors shared by stores, services and transports. Transports map them to
+// statuses in one table; stores wrap them with %w.
+var (
+	// ErrNotFound means the thing asked for does not exist (or is not visible to the caller).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a concurrent change or a uniqueness rule got in the way.
+	ErrConflict = errors.New("conflict")
+	// ErrUnauthorized means no valid credentials came with the request.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden means the credentials are valid but do not reach this resource.
+	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable means a dependency (the database) cannot be reached right now.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Status is where a comment stands in moderation. Only StatusApproved is public.
+type Status string
+
+// The statuses a comment moves between.
+const (
+	StatusPending  Status = "pending"
+	StatusApproved Status = "approved"
+	StatusSpam     Status = "spam"
+	StatusRejected Status = "rejected"
+	StatusDeleted  Status = "deleted"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusApproved, StatusSpam, StatusRejected, StatusDeleted:
+		return true
+	}
+	return false
+}
+
+// Thread is one page's conversation, created by its first comment.
+type Thread struct {
+	ID            int64
+	SiteID        string
+	Key           string
+	URL           string
+	Title         string
+	Locked        bool
+	ApprovedCount int
+	// Version grows with every change to the thread's public view, so caches and ETags
+	// can be keyed by it without reading the comments.
+	Version   int64
+	CreatedAt time.Time
+}
+
+// Comment is one stored comment with its private fields. Code that builds public
+// output must copy the public fields explicitly (see Public) rather than serialize this.
+type Comment struct {
+	ID         int64
+	SiteID     string
+	ThreadID   int64
+	ThreadKey  string
+	ParentID   int64 // 0 for a top-level comment
+	AuthorName string
+	// AuthorEmail, IP and UserAgent are private: never in a public response, page,
+	// webhook, log line or metric.
+	AuthorEmail string
+	AuthorURL   string
+	IP          string
+	UserAgent   string
+	// AuthorKey is a keyed hash of the normalized email: reputation is kept by it.
+	AuthorKey string
+	// AvatarHash is a different keyed hash of the email, safe to publish.
+	AvatarHash     string
+	BodySource     string
+	BodyHTML       string
+	Status         Status
+	Score          float64
+	Reasons        []string
+	EditTokenHash  string
+	IdempotencyKey string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	PublishedAt    time.Time // zero until first approved
+}
+
+// Author is what a site knows of one commenter, keyed by AuthorKey.
+type Author struct {
+	SiteID   string
+	Key      string
+	Approved int
+	Spam     int
+}
+
+// Event is one entry of the moderation audit log.
+type Event struct {
+	ID        int64
+	SiteID    string
+	CommentID int64
+	Actor     string
+	Action    string
+	From      Status
+	To        Status
+	Note      string
+	CreatedAt time.Time
+}
+
+// Verdict is the spam scorer's judgement: a score in [0,1], whether a rule asks for a
+// human look regardless of the score, and reasons a moderator can read.
+type Verdict struct {
+	Score   float64
+	Hold    bool
+	Reasons []string
+}

@@ -1,0 +1,43 @@
+package comment
+
+// Sort orders for listings.
+const (
+	SortOldest = "oldest"
+	SortNewest = "newest"
+	SortScore  = "score" // highest spam score first
+)
+
+// Query selects comments for the moderation queue. The zero value of a field means
+// "any"; Cursor is opaque and comes from the previous page.
+type Query struct {
+	// Scope limits the result to these sites (a scoped token's); empty means all sites.
+	Scope     []string
+	SiteID    string
+	ThreadKey string
+	Status    Status
+	// Text matches, case-insensitively, the body, author name, email and URL.
+	Text   string
+	Sort   string
+	Cursor string
+	Limit  int
+}
+
+// EventQuery selects audit events, newest first.
+type EventQuery struct {
+	Scope     []string
+	SiteID    string
+	CommentID int64
+	Actor     string
+	Cursor    string
+	Limit     int
+}
+
+// Transition is one moderator decision about one comment, as the store applies it:
+// the comment's status moves from Comment.Status to To (only if it is still
+// Comment.Status), counts follow, and Event is appended to the audit log, all in the
+// transaction that applies the batch.
+type Transition struct {
+	Comment Comment
+	To      Status
+	Event   Event
+}

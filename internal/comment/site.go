@@ -1,0 +1,133 @@
+package comment
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Policy says which comments a site publishes without a moderator.
+type Policy string
+
+// The moderation policies a site can choose.
+const (
+	// PolicyAll holds every comment for a moderator.
+	PolicyAll Policy = "all"
+	// PolicyFirstTime publishes authors with an earlier approved comment on the site.
+	PolicyFirstTime Policy = "first_time"
+	// PolicyNone publishes everything not judged spam or held by a rule.
+	PolicyNone Policy = "none"
+)
+
+// DefaultMaxLinks is WordPress's comment_max_links: this many links or more hold a comment.
+const DefaultMaxLinks = 2
+
+// Site is one website that embeds winnow, with its moderation settings.
+type Site struct {
+	ID      string
+	Name    string
+	Origins []string
+	Policy  Policy
+	// MaxLinks holds a comment with this many links or more; 0 disables the rule.
+	MaxLinks     int
+	BlockedWords []string
+	CreatedAt    time.Time
+}
+
+var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// NewSite returns a site with the defaults filled in: first-time policy and the link limit.
+func NewSite(id, name string) Site {
+	return Site{ID: id, Name: name, Policy: PolicyFirstTime, MaxLinks: DefaultMaxLinks}
+}
+
+// Normalize trims fields, lowercases origins and drops duplicate origins and words,
+// so that the stored form is the form compared against.
+func (s *Site) Normalize() {
+	s.ID = strings.TrimSpace(s.ID)
+	s.Name = strings.TrimSpace(s.Name)
+	s.Origins = uniqueNonEmpty(s.Origins, func(o string) string {
+		return strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/")
+	})
+	s.BlockedWords = uniqueNonEmpty(s.BlockedWords, func(w string) string {
+		return strings.ToLower(strings.TrimSpace(w))
+	})
+	if s.Policy == "" {
+		s.Policy = PolicyFirstTime
+	}
+}
+
+// Validate checks a normalized site.
+func (s Site) Validate() error {
+	f := fieldErrors{}
+	if !siteIDPattern.MatchString(s.ID) {
+		f.add("id", "must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit")
+	}
+	if s.Name == "" {
+		f.add("name", "required")
+	} else if len(s.Name) > 200 {
+		f.add("name", "at most 200 characters")
+	}
+	for _, o := range s.Origins {
+		if !validOrigin(o) {
+			f.add("origins", "%q is not an origin like https://blog.example", o)
+		}
+	}
+	switch s.Policy {
+	case PolicyAll, PolicyFirstTime, PolicyNone:
+	default:
+		f.add("policy", "must be all, first_time or none")
+	}
+	if s.MaxLinks < 0 || s.MaxLinks > 100 {
+		f.add("max_links", "must be between 0 and 100")
+	}
+	if len(s.BlockedWords) > 10000 {
+		f.add("blocked_words", "at most 10000 words")
+	}
+	return f.err()
+}
+
+// AllowsOrigin reports whether a browser origin (scheme://host[:port]) may use the
+// site's public API.
+func (s Site) AllowsOrigin(origin string) bool {
+	origin = strings.ToLower(strings.TrimRight(origin, "/"))
+	for _, o := range s.Origins {
+		if o == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsURL reports whether u is a page on one of the site's origins; it guards
+// redirects back to a thread so that winnow is no open redirector.
+func (s Site) AllowsURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return false
+	}
+	return s.AllowsOrigin(p.Scheme + "://" + p.Host)
+}
+
+func validOrigin(o string) bool {
+	p, err := url.Parse(o)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return false
+	}
+	return p.Path == "" && p.RawQuery == "" && p.Fragment == "" && p.User == nil
+}
+
+func uniqueNonEmpty(in []string, norm func(string) string) []string {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, v := range in {
+		v = norm(v)
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out
+}

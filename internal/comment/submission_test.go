@@ -1,0 +1,91 @@
+package comment
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSubmissionValidate(t *testing.T) {
+	valid := Submission{Thread: "/p", AuthorName: "Ann", AuthorEmail: "ann@example.org", Body: "Hi"}
+	tests := []struct {
+		name   string
+		mutate func(*Submission)
+		field  string // "" means valid
+	}{
+		{"valid", func(*Submission) {}, ""},
+		{"website and thread url over https", func(s *Submission) { s.AuthorURL = "https://ann.example"; s.ThreadURL = "https://blog.example/p" }, ""},
+		{"multi-line body", func(s *Submission) { s.Body = "line one\n\nline two\twith tab" }, ""},
+		{"missing thread", func(s *Submission) { s.Thread = "" }, "thread"},
+		{"missing name", func(s *Submission) { s.AuthorName = "" }, "author_name"},
+		{"newline in name", func(s *Submission) { s.AuthorName = "a\nb" }, "author_name"},
+		{"missing email", func(s *Submission) { s.AuthorEmail = "" }, "author_email"},
+		{"email without domain dot", func(s *Submission) { s.AuthorEmail = "a@localhost" }, "author_email"},
+		{"email with name", func(s *Submission) { s.AuthorEmail = "Ann <ann@example.org>" }, "author_email"},
+		{"javascript website", func(s *Submission) { s.AuthorURL = "javascript:alert(1)" }, "author_url"},
+		{"relative website", func(s *Submission) { s.AuthorURL = "/me" }, "author_url"},
+		{"website with credentials", func(s *Submission) { s.AuthorURL = "https://u:p@x.example" }, "author_url"},
+		{"ftp thread url", func(s *Submission) { s.ThreadURL = "ftp://x.example/p" }, "thread_url"},
+		{"body too long", func(s *Submission) { s.Body = strings.Repeat("é", MaxBodyLen+1) }, "body"},
+		{"body at the limit in runes", func(s *Submission) { s.Body = strings.Repeat("é", MaxBodyLen) }, ""},
+		{"invalid UTF-8", func(s *Submission) { s.Body = "\xff" }, "body"},
+		{"NUL in body", func(s *Submission) { s.Body = "a\x00b" }, "body"},
+		{"negative parent", func(s *Submission) { s.ParentID = -3 }, "parent_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := valid
+			tt.mutate(&s)
+			err := s.Validate()
+			var ve *ValidationError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case tt.field != "" && !errors.As(err, &ve):
+				t.Fatalf("accepted, want an error on %s", tt.field)
+			case tt.field != "" && ve.Fields[tt.field] == "":
+				t.Fatalf("error %v does not name %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestSiteValidateAndOrigins(t *testing.T) {
+	s := NewSite("blog", " My blog ")
+	s.Origins = []string{"https://Blog.Example/", "https://blog.example", ""}
+	s.Normalize()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Origins) != 1 || !s.AllowsOrigin("https://blog.example") || s.AllowsOrigin("https://evil.example") {
+		t.Errorf("origins %v", s.Origins)
+	}
+	if !s.AllowsURL("https://blog.example/2023/post") || s.AllowsURL("https://blog.example.evil.example/") || s.AllowsURL("//blog.example") {
+		t.Error("AllowsURL")
+	}
+	bad := []Site{
+		{ID: "Bad Id", Name: "x", Policy: PolicyAll},
+		{ID: "ok", Name: "", Policy: PolicyAll},
+		{ID: "ok", Name: "x", Policy: "sometimes"},
+		{ID: "ok", Name: "x", Policy: PolicyAll, Origins: []string{"https://x.example/path"}},
+		{ID: "ok", Name: "x", Policy: PolicyAll, MaxLinks: -1},
+	}
+	for _, b := range bad {
+		if b.Validate() == nil {
+			t.Errorf("accepted %+v", b)
+		}
+	}
+}
+
+func TestKeyedHashesAreStableDistinctAndSecretDependent(t *testing.T) {
+	a, b := []byte("secret-a"), []byte("secret-b")
+	if AuthorKey(a, "Ann@Example.org ") != AuthorKey(a, "ann@example.org") {
+		t.Error("author key depends on case or spaces")
+	}
+	if AuthorKey(a, "ann@example.org") == AuthorKey(b, "ann@example.org") {
+		t.Error("author key ignores the secret")
+	}
+	if AvatarHash(a, "ann@example.org") == AuthorKey(a, "ann@example.org")[:32] {
+		t.Error("the public avatar hash reveals the private author key")
+	}
+}
