@@ -1,0 +1,280 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// selectComments reads comments with their thread key; every query that returns
+// comments starts with it and scans with scanComment.
+const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
+	c.author_name, c.author_email, c.author_url, c.author_key, c.avatar_hash, c.ip, c.user_agent,
+	c.body_source, c.body_html, c.status, c.score, c.reasons, c.edit_token_hash, c.idempotency_key,
+	c.created_at, c.updated_at, c.published_at
+	FROM comments c JOIN threads t ON t.id = c.thread_id`
+
+// The statements of CreateComment, the hot path. The thread upsert creates the thread
+// or moves its counts in one statement, and returns its id either way; $5 and $6 are
+// both 1 for an approved comment (PostgreSQL types a parameter once, and the columns
+// differ).
+const (
+	upsertThreadSQL = `INSERT INTO threads (site_id, key, url, title, approved_count, version, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)
+	ON CONFLICT (site_id, key) DO UPDATE SET
+		approved_count = threads.approved_count + excluded.approved_count,
+		version = threads.version + excluded.version,
+		url = CASE WHEN threads.url = '' THEN excluded.url ELSE threads.url END,
+		title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END
+	RETURNING id`
+	insertCommentColumns = `INSERT INTO comments (site_id, thread_id, parent_id,
+		author_name, author_email, author_url, author_key, avatar_hash, ip, user_agent,
+		body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
+		created_at, updated_at, published_at)`
+	insertCommentSQL = insertCommentColumns + `
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	RETURNING id`
+	// addAuthorCounts adds to an author's counts; the deltas may be negative.
+	addAuthorCounts = ` ON CONFLICT (site_id, key) DO UPDATE SET
+		approved = authors.approved + excluded.approved,
+		spam = authors.spam + excluded.spam`
+	upsertAuthorSQL = `INSERT INTO authors (site_id, key, approved, spam) VALUES ($1, $2, $3, $4)` + addAuthorCounts
+
+	// createCommentPostgresSQL is the three statements above as one, the dialect seam of
+	// the hot path: on PostgreSQL every statement is a network round trip, and one
+	// statement is its own transaction, so this saves four round trips of five. Its
+	// parameters are the thread's ($1-$7), the comment's from parent_id on ($8-$25),
+	// then the author's deltas ($26, $27). SQLite has no writable CTEs and no round trips.
+	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadSQL + `),
+	author AS (
+		INSERT INTO authors (site_id, key, approved, spam)
+		SELECT $1, $12, $26, $27 WHERE ($26 <> 0 OR $27 <> 0) AND $12 <> ''` + addAuthorCounts + `
+	)
+	` + insertCommentColumns + `
+	VALUES ($1, (SELECT id FROM thread), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+		$21, $22, $23, $24, $25)
+	RETURNING id, thread_id`
+)
+
+// hotStmts are CreateComment's statements, prepared once: database/sql then keeps
+// them prepared on every connection that runs them, which saves PostgreSQL a round
+// trip and SQLite a parse per statement. On PostgreSQL only create is set; on SQLite
+// the other three.
+type hotStmts struct {
+	create, thread, comment, author *sql.Stmt
+}
+
+func (h *hotStmts) close() {
+	for _, st := range []*sql.Stmt{h.create, h.thread, h.comment, h.author} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// prepared returns the hot statements, preparing them on first use (after Migrate,
+// since preparing needs the tables). It must not be called inside a transaction:
+// on SQLite the writer's only connection would be taken.
+func (s *Store) prepared(ctx context.Context) (*hotStmts, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hot != nil {
+		return s.hot, nil
+	}
+	h := &hotStmts{}
+	type prep struct {
+		st    **sql.Stmt
+		query string
+	}
+	ps := []prep{{&h.thread, upsertThreadSQL}, {&h.comment, insertCommentSQL}, {&h.author, upsertAuthorSQL}}
+	if s.dialect == dialectPostgres {
+		ps = []prep{{&h.create, createCommentPostgresSQL}}
+	}
+	for _, p := range ps {
+		st, err := s.wdb.PrepareContext(ctx, p.query)
+		if err != nil {
+			h.close()
+			return nil, err
+		}
+		*p.st = st
+	}
+	s.hot = h
+	return h, nil
+}
+
+// Comment returns one comment with its thread key, or an error wrapping comment.ErrNotFound.
+func (s *Store) Comment(ctx context.Context, id int64) (comment.Comment, error) {
+	c, err := scanComment(s.db.QueryRowContext(ctx, selectComments+` WHERE c.id = $1`, id))
+	if err != nil {
+		return comment.Comment{}, wrap("comment", err)
+	}
+	return c, nil
+}
+
+// CommentByIdempotencyKey returns the comment that an earlier submission with this
+// key created on the site, or an error wrapping comment.ErrNotFound.
+func (s *Store) CommentByIdempotencyKey(ctx context.Context, siteID, key string) (comment.Comment, error) {
+	if key == "" {
+		return comment.Comment{}, wrap("comment by idempotency key", sql.ErrNoRows)
+	}
+	c, err := scanComment(s.db.QueryRowContext(ctx,
+		selectComments+` WHERE c.site_id = $1 AND c.idempotency_key = $2`, siteID, key))
+	if err != nil {
+		return comment.Comment{}, wrap("comment by idempotency key", err)
+	}
+	return c, nil
+}
+
+// CommentsByID returns the comments that exist among ids, in id order.
+func (s *Store) CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error) {
+	if len(ids) == 0 {
+		return []comment.Comment{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.queryComments(ctx, "comments by id",
+		selectComments+` WHERE c.id IN (`+placeholders(1, len(ids))+`) ORDER BY c.id`, args...)
+}
+
+// Author returns an author's counts on a site; an author never seen is a zero Author
+// with the site and key filled in, not an error.
+func (s *Store) Author(ctx context.Context, siteID, key string) (comment.Author, error) {
+	a := comment.Author{SiteID: siteID, Key: key}
+	err := s.db.QueryRowContext(ctx, `SELECT approved, spam FROM authors WHERE site_id = $1 AND key = $2`,
+		siteID, key).Scan(&a.Approved, &a.Spam)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return comment.Author{}, wrap("author", err)
+	}
+	return a, nil
+}
+
+// CreateComment stores c atomically in as few round trips as the engine allows: one
+// statement on PostgreSQL, one transaction of at most three statements on SQLite. It upserts the thread by (site, key), moving its approved count and version
+// if c is approved, inserts c, and moves the author's counts if c is approved or spam
+// (authors with an empty key are not counted). It sets c.ID,
+// c.ThreadID and c.ThreadKey; a zero CreatedAt becomes now, and an approved comment
+// without PublishedAt is published at CreatedAt. A duplicate idempotency key is an
+// error wrapping comment.ErrConflict, and nothing is written.
+func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread) error {
+	if !c.Status.Valid() {
+		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("status", "unknown status"))
+	}
+	if thread.SiteID != "" && thread.SiteID != c.SiteID {
+		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("thread", "belongs to another site"))
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	// Times are kept at the precision stored, so that c equals the comment read back.
+	c.CreatedAt, c.UpdatedAt, c.PublishedAt = stored(c.CreatedAt), stored(c.UpdatedAt), stored(c.PublishedAt)
+	if c.Status == comment.StatusApproved && c.PublishedAt.IsZero() {
+		c.PublishedAt = c.CreatedAt
+	}
+	if thread.CreatedAt.IsZero() {
+		thread.CreatedAt = c.CreatedAt
+	}
+	approved, spam := counts(c.Status)
+	h, err := s.prepared(ctx)
+	if err != nil {
+		return wrap("create comment", err)
+	}
+	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, approved, approved, micros(thread.CreatedAt)}
+	commentArgs := []any{c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
+		c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
+		c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt)}
+	var id, threadID int64
+	if h.create != nil {
+		args := append(append(threadArgs, commentArgs...), approved, spam)
+		err = h.create.QueryRowContext(ctx, args...).Scan(&id, &threadID)
+	} else {
+		id, threadID, err = createInTx(ctx, s.wdb, h, c, threadArgs, commentArgs, approved, spam)
+	}
+	if err != nil {
+		return wrap("create comment", err)
+	}
+	c.ID, c.ThreadID, c.ThreadKey = id, threadID, thread.Key
+	return nil
+}
+
+// createInTx runs CreateComment's statements one by one in a transaction.
+func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, threadArgs, commentArgs []any,
+	approved, spam int) (id, threadID int64, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tx.Rollback()
+	if err := tx.StmtContext(ctx, h.thread).QueryRowContext(ctx, threadArgs...).Scan(&threadID); err != nil {
+		return 0, 0, err
+	}
+	args := append([]any{c.SiteID, threadID}, commentArgs...)
+	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
+		return 0, 0, err
+	}
+	if (approved != 0 || spam != 0) && c.AuthorKey != "" {
+		if _, err := tx.StmtContext(ctx, h.author).ExecContext(ctx, c.SiteID, c.AuthorKey, approved, spam); err != nil {
+			return 0, 0, err
+		}
+	}
+	return id, threadID, tx.Commit()
+}
+
+// counts is what a comment in status st adds to its thread's approved count and to
+// its author's approved and spam counts.
+func counts(st comment.Status) (approved, spam int) {
+	switch st {
+	case comment.StatusApproved:
+		return 1, 0
+	case comment.StatusSpam:
+		return 0, 1
+	}
+	return 0, 0
+}
+
+// queryComments runs a query that starts with selectComments.
+func (s *Store) queryComments(ctx context.Context, op, query string, args ...any) ([]comment.Comment, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	cs := []comment.Comment{}
+	for rows.Next() {
+		c, err := scanComment(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return cs, nil
+}
+
+// scanComment reads one row of selectComments.
+func scanComment(row scanner) (comment.Comment, error) {
+	var (
+		c                           comment.Comment
+		status, reasons             string
+		created, updated, published int64
+	)
+	err := row.Scan(&c.ID, &c.SiteID, &c.ThreadID, &c.ThreadKey, &c.ParentID,
+		&c.AuthorName, &c.AuthorEmail, &c.AuthorURL, &c.AuthorKey, &c.AvatarHash, &c.IP, &c.UserAgent,
+		&c.BodySource, &c.BodyHTML, &status, &c.Score, &reasons, &c.EditTokenHash, &c.IdempotencyKey,
+		&created, &updated, &published)
+	if err != nil {
+		return comment.Comment{}, err
+	}
+	if c.Reasons, err = fromList(reasons); err != nil {
+		return comment.Comment{}, err
+	}
+	c.Status = comment.Status(status)
+	c.CreatedAt, c.UpdatedAt, c.PublishedAt = fromMicros(created), fromMicros(updated), fromMicros(published)
+	return c, nil
+}

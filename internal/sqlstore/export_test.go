@@ -1,0 +1,9 @@
+package sqlstore
+
+import "database/sql"
+
+// ReadDB exposes the read pool to the external tests, which check query plans.
+func ReadDB(s *Store) *sql.DB { return s.db }
+
+// ApprovedCommentsSQL is the public thread read, for the plan test.
+const ApprovedCommentsSQL = approvedCommentsSQL

@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+const (
+	// transitionSQL moves one comment only if it still has the status the moderator
+	// saw, and returns what the counts need. $3 is the publication time when the new
+	// status is approved, else 0: a comment is published once, at its first approval.
+	transitionSQL = `UPDATE comments SET status = $1, updated_at = $2,
+		published_at = CASE WHEN published_at = 0 THEN $3 ELSE published_at END
+	WHERE id = $4 AND status = $5
+	RETURNING site_id, thread_id, author_key`
+	// threadApprovedSQL moves a thread's approved count and, since its public view
+	// changed, its version.
+	threadApprovedSQL = `UPDATE threads SET approved_count = approved_count + $1, version = version + 1 WHERE id = $2`
+	insertEventSQL    = `INSERT INTO moderation_events
+		(site_id, comment_id, actor, action, from_status, to_status, note, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+)
+
+// ApplyTransitions applies a batch of moderator decisions in one transaction: each
+// comment moves from t.Comment.Status to t.To, the thread's and the author's counts
+// follow, and t.Event is appended to the audit log (its SiteID, CommentID, From, To
+// and CreatedAt filled in from the transition when empty). If any comment no longer
+// has the status the moderator saw, or a transition would not change the status,
+// nothing is written and the error wraps comment.ErrConflict.
+func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) error {
+	for _, t := range ts {
+		if !t.To.Valid() {
+			return fmt.Errorf("sqlstore: apply transitions: %w", comment.Invalid("status", "unknown status"))
+		}
+		if t.To == t.Comment.Status {
+			return fmt.Errorf("sqlstore: apply transitions: comment %d is already %s: %w", t.Comment.ID, t.To, comment.ErrConflict)
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("apply transitions", err)
+	}
+	defer tx.Rollback()
+	for _, t := range ts {
+		if err := applyTransition(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("apply transitions: commit", err)
+	}
+	return nil
+}
+
+func applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) error {
+	from, e := t.Comment.Status, t.Event
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now()
+	}
+	at := micros(e.CreatedAt)
+	var publish int64
+	if t.To == comment.StatusApproved {
+		publish = at
+	}
+	var (
+		siteID, authorKey string
+		threadID          int64
+	)
+	err := tx.QueryRowContext(ctx, transitionSQL, string(t.To), at, publish, t.Comment.ID, string(from)).
+		Scan(&siteID, &threadID, &authorKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlstore: apply transitions: comment %d is no longer %s: %w", t.Comment.ID, from, comment.ErrConflict)
+	}
+	if err != nil {
+		return wrap("apply transitions", err)
+	}
+
+	fromApproved, fromSpam := counts(from)
+	toApproved, toSpam := counts(t.To)
+	dApproved, dSpam := toApproved-fromApproved, toSpam-fromSpam
+	if dApproved != 0 {
+		if _, err := tx.ExecContext(ctx, threadApprovedSQL, dApproved, threadID); err != nil {
+			return wrap("apply transitions: thread", err)
+		}
+	}
+	if (dApproved != 0 || dSpam != 0) && authorKey != "" {
+		if _, err := tx.ExecContext(ctx, upsertAuthorSQL, siteID, authorKey, dApproved, dSpam); err != nil {
+			return wrap("apply transitions: author", err)
+		}
+	}
+
+	if e.SiteID == "" {
+		e.SiteID = siteID
+	}
+	if e.CommentID == 0 {
+		e.CommentID = t.Comment.ID
+	}
+	if e.From == "" {
+		e.From = from
+	}
+	if e.To == "" {
+		e.To = t.To
+	}
+	_, err = tx.ExecContext(ctx, insertEventSQL, e.SiteID, e.CommentID, e.Actor, e.Action,
+		string(e.From), string(e.To), e.Note, micros(e.CreatedAt))
+	if err != nil {
+		return wrap("apply transitions: event", err)
+	}
+	return nil
+}

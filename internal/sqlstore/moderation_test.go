@@ -1,0 +1,195 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sqlstore"
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+)
+
+// transition moves c to st, as moderation would ask.
+func transition(c *comment.Comment, to comment.Status, actor string, at time.Time) comment.Transition {
+	return comment.Transition{Comment: *c, To: to,
+		Event: comment.Event{Actor: actor, Action: string(to), Note: "note", CreatedAt: at}}
+}
+
+func TestApplyTransitionsMovesCounts(t *testing.T) {
+	tests := []struct {
+		from, to comment.Status
+		// wanted changes of the thread's approved count and version, and the author's counts
+		thread, version, approved, spam int
+	}{
+		{comment.StatusPending, comment.StatusApproved, 1, 1, 1, 0},
+		{comment.StatusPending, comment.StatusRejected, 0, 0, 0, 0},
+		{comment.StatusPending, comment.StatusSpam, 0, 0, 0, 1},
+		{comment.StatusApproved, comment.StatusPending, -1, 1, -1, 0},
+		{comment.StatusApproved, comment.StatusRejected, -1, 1, -1, 0},
+		{comment.StatusApproved, comment.StatusSpam, -1, 1, -1, 1},
+		{comment.StatusSpam, comment.StatusApproved, 1, 1, 1, -1},
+		{comment.StatusSpam, comment.StatusRejected, 0, 0, 0, -1},
+		{comment.StatusRejected, comment.StatusDeleted, 0, 0, 0, 0},
+	}
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		for i, tt := range tests {
+			t.Run(fmt.Sprintf("%s to %s", tt.from, tt.to), func(t *testing.T) {
+				key := fmt.Sprintf("/t%d", i)
+				// Another approved comment by the same author keeps the counts off zero.
+				mustCreate(t, s, newComment("blog", comment.StatusApproved), key)
+				c := mustCreate(t, s, newComment("blog", tt.from), key)
+				th0, a0 := mustThread(t, s, "blog", key), mustAuthor(t, s, "blog", c.AuthorKey)
+				at := epoch.Add(time.Hour)
+
+				if err := s.ApplyTransitions(ctx, []comment.Transition{transition(c, tt.to, "mod", at)}); err != nil {
+					t.Fatal(err)
+				}
+
+				th, a := mustThread(t, s, "blog", key), mustAuthor(t, s, "blog", c.AuthorKey)
+				if d := th.ApprovedCount - th0.ApprovedCount; d != tt.thread {
+					t.Errorf("thread approved count moved by %d, want %d", d, tt.thread)
+				}
+				if d := int(th.Version - th0.Version); d != tt.version {
+					t.Errorf("thread version moved by %d, want %d", d, tt.version)
+				}
+				if d := a.Approved - a0.Approved; d != tt.approved {
+					t.Errorf("author approved moved by %d, want %d", d, tt.approved)
+				}
+				if d := a.Spam - a0.Spam; d != tt.spam {
+					t.Errorf("author spam moved by %d, want %d", d, tt.spam)
+				}
+				got, err := s.Comment(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Status != tt.to || !got.UpdatedAt.Equal(at) {
+					t.Errorf("comment = %s updated %v, want %s updated %v", got.Status, got.UpdatedAt, tt.to, at)
+				}
+				if tt.to == comment.StatusApproved && !got.PublishedAt.Equal(at) {
+					t.Errorf("published at %v, want %v", got.PublishedAt, at)
+				}
+				events, _, err := s.ListEvents(ctx, comment.EventQuery{CommentID: c.ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := comment.Event{ID: events[0].ID, SiteID: "blog", CommentID: c.ID, Actor: "mod",
+					Action: string(tt.to), From: tt.from, To: tt.to, Note: "note", CreatedAt: at}
+				if len(events) != 1 || events[0] != want {
+					t.Errorf("events = %+v, want %+v", events, want)
+				}
+			})
+		}
+	})
+}
+
+func TestApplyTransitionsPublishesOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		c := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		if !c.PublishedAt.IsZero() {
+			t.Fatalf("pending comment published at %v", c.PublishedAt)
+		}
+		steps := []comment.Status{comment.StatusApproved, comment.StatusPending, comment.StatusApproved}
+		for i, to := range steps {
+			if err := s.ApplyTransitions(ctx, []comment.Transition{transition(c, to, "mod", epoch.Add(time.Duration(i+1)*time.Hour))}); err != nil {
+				t.Fatal(err)
+			}
+			c.Status = to
+		}
+		got, _ := s.Comment(ctx, c.ID)
+		if want := epoch.Add(time.Hour); !got.PublishedAt.Equal(want) {
+			t.Errorf("published at %v, want the first approval %v", got.PublishedAt, want)
+		}
+		if want := epoch.Add(3 * time.Hour); !got.UpdatedAt.Equal(want) {
+			t.Errorf("updated at %v, want the last change %v", got.UpdatedAt, want)
+		}
+		if th := mustThread(t, s, "blog", "/t"); th.ApprovedCount != 1 || th.Version != 3 {
+			t.Errorf("thread = %+v, want 1 approved, version 3", th)
+		}
+	})
+}
+
+func TestApplyTransitionsBatch(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		a := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		b := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		stale := mustCreate(t, s, newComment("blog", comment.StatusApproved), "/t")
+		th0, au0 := mustThread(t, s, "blog", "/t"), mustAuthor(t, s, "blog", "key-ada")
+
+		staleView := *stale
+		staleView.Status = comment.StatusPending // what an outdated moderator page shows
+		tests := []struct {
+			name string
+			ts   []comment.Transition
+		}{
+			{"stale status", []comment.Transition{
+				transition(a, comment.StatusApproved, "mod", epoch),
+				transition(b, comment.StatusSpam, "mod", epoch),
+				transition(&staleView, comment.StatusRejected, "mod", epoch),
+			}},
+			{"no change", []comment.Transition{
+				transition(a, comment.StatusApproved, "mod", epoch),
+				transition(b, comment.StatusPending, "mod", epoch),
+			}},
+			{"missing comment", []comment.Transition{
+				transition(a, comment.StatusApproved, "mod", epoch),
+				transition(&comment.Comment{ID: 999999, Status: comment.StatusPending}, comment.StatusApproved, "mod", epoch),
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := s.ApplyTransitions(ctx, tt.ts); !errors.Is(err, comment.ErrConflict) {
+					t.Fatalf("ApplyTransitions = %v, want ErrConflict", err)
+				}
+				for _, c := range []*comment.Comment{a, b, stale} {
+					if got, _ := s.Comment(ctx, c.ID); got.Status != c.Status || !got.UpdatedAt.IsZero() {
+						t.Errorf("comment %d is %s (updated %v) after a failed batch, want %s", c.ID, got.Status, got.UpdatedAt, c.Status)
+					}
+				}
+				if th := mustThread(t, s, "blog", "/t"); th != th0 {
+					t.Errorf("thread = %+v after a failed batch, want %+v", th, th0)
+				}
+				if au := mustAuthor(t, s, "blog", "key-ada"); au != au0 {
+					t.Errorf("author = %+v after a failed batch, want %+v", au, au0)
+				}
+				if events, _, _ := s.ListEvents(ctx, comment.EventQuery{}); len(events) != 0 {
+					t.Errorf("%d events after a failed batch", len(events))
+				}
+			})
+		}
+
+		// The same batch with fresh statuses goes through, all of it.
+		ok := []comment.Transition{
+			transition(a, comment.StatusApproved, "mod", epoch),
+			transition(b, comment.StatusSpam, "mod", epoch),
+			transition(stale, comment.StatusRejected, "mod", epoch),
+		}
+		if err := s.ApplyTransitions(ctx, ok); err != nil {
+			t.Fatal(err)
+		}
+		if th := mustThread(t, s, "blog", "/t"); th.ApprovedCount != 1 || th.Version != th0.Version+2 {
+			t.Errorf("thread = %+v, want 1 approved and version %d", th, th0.Version+2)
+		}
+		if au := mustAuthor(t, s, "blog", "key-ada"); au.Approved != 1 || au.Spam != 1 {
+			t.Errorf("author = %+v, want 1 approved, 1 spam", au)
+		}
+		if n := mustCount(t, s, comment.StatusRejected); n != 1 {
+			t.Errorf("%d rejected, want 1", n)
+		}
+		if err := s.ApplyTransitions(ctx, nil); err != nil {
+			t.Errorf("empty batch: %v", err)
+		}
+		bad := []comment.Transition{transition(a, "weird", "mod", epoch)}
+		if err := s.ApplyTransitions(ctx, bad); fieldErr(err, "status") != nil {
+			t.Errorf("unknown status: %v", fieldErr(err, "status"))
+		}
+	})
+}

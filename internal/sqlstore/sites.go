@@ -1,0 +1,86 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+const siteColumns = `id, name, origins, policy, max_links, blocked_words, created_at`
+
+// Site returns one site, or an error wrapping comment.ErrNotFound.
+func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
+	site, err := scanSite(s.db.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = $1`, id))
+	if err != nil {
+		return comment.Site{}, wrap("site", err)
+	}
+	return site, nil
+}
+
+// Sites returns every site, ordered by id.
+func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY id`)
+	if err != nil {
+		return nil, wrap("sites", err)
+	}
+	defer rows.Close()
+	sites := []comment.Site{}
+	for rows.Next() {
+		site, err := scanSite(rows)
+		if err != nil {
+			return nil, wrap("sites", err)
+		}
+		sites = append(sites, site)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("sites", err)
+	}
+	return sites, nil
+}
+
+// CreateSite stores a new site; an existing id is an error wrapping comment.ErrConflict.
+// A zero CreatedAt becomes now.
+func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
+	if site.CreatedAt.IsZero() {
+		site.CreatedAt = now()
+	}
+	_, err := s.wdb.ExecContext(ctx,
+		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
+		list(site.BlockedWords), micros(site.CreatedAt))
+	if err != nil {
+		return wrap("create site", err)
+	}
+	return nil
+}
+
+// UpdateSite replaces a site's settings (not its id or creation time), or returns an
+// error wrapping comment.ErrNotFound.
+func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
+	res, err := s.wdb.ExecContext(ctx,
+		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5 WHERE id = $6`,
+		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords), site.ID)
+	return affectedOne("update site", res, err)
+}
+
+func scanSite(row scanner) (comment.Site, error) {
+	var (
+		site           comment.Site
+		origins, words string
+		policy         string
+		created        int64
+	)
+	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &created); err != nil {
+		return comment.Site{}, err
+	}
+	var err error
+	if site.Origins, err = fromList(origins); err != nil {
+		return comment.Site{}, err
+	}
+	if site.BlockedWords, err = fromList(words); err != nil {
+		return comment.Site{}, err
+	}
+	site.Policy = comment.Policy(policy)
+	site.CreatedAt = fromMicros(created)
+	return site, nil
+}

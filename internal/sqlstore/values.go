@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// micros is how a time is stored: unix microseconds UTC, 0 for the zero time. An
+// integer sorts and compares the same in both engines, which timestamps do not.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros reverses micros.
+func fromMicros(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+// stored returns t as it reads back after being stored.
+func stored(t time.Time) time.Time { return fromMicros(micros(t)) }
+
+// now is the current time at the precision it will be stored with, so that a value
+// the store fills in equals the value read back.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// list is how a []string is stored: a JSON array, never NULL.
+func list(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // a []string always marshals
+	return string(b)
+}
+
+// fromList reverses list. It returns an empty, non-nil slice for an empty list, so
+// that callers encoding it to JSON get [] rather than null.
+func fromList(s string) ([]string, error) {
+	if s == "" || s == "[]" {
+		return []string{}, nil
+	}
+	var v []string
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("stored list: %w", err)
+	}
+	return v, nil
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// affectedOne turns the result of an UPDATE by key into an error: the statement's
+// own, or one wrapping comment.ErrNotFound when no row matched.
+func affectedOne(op string, res sql.Result, err error) error {
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return wrap(op, sql.ErrNoRows)
+	}
+	return nil
+}
+
+// placeholders returns n parameters numbered from start: "$1, $2, $3".
+func placeholders(start, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(start+i))
+	}
+	return b.String()
+}
