@@ -1,0 +1,120 @@
+// Package auth holds moderator credentials: API tokens now, accounts and sessions later.
+// Secrets are stored only as hashes; the plain token is shown once, at creation.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// Role is what a credential may do.
+type Role string
+
+// The roles. An admin manages sites and tokens; a moderator works the queue of its sites.
+const (
+	RoleAdmin     Role = "admin"
+	RoleModerator Role = "moderator"
+)
+
+// tokenPrefix makes winnow tokens recognizable to secret scanners and people.
+const tokenPrefix = "wnw_"
+
+// Token is a stored API token. Hash is SHA-256 of the plain token: tokens carry 256 bits
+// of randomness, so a slow password hash would add cost and no safety.
+type Token struct {
+	ID         int64
+	Name       string
+	Role       Role
+	Sites      []string // empty: every site
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+// NewToken returns a token record and the plain token to show once.
+func NewToken(name string, role Role, sites []string, now time.Time) (Token, string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "" || len(name) > 100:
+		return Token{}, "", comment.Invalid("name", "required, at most 100 characters")
+	case role != RoleAdmin && role != RoleModerator:
+		return Token{}, "", comment.Invalid("role", "must be admin or moderator")
+	case role == RoleModerator && len(sites) == 0:
+		return Token{}, "", comment.Invalid("sites", "a moderator token needs at least one site")
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return Token{}, "", fmt.Errorf("token randomness: %w", err)
+	}
+	plain := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return Token{Name: name, Role: role, Sites: sites, Hash: HashToken(plain), CreatedAt: now}, plain, nil
+}
+
+// HashToken is how a presented token is looked up.
+func HashToken(plain string) string {
+	s := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(s[:])
+}
+
+// Principal is who is making a request, as the handlers see it.
+type Principal struct {
+	Name  string
+	Role  Role
+	Sites []string // empty: every site
+}
+
+// Actor is how the principal appears in the audit log.
+func (p Principal) Actor() string { return "token:" + p.Name }
+
+// CanSite reports whether the principal may act on site.
+func (p Principal) CanSite(site string) bool {
+	return len(p.Sites) == 0 || slices.Contains(p.Sites, site)
+}
+
+// Scope is the list of sites to restrict queries to; nil means every site.
+func (p Principal) Scope() []string { return p.Sites }
+
+// TokenStore is what Authenticate needs from storage.
+type TokenStore interface {
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// touchEvery bounds how often a token's last-used time is written: once a minute is
+// enough to tell which tokens are alive, and reads stay free of writes.
+const touchEvery = time.Minute
+
+// Authenticate resolves a bearer token to a principal. Unknown and revoked tokens are
+// both ErrUnauthorized, so the answer tells nothing about which tokens exist.
+func Authenticate(ctx context.Context, store TokenStore, plain string, now time.Time) (Principal, error) {
+	if !strings.HasPrefix(plain, tokenPrefix) {
+		return Principal{}, comment.ErrUnauthorized
+	}
+	t, err := store.TokenByHash(ctx, HashToken(plain))
+	if err != nil {
+		if errors.Is(err, comment.ErrNotFound) {
+			return Principal{}, comment.ErrUnauthorized
+		}
+		return Principal{}, err
+	}
+	if !t.RevokedAt.IsZero() {
+		return Principal{}, comment.ErrUnauthorized
+	}
+	if now.Sub(t.LastUsedAt) > touchEvery {
+		if err := store.TouchToken(ctx, t.ID, now); err != nil {
+			return Principal{}, err
+		}
+	}
+	return Principal{Name: t.Name, Role: t.Role, Sites: t.Sites}, nil
+}

@@ -1,0 +1,180 @@
+// Package config holds winnow's settings and how they are read: defaults, then a YAML
+// file, then WINNOW_* environment variables; the command line applies flags last.
+// Nothing here is global: Load returns a value and callers pass it on.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every option of the service. configs/winnow.example.yaml documents each one.
+type Config struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr"`
+	// DataDir holds the SQLite database when no database URL is set.
+	DataDir string `yaml:"data_dir"`
+	// PublicURL is how browsers reach winnow; absolute links (avatars) are built from it.
+	// Empty means http://Addr.
+	PublicURL string   `yaml:"public_url"`
+	Database  Database `yaml:"database"`
+	Redis     Redis    `yaml:"redis"`
+	HTTP      HTTP     `yaml:"http"`
+	Log       Log      `yaml:"log"`
+}
+
+// Database selects the storage engine.
+type Database struct {
+	// URL is a postgres:// URL for PostgreSQL; empty means SQLite in DataDir.
+	URL string `yaml:"url"`
+}
+
+// Redis configures the shared rate limiter; empty URL means the in-process one.
+type Redis struct {
+	URL string `yaml:"url"`
+}
+
+// HTTP bounds what one request may cost.
+type HTTP struct {
+	// MaxBodyBytes is the largest request body any handler reads.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ReadTimeout and WriteTimeout bound slow clients.
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// ShutdownTimeout is how long in-flight requests get to finish on SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json (default) or text.
+	Format string `yaml:"format"`
+}
+
+// Default is the configuration of a fresh machine: SQLite in ./data, no Redis.
+func Default() Config {
+	return Config{
+		Addr:    "127.0.0.1:8080",
+		DataDir: "data",
+		HTTP: HTTP{
+			MaxBodyBytes:    64 << 10,
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+		},
+		Log: Log{Level: "info", Format: "json"},
+	}
+}
+
+// Load reads the file at path (when path is not empty) over the defaults, then the
+// environment through getenv. Unknown keys in the file are errors: a typo must not
+// silently leave a default in place.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		// An empty file decodes to io.EOF: it means "no settings", not an error.
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// applyEnv overrides fields from WINNOW_* variables that are set and not empty.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"WINNOW_ADDR":         &c.Addr,
+		"WINNOW_DATA_DIR":     &c.DataDir,
+		"WINNOW_PUBLIC_URL":   &c.PublicURL,
+		"WINNOW_DATABASE_URL": &c.Database.URL,
+		"WINNOW_REDIS_URL":    &c.Redis.URL,
+		"WINNOW_LOG_LEVEL":    &c.Log.Level,
+		"WINNOW_LOG_FORMAT":   &c.Log.Format,
+	}
+	for name, p := range str {
+		if v := getenv(name); v != "" {
+			*p = v
+		}
+	}
+	if v := getenv("WINNOW_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_MAX_BODY_BYTES: %w", err)
+		}
+		c.HTTP.MaxBodyBytes = n
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: addr %q: %w", c.Addr, err)
+	}
+	if c.Database.URL == "" && c.DataDir == "" {
+		return errors.New("config: data_dir is required when database.url is empty")
+	}
+	if u := c.Database.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return errors.New("config: database.url must be a postgres:// URL (leave it empty for SQLite)")
+	}
+	if u := c.Redis.URL; u != "" && !strings.HasPrefix(u, "redis://") && !strings.HasPrefix(u, "rediss://") {
+		return errors.New("config: redis.url must be a redis:// or rediss:// URL")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: public_url %q must be an http(s) URL", c.PublicURL)
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		return errors.New("config: http.max_body_bytes must be at least 1024")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level %q must be debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		return fmt.Errorf("config: log.format %q must be json or text", c.Log.Format)
+	}
+	return nil
+}
+
+// DSN is the store's data source name: the PostgreSQL URL, or a SQLite file in DataDir.
+func (c Config) DSN() string {
+	if c.Database.URL != "" {
+		return c.Database.URL
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "winnow.db")
+}
+
+// BaseURL is PublicURL without a trailing slash, or http://Addr.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
+}

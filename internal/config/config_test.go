@@ -1,0 +1,103 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "winnow.yaml")
+	yaml := "addr: 127.0.0.1:9000\ndata_dir: /var/lib/winnow\ndatabase:\n  url: postgres://file/db\nhttp:\n  shutdown_timeout: 5s\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"WINNOW_DATABASE_URL": "postgres://env/db", "WINNOW_REDIS_URL": "redis://127.0.0.1:6379/0"}
+	c, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, got, want string }{
+		{"file overrides default addr", c.Addr, "127.0.0.1:9000"},
+		{"file sets data dir", c.DataDir, "/var/lib/winnow"},
+		{"env overrides file database url", c.Database.URL, "postgres://env/db"},
+		{"env sets redis url", c.Redis.URL, "redis://127.0.0.1:6379/0"},
+		{"default log level stays", c.Log.Level, "info"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if c.HTTP.ShutdownTimeout != 5*time.Second {
+		t.Errorf("duration from file: got %v", c.HTTP.ShutdownTimeout)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestLoadRejectsUnknownKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "winnow.yaml")
+	os.WriteFile(path, []byte("adress: 127.0.0.1:1\n"), 0o600)
+	if _, err := Load(path, func(string) string { return "" }); err == nil {
+		t.Fatal("a misspelt key loaded without error")
+	}
+}
+
+func TestLoadAcceptsEmptyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "winnow.yaml")
+	os.WriteFile(path, nil, 0o600)
+	c, err := Load(path, func(string) string { return "" })
+	if err != nil || c.Addr != Default().Addr {
+		t.Fatalf("empty file: %v, addr %q", err, c.Addr)
+	}
+}
+
+func TestValidateRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"addr without port", func(c *Config) { c.Addr = "localhost" }},
+		{"mysql url", func(c *Config) { c.Database.URL = "mysql://x" }},
+		{"redis url scheme", func(c *Config) { c.Redis.URL = "http://x" }},
+		{"public url scheme", func(c *Config) { c.PublicURL = "ftp://x" }},
+		{"tiny body limit", func(c *Config) { c.HTTP.MaxBodyBytes = 10 }},
+		{"log level", func(c *Config) { c.Log.Level = "loud" }},
+		{"log format", func(c *Config) { c.Log.Format = "xml" }},
+		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.mutate(&c)
+			if err := c.Validate(); err == nil {
+				t.Fatal("Validate accepted it")
+			}
+		})
+	}
+}
+
+func TestDSNChoosesSQLiteInDataDirWithoutURL(t *testing.T) {
+	c := Default()
+	if got, want := c.DSN(), "sqlite:"+filepath.Join("data", "winnow.db"); got != want {
+		t.Errorf("DSN = %q, want %q", got, want)
+	}
+	c.Database.URL = "postgres://h/db"
+	if c.DSN() != "postgres://h/db" {
+		t.Errorf("DSN = %q", c.DSN())
+	}
+}
+
+func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
+	c, err := Load("../../configs/winnow.example.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != Default() {
+		t.Errorf("the example file documents values other than the defaults:\n got %+v\nwant %+v", c, Default())
+	}
+}

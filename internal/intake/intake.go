@@ -1,0 +1,168 @@
+// Package intake is the submit pipeline as straight-line code: validate, check
+// idempotency, sanitize, score, decide and store, in that order, with every dependency
+// passed in. The HTTP API, the no-JS form and importers all submit through it.
+package intake
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/spam"
+)
+
+// MaxIdempotencyKey bounds the Idempotency-Key a client may send.
+const MaxIdempotencyKey = 200
+
+// Meta is what the transport knows about a submission besides its fields. IP and
+// UserAgent are private: stored for moderators and re-checks, never published.
+type Meta struct {
+	IP             string
+	UserAgent      string
+	IdempotencyKey string
+}
+
+// Result is the answer to a submission. EditToken lets the author see and change their
+// comment; only its hash is stored. Replayed is true when an earlier submission with the
+// same Idempotency-Key produced this answer.
+type Result struct {
+	Comment   comment.Comment
+	EditToken string
+	Replayed  bool
+}
+
+// Service runs submissions.
+type Service struct {
+	store     Store
+	sanitizer *sanitize.Sanitizer
+	scorer    *spam.Scorer
+	secret    []byte
+	now       func() time.Time
+}
+
+// NewService wires the pipeline. secret is the installation secret that keys author
+// and avatar hashes and edit tokens.
+func NewService(store Store, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, now func() time.Time) *Service {
+	return &Service{store: store, sanitizer: sanitizer, scorer: scorer, secret: secret, now: now}
+}
+
+// Submit validates, judges and stores one comment on site, which the caller has loaded
+// (the HTTP layer needs it first for the origin check). Errors are
+// *comment.ValidationError for bad input or a wrapped store error.
+func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta) (Result, error) {
+	sub.Normalize()
+	if err := sub.Validate(); err != nil {
+		return Result{}, err
+	}
+	if sub.ThreadURL != "" && len(site.Origins) > 0 && !site.AllowsURL(sub.ThreadURL) {
+		return Result{}, comment.Invalid("thread_url", "must be a page on one of the site's origins")
+	}
+	if len(meta.IdempotencyKey) > MaxIdempotencyKey {
+		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
+	}
+	if meta.IdempotencyKey != "" {
+		if r, err := s.replay(ctx, site.ID, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
+			return r, err
+		}
+	}
+	if sub.ParentID != 0 {
+		if err := s.checkParent(ctx, site.ID, sub); err != nil {
+			return Result{}, err
+		}
+	}
+
+	html := s.sanitizer.HTML(sub.Body)
+	authorKey := comment.AuthorKey(s.secret, sub.AuthorEmail)
+	author, err := s.store.Author(ctx, site.ID, authorKey)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: author: %w", err)
+	}
+	verdict := s.scorer.Score(spam.Input{
+		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
+	})
+	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
+
+	token, err := s.editToken(site.ID, meta.IdempotencyKey)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now().UTC()
+	c := comment.Comment{
+		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
+		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
+		IP: meta.IP, UserAgent: meta.UserAgent,
+		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
+		BodySource: sub.Body, BodyHTML: html,
+		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
+		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if status == comment.StatusApproved {
+		c.PublishedAt = now
+	}
+	thread := comment.Thread{SiteID: site.ID, Key: sub.Thread, URL: sub.ThreadURL, Title: sub.ThreadTitle, CreatedAt: now}
+	err = s.store.CreateComment(ctx, &c, thread)
+	if errors.Is(err, comment.ErrConflict) && meta.IdempotencyKey != "" {
+		// A concurrent retry with the same key won the race: answer what it stored.
+		return s.replay(ctx, site.ID, meta.IdempotencyKey)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: store: %w", err)
+	}
+	return Result{Comment: c, EditToken: token}, nil
+}
+
+// replay answers a retried submission with what the first one stored.
+func (s *Service) replay(ctx context.Context, siteID, key string) (Result, error) {
+	c, err := s.store.CommentByIdempotencyKey(ctx, siteID, key)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: idempotency key: %w", err)
+	}
+	token, err := s.editToken(siteID, key)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Comment: c, EditToken: token, Replayed: true}, nil
+}
+
+// checkParent accepts replies only to published comments of the same thread.
+func (s *Service) checkParent(ctx context.Context, siteID string, sub comment.Submission) error {
+	p, err := s.store.Comment(ctx, sub.ParentID)
+	if errors.Is(err, comment.ErrNotFound) || err == nil && (p.SiteID != siteID || p.ThreadKey != sub.Thread || p.Status != comment.StatusApproved) {
+		return comment.Invalid("parent_id", "no such published comment in this thread")
+	}
+	if err != nil {
+		return fmt.Errorf("intake: parent: %w", err)
+	}
+	return nil
+}
+
+// editToken is derived from the Idempotency-Key when there is one, so a retried
+// submission gets the same token back although only its hash is stored; without a key
+// it is random.
+func (s *Service) editToken(siteID, idempotencyKey string) (string, error) {
+	if idempotencyKey != "" {
+		m := hmac.New(sha256.New, s.secret)
+		fmt.Fprintf(m, "edit\x00%s\x00%s", siteID, idempotencyKey)
+		return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("intake: edit token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,167 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/spam"
+)
+
+// fakeStore is a Store made of function fields; unset fields fail the test if called.
+type fakeStore struct {
+	t             *testing.T
+	author        func(key string) (comment.Author, error)
+	get           func(id int64) (comment.Comment, error)
+	byIdempotency func(key string) (comment.Comment, error)
+	create        func(c *comment.Comment, th comment.Thread) error
+}
+
+func (f fakeStore) Author(_ context.Context, _, key string) (comment.Author, error) {
+	if f.author == nil {
+		return comment.Author{}, nil
+	}
+	return f.author(key)
+}
+
+func (f fakeStore) Comment(_ context.Context, id int64) (comment.Comment, error) {
+	if f.get == nil {
+		return comment.Comment{}, comment.ErrNotFound
+	}
+	return f.get(id)
+}
+
+func (f fakeStore) CommentByIdempotencyKey(_ context.Context, _, key string) (comment.Comment, error) {
+	if f.byIdempotency == nil {
+		return comment.Comment{}, comment.ErrNotFound
+	}
+	return f.byIdempotency(key)
+}
+
+func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comment.Thread) error {
+	if f.create == nil {
+		f.t.Fatal("unexpected CreateComment")
+	}
+	return f.create(c, th)
+}
+
+var (
+	secret = []byte("test-secret")
+	now    = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+	site   = comment.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"}, Policy: comment.PolicyFirstTime, MaxLinks: 2}
+	valid  = comment.Submission{Thread: "/p", ThreadURL: "https://blog.example/p", AuthorName: " Ann ", AuthorEmail: "ann@example.org", Body: "Hi *there*\r\n"}
+)
+
+func newService(st Store) *Service {
+	return NewService(st, sanitize.New(), spam.NewScorer(), secret, now)
+}
+
+func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
+	var stored comment.Comment
+	var thread comment.Thread
+	st := fakeStore{t: t, create: func(c *comment.Comment, th comment.Thread) error {
+		c.ID = 7
+		stored, thread = *c, th
+		return nil
+	}}
+	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IP: "192.0.2.1", UserAgent: "UA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Comment
+	if c.ID != 7 || c.Status != comment.StatusPending || c.AuthorName != "Ann" || c.BodySource != "Hi *there*" {
+		t.Errorf("comment %+v", c)
+	}
+	if !strings.Contains(c.BodyHTML, "<em>there</em>") || c.IP != "192.0.2.1" || c.UserAgent != "UA" {
+		t.Errorf("html %q ip %q ua %q", c.BodyHTML, c.IP, c.UserAgent)
+	}
+	if c.AuthorKey != comment.AuthorKey(secret, "ann@example.org") || c.AvatarHash == "" || c.EditTokenHash != hashToken(res.EditToken) {
+		t.Error("keys and token hash")
+	}
+	if thread.Key != "/p" || thread.URL != "https://blog.example/p" || stored.ThreadKey != "/p" || !c.PublishedAt.IsZero() {
+		t.Errorf("thread %+v", thread)
+	}
+}
+
+func TestSubmitPublishesATrustedAuthorUnderFirstTime(t *testing.T) {
+	st := fakeStore{t: t,
+		author: func(key string) (comment.Author, error) { return comment.Author{Approved: 1}, nil },
+		create: func(c *comment.Comment, th comment.Thread) error { return nil },
+	}
+	res, err := newService(st).Submit(context.Background(), site, valid, Meta{})
+	if err != nil || res.Comment.Status != comment.StatusApproved || !res.Comment.PublishedAt.Equal(now()) {
+		t.Fatalf("res %+v err %v", res.Comment, err)
+	}
+}
+
+func TestSubmitRejectsWithoutStoring(t *testing.T) {
+	approvedElsewhere := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/other", Status: comment.StatusApproved}
+	pendingHere := comment.Comment{ID: 4, SiteID: "blog", ThreadKey: "/p", Status: comment.StatusPending}
+	tests := []struct {
+		name  string
+		sub   comment.Submission
+		meta  Meta
+		field string
+	}{
+		{"invalid fields", comment.Submission{Thread: "/p"}, Meta{}, "body"},
+		{"thread url off the site", func() comment.Submission { s := valid; s.ThreadURL = "https://evil.example/"; return s }(), Meta{}, "thread_url"},
+		{"long idempotency key", valid, Meta{IdempotencyKey: strings.Repeat("k", MaxIdempotencyKey+1)}, "Idempotency-Key"},
+		{"parent on another thread", func() comment.Submission { s := valid; s.ParentID = 3; return s }(), Meta{}, "parent_id"},
+		{"parent not published", func() comment.Submission { s := valid; s.ParentID = 4; return s }(), Meta{}, "parent_id"},
+		{"parent missing", func() comment.Submission { s := valid; s.ParentID = 5; return s }(), Meta{}, "parent_id"},
+	}
+	st := fakeStore{t: t, get: func(id int64) (comment.Comment, error) {
+		switch id {
+		case 3:
+			return approvedElsewhere, nil
+		case 4:
+			return pendingHere, nil
+		}
+		return comment.Comment{}, comment.ErrNotFound
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newService(st).Submit(context.Background(), site, tt.sub, tt.meta)
+			var ve *comment.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
+				t.Errorf("err = %v, want a validation error on %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestSubmitReplaysAnIdempotentRetry(t *testing.T) {
+	first := comment.Comment{ID: 9, SiteID: "blog", Status: comment.StatusPending}
+	svc := newService(fakeStore{t: t, byIdempotency: func(key string) (comment.Comment, error) { return first, nil }})
+	a, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	if err != nil || !a.Replayed || a.Comment.ID != 9 {
+		t.Fatalf("replay %+v, %v", a, err)
+	}
+	b, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	c, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k2"})
+	if a.EditToken != b.EditToken || a.EditToken == c.EditToken {
+		t.Error("the edit token of a replay must equal the first and differ between keys")
+	}
+}
+
+func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
+	calls := 0
+	st := fakeStore{t: t,
+		byIdempotency: func(string) (comment.Comment, error) {
+			calls++
+			if calls == 1 {
+				return comment.Comment{}, comment.ErrNotFound
+			}
+			return comment.Comment{ID: 11}, nil
+		},
+		create: func(*comment.Comment, comment.Thread) error { return comment.ErrConflict },
+	}
+	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k"})
+	if err != nil || res.Comment.ID != 11 || !res.Replayed {
+		t.Fatalf("res %+v err %v", res, err)
+	}
+}

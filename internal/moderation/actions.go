@@ -1,0 +1,148 @@
+package moderation
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// Action is a moderator's decision about a comment.
+type Action string
+
+// The actions a moderator can take. NotSpam publishes: it says the comment is a real
+// reader's, which is also what the classifier will learn from it.
+const (
+	Approve Action = "approve"
+	Reject  Action = "reject"
+	Spam    Action = "spam"
+	NotSpam Action = "not-spam"
+	Delete  Action = "delete"
+)
+
+// MaxBatch bounds one bulk action, so one request holds one transaction of bounded size.
+const MaxBatch = 500
+
+// MaxNote bounds a moderator's note in the audit log.
+const MaxNote = 1000
+
+// Target is the status an action moves a comment to.
+func (a Action) Target() (comment.Status, bool) {
+	switch a {
+	case Approve, NotSpam:
+		return comment.StatusApproved, true
+	case Reject:
+		return comment.StatusRejected, true
+	case Spam:
+		return comment.StatusSpam, true
+	case Delete:
+		return comment.StatusDeleted, true
+	}
+	return "", false
+}
+
+// Request is one moderator decision over one or more comments.
+type Request struct {
+	Actor  string
+	Action Action
+	IDs    []int64
+	Note   string
+	// Allowed says whether the actor may moderate a site's comments.
+	Allowed func(siteID string) bool
+}
+
+// Service applies moderator decisions.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service on store; now is the clock (time.Now in production).
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// Apply carries out req on every comment in it, all or nothing, and returns the
+// comments as they now stand. Comments already in the target status are left alone and
+// get no audit event. A concurrent change by another moderator is retried once on fresh
+// data before it is reported as comment.ErrConflict.
+func (s *Service) Apply(ctx context.Context, req Request) ([]comment.Comment, error) {
+	to, ok := req.Action.Target()
+	if !ok {
+		return nil, comment.Invalid("action", "must be approve, reject, spam, not-spam or delete")
+	}
+	ids, err := checkIDs(req.IDs)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Note) > MaxNote {
+		return nil, comment.Invalid("note", fmt.Sprintf("at most %d bytes", MaxNote))
+	}
+	for attempt := 0; ; attempt++ {
+		cs, err := s.apply(ctx, req, ids, to)
+		if errors.Is(err, comment.ErrConflict) && attempt == 0 {
+			continue
+		}
+		return cs, err
+	}
+}
+
+func (s *Service) apply(ctx context.Context, req Request, ids []int64, to comment.Status) ([]comment.Comment, error) {
+	cs, err := s.store.CommentsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("moderation: load comments: %w", err)
+	}
+	if len(cs) != len(ids) {
+		return nil, fmt.Errorf("moderation: %d of %d comments: %w", len(ids)-len(cs), len(ids), comment.ErrNotFound)
+	}
+	now := s.now().UTC()
+	var ts []comment.Transition
+	for i, c := range cs {
+		if req.Allowed != nil && !req.Allowed(c.SiteID) {
+			return nil, fmt.Errorf("moderation: comment %d: %w", c.ID, comment.ErrForbidden)
+		}
+		if c.Status == comment.StatusDeleted {
+			return nil, fmt.Errorf("moderation: comment %d is deleted: %w", c.ID, comment.ErrNotFound)
+		}
+		if c.Status == to {
+			continue
+		}
+		ts = append(ts, comment.Transition{Comment: c, To: to, Event: comment.Event{
+			SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: string(req.Action),
+			From: c.Status, To: to, Note: strings.TrimSpace(req.Note), CreatedAt: now,
+		}})
+		cs[i].Status, cs[i].UpdatedAt = to, now
+		if to == comment.StatusApproved && c.PublishedAt.IsZero() {
+			cs[i].PublishedAt = now
+		}
+	}
+	if len(ts) > 0 {
+		if err := s.store.ApplyTransitions(ctx, ts); err != nil {
+			return nil, fmt.Errorf("moderation: %s: %w", req.Action, err)
+		}
+	}
+	slices.SortFunc(cs, func(a, b comment.Comment) int { return cmp.Compare(a.ID, b.ID) })
+	return cs, nil
+}
+
+// checkIDs rejects empty, oversized and malformed batches and drops repeats.
+func checkIDs(ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, comment.Invalid("ids", "required")
+	}
+	if len(ids) > MaxBatch {
+		return nil, comment.Invalid("ids", fmt.Sprintf("at most %d per request", MaxBatch))
+	}
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out[0] <= 0 {
+		return nil, comment.Invalid("ids", "must be comment ids")
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package moderation
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// fakeStore is a Store made of function fields, so each test says what storage does.
+type fakeStore struct {
+	commentsByID     func(ids []int64) ([]comment.Comment, error)
+	applyTransitions func(ts []comment.Transition) error
+}
+
+func (f fakeStore) CommentsByID(_ context.Context, ids []int64) ([]comment.Comment, error) {
+	return f.commentsByID(ids)
+}
+
+func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) error {
+	return f.applyTransitions(ts)
+}
+
+func pendingComments(ids []int64) ([]comment.Comment, error) {
+	var cs []comment.Comment
+	for _, id := range ids {
+		cs = append(cs, comment.Comment{ID: id, SiteID: "blog", Status: comment.StatusPending})
+	}
+	return cs, nil
+}
+
+var clock = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+
+func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
+	var got []comment.Transition
+	s := NewService(fakeStore{
+		commentsByID: func(ids []int64) ([]comment.Comment, error) {
+			cs, _ := pendingComments(ids)
+			cs[0].Status, cs[0].PublishedAt = comment.StatusApproved, clock() // already there: no event
+			return cs, nil
+		},
+		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
+	}, clock)
+	cs, err := s.Apply(context.Background(), Request{Actor: "token:a", Action: Approve, IDs: []int64{2, 1, 2, 3}, Note: " ok "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 3 || len(got) != 2 {
+		t.Fatalf("%d comments, %d transitions", len(cs), len(got))
+	}
+	for _, tr := range got {
+		e := tr.Event
+		if tr.To != comment.StatusApproved || e.From != comment.StatusPending || e.Actor != "token:a" || e.Note != "ok" || !e.CreatedAt.Equal(clock()) {
+			t.Errorf("transition %+v", tr)
+		}
+	}
+	for _, c := range cs {
+		if c.Status != comment.StatusApproved || c.PublishedAt.IsZero() {
+			t.Errorf("returned %+v", c)
+		}
+	}
+}
+
+func TestApplyRefusesBadRequestsBeforeTouchingStorage(t *testing.T) {
+	s := NewService(fakeStore{
+		commentsByID:     func([]int64) ([]comment.Comment, error) { t.Fatal("storage read"); return nil, nil },
+		applyTransitions: func([]comment.Transition) error { t.Fatal("storage write"); return nil },
+	}, clock)
+	many := make([]int64, MaxBatch+1)
+	for i := range many {
+		many[i] = int64(i + 1)
+	}
+	for name, req := range map[string]Request{
+		"unknown action": {Action: "publish", IDs: []int64{1}},
+		"no ids":         {Action: Approve},
+		"zero id":        {Action: Approve, IDs: []int64{0}},
+		"too many":       {Action: Approve, IDs: many},
+		"long note":      {Action: Approve, IDs: []int64{1}, Note: string(make([]byte, MaxNote+1))},
+	} {
+		var ve *comment.ValidationError
+		if _, err := s.Apply(context.Background(), req); !errors.As(err, &ve) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestApplyAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name    string
+		store   fakeStore
+		allowed func(string) bool
+		want    error
+	}{
+		{"a missing comment fails the batch", fakeStore{
+			commentsByID: func(ids []int64) ([]comment.Comment, error) { cs, _ := pendingComments(ids[:1]); return cs, nil },
+		}, nil, comment.ErrNotFound},
+		{"a comment of another site fails the batch", fakeStore{commentsByID: pendingComments},
+			func(site string) bool { return site != "blog" }, comment.ErrForbidden},
+		{"a deleted comment cannot come back", fakeStore{commentsByID: func(ids []int64) ([]comment.Comment, error) {
+			return []comment.Comment{{ID: ids[0], Status: comment.StatusDeleted}}, nil
+		}}, nil, comment.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.store.applyTransitions = func([]comment.Transition) error { t.Fatal("wrote"); return nil }
+			s := NewService(tt.store, clock)
+			ids := []int64{1, 2}
+			if tt.name == "a deleted comment cannot come back" {
+				ids = ids[:1]
+			}
+			if _, err := s.Apply(context.Background(), Request{Action: Spam, IDs: ids, Allowed: tt.allowed}); !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
+	writes := 0
+	s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error {
+		writes++
+		return comment.ErrConflict
+	}}, clock)
+	_, err := s.Apply(context.Background(), Request{Action: Reject, IDs: []int64{1}})
+	if !errors.Is(err, comment.ErrConflict) || writes != 2 {
+		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
+	}
+}

@@ -1,0 +1,33 @@
+// Package moderation turns verdicts into statuses and carries out moderator decisions:
+// each decision changes a comment's status, appends to the audit log and moves the
+// author's reputation in one transaction, through the Store it declares.
+package moderation
+
+import "github.com/winnow/winnow/internal/comment"
+
+// Score thresholds. At or above SpamThreshold a comment goes to the spam queue; at or
+// above HoldThreshold it waits for a moderator whatever the site's policy says.
+const (
+	SpamThreshold = 0.9
+	HoldThreshold = 0.5
+)
+
+// Decide is the status a new comment gets. trusted means the author has an earlier
+// approved comment on the site, which the first_time policy publishes.
+func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Status {
+	switch {
+	case v.Score >= SpamThreshold:
+		return comment.StatusSpam
+	case v.Hold || v.Score >= HoldThreshold:
+		return comment.StatusPending
+	}
+	switch policy {
+	case comment.PolicyNone:
+		return comment.StatusApproved
+	case comment.PolicyFirstTime:
+		if trusted {
+			return comment.StatusApproved
+		}
+	}
+	return comment.StatusPending
+}

@@ -1,0 +1,48 @@
+package moderation
+
+import (
+	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+func TestDecide(t *testing.T) {
+	clean, held := comment.Verdict{}, comment.Verdict{Hold: true}
+	suspicious, spammy := comment.Verdict{Score: 0.6}, comment.Verdict{Score: 0.95}
+	tests := []struct {
+		name    string
+		v       comment.Verdict
+		policy  comment.Policy
+		trusted bool
+		want    comment.Status
+	}{
+		{"none publishes a clean comment", clean, comment.PolicyNone, false, comment.StatusApproved},
+		{"all holds a clean comment of a trusted author", clean, comment.PolicyAll, true, comment.StatusPending},
+		{"first_time holds a newcomer", clean, comment.PolicyFirstTime, false, comment.StatusPending},
+		{"first_time publishes a returning author", clean, comment.PolicyFirstTime, true, comment.StatusApproved},
+		{"a rule hold beats the policy", held, comment.PolicyNone, true, comment.StatusPending},
+		{"a suspicious score is held", suspicious, comment.PolicyNone, true, comment.StatusPending},
+		{"a spam score is spam even for a trusted author", spammy, comment.PolicyFirstTime, true, comment.StatusSpam},
+		{"an unknown policy holds", clean, comment.Policy("weird"), true, comment.StatusPending},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Decide(tt.v, tt.policy, tt.trusted); got != tt.want {
+				t.Errorf("Decide = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecide(f *testing.F) {
+	f.Add(0.5, true, "none", false)
+	f.Fuzz(func(t *testing.T, score float64, hold bool, policy string, trusted bool) {
+		got := Decide(comment.Verdict{Score: score, Hold: hold}, comment.Policy(policy), trusted)
+		if got != comment.StatusApproved && got != comment.StatusPending && got != comment.StatusSpam {
+			t.Fatalf("Decide gave %q", got)
+		}
+		if got == comment.StatusApproved && (hold || score >= HoldThreshold) {
+			t.Fatalf("published a held or suspicious comment: score %v hold %v", score, hold)
+		}
+	})
+}

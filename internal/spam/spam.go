@@ -1,0 +1,140 @@
+// Package spam judges submissions: each rule that fires adds a weighted signal and a
+// reason a moderator can read, and the signals combine into one score in [0,1].
+// It is pure: everything it needs comes in with the Input.
+package spam
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// Input is one submission as the scorer sees it. Links is the number of links in the
+// rendered body, counted by the caller that rendered it.
+type Input struct {
+	Site       comment.Site
+	Submission comment.Submission
+	Links      int
+	IP         string
+	UserAgent  string
+}
+
+// Signal weights. A weight is the probability the signal alone gives that the comment
+// is spam; independent signals combine as a noisy-OR, so two moderate signals together
+// outweigh either one and no number of signals exceeds 1.
+const (
+	weightHoneypot    = 0.99
+	weightTestSpam    = 0.99
+	weightBlockedWord = 0.6
+)
+
+// AkismetTestAuthor is Akismet's convention for an author that is always spam, which
+// integrators use to check their setup end to end.
+const AkismetTestAuthor = "akismet-guaranteed-spam"
+
+// Scorer scores submissions. It holds no state yet; the classifier will live here.
+type Scorer struct{}
+
+// NewScorer returns a Scorer.
+func NewScorer() *Scorer { return &Scorer{} }
+
+// Score runs every rule and combines what fired.
+func (s *Scorer) Score(in Input) comment.Verdict {
+	var v verdict
+	sub := in.Submission
+	if strings.TrimSpace(sub.Honeypot) != "" {
+		v.add(weightHoneypot, "hidden honeypot field was filled in")
+	}
+	if strings.EqualFold(sub.AuthorName, AkismetTestAuthor) {
+		v.add(weightTestSpam, "test author "+AkismetTestAuthor)
+	}
+	if max := in.Site.MaxLinks; max > 0 && in.Links >= max {
+		v.hold(fmt.Sprintf("%d links (the site holds comments with %d or more)", in.Links, max))
+	}
+	fields := []struct{ name, value string }{
+		{"body", sub.Body}, {"name", sub.AuthorName}, {"email", sub.AuthorEmail},
+		{"website", sub.AuthorURL}, {"IP", in.IP}, {"user agent", in.UserAgent},
+	}
+	for _, w := range in.Site.BlockedWords {
+		for _, f := range fields {
+			if containsWord(f.value, w) {
+				v.add(weightBlockedWord, fmt.Sprintf("blocked word %q in %s", w, f.name))
+				break
+			}
+		}
+	}
+	return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
+}
+
+// verdict accumulates fired signals.
+type verdict struct {
+	notSpam float64 // product of (1 - weight): the chance that no signal is right
+	started bool
+	held    bool
+	reasons []string
+}
+
+func (v *verdict) add(weight float64, reason string) {
+	if !v.started {
+		v.notSpam, v.started = 1, true
+	}
+	v.notSpam *= 1 - weight
+	v.reasons = append(v.reasons, reason)
+}
+
+func (v *verdict) hold(reason string) {
+	v.held = true
+	v.reasons = append(v.reasons, reason)
+}
+
+func (v *verdict) score() float64 {
+	if !v.started {
+		return 0
+	}
+	return 1 - v.notSpam
+}
+
+// containsWord reports whether text contains word case-insensitively, and, where the
+// word begins or ends with a letter or digit, not as part of a longer word: "ass" must
+// not block "class", the classic flaw of plain substring matching.
+func containsWord(text, word string) bool {
+	if word == "" || text == "" {
+		return false
+	}
+	lt, lw := strings.ToLower(text), strings.ToLower(word)
+	for from := 0; ; {
+		i := strings.Index(lt[from:], lw)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(lw)
+		if boundary(lt, start, lw, true) && boundary(lt, end, lw, false) {
+			return true
+		}
+		from = start + 1
+	}
+}
+
+// boundary checks the character outside one edge of a match.
+func boundary(text string, at int, word string, before bool) bool {
+	var edge, outside rune
+	if before {
+		edge, _ = utf8.DecodeRuneInString(word)
+		if at == 0 {
+			return true
+		}
+		outside, _ = utf8.DecodeLastRuneInString(text[:at])
+	} else {
+		edge, _ = utf8.DecodeLastRuneInString(word)
+		if at >= len(text) {
+			return true
+		}
+		outside, _ = utf8.DecodeRuneInString(text[at:])
+	}
+	return !isWordRune(edge) || !isWordRune(outside)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -1,0 +1,79 @@
+package spam
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+func TestScoreRules(t *testing.T) {
+	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "ass", "spam.example"}}
+	ok := comment.Submission{AuthorName: "Ann", AuthorEmail: "ann@example.org", Body: "I enjoyed this class."}
+	tests := []struct {
+		name      string
+		mutate    func(*Input)
+		wantHold  bool
+		minScore  float64
+		maxScore  float64
+		reasonHas string
+	}{
+		{"clean comment scores zero", func(*Input) {}, false, 0, 0, ""},
+		{"blocked word inside a longer word does not fire", func(in *Input) { in.Submission.Body = "my class passed" }, false, 0, 0, ""},
+		{"blocked word fires case-insensitively", func(in *Input) { in.Submission.Body = "Best CASINO here" }, false, 0.5, 0.7, `blocked word "casino" in body`},
+		{"blocked word in the website", func(in *Input) { in.Submission.AuthorURL = "https://spam.example/x" }, false, 0.5, 0.7, "in website"},
+		{"blocked word in the IP", func(in *Input) { in.IP = "casino" }, false, 0.5, 0.7, "in IP"},
+		{"two blocked words add up", func(in *Input) { in.Submission.Body = "casino ass" }, false, 0.8, 0.9, ""},
+		{"links at the limit hold", func(in *Input) { in.Links = 2 }, true, 0, 0, "2 links"},
+		{"links under the limit pass", func(in *Input) { in.Links = 1 }, false, 0, 0, ""},
+		{"link rule off at zero", func(in *Input) { in.Site.MaxLinks = 0; in.Links = 9 }, false, 0, 0, ""},
+		{"honeypot is spam", func(in *Input) { in.Submission.Honeypot = "http://x" }, false, 0.99, 1, "honeypot"},
+		{"akismet test author is spam", func(in *Input) { in.Submission.AuthorName = "akismet-guaranteed-spam" }, false, 0.99, 1, "akismet"},
+	}
+	s := NewScorer()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Input{Site: site, Submission: ok}
+			tt.mutate(&in)
+			v := s.Score(in)
+			if v.Hold != tt.wantHold || v.Score < tt.minScore || v.Score > tt.maxScore {
+				t.Errorf("verdict %+v, want hold=%v score in [%v,%v]", v, tt.wantHold, tt.minScore, tt.maxScore)
+			}
+			if tt.reasonHas != "" && !strings.Contains(strings.Join(v.Reasons, "|"), tt.reasonHas) {
+				t.Errorf("reasons %q lack %q", v.Reasons, tt.reasonHas)
+			}
+			if tt.reasonHas == "" && v.Score == 0 && !v.Hold && len(v.Reasons) != 0 {
+				t.Errorf("reasons without a signal: %q", v.Reasons)
+			}
+		})
+	}
+}
+
+func TestContainsWordHandlesNonLetterEdgesAndUnicode(t *testing.T) {
+	tests := []struct {
+		text, word string
+		want       bool
+	}{
+		{"visit spam.example now", "spam.example", true},
+		{"grüße aus köln", "köln", true},
+		{"kölner", "köln", false},
+		{"$$$ cash", "$$$", true},
+		{"", "x", false},
+	}
+	for _, tt := range tests {
+		if got := containsWord(tt.text, tt.word); got != tt.want {
+			t.Errorf("containsWord(%q, %q) = %v", tt.text, tt.word, got)
+		}
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
+	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. ", 8)[:600]
+	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
+	s := NewScorer()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Score(in)
+	}
+}
