@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sqlstore"
+)
+
+// withStore loads the configuration from f, opens the store and runs fn with it.
+func withStore(ctx context.Context, f *commonFlags, args []string, getenv func(string) string, fn func(*sqlstore.Store) error) error {
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	f := newFlags("migrate", getenv, stderr)
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		fmt.Fprintf(stderr, "winnow: %s schema is up to date\n", st.Dialect())
+		return nil
+	})
+}
+
+func siteCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("site create", getenv, stderr)
+	var origins, words stringList
+	id := f.fs.String("id", "", "site id: lowercase letters, digits, dashes")
+	name := f.fs.String("name", "", "site name")
+	policy := f.fs.String("policy", string(comment.PolicyFirstTime), "moderation policy: all, first_time or none")
+	maxLinks := f.fs.Int("max-links", comment.DefaultMaxLinks, "hold comments with this many links or more (0: off)")
+	f.fs.Var(&origins, "origin", "allowed origin, e.g. https://blog.example (repeatable)")
+	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		site := comment.NewSite(*id, *name)
+		site.Origins, site.BlockedWords = origins, words
+		site.Policy, site.MaxLinks = comment.Policy(*policy), *maxLinks
+		site.CreatedAt = time.Now().UTC()
+		site.Normalize()
+		if err := site.Validate(); err != nil {
+			return err
+		}
+		if err := st.CreateSite(ctx, site); err != nil {
+			return fmt.Errorf("site %q: %w", site.ID, err)
+		}
+		fmt.Fprintln(stdout, site.ID)
+		return nil
+	})
+}
+
+func siteList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("site list", getenv, stderr)
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		sites, err := st.Sites(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tORIGINS")
+		for _, s := range sites {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, strings.Join(s.Origins, " "))
+		}
+		return tw.Flush()
+	})
+}
+
+func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("token create", getenv, stderr)
+	var sites stringList
+	name := f.fs.String("name", "", "a name that says who uses the token")
+	role := f.fs.String("role", string(auth.RoleAdmin), "admin or moderator")
+	f.fs.Var(&sites, "site", "limit the token to this site (repeatable; required for moderators)")
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		for _, id := range sites {
+			if _, err := st.Site(ctx, id); err != nil {
+				return fmt.Errorf("site %q: %w", id, err)
+			}
+		}
+		t, plain, err := auth.NewToken(*name, auth.Role(*role), sites, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		if err := st.CreateToken(ctx, &t); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, plain)
+		return nil
+	})
+}
+
+func tokenList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("token list", getenv, stderr)
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		ts, err := st.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSITES\tCREATED\tLAST USED\tREVOKED")
+		for _, t := range ts {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, strings.Join(t.Sites, ","),
+				stamp(t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+		}
+		return tw.Flush()
+	})
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func tokenRevoke(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	f := newFlags("token revoke", getenv, stderr)
+	id := f.fs.Int64("id", 0, "token id (see token list)")
+	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
+		return st.RevokeToken(ctx, *id, time.Now().UTC())
+	})
+}

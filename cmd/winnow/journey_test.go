@@ -1,0 +1,215 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestJourneySubmitHeldThenApprovedIsVisible(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", nil)
+
+		res := in.submit("blog", submission("/post-1", map[string]any{"body": "Hello **world**"}), nil).must(t, http.StatusAccepted)
+		a := res.json(t)
+		if a["status"] != "pending" || a["edit_token"] == "" {
+			t.Fatalf("held answer: %s", res.body)
+		}
+		id := int64(num(a, "comment", "id"))
+
+		thread := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/post-1"}).must(t, http.StatusOK).json(t)
+		if n := len(list(thread, "comments")); n != 0 {
+			t.Fatalf("a held comment is public: %d comments", n)
+		}
+
+		queue := in.do(req{method: "GET", path: "/api/v1/admin/comments?site=blog", token: in.token}).must(t, http.StatusOK).json(t)
+		items := list(queue, "comments")
+		if len(items) != 1 {
+			t.Fatalf("queue has %d comments, want 1", len(items))
+		}
+		q := items[0].(map[string]any)
+		if q["author_email"] != "reader@example.org" || q["ip"] != "127.0.0.1" || q["status"] != "pending" {
+			t.Errorf("queue entry lacks moderator fields: %v", q)
+		}
+
+		in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/approve", id), token: in.token}).must(t, http.StatusOK)
+
+		thread = in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/post-1"}).must(t, http.StatusOK).json(t)
+		cs := list(thread, "comments")
+		if len(cs) != 1 || num(thread, "thread", "count") != 1 {
+			t.Fatalf("approved comment not published: %v", thread)
+		}
+		if got := cs[0].(map[string]any)["body_html"]; got != "<p>Hello <strong>world</strong></p>" {
+			t.Errorf("body_html = %q", got)
+		}
+		counts := in.do(req{method: "GET", path: "/api/v1/sites/blog/counts?thread=/post-1&thread=/none"}).must(t, http.StatusOK).json(t)
+		if num(counts, "counts", "/post-1") != 1 || num(counts, "counts", "/none") != 0 {
+			t.Errorf("counts = %v", counts)
+		}
+		events := in.do(req{method: "GET", path: "/api/v1/admin/events?site=blog", token: in.token}).must(t, http.StatusOK).json(t)
+		ev := list(events, "events")
+		if len(ev) != 1 || ev[0].(map[string]any)["action"] != "approve" || ev[0].(map[string]any)["actor"] != "token:admin" {
+			t.Errorf("audit log = %v", events)
+		}
+	})
+}
+
+func TestJourneyFirstTimePolicyPublishesReturningAuthor(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", nil)
+		first := in.submit("blog", submission("/p", map[string]any{"author_email": "Returning@Example.org"}), nil).must(t, http.StatusAccepted).json(t)
+		in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/approve", int64(num(first, "comment", "id"))), token: in.token}).must(t, http.StatusOK)
+
+		second := in.submit("blog", submission("/other", map[string]any{"author_email": "returning@example.org"}), nil).must(t, http.StatusCreated).json(t)
+		if second["status"] != "approved" {
+			t.Fatalf("returning author held: %v", second)
+		}
+		stranger := in.submit("blog", submission("/other", map[string]any{"author_email": "new@example.org"}), nil)
+		stranger.must(t, http.StatusAccepted)
+	})
+}
+
+func TestJourneyPolicies(t *testing.T) {
+	tests := []struct {
+		policy string
+		body   string
+		want   int
+	}{
+		{"none", "Nice post.", http.StatusCreated},
+		{"all", "Nice post.", http.StatusAccepted},
+		{"none", "See https://a.example and https://b.example", http.StatusAccepted}, // two links: held
+		{"none", "buy cheap casino chips", http.StatusAccepted},                        // blocked word
+	}
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		for i, tt := range tests {
+			site := fmt.Sprintf("s%d", i)
+			in.createSite(site, map[string]any{"policy": tt.policy, "blocked_words": []string{"casino"}})
+			in.submit(site, submission("/p", map[string]any{"body": tt.body}), nil).must(t, tt.want)
+		}
+	})
+}
+
+func TestJourneySpamIsNeverAnnouncedToTheSubmitter(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		res := in.submit("blog", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted)
+		if a := res.json(t); a["status"] != "pending" || strings.Contains(string(res.body), "spam") {
+			t.Fatalf("answer reveals the verdict: %s", res.body)
+		}
+		q := in.do(req{method: "GET", path: "/api/v1/admin/comments?status=spam", token: in.token}).must(t, http.StatusOK).json(t)
+		cs := list(q, "comments")
+		if len(cs) != 1 {
+			t.Fatalf("spam queue has %d comments", len(cs))
+		}
+		c := cs[0].(map[string]any)
+		if num(c, "score") < 0.9 || len(c["reasons"].([]any)) == 0 {
+			t.Errorf("spam without score or reasons: %v", c)
+		}
+	})
+}
+
+func TestJourneyIdempotentRetryStoresOneComment(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", nil)
+		key := map[string]string{"Idempotency-Key": "retry-1"}
+		first := in.submit("blog", submission("/p", nil), key).must(t, http.StatusAccepted)
+		second := in.submit("blog", submission("/p", nil), key).must(t, http.StatusAccepted)
+		if second.header.Get("Idempotent-Replayed") != "true" {
+			t.Error("replay not marked")
+		}
+		a, b := first.json(t), second.json(t)
+		if num(a, "comment", "id") != num(b, "comment", "id") || a["edit_token"] != b["edit_token"] {
+			t.Errorf("retry answered differently:\n%s\n%s", first.body, second.body)
+		}
+
+		// Concurrent retries race to insert: still one row.
+		var wg sync.WaitGroup
+		ids := make([]float64, 8)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := in.submit("blog", submission("/p", nil), map[string]string{"Idempotency-Key": "race"})
+				if r.status == http.StatusAccepted {
+					ids[i] = num(r.json(t), "comment", "id")
+				}
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id == 0 || id != ids[0] {
+				t.Fatalf("concurrent retries got ids %v", ids)
+			}
+		}
+		q := in.do(req{method: "GET", path: "/api/v1/admin/comments?site=blog", token: in.token}).must(t, http.StatusOK).json(t)
+		if n := len(list(q, "comments")); n != 2 {
+			t.Errorf("%d comments stored, want 2", n)
+		}
+	})
+}
+
+func TestJourneyFormPostRedirectsBackToThePage(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		form := url.Values{
+			"thread": {"/p"}, "thread_url": {"https://blog.example/p"}, "author_name": {"Form Reader"},
+			"author_email": {"form@example.org"}, "body": {"From a plain form."},
+		}
+		in.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		res := in.do(req{method: "POST", path: "/api/v1/sites/blog/comments", body: form.Encode(), ctype: "application/x-www-form-urlencoded"})
+		res.must(t, http.StatusSeeOther)
+		if loc := res.header.Get("Location"); !strings.HasPrefix(loc, "https://blog.example/p#winnow-comment-") {
+			t.Errorf("Location = %q", loc)
+		}
+		// A thread URL off the site's origins is refused, so winnow is no open redirector.
+		form.Set("thread_url", "https://evil.example/")
+		res = in.do(req{method: "POST", path: "/api/v1/sites/blog/comments", body: form.Encode(), ctype: "application/x-www-form-urlencoded"})
+		res.must(t, http.StatusUnprocessableEntity)
+	})
+}
+
+func TestJourneyThreadReadsAreTreesWithETags(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		root := in.submit("blog", submission("/p", map[string]any{"body": "root"}), nil).must(t, http.StatusCreated).json(t)
+		rootID := num(root, "comment", "id")
+		in.submit("blog", submission("/p", map[string]any{"body": "second"}), nil).must(t, http.StatusCreated)
+		in.submit("blog", submission("/p", map[string]any{"body": "reply", "parent_id": rootID}), nil).must(t, http.StatusCreated)
+
+		res := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK)
+		page := res.json(t)
+		cs := list(page, "comments")
+		if len(cs) != 2 || num(page, "thread", "count") != 3 {
+			t.Fatalf("tree: %s", res.body)
+		}
+		first := cs[0].(map[string]any)
+		if first["body_html"] != "<p>root</p>" || len(first["replies"].([]any)) != 1 {
+			t.Errorf("first root: %v", first)
+		}
+		newest := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p&sort=newest&limit=1"}).must(t, http.StatusOK).json(t)
+		if c := list(newest, "comments"); len(c) != 1 || c[0].(map[string]any)["body_html"] != "<p>second</p>" || newest["next_cursor"] != "1" {
+			t.Errorf("newest page: %v", newest)
+		}
+
+		etag := res.header.Get("ETag")
+		in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p", headers: map[string]string{"If-None-Match": etag}}).must(t, http.StatusNotModified)
+		in.submit("blog", submission("/p", map[string]any{"body": "news"}), nil).must(t, http.StatusCreated)
+		in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p", headers: map[string]string{"If-None-Match": etag}}).must(t, http.StatusOK)
+
+		// A reply must point at a published comment of the same thread.
+		res = in.submit("blog", submission("/elsewhere", map[string]any{"parent_id": rootID}), nil).must(t, http.StatusUnprocessableEntity)
+		if f := res.json(t)["error"].(map[string]any)["fields"].(map[string]any); f["parent_id"] == nil {
+			t.Errorf("error fields: %v", f)
+		}
+	})
+}

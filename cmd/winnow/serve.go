@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/intake"
+	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/spam"
+	"github.com/winnow/winnow/internal/sqlstore"
+)
+
+// serve runs the HTTP service until ctx is cancelled (SIGINT/SIGTERM), then stops
+// accepting connections and lets in-flight requests finish.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	f := newFlags("serve", getenv, stderr)
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret, err := st.Secret(ctx)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	baseURL := cfg.BaseURL()
+	if cfg.PublicURL == "" {
+		baseURL = "http://" + ln.Addr().String() // the real port when --addr asked for :0
+	}
+	if err := firstStart(ctx, st, baseURL, stderr); err != nil {
+		ln.Close()
+		return err
+	}
+
+	handler := newHandler(st, secret, log, baseURL, cfg.HTTP.MaxBodyBytes)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", baseURL),
+		slog.String("database", st.Dialect()))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newHandler wires the services and the HTTP surface on one store. The benchmarks
+// build the same handler, so they measure what serve runs.
+func newHandler(st *sqlstore.Store, secret []byte, log *slog.Logger, baseURL string, maxBody int64) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	now := time.Now
+	return httpapi.NewServer(httpapi.Deps{
+		Store:        st,
+		Submitter:    intake.NewService(st, sanitize.New(), spam.NewScorer(), secret, now),
+		Moderator:    moderation.NewService(st, now),
+		Logger:       log,
+		Registry:     reg,
+		Gatherer:     reg,
+		BaseURL:      baseURL,
+		MaxBodyBytes: maxBody,
+		Now:          now,
+	})
+}
+
+// firstStart gives a fresh installation its first admin token, printed once, so the
+// operator can reach the API without another command.
+func firstStart(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) error {
+	n, err := st.CountTokens(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	t, plain, err := auth.NewToken("admin", auth.RoleAdmin, nil, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if err := st.CreateToken(ctx, &t); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "\nwinnow: first start: created an admin API token. It is shown only this once:\n\n    %s\n\n"+
+		"    curl -H 'Authorization: Bearer %s' %s/api/v1/admin/sites\n\n", plain, plain, baseURL)
+	return nil
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

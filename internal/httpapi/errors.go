@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// httpError is a problem found by the transport itself (a malformed body, a wrong
+// content type), with the status it deserves.
+type httpError struct {
+	status int
+	code   string
+	msg    string
+	fields map[string]string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(msg string, fields map[string]string) error {
+	return &httpError{status: http.StatusBadRequest, code: "bad_request", msg: msg, fields: fields}
+}
+
+// errorBody is the one error shape every endpoint answers with.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// writeError is the single table from errors to statuses. Unexpected errors are logged
+// with the request id and answered with a bare 500: no internals reach the client.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	d := errorDetail{RequestID: requestID(r.Context())}
+	status := http.StatusInternalServerError
+	var ve *comment.ValidationError
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		status, d.Code, d.Message, d.Fields = he.status, he.code, he.msg, he.fields
+	case errors.As(err, &ve):
+		status, d.Code, d.Message, d.Fields = http.StatusUnprocessableEntity, "validation", "some fields are invalid", ve.Fields
+	case errors.Is(err, comment.ErrNotFound):
+		status, d.Code, d.Message = http.StatusNotFound, "not_found", "not found"
+	case errors.Is(err, comment.ErrConflict):
+		status, d.Code, d.Message = http.StatusConflict, "conflict", "changed by someone else; reload and try again"
+	case errors.Is(err, comment.ErrUnauthorized):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="winnow"`)
+		status, d.Code, d.Message = http.StatusUnauthorized, "unauthorized", "a valid API token is required"
+	case errors.Is(err, comment.ErrForbidden):
+		status, d.Code, d.Message = http.StatusForbidden, "forbidden", "not allowed for this credential"
+	case errors.Is(err, comment.ErrUnavailable):
+		w.Header().Set("Retry-After", "5")
+		status, d.Code, d.Message = http.StatusServiceUnavailable, "unavailable", "temporarily unavailable; try again shortly"
+	default:
+		d.Code, d.Message = "internal", "internal error"
+	}
+	if status >= 500 {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("request_id", d.RequestID), slog.String("error", err.Error()))
+	}
+	writeJSON(w, status, errorBody{Error: d})
+}

@@ -1,0 +1,51 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// metrics are the service's Prometheus series. Labels are bounded and public: route
+// templates, methods, statuses and outcomes; never an address, email or agent.
+type metrics struct {
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	submissions *prometheus.CounterVec
+}
+
+// queueCounter is what the queue-size gauge reads at scrape time.
+type queueCounter interface {
+	CountComments(ctx context.Context, status comment.Status) (int, error)
+}
+
+func newMetrics(reg prometheus.Registerer, store queueCounter) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "winnow_http_requests_total", Help: "HTTP requests by route template, method and status.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "winnow_http_request_duration_seconds", Help: "HTTP request latency by route template.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		submissions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "winnow_submissions_total", Help: "Comment submissions by outcome: approved, pending, spam, replayed, invalid, error.",
+		}, []string{"outcome"}),
+	}
+	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "winnow_moderation_queue", Help: "Comments waiting for a moderator (status pending).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := store.CountComments(ctx, comment.StatusPending)
+		if err != nil {
+			return -1 // visible in dashboards, unlike a stale value
+		}
+		return float64(n)
+	})
+	reg.MustRegister(m.requests, m.duration, m.submissions, queue)
+	return m
+}

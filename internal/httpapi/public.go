@@ -1,0 +1,323 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/intake"
+)
+
+// Paging of public threads: pages hold top-level comments with all their replies.
+const (
+	defaultThreadPage = 50
+	maxThreadPage     = 200
+	maxCountThreads   = 100
+)
+
+// site loads the site named in the path and answers CORS for it: a browser may read
+// the answer only on one of the site's origins (or winnow's own pages).
+func (s *server) site(w http.ResponseWriter, r *http.Request) (comment.Site, bool, error) {
+	site, err := s.store.Site(r.Context(), mux.Vars(r)["site"])
+	if err != nil {
+		return comment.Site{}, false, err
+	}
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	allowed := origin != "" && (site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin()))
+	if allowed {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed, X-Request-Id")
+	}
+	return site, allowed, nil
+}
+
+func (s *server) ownOrigin() string {
+	u, err := url.Parse(s.baseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// preflight answers CORS preflight requests for the public API.
+func (s *server) preflight(w http.ResponseWriter, r *http.Request) {
+	_, allowed, err := s.site(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !allowed {
+		s.writeError(w, r, comment.ErrForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, Idempotency-Key, If-None-Match")
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type threadView struct {
+	Key   string `json:"key"`
+	URL   string `json:"url,omitempty"`
+	Title string `json:"title,omitempty"`
+	Count int    `json:"count"`
+}
+
+type threadPage struct {
+	Thread     threadView       `json:"thread"`
+	Comments   []*publicComment `json:"comments"`
+	NextCursor string           `json:"next_cursor,omitempty"`
+}
+
+// threadComments serves a thread's approved comments as a reply tree. It never writes,
+// and a reader whose ETag matches the thread's version gets a 304 before any comment
+// is read.
+func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
+	site, _, err := s.site(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	key, sort := q.Get("thread"), q.Get("sort")
+	fields := map[string]string{}
+	if key == "" || len(key) > comment.MaxThreadKeyLen {
+		fields["thread"] = "required, at most 512 characters"
+	}
+	if sort == "" {
+		sort = comment.SortOldest
+	} else if sort != comment.SortOldest && sort != comment.SortNewest {
+		fields["sort"] = "must be oldest or newest"
+	}
+	limit, err := intParam(q, "limit", defaultThreadPage, 1, maxThreadPage)
+	if err != nil {
+		fields["limit"] = err.Error()
+	}
+	offset, err := intParam(q, "cursor", 0, 0, 1<<30)
+	if err != nil {
+		fields["cursor"] = "not a cursor from a previous page"
+	}
+	if len(fields) > 0 {
+		s.writeError(w, r, badRequest("invalid query", fields))
+		return
+	}
+
+	th, err := s.store.ThreadByKey(r.Context(), site.ID, key)
+	if err != nil && !errors.Is(err, comment.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	etag := threadETag(site.ID, th, sort, limit, offset)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "public, no-cache")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	page := threadPage{Thread: threadView{Key: key, URL: th.URL, Title: th.Title, Count: th.ApprovedCount}, Comments: []*publicComment{}}
+	if th.ID != 0 {
+		cs, err := s.store.ApprovedComments(r.Context(), th.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		roots := s.tree(cs)
+		if sort == comment.SortNewest {
+			slices.Reverse(roots)
+		}
+		if offset < len(roots) {
+			end := min(offset+limit, len(roots))
+			page.Comments = roots[offset:end]
+			if end < len(roots) {
+				page.NextCursor = strconv.Itoa(end)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// tree nests replies under their parents, oldest reply first. A reply whose parent is
+// not published is shown at the top level rather than hidden.
+func (s *server) tree(cs []comment.Comment) []*publicComment {
+	nodes := make(map[int64]*publicComment, len(cs))
+	for _, c := range cs {
+		nodes[c.ID] = s.publicView(c)
+	}
+	var roots []*publicComment
+	for _, c := range cs {
+		n := nodes[c.ID]
+		if p, ok := nodes[c.ParentID]; ok && c.ParentID != 0 {
+			p.Replies = append(p.Replies, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	return roots
+}
+
+// threadETag changes whenever the thread's public view or the page asked for does.
+func threadETag(siteID string, th comment.Thread, sort string, limit, offset int) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d\x00%s\x00%d\x00%d", siteID, th.ID, th.Version, th.ApprovedCount, sort, limit, offset))
+	return `"` + hex.EncodeToString(h[:12]) + `"`
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// counts answers approved counts for the threads of a listing page in one request.
+func (s *server) counts(w http.ResponseWriter, r *http.Request) {
+	site, _, err := s.site(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	keys := r.URL.Query()["thread"]
+	if len(keys) == 0 || len(keys) > maxCountThreads {
+		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": fmt.Sprintf("give 1 to %d thread keys", maxCountThreads)}))
+		return
+	}
+	got, err := s.store.Counts(r.Context(), site.ID, keys)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make(map[string]int, len(keys))
+	for _, k := range keys {
+		out[k] = got[k]
+	}
+	w.Header().Set("Cache-Control", "public, max-age=30")
+	writeJSON(w, http.StatusOK, map[string]any{"counts": out})
+}
+
+type submitAnswer struct {
+	Status    comment.Status `json:"status"`
+	Comment   *publicComment `json:"comment"`
+	EditToken string         `json:"edit_token"`
+}
+
+// submit takes a comment as JSON, or form-encoded from a plain HTML form, which is
+// answered with a 303 back to the page.
+func (s *server) submit(w http.ResponseWriter, r *http.Request) {
+	site, allowed, err := s.site(w, r)
+	if err != nil {
+		s.countSubmission(err)
+		s.writeError(w, r, err)
+		return
+	}
+	if r.Header.Get("Origin") != "" && !allowed {
+		s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
+		return
+	}
+	sub, form, err := decodeSubmission(r)
+	if err != nil {
+		s.countSubmission(err)
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
+		IP: clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+	})
+	if err != nil {
+		s.countSubmission(err)
+		s.writeError(w, r, err)
+		return
+	}
+	c := res.Comment
+	outcome := string(c.Status)
+	if res.Replayed {
+		outcome = "replayed"
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	s.metrics.submissions.WithLabelValues(outcome).Inc()
+
+	// The submitter sees "pending" for anything not published: never that it was judged spam.
+	status, code := comment.StatusPending, http.StatusAccepted
+	if c.Status == comment.StatusApproved {
+		status, code = comment.StatusApproved, http.StatusCreated
+	}
+	if form && site.AllowsURL(sub.ThreadURL) {
+		http.Redirect(w, r, sub.ThreadURL+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+		return
+	}
+	view := s.publicView(c)
+	view.Status = status
+	writeJSON(w, code, submitAnswer{Status: status, Comment: view, EditToken: res.EditToken})
+}
+
+func (s *server) countSubmission(err error) {
+	var ve *comment.ValidationError
+	var he *httpError
+	if errors.As(err, &ve) || errors.As(err, &he) || errors.Is(err, comment.ErrNotFound) {
+		s.metrics.submissions.WithLabelValues("invalid").Inc()
+		return
+	}
+	s.metrics.submissions.WithLabelValues("error").Inc()
+}
+
+// decodeSubmission reads a JSON or form-encoded submission; form reports which.
+func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err error) {
+	kind, err := requestKind(r, true)
+	if err != nil {
+		return sub, false, err
+	}
+	if kind == kindJSON {
+		return sub, false, decodeJSONBody(r.Body, &sub)
+	}
+	if err := parseForm(r); err != nil {
+		return sub, true, err
+	}
+	f := r.PostForm
+	sub = comment.Submission{
+		Thread: f.Get("thread"), ThreadURL: f.Get("thread_url"), ThreadTitle: f.Get("thread_title"),
+		AuthorName: f.Get("author_name"), AuthorEmail: f.Get("author_email"), AuthorURL: f.Get("author_url"),
+		Body: f.Get("body"), Honeypot: f.Get("website"),
+	}
+	if p := f.Get("parent_id"); p != "" {
+		if sub.ParentID, err = strconv.ParseInt(p, 10, 64); err != nil {
+			return sub, true, badRequest("a field has the wrong type", map[string]string{"parent_id": "must be a number"})
+		}
+	}
+	return sub, true, nil
+}
+
+// clientIP is the peer address. Trusted proxies come with the rate-limiting work.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// intParam reads an optional integer query parameter within [lo, hi].
+func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}

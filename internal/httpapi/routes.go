@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// routes is the whole HTTP surface in one place.
+func (s *server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.Use(s.observe)
+	r.NotFoundHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &httpError{status: http.StatusNotFound, code: "not_found", msg: "no such endpoint"})
+	}))
+	r.MethodNotAllowedHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", msg: "method not allowed here"})
+	}))
+
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
+
+	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
+	// a gorilla/mux subrouter answers 404 where 405 is right.
+	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/api/v1/sites/{site}/comments", s.submit).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
+	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
+
+	// Moderators and admins, with a bearer token.
+	adm := func(path string, h http.HandlerFunc) *mux.Route {
+		return r.Handle("/api/v1/admin"+path, s.authenticate(h))
+	}
+	adm("/comments", s.listComments).Methods(http.MethodGet)
+	adm("/comments/bulk", s.bulkAction).Methods(http.MethodPost)
+	adm("/comments/{id:[0-9]+}", s.getComment).Methods(http.MethodGet)
+	adm("/comments/{id:[0-9]+}", s.deleteComment).Methods(http.MethodDelete)
+	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/events", s.listEvents).Methods(http.MethodGet)
+	adm("/sites", s.listSites).Methods(http.MethodGet)
+	adm("/sites", s.requireAdmin(s.createSite)).Methods(http.MethodPost)
+	adm("/sites/{site}", s.getSite).Methods(http.MethodGet)
+	adm("/sites/{site}", s.requireAdmin(s.updateSite)).Methods(http.MethodPatch)
+	adm("/tokens", s.requireAdmin(s.listTokens)).Methods(http.MethodGet)
+	adm("/tokens", s.requireAdmin(s.createToken)).Methods(http.MethodPost)
+	adm("/tokens/{id:[0-9]+}", s.requireAdmin(s.revokeToken)).Methods(http.MethodDelete)
+	return r
+}

@@ -1,0 +1,109 @@
+// Package httpapi is winnow's HTTP surface: the public comment API, the moderator API
+// and the operational endpoints. routes.go lists every route; handlers decode, call the
+// domain services and encode, and one table maps errors to statuses.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/intake"
+	"github.com/winnow/winnow/internal/moderation"
+)
+
+// Store is what the handlers read and manage directly; submissions and moderator
+// actions go through their services instead.
+type Store interface {
+	auth.TokenStore
+	queueCounter
+	Ping(ctx context.Context) error
+	Site(ctx context.Context, id string) (comment.Site, error)
+	Sites(ctx context.Context) ([]comment.Site, error)
+	CreateSite(ctx context.Context, s comment.Site) error
+	UpdateSite(ctx context.Context, s comment.Site) error
+	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
+	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
+	Counts(ctx context.Context, siteID string, keys []string) (map[string]int, error)
+	Comment(ctx context.Context, id int64) (comment.Comment, error)
+	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
+	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
+	CreateToken(ctx context.Context, t *auth.Token) error
+	Tokens(ctx context.Context) ([]auth.Token, error)
+	RevokeToken(ctx context.Context, id int64, at time.Time) error
+}
+
+// Submitter runs the submit pipeline (intake.Service).
+type Submitter interface {
+	Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta intake.Meta) (intake.Result, error)
+}
+
+// Moderator applies moderator decisions (moderation.Service).
+type Moderator interface {
+	Apply(ctx context.Context, req moderation.Request) ([]comment.Comment, error)
+}
+
+// Deps is everything the server needs, passed in by cmd/winnow.
+type Deps struct {
+	Store     Store
+	Submitter Submitter
+	Moderator Moderator
+	Logger    *slog.Logger
+	// Registry receives the server's metrics; Gatherer serves /metrics.
+	Registry prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	// BaseURL is how browsers reach winnow (for absolute avatar URLs).
+	BaseURL string
+	// MaxBodyBytes caps every request body.
+	MaxBodyBytes int64
+	Now          func() time.Time
+}
+
+type server struct {
+	store     Store
+	submitter Submitter
+	moderator Moderator
+	log       *slog.Logger
+	metrics   *metrics
+	gatherer  prometheus.Gatherer
+	baseURL   string
+	maxBody   int64
+	now       func() time.Time
+}
+
+// NewServer returns the whole HTTP surface as one handler.
+func NewServer(d Deps) http.Handler {
+	s := &server{
+		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, log: d.Logger,
+		metrics: newMetrics(d.Registry, d.Store), gatherer: d.Gatherer,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+	}
+	return s.routes()
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 503 while the database cannot be reached, so a load balancer sends
+// traffic elsewhere; the process itself stays up and recovers on its own.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database unreachable", slog.String("error", err.Error()))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}
+
+func (s *server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,168 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+)
+
+func (s *server) listSites(w http.ResponseWriter, r *http.Request) {
+	sites, err := s.store.Sites(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := principal(r)
+	out := []siteView{}
+	for _, site := range sites {
+		if p.CanSite(site.ID) {
+			out = append(out, viewSite(site))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+}
+
+func (s *server) getSite(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["site"]
+	if !principal(r).CanSite(id) {
+		s.writeError(w, r, comment.ErrForbidden)
+		return
+	}
+	site, err := s.store.Site(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"site": viewSite(site)})
+}
+
+// siteBody is a site as a client sends it; nil fields are left as they are.
+type siteBody struct {
+	ID           string          `json:"id"`
+	Name         *string         `json:"name"`
+	Origins      *[]string       `json:"origins"`
+	Policy       *comment.Policy `json:"policy"`
+	MaxLinks     *int            `json:"max_links"`
+	BlockedWords *[]string       `json:"blocked_words"`
+}
+
+func (b siteBody) applyTo(site *comment.Site) {
+	if b.Name != nil {
+		site.Name = *b.Name
+	}
+	if b.Origins != nil {
+		site.Origins = *b.Origins
+	}
+	if b.Policy != nil {
+		site.Policy = *b.Policy
+	}
+	if b.MaxLinks != nil {
+		site.MaxLinks = *b.MaxLinks
+	}
+	if b.BlockedWords != nil {
+		site.BlockedWords = *b.BlockedWords
+	}
+}
+
+func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
+	var body siteBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	site := comment.NewSite(body.ID, "")
+	body.applyTo(&site)
+	site.CreatedAt = s.now().UTC()
+	if err := s.saveSite(r, site, s.store.CreateSite); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	site, _ = s.store.Site(r.Context(), site.ID)
+	writeJSON(w, http.StatusCreated, map[string]any{"site": viewSite(site)})
+}
+
+func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
+	var body siteBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	site, err := s.store.Site(r.Context(), mux.Vars(r)["site"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body.applyTo(&site)
+	if err := s.saveSite(r, site, s.store.UpdateSite); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"site": viewSite(site)})
+}
+
+func (s *server) saveSite(r *http.Request, site comment.Site, save func(context.Context, comment.Site) error) error {
+	site.Normalize()
+	if err := site.Validate(); err != nil {
+		return err
+	}
+	return save(r.Context(), site)
+}
+
+type tokenBody struct {
+	Name  string    `json:"name"`
+	Role  auth.Role `json:"role"`
+	Sites []string  `json:"sites"`
+}
+
+func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
+	var body tokenBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.Role == "" {
+		body.Role = auth.RoleModerator
+	}
+	for _, id := range body.Sites {
+		if _, err := s.store.Site(r.Context(), id); err != nil {
+			s.writeError(w, r, comment.Invalid("sites", "no site "+id))
+			return
+		}
+	}
+	t, plain, err := auth.NewToken(body.Name, body.Role, body.Sites, s.now().UTC())
+	if err == nil {
+		err = s.store.CreateToken(r.Context(), &t)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := viewToken(t)
+	v.Token = plain
+	writeJSON(w, http.StatusCreated, map[string]any{"token": v})
+}
+
+func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.store.Tokens(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]tokenView, len(ts))
+	for i, t := range ts {
+		out[i] = viewToken(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.RevokeToken(r.Context(), pathID(r), s.now().UTC()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// publicComment is everything anyone may see of a comment. It is built field by field
+// from comment.Comment, so a private field can only reach a public response by being
+// added here.
+type publicComment struct {
+	ID          int64            `json:"id"`
+	ParentID    int64            `json:"parent_id,omitempty"`
+	AuthorName  string           `json:"author_name"`
+	AuthorURL   string           `json:"author_url,omitempty"`
+	AvatarURL   string           `json:"avatar_url"`
+	BodyHTML    string           `json:"body_html"`
+	CreatedAt   time.Time        `json:"created_at"`
+	PublishedAt *time.Time       `json:"published_at,omitempty"`
+	Status      comment.Status   `json:"status,omitempty"` // only in the author's own answer
+	Replies     []*publicComment `json:"replies,omitempty"`
+}
+
+func (s *server) publicView(c comment.Comment) *publicComment {
+	p := &publicComment{
+		ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
+		AvatarURL: s.baseURL + "/api/v1/avatars/" + c.AvatarHash + ".svg",
+		BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt, PublishedAt: optionalTime(c.PublishedAt),
+	}
+	return p
+}
+
+// adminComment is what a moderator sees, private fields included.
+type adminComment struct {
+	ID          int64          `json:"id"`
+	Site        string         `json:"site"`
+	Thread      string         `json:"thread"`
+	ParentID    int64          `json:"parent_id,omitempty"`
+	AuthorName  string         `json:"author_name"`
+	AuthorEmail string         `json:"author_email"`
+	AuthorURL   string         `json:"author_url,omitempty"`
+	IP          string         `json:"ip"`
+	UserAgent   string         `json:"user_agent"`
+	BodySource  string         `json:"body_source"`
+	BodyHTML    string         `json:"body_html"`
+	Status      comment.Status `json:"status"`
+	Score       float64        `json:"score"`
+	Reasons     []string       `json:"reasons"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	PublishedAt *time.Time     `json:"published_at,omitempty"`
+}
+
+func adminView(c comment.Comment) adminComment {
+	a := adminComment{
+		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ParentID: c.ParentID,
+		AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL,
+		IP: c.IP, UserAgent: c.UserAgent, BodySource: c.BodySource, BodyHTML: c.BodyHTML,
+		Status: c.Status, Score: c.Score, Reasons: c.Reasons,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, PublishedAt: optionalTime(c.PublishedAt),
+	}
+	if a.Reasons == nil {
+		a.Reasons = []string{}
+	}
+	return a
+}
+
+func adminViews(cs []comment.Comment) []adminComment {
+	out := make([]adminComment, len(cs))
+	for i, c := range cs {
+		out[i] = adminView(c)
+	}
+	return out
+}
+
+type siteView struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Origins      []string       `json:"origins"`
+	Policy       comment.Policy `json:"policy"`
+	MaxLinks     int            `json:"max_links"`
+	BlockedWords []string       `json:"blocked_words"`
+	CreatedAt    time.Time      `json:"created_at"`
+}
+
+func viewSite(s comment.Site) siteView {
+	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
+		BlockedWords: s.BlockedWords, CreatedAt: s.CreatedAt}
+	if v.Origins == nil {
+		v.Origins = []string{}
+	}
+	if v.BlockedWords == nil {
+		v.BlockedWords = []string{}
+	}
+	return v
+}
+
+type eventView struct {
+	ID        int64          `json:"id"`
+	Site      string         `json:"site"`
+	CommentID int64          `json:"comment_id"`
+	Actor     string         `json:"actor"`
+	Action    string         `json:"action"`
+	From      comment.Status `json:"from"`
+	To        comment.Status `json:"to"`
+	Note      string         `json:"note,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+type tokenView struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       auth.Role  `json:"role"`
+	Sites      []string   `json:"sites"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Token is the plain token, present only in the answer that created it.
+	Token string `json:"token,omitempty"`
+}
+
+func viewToken(t auth.Token) tokenView {
+	v := tokenView{ID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites, CreatedAt: t.CreatedAt,
+		LastUsedAt: optionalTime(t.LastUsedAt), RevokedAt: optionalTime(t.RevokedAt)}
+	if v.Sites == nil {
+		v.Sites = []string{}
+	}
+	return v
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
