@@ -1,0 +1,56 @@
+# winnow — common tasks. Every variable below can be overridden:
+#   make test TESTFLAGS='-run Submit -v' PKGS=./internal/intake/...
+#   make fuzz FUZZTIME=2m
+#
+# `make test`, `make cover` and `make bench` start throwaway PostgreSQL and Redis servers on
+# 127.0.0.1 and stop them afterwards, unless WINNOW_TEST_POSTGRES_URL and
+# WINNOW_TEST_REDIS_URL are both set, in which case those servers are used (.ci/with-services).
+
+GO          ?= go
+GOFMT       ?= $(shell $(GO) env GOROOT)/bin/gofmt
+PKGS        ?= ./...
+TESTFLAGS   ?=
+TESTTIMEOUT ?= 30m
+BENCH       ?= .
+BENCHFLAGS  ?= -benchmem
+FUZZTIME    ?= 30s
+COVERPROFILE ?= cover.out
+ARGS        ?=
+
+WITH_SERVICES = bash .ci/with-services
+
+.DEFAULT_GOAL := build
+.PHONY: help run build test lint bench fuzz cover clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+run: ## run the server from source
+	$(GO) run ./cmd/winnow serve $(ARGS)
+
+build: ## build bin/winnow
+	$(GO) build -o bin/winnow ./cmd/winnow
+
+test: ## all tests, against real PostgreSQL and Redis
+	$(WITH_SERVICES) $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(TESTFLAGS) $(PKGS)
+
+lint: ## gofmt must have nothing to say; go vet must pass
+	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*' \
+		-not -path '*/testdata/*' -not -path '*/node_modules/*' -print0 | xargs -0 -r $(GOFMT) -l); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench: ## benchmarks only (no tests)
+	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) $(PKGS)
+
+fuzz: ## every Fuzz target for FUZZTIME each
+	GO='$(GO)' bash .ci/fuzz $(FUZZTIME) $(PKGS)
+
+cover: ## tests with coverage of every package; writes $(COVERPROFILE)
+	$(WITH_SERVICES) $(GO) test -count=1 -timeout $(TESTTIMEOUT) -covermode=atomic -coverpkg=./... \
+		-coverprofile=$(COVERPROFILE) $(TESTFLAGS) $(PKGS)
+	$(GO) tool cover -func=$(COVERPROFILE) | tail -n 1
+	@echo "details: $(GO) tool cover -html=$(COVERPROFILE)"
+
+clean: ## remove build and coverage output
+	rm -rf bin $(COVERPROFILE)
