@@ -83,7 +83,7 @@ func TestJourneyPolicies(t *testing.T) {
 		{"none", "Nice post.", http.StatusCreated},
 		{"all", "Nice post.", http.StatusAccepted},
 		{"none", "See https://a.example and https://b.example", http.StatusAccepted}, // two links: held
-		{"none", "buy cheap casino chips", http.StatusAccepted},                        // blocked word
+		{"none", "buy cheap casino chips", http.StatusAccepted},                      // blocked word
 	}
 	engines(t, func(t *testing.T, env map[string]string) {
 		in := start(t, env)

@@ -38,7 +38,7 @@ func TestPrivateFieldsNeverReachPublicOutputLogsOrMetrics(t *testing.T) {
 			return r
 		}
 		ok := post(submission("/p", map[string]any{"author_email": email}), nil).must(t, http.StatusCreated).json(t)
-		post(submission("/p", map[string]any{"author_email": email, "website": "bot"}), nil)             // spam
+		post(submission("/p", map[string]any{"author_email": email, "website": "bot"}), nil)            // spam
 		post(submission("/p", map[string]any{"author_email": strings.ToUpper(email), "body": ""}), nil) // invalid
 		post(submission("/p", map[string]any{"author_email": email}), map[string]string{"Idempotency-Key": "k"})
 		post(submission("/p", map[string]any{"author_email": email}), map[string]string{"Idempotency-Key": "k"})
