@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -36,7 +37,7 @@ func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return newHandler(st, secret, slog.New(slog.NewJSONHandler(io.Discard, nil)), "http://127.0.0.1:8080", 64<<10)
+	return newHandler(st, secret, slog.New(slog.NewJSONHandler(io.Discard, nil)), "http://127.0.0.1:8080", config.Default().HTTP)
 }
 
 // benchBody is a realistic ~600-byte comment with a link.

@@ -56,7 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
-	handler := newHandler(st, secret, log, baseURL, cfg.HTTP.MaxBodyBytes)
+	handler := newHandler(st, secret, log, baseURL, cfg.HTTP)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -90,20 +90,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-func newHandler(st *sqlstore.Store, secret []byte, log *slog.Logger, baseURL string, maxBody int64) http.Handler {
+func newHandler(st *sqlstore.Store, secret []byte, log *slog.Logger, baseURL string, hc config.HTTP) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	now := time.Now
 	return httpapi.NewServer(httpapi.Deps{
-		Store:        st,
-		Submitter:    intake.NewService(st, sanitize.New(), spam.NewScorer(), secret, now),
-		Moderator:    moderation.NewService(st, now),
-		Logger:       log,
-		Registry:     reg,
-		Gatherer:     reg,
-		BaseURL:      baseURL,
-		MaxBodyBytes: maxBody,
-		Now:          now,
+		Store:            st,
+		Submitter:        intake.NewService(st, sanitize.New(), spam.NewScorer(), secret, now),
+		Moderator:        moderation.NewService(st, now),
+		Logger:           log,
+		Registry:         reg,
+		Gatherer:         reg,
+		BaseURL:          baseURL,
+		MaxBodyBytes:     hc.MaxBodyBytes,
+		ThreadCacheBytes: hc.ThreadCacheBytes,
+		Now:              now,
 	})
 }
 

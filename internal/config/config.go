@@ -54,6 +54,8 @@ type HTTP struct {
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// ShutdownTimeout is how long in-flight requests get to finish on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ThreadCacheBytes bounds the memory for rendered thread pages.
+	ThreadCacheBytes int `yaml:"thread_cache_bytes"`
 }
 
 // Log configures structured logging.
@@ -70,10 +72,11 @@ func Default() Config {
 		Addr:    "127.0.0.1:8080",
 		DataDir: "data",
 		HTTP: HTTP{
-			MaxBodyBytes:    64 << 10,
-			ReadTimeout:     10 * time.Second,
-			WriteTimeout:    30 * time.Second,
-			ShutdownTimeout: 20 * time.Second,
+			MaxBodyBytes:     64 << 10,
+			ReadTimeout:      10 * time.Second,
+			WriteTimeout:     30 * time.Second,
+			ShutdownTimeout:  20 * time.Second,
+			ThreadCacheBytes: 64 << 20,
 		},
 		Log: Log{Level: "info", Format: "json"},
 	}
@@ -146,6 +149,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: public_url %q must be an http(s) URL", c.PublicURL)
 		}
+	}
+	if c.HTTP.ThreadCacheBytes < 0 {
+		return errors.New("config: http.thread_cache_bytes must not be negative")
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		return errors.New("config: http.max_body_bytes must be at least 1024")

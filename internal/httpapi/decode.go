@@ -109,13 +109,20 @@ func parseForm(r *http.Request) error {
 	return nil
 }
 
-// writeJSON writes v with status. Encoding errors can only be a broken connection by
-// then, so they are ignored.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSONBytes writes an already encoded JSON body.
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
+	_, _ = w.Write(body)
+}
+
+// writeJSON writes v with status. Values are the package's own view types, which
+// always encode.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	writeJSONBytes(w, status, append(body, '\n'))
 }

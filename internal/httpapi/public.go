@@ -3,6 +3,7 @@ package httpapi
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -82,9 +83,9 @@ type threadPage struct {
 	NextCursor string           `json:"next_cursor,omitempty"`
 }
 
-// threadComments serves a thread's approved comments as a reply tree. It never writes,
-// and a reader whose ETag matches the thread's version gets a 304 before any comment
-// is read.
+// threadComments serves a thread's approved comments as a reply tree. It never writes;
+// a reader whose ETag matches the thread's version gets a 304, and a page already
+// rendered for this version comes from the cache, both before any comment is read.
 func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	site, _, err := s.site(w, r)
 	if err != nil {
@@ -127,6 +128,10 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	if body, ok := s.pages.get(etag); ok {
+		writeJSONBytes(w, http.StatusOK, body)
+		return
+	}
 	page := threadPage{Thread: threadView{Key: key, URL: th.URL, Title: th.Title, Count: th.ApprovedCount}, Comments: []*publicComment{}}
 	if th.ID != 0 {
 		cs, err := s.store.ApprovedComments(r.Context(), th.ID)
@@ -146,7 +151,13 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, page)
+	body, err := json.Marshal(page)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.pages.put(etag, body)
+	writeJSONBytes(w, http.StatusOK, body)
 }
 
 // tree nests replies under their parents, oldest reply first. A reply whose parent is
@@ -170,7 +181,8 @@ func (s *server) tree(cs []comment.Comment) []*publicComment {
 
 // threadETag changes whenever the thread's public view or the page asked for does.
 func threadETag(siteID string, th comment.Thread, sort string, limit, offset int) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d\x00%s\x00%d\x00%d", siteID, th.ID, th.Version, th.ApprovedCount, sort, limit, offset))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s\x00%d\x00%d",
+		siteID, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
 	return `"` + hex.EncodeToString(h[:12]) + `"`
 }
 

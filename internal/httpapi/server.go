@@ -62,7 +62,9 @@ type Deps struct {
 	BaseURL string
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
-	Now          func() time.Time
+	// ThreadCacheBytes bounds the cache of rendered thread pages.
+	ThreadCacheBytes int
+	Now              func() time.Time
 }
 
 type server struct {
@@ -71,6 +73,7 @@ type server struct {
 	moderator Moderator
 	log       *slog.Logger
 	metrics   *metrics
+	pages     *pageCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
 	maxBody   int64
@@ -81,7 +84,7 @@ type server struct {
 func NewServer(d Deps) http.Handler {
 	s := &server{
 		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, log: d.Logger,
-		metrics: newMetrics(d.Registry, d.Store), gatherer: d.Gatherer,
+		metrics: newMetrics(d.Registry, d.Store), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 	}
 	return s.routes()
