@@ -77,8 +77,8 @@ func Links(h string) int {
 }
 
 // tidy re-serialises HTML that bluemonday has already sanitized, so that a
-// browser builds exactly the tree it describes wherever it is inserted:
-// every element is closed, stray end tags are dropped, and nothing relies on
+// browser builds exactly the tree it describes when it is inserted in a
+// <div>, <article> or <li> of the page: every element is closed, stray end tags are dropped, and nothing relies on
 // the parser's implied end tags (a block inside <p>, an <li> outside a list,
 // a link inside a link). It sets rel on every link and writes nothing the
 // policy does not allow: text is escaped again, and only href is kept.
