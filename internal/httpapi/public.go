@@ -29,7 +29,7 @@ const (
 // site loads the site named in the path and answers CORS for it: a browser may read
 // the answer only on one of the site's origins (or winnow's own pages).
 func (s *server) site(w http.ResponseWriter, r *http.Request) (comment.Site, bool, error) {
-	site, err := s.store.Site(r.Context(), mux.Vars(r)["site"])
+	site, err := s.sites.get(r.Context(), mux.Vars(r)["site"])
 	if err != nil {
 		return comment.Site{}, false, err
 	}

@@ -74,6 +74,7 @@ type server struct {
 	log       *slog.Logger
 	metrics   *metrics
 	pages     *pageCache
+	sites     *siteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
 	maxBody   int64
@@ -87,6 +88,7 @@ func NewServer(d Deps) http.Handler {
 		metrics: newMetrics(d.Registry, d.Store), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 	}
+	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()
 }
 

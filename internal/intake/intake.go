@@ -82,14 +82,18 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 
 	html := s.sanitizer.HTML(sub.Body)
 	authorKey := comment.AuthorKey(s.secret, sub.AuthorEmail)
-	author, err := s.store.Author(ctx, site.ID, authorKey)
-	if err != nil {
-		return Result{}, fmt.Errorf("intake: author: %w", err)
-	}
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
 	})
-	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
+	trusted := false
+	if moderation.NeedsTrust(verdict, site.Policy) {
+		author, err := s.store.Author(ctx, site.ID, authorKey)
+		if err != nil {
+			return Result{}, fmt.Errorf("intake: author: %w", err)
+		}
+		trusted = author.Approved > 0
+	}
+	status := moderation.Decide(verdict, site.Policy, trusted)
 
 	token, err := s.editToken(site.ID, meta.IdempotencyKey)
 	if err != nil {
