@@ -80,19 +80,11 @@ func (s *server) listComments(w http.ResponseWriter, r *http.Request) {
 	if len(query.Text) > 200 {
 		fields["q"] = "at most 200 characters"
 	}
-	limit, err := intParam(q, "limit", defaultAdminPage, 1, maxAdminPage)
-	if err != nil {
-		fields["limit"] = err.Error()
+	limit, ok := s.checkListing(w, r, fields, query.SiteID)
+	if !ok {
+		return
 	}
 	query.Limit = limit
-	if len(fields) > 0 {
-		s.writeError(w, r, badRequest("invalid query", fields))
-		return
-	}
-	if query.SiteID != "" && !p.CanSite(query.SiteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return
-	}
 	cs, next, err := s.store.ListComments(r.Context(), query)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -166,19 +158,11 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		query.CommentID = id
 	}
-	limit, err := intParam(q, "limit", defaultAdminPage, 1, maxAdminPage)
-	if err != nil {
-		fields["limit"] = err.Error()
+	limit, ok := s.checkListing(w, r, fields, query.SiteID)
+	if !ok {
+		return
 	}
 	query.Limit = limit
-	if len(fields) > 0 {
-		s.writeError(w, r, badRequest("invalid query", fields))
-		return
-	}
-	if query.SiteID != "" && !p.CanSite(query.SiteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return
-	}
 	es, next, err := s.store.ListEvents(r.Context(), query)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -190,6 +174,25 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
 			From: e.From, To: e.To, Note: e.Note, CreatedAt: e.CreatedAt}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": next})
+}
+
+// checkListing ends the checks every moderator listing shares: the page size, the
+// problems found in its other parameters, and the site filter's scope. It answers the
+// error itself and reports false when the request cannot go on.
+func (s *server) checkListing(w http.ResponseWriter, r *http.Request, fields map[string]string, siteID string) (int, bool) {
+	limit, err := intParam(r.URL.Query(), "limit", defaultAdminPage, 1, maxAdminPage)
+	if err != nil {
+		fields["limit"] = err.Error()
+	}
+	if len(fields) > 0 {
+		s.writeError(w, r, badRequest("invalid query", fields))
+		return 0, false
+	}
+	if siteID != "" && !principal(r).CanSite(siteID) {
+		s.writeError(w, r, comment.ErrForbidden)
+		return 0, false
+	}
+	return limit, true
 }
 
 // pathID is the {id} path variable; the route's pattern guarantees digits.
