@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -30,6 +32,8 @@ func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
 	site := comment.NewSite("blog", "Blog")
 	site.Policy = comment.PolicyNone
 	site.MaxLinks = 5
+	unlimited := comment.Rate{Count: 1_000_000, Period: time.Second, Burst: 1_000_000}
+	site.Limits = comment.RateLimits{IP: unlimited, Email: unlimited, Thread: unlimited, Site: unlimited}
 	if err := st.CreateSite(ctx, site); err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +41,11 @@ func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return newHandler(st, secret, slog.New(slog.NewJSONHandler(io.Discard, nil)), "http://127.0.0.1:8080", config.Default().HTTP)
+	h, err := newHandler(st, secret, ratelimit.NewLocal(time.Now), slog.New(slog.NewJSONHandler(io.Discard, nil)), "http://127.0.0.1:8080", config.Default().HTTP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h
 }
 
 // benchBody is a realistic ~600-byte comment with a link.

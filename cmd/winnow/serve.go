@@ -12,12 +12,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
@@ -56,7 +58,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
-	handler := newHandler(st, secret, log, baseURL, cfg.HTTP)
+	limiter, closeLimiter, err := newLimiter(cfg.Redis, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeLimiter()
+	handler, err := newHandler(st, secret, limiter, log, baseURL, cfg.HTTP)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -90,14 +102,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-func newHandler(st *sqlstore.Store, secret []byte, log *slog.Logger, baseURL string, hc config.HTTP) http.Handler {
+func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, log *slog.Logger, baseURL string, hc config.HTTP) (http.Handler, error) {
+	proxies, err := hc.Proxies()
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	now := time.Now
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Submitter:        intake.NewService(st, sanitize.New(), spam.NewScorer(), secret, now),
+		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(), secret, now),
 		Moderator:        moderation.NewService(st, now),
+		Limiter:          limiter,
+		Secret:           secret,
+		TrustedProxies:   proxies,
 		Logger:           log,
 		Registry:         reg,
 		Gatherer:         reg,
@@ -105,7 +124,32 @@ func newHandler(st *sqlstore.Store, secret []byte, log *slog.Logger, baseURL str
 		MaxBodyBytes:     hc.MaxBodyBytes,
 		ThreadCacheBytes: hc.ThreadCacheBytes,
 		Now:              now,
-	})
+	}), nil
+}
+
+// rateLimiter is both the intake's and the HTTP layer's view of rate limiting.
+type rateLimiter interface {
+	intake.Limiter
+	httpapi.Limiter
+}
+
+// newLimiter limits in-process, or through Redis with the in-process limiter as the
+// fallback while Redis is unreachable. Timeouts are short: a slow Redis must cost a
+// submission milliseconds, not seconds, before the fallback decides.
+func newLimiter(c config.Redis, log *slog.Logger) (rateLimiter, func(), error) {
+	local := ratelimit.NewLocal(time.Now)
+	if c.URL == "" {
+		return local, func() {}, nil
+	}
+	opts, err := redis.ParseURL(c.URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: redis.url: %w", err)
+	}
+	const timeout = 250 * time.Millisecond
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
+	opts.MaxRetries = -1
+	client := redis.NewClient(opts)
+	return ratelimit.NewFallback(ratelimit.NewRedis(client), local, log, time.Now), func() { client.Close() }, nil
 }
 
 // firstStart gives a fresh installation its first admin token, printed once, so the

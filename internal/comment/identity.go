@@ -25,6 +25,12 @@ func AvatarHash(secret []byte, email string) string {
 	return keyedHash(secret, "avatar", NormalizeEmail(email), 16)
 }
 
+// IPKey is the private key that per-address limits and reputation are kept by, so no
+// client address is stored outside the comment row itself.
+func IPKey(secret []byte, ip string) string {
+	return keyedHash(secret, "ip", ip, 16)
+}
+
 func keyedHash(secret []byte, label, value string, n int) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(label))

@@ -32,7 +32,9 @@ type Site struct {
 	// MaxLinks holds a comment with this many links or more; 0 disables the rule.
 	MaxLinks     int
 	BlockedWords []string
-	CreatedAt    time.Time
+	// Limits override the default submission rate limits; zero rates take the default.
+	Limits    RateLimits
+	CreatedAt time.Time
 }
 
 var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -81,6 +83,11 @@ func (s Site) Validate() error {
 	}
 	if s.MaxLinks < 0 || s.MaxLinks > 100 {
 		f.add("max_links", "must be between 0 and 100")
+	}
+	for name, r := range map[string]Rate{"ip": s.Limits.IP, "email": s.Limits.Email, "thread": s.Limits.Thread, "site": s.Limits.Site} {
+		if !r.valid() {
+			f.add("rate_limits."+name, "count and burst must be positive and the period between 1s and 24h")
+		}
 	}
 	if len(s.BlockedWords) > 10000 {
 		f.add("blocked_words", "at most 10000 words")

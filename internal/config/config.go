@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,27 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// ThreadCacheBytes bounds the memory for rendered thread pages.
 	ThreadCacheBytes int `yaml:"thread_cache_bytes"`
+	// TrustedProxies are addresses or CIDR ranges of reverse proxies whose
+	// X-Forwarded-For header names the client; from anyone else it is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Proxies parses TrustedProxies; a bare address is a one-address range.
+func (h HTTP) Proxies() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(h.TrustedProxies))
+	for _, s := range h.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: http.trusted_proxies: %q is not an address or CIDR range", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Log configures structured logging.
@@ -121,6 +143,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			*p = v
 		}
 	}
+	if v := getenv("WINNOW_TRUSTED_PROXIES"); v != "" {
+		c.HTTP.TrustedProxies = strings.Split(v, ",")
+	}
 	if v := getenv("WINNOW_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -149,6 +174,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: public_url %q must be an http(s) URL", c.PublicURL)
 		}
+	}
+	if _, err := c.HTTP.Proxies(); err != nil {
+		return err
 	}
 	if c.HTTP.ThreadCacheBytes < 0 {
 		return errors.New("config: http.thread_cache_bytes must not be negative")

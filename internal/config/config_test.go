@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -69,6 +70,7 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"log level", func(c *Config) { c.Log.Level = "loud" }},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }},
 		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
+		{"trusted proxy that is no address", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.internal"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +99,22 @@ func TestExampleConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != Default() {
+	c.HTTP.TrustedProxies = nil // the file's empty list and the default nil mean the same
+	if !reflect.DeepEqual(c, Default()) {
 		t.Errorf("the example file documents values other than the defaults:\n got %+v\nwant %+v", c, Default())
+	}
+}
+
+func TestProxiesAcceptAddressesAndRanges(t *testing.T) {
+	h := HTTP{TrustedProxies: []string{"10.0.0.0/8", " 192.0.2.7", "::1"}}
+	got, err := h.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.7/32", "::1/128"}
+	for i, p := range got {
+		if p.String() != want[i] {
+			t.Errorf("proxy %d = %s, want %s", i, p, want[i])
+		}
 	}
 }

@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -19,20 +21,36 @@ const (
 	maxAdminPage     = 200
 )
 
-// authenticate requires a bearer token on every moderator route.
+// authFailures bounds wrong credentials per client address: enough for a person who
+// mistypes, far too few to guess a token.
+func authFailures() comment.Rate { return comment.Rate{Count: 10, Period: time.Minute, Burst: 10} }
+
+// authenticate requires a bearer token on every moderator route. An address that keeps
+// presenting wrong tokens is refused for a while before its tokens are even checked.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		plain, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			s.writeError(w, r, comment.ErrUnauthorized)
-			return
+		key, rate := "auth:"+comment.IPKey(s.secret, s.clientIP(r)), authFailures()
+		if s.limiter != nil {
+			res, err := s.limiter.AllowN(r.Context(), key, rate, 0) // ask, do not count
+			if err == nil && res.Remaining < 1 {
+				s.writeError(w, r, &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst,
+					RetryAfter: rate.Period / time.Duration(rate.Count), ResetAfter: res.ResetAfter})
+				return
+			}
 		}
-		p, err := auth.Authenticate(r.Context(), s.store, strings.TrimSpace(plain), s.now())
+		var principal auth.Principal
+		err := comment.ErrUnauthorized
+		if plain, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			principal, err = auth.Authenticate(r.Context(), s.store, strings.TrimSpace(plain), s.now())
+		}
+		if errors.Is(err, comment.ErrUnauthorized) && s.limiter != nil {
+			s.limiter.AllowN(r.Context(), key, rate, 1)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, principal)))
 	})
 }
 

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -21,6 +24,16 @@ func (e *httpError) Error() string { return e.msg }
 
 func badRequest(msg string, fields map[string]string) error {
 	return &httpError{status: http.StatusBadRequest, code: "bad_request", msg: msg, fields: fields}
+}
+
+// setRateLimitHeaders tells a refused client when to come back, in whole seconds
+// rounded up: Retry-After (RFC 9110) and the RateLimit-* fields of the IETF draft.
+func setRateLimitHeaders(h http.Header, rl *comment.RateLimitedError) {
+	ceil := func(d time.Duration) string { return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10) }
+	h.Set("Retry-After", ceil(max(rl.RetryAfter, time.Second)))
+	h.Set("RateLimit-Limit", strconv.Itoa(rl.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(rl.Remaining))
+	h.Set("RateLimit-Reset", ceil(rl.ResetAfter))
 }
 
 // errorBody is the one error shape every endpoint answers with.
@@ -42,7 +55,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	var ve *comment.ValidationError
 	var he *httpError
+	var rl *comment.RateLimitedError
 	switch {
+	case errors.As(err, &rl):
+		setRateLimitHeaders(w.Header(), rl)
+		status, d.Code, d.Message = http.StatusTooManyRequests, "rate_limited", "too many requests; try again later"
 	case errors.As(err, &he):
 		status, d.Code, d.Message, d.Fields = he.status, he.code, he.msg, he.fields
 	case errors.As(err, &ve):

@@ -22,7 +22,7 @@ type queueCounter interface {
 	CountComments(ctx context.Context, status comment.Status) (int, error)
 }
 
-func newMetrics(reg prometheus.Registerer, store queueCounter) *metrics {
+func newMetrics(reg prometheus.Registerer, store queueCounter, limiter Limiter) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "winnow_http_requests_total", Help: "HTTP requests by route template, method and status.",
@@ -32,7 +32,7 @@ func newMetrics(reg prometheus.Registerer, store queueCounter) *metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 		submissions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "winnow_submissions_total", Help: "Comment submissions by outcome: approved, pending, spam, replayed, invalid, error.",
+			Name: "winnow_submissions_total", Help: "Comment submissions by outcome: approved, pending, spam, replayed, invalid, rate_limited, error.",
 		}, []string{"outcome"}),
 	}
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -47,5 +47,23 @@ func newMetrics(reg prometheus.Registerer, store queueCounter) *metrics {
 		return float64(n)
 	})
 	reg.MustRegister(m.requests, m.duration, m.submissions, queue)
+	if h, ok := limiter.(limiterHealth); ok {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "winnow_ratelimit_degraded", Help: "1 while Redis is unreachable and limits are per replica.",
+			}, func() float64 {
+				if h.Degraded() {
+					return 1
+				}
+				return 0
+			}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "winnow_ratelimit_local_decisions_total", Help: "Rate-limit decisions made in-process because Redis was unreachable.",
+			}, func() float64 { return float64(h.LocalDecisions()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "winnow_ratelimit_redis_outages_total", Help: "Times Redis became unreachable for rate limiting.",
+			}, func() float64 { return float64(h.Outages()) }),
+		)
+	}
 	return m
 }

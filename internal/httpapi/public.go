@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -247,7 +247,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
-		IP: clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		IP: s.clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
 	})
 	if err != nil {
 		s.countSubmission(err)
@@ -279,6 +279,11 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *server) countSubmission(err error) {
 	var ve *comment.ValidationError
 	var he *httpError
+	var rl *comment.RateLimitedError
+	if errors.As(err, &rl) {
+		s.metrics.submissions.WithLabelValues("rate_limited").Inc()
+		return
+	}
 	if errors.As(err, &ve) || errors.As(err, &he) || errors.Is(err, comment.ErrNotFound) {
 		s.metrics.submissions.WithLabelValues("invalid").Inc()
 		return
@@ -312,13 +317,38 @@ func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err e
 	return sub, true, nil
 }
 
-// clientIP is the peer address. Trusted proxies come with the rate-limiting work.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientIP is the peer address, or, when the peer is a trusted proxy, the address
+// that proxy saw: the right-most X-Forwarded-For entry that is not itself a trusted
+// proxy. Entries further left are whatever the client claimed and are ignored.
+func (s *server) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	ip := peer.Addr().Unmap()
+	if !s.trusted(ip) {
+		return ip.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if ip = hop.Unmap(); !s.trusted(ip) {
+			break
+		}
+	}
+	return ip.String()
+}
+
+func (s *server) trusted(ip netip.Addr) bool {
+	for _, p := range s.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // intParam reads an optional integer query parameter within [lo, hi].

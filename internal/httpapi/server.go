@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/ratelimit"
 )
 
 // Store is what the handlers read and manage directly; submissions and moderator
@@ -49,12 +51,30 @@ type Moderator interface {
 	Apply(ctx context.Context, req moderation.Request) ([]comment.Comment, error)
 }
 
+// Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback).
+type Limiter interface {
+	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+}
+
+// limiterHealth is what a limiter backed by Redis reports (ratelimit.Fallback).
+type limiterHealth interface {
+	Degraded() bool
+	LocalDecisions() uint64
+	Outages() uint64
+}
+
 // Deps is everything the server needs, passed in by cmd/winnow.
 type Deps struct {
 	Store     Store
 	Submitter Submitter
 	Moderator Moderator
-	Logger    *slog.Logger
+	// Limiter guards moderator authentication against guessing.
+	Limiter Limiter
+	// Secret keys the hashes of client addresses used as limiter keys.
+	Secret []byte
+	// TrustedProxies are the peers whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
 	// Registry receives the server's metrics; Gatherer serves /metrics.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -71,6 +91,9 @@ type server struct {
 	store     Store
 	submitter Submitter
 	moderator Moderator
+	limiter   Limiter
+	secret    []byte
+	proxies   []netip.Prefix
 	log       *slog.Logger
 	metrics   *metrics
 	pages     *pageCache
@@ -85,7 +108,8 @@ type server struct {
 func NewServer(d Deps) http.Handler {
 	s := &server{
 		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, log: d.Logger,
-		metrics: newMetrics(d.Registry, d.Store), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
+		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
+		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
@@ -97,16 +121,24 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz answers 503 while the database cannot be reached, so a load balancer sends
-// traffic elsewhere; the process itself stays up and recovers on its own.
+// traffic elsewhere; the process itself stays up and recovers on its own. A Redis
+// outage is reported but stays 200: comments still flow, under per-replica limits.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	out := map[string]string{"status": "ok", "database": "ok", "rate_limits": "local"}
+	status := http.StatusOK
+	if h, ok := s.limiter.(limiterHealth); ok {
+		out["rate_limits"] = "redis"
+		if h.Degraded() {
+			out["status"], out["rate_limits"] = "degraded", "local (redis unreachable)"
+		}
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("readiness: database unreachable", slog.String("error", err.Error()))
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
-		return
+		out["status"], out["database"], status = "unavailable", "unreachable", http.StatusServiceUnavailable
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	writeJSON(w, status, out)
 }
 
 func (s *server) metricsHandler() http.Handler {

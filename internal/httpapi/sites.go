@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -48,9 +49,11 @@ type siteBody struct {
 	Policy       *comment.Policy `json:"policy"`
 	MaxLinks     *int            `json:"max_links"`
 	BlockedWords *[]string       `json:"blocked_words"`
+	// RateLimits override limits by scope; a null scope returns it to the default.
+	RateLimits map[string]*rateLimit `json:"rate_limits"`
 }
 
-func (b siteBody) applyTo(site *comment.Site) {
+func (b siteBody) applyTo(site *comment.Site) error {
 	if b.Name != nil {
 		site.Name = *b.Name
 	}
@@ -66,6 +69,24 @@ func (b siteBody) applyTo(site *comment.Site) {
 	if b.BlockedWords != nil {
 		site.BlockedWords = *b.BlockedWords
 	}
+	scopes := rateScopes(&site.Limits)
+	for name, r := range b.RateLimits {
+		field := "rate_limits." + name
+		p, ok := scopes[name]
+		switch {
+		case !ok:
+			return comment.Invalid(field, "must be ip, email, thread or site")
+		case r == nil:
+			*p = comment.Rate{}
+		default:
+			period, err := time.ParseDuration(r.Period)
+			if err != nil {
+				return comment.Invalid(field, `period must be a duration like "1m" or "30s"`)
+			}
+			*p = comment.Rate{Count: r.Count, Period: period, Burst: r.Burst}
+		}
+	}
+	return nil
 }
 
 func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
@@ -75,9 +96,12 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site := comment.NewSite(body.ID, "")
-	body.applyTo(&site)
+	err := body.applyTo(&site)
 	site.CreatedAt = s.now().UTC()
-	if err := s.saveSite(r, site, s.store.CreateSite); err != nil {
+	if err == nil {
+		err = s.saveSite(r, site, s.store.CreateSite)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -96,8 +120,11 @@ func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	body.applyTo(&site)
-	if err := s.saveSite(r, site, s.store.UpdateSite); err != nil {
+	err = body.applyTo(&site)
+	if err == nil {
+		err = s.saveSite(r, site, s.store.UpdateSite)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -76,18 +76,35 @@ func adminViews(cs []comment.Comment) []adminComment {
 }
 
 type siteView struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	Origins      []string       `json:"origins"`
-	Policy       comment.Policy `json:"policy"`
-	MaxLinks     int            `json:"max_links"`
-	BlockedWords []string       `json:"blocked_words"`
-	CreatedAt    time.Time      `json:"created_at"`
+	ID           string               `json:"id"`
+	Name         string               `json:"name"`
+	Origins      []string             `json:"origins"`
+	Policy       comment.Policy       `json:"policy"`
+	MaxLinks     int                  `json:"max_links"`
+	BlockedWords []string             `json:"blocked_words"`
+	RateLimits   map[string]rateLimit `json:"rate_limits"`
+	CreatedAt    time.Time            `json:"created_at"`
+}
+
+// rateLimit is a comment.Rate on the wire: {"count": 6, "period": "1m0s", "burst": 3}.
+type rateLimit struct {
+	Count  int    `json:"count"`
+	Period string `json:"period"`
+	Burst  int    `json:"burst"`
+}
+
+// rateScopes names a site's limits on the wire.
+func rateScopes(l *comment.RateLimits) map[string]*comment.Rate {
+	return map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site}
 }
 
 func viewSite(s comment.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
-		BlockedWords: s.BlockedWords, CreatedAt: s.CreatedAt}
+		BlockedWords: s.BlockedWords, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
+	effective := s.Limits.Effective()
+	for name, r := range rateScopes(&effective) {
+		v.RateLimits[name] = rateLimit{Count: r.Count, Period: r.Period.String(), Burst: r.Burst}
+	}
 	if v.Origins == nil {
 		v.Origins = []string{}
 	}

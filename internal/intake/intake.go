@@ -16,6 +16,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 )
@@ -40,19 +41,26 @@ type Result struct {
 	Replayed  bool
 }
 
+// Limiter counts events against GCRA rates (ratelimit.Local, ratelimit.Fallback).
+type Limiter interface {
+	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+}
+
 // Service runs submissions.
 type Service struct {
 	store     Store
+	limiter   Limiter
 	sanitizer *sanitize.Sanitizer
 	scorer    *spam.Scorer
 	secret    []byte
 	now       func() time.Time
 }
 
-// NewService wires the pipeline. secret is the installation secret that keys author
-// and avatar hashes and edit tokens.
-func NewService(store Store, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, now func() time.Time) *Service {
-	return &Service{store: store, sanitizer: sanitizer, scorer: scorer, secret: secret, now: now}
+// NewService wires the pipeline. secret is the installation secret that keys author,
+// address and avatar hashes and edit tokens; a nil limiter means no rate limits (an
+// importer's bulk load).
+func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, now func() time.Time) *Service {
+	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, now: now}
 }
 
 // Submit validates, judges and stores one comment on site, which the caller has loaded
@@ -74,6 +82,10 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 			return r, err
 		}
 	}
+	authorKey := comment.AuthorKey(s.secret, sub.AuthorEmail)
+	if err := s.checkLimits(ctx, site, sub.Thread, authorKey, meta.IP); err != nil {
+		return Result{}, err
+	}
 	if sub.ParentID != 0 {
 		if err := s.checkParent(ctx, site.ID, sub); err != nil {
 			return Result{}, err
@@ -81,7 +93,6 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 
 	html := s.sanitizer.HTML(sub.Body)
-	authorKey := comment.AuthorKey(s.secret, sub.AuthorEmail)
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
 	})
@@ -123,6 +134,40 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, fmt.Errorf("intake: store: %w", err)
 	}
 	return Result{Comment: c, EditToken: token}, nil
+}
+
+// checkLimits counts the submission against the site's limits, narrowest first, and
+// refuses it with the first limit that is spent. Keys hold hashes, never an address,
+// email or page path, so the limiter's storage stays free of private data.
+func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, authorKey, ip string) error {
+	if s.limiter == nil {
+		return nil
+	}
+	l := site.Limits.Effective()
+	threadKey := sha256.Sum256([]byte(thread))
+	checks := []struct {
+		scope, key string
+		rate       comment.Rate
+	}{
+		{"ip", "ip:" + comment.IPKey(s.secret, ip), l.IP},
+		{"email", "email:" + authorKey, l.Email},
+		{"thread", "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
+		{"site", "site", l.Site},
+	}
+	for _, c := range checks {
+		if c.scope == "ip" && ip == "" {
+			continue
+		}
+		res, err := s.limiter.AllowN(ctx, "submit:"+site.ID+":"+c.key, c.rate, 1)
+		if err != nil {
+			return fmt.Errorf("intake: rate limit: %w", err)
+		}
+		if !res.Allowed {
+			return &comment.RateLimitedError{Scope: c.scope, Limit: c.rate.Burst, Remaining: res.Remaining,
+				RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
+		}
+	}
+	return nil
 }
 
 // replay answers a retried submission with what the first one stored.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 )
@@ -57,7 +58,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, sanitize.New(), spam.NewScorer(), secret, now)
+	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(), secret, now)
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
@@ -163,5 +164,29 @@ func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
 	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k"})
 	if err != nil || res.Comment.ID != 11 || !res.Replayed {
 		t.Fatalf("res %+v err %v", res, err)
+	}
+}
+
+func TestSubmitRefusesOverTheLimitWithoutStoring(t *testing.T) {
+	stored := 0
+	st := fakeStore{t: t, create: func(*comment.Comment, comment.Thread) error { stored++; return nil }}
+	svc := newService(st)
+	limited := site
+	limited.Limits.IP = comment.Rate{Count: 1, Period: time.Hour, Burst: 2}
+	meta := Meta{IP: "198.51.100.7"}
+	for i := range 2 {
+		if _, err := svc.Submit(context.Background(), limited, valid, meta); err != nil {
+			t.Fatalf("submission %d: %v", i, err)
+		}
+	}
+	_, err := svc.Submit(context.Background(), limited, valid, meta)
+	var rl *comment.RateLimitedError
+	if !errors.As(err, &rl) || rl.Scope != "ip" || rl.RetryAfter <= 0 || stored != 2 {
+		t.Fatalf("third submission: %v (stored %d)", err, stored)
+	}
+	other := meta
+	other.IP = "198.51.100.8"
+	if _, err := svc.Submit(context.Background(), limited, func() comment.Submission { s := valid; s.AuthorEmail = "b@example.org"; return s }(), other); err != nil {
+		t.Errorf("another address and author were refused: %v", err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-const siteColumns = `id, name, origins, policy, max_links, blocked_words, created_at`
+const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, created_at`
 
 // Site returns one site, or an error wrapping comment.ErrNotFound.
 func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
@@ -45,9 +45,9 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		site.CreatedAt = now()
 	}
 	_, err := s.wdb.ExecContext(ctx,
-		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
-		list(site.BlockedWords), micros(site.CreatedAt))
+		list(site.BlockedWords), rates(site.Limits), micros(site.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
 	}
@@ -58,8 +58,10 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 // error wrapping comment.ErrNotFound.
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	res, err := s.wdb.ExecContext(ctx,
-		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5 WHERE id = $6`,
-		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords), site.ID)
+		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5,
+		rate_limits = $6 WHERE id = $7`,
+		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords),
+		rates(site.Limits), site.ID)
 	return affectedOne("update site", res, err)
 }
 
@@ -67,10 +69,11 @@ func scanSite(row scanner) (comment.Site, error) {
 	var (
 		site           comment.Site
 		origins, words string
+		limits         string
 		policy         string
 		created        int64
 	)
-	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &created); err != nil {
+	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &created); err != nil {
 		return comment.Site{}, err
 	}
 	var err error
@@ -78,6 +81,9 @@ func scanSite(row scanner) (comment.Site, error) {
 		return comment.Site{}, err
 	}
 	if site.BlockedWords, err = fromList(words); err != nil {
+		return comment.Site{}, err
+	}
+	if site.Limits, err = fromRates(limits); err != nil {
 		return comment.Site{}, err
 	}
 	site.Policy = comment.Policy(policy)

@@ -110,7 +110,8 @@ func TestSites(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
-			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch}
+			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch,
+			Limits: comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
 		a := comment.NewSite("a-site", "A") // no origins, words or time
 		for _, site := range []comment.Site{b, a} {
 			if err := s.CreateSite(ctx, site); err != nil {
@@ -140,6 +141,7 @@ func TestSites(t *testing.T) {
 		}
 
 		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, comment.PolicyNone, 0, nil
+		b.Limits = comment.RateLimits{Site: comment.Rate{Count: 100, Period: time.Hour, Burst: 10}}
 		if err := s.UpdateSite(ctx, b); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // micros is how a time is stored: unix microseconds UTC, 0 for the zero time. An
@@ -53,6 +55,40 @@ func fromList(s string) ([]string, error) {
 		return nil, fmt.Errorf("stored list: %w", err)
 	}
 	return v, nil
+}
+
+// storedRate is a comment.Rate as stored in a site's rate_limits JSON object.
+type storedRate struct {
+	Count         int   `json:"count"`
+	PeriodSeconds int64 `json:"period_seconds"`
+	Burst         int   `json:"burst"`
+}
+
+// rates is how a site's limit overrides are stored: a JSON object of the set rates.
+func rates(l comment.RateLimits) string {
+	m := map[string]storedRate{}
+	for name, r := range map[string]comment.Rate{"ip": l.IP, "email": l.Email, "thread": l.Thread, "site": l.Site} {
+		if !r.IsZero() {
+			m[name] = storedRate{Count: r.Count, PeriodSeconds: int64(r.Period / time.Second), Burst: r.Burst}
+		}
+	}
+	b, _ := json.Marshal(m) // a map of plain structs always marshals
+	return string(b)
+}
+
+// fromRates reverses rates.
+func fromRates(s string) (comment.RateLimits, error) {
+	var m map[string]storedRate
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return comment.RateLimits{}, fmt.Errorf("stored rate limits: %w", err)
+	}
+	var l comment.RateLimits
+	for name, p := range map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site} {
+		if r, ok := m[name]; ok {
+			*p = comment.Rate{Count: r.Count, Period: time.Duration(r.PeriodSeconds) * time.Second, Burst: r.Burst}
+		}
+	}
+	return l, nil
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.

@@ -14,6 +14,7 @@ CREATE TABLE sites (
     policy        TEXT NOT NULL,
     max_links     INTEGER NOT NULL DEFAULT 0,
     blocked_words TEXT NOT NULL DEFAULT '[]',
+    rate_limits   TEXT NOT NULL DEFAULT '{}',
     created_at    BIGINT NOT NULL DEFAULT 0
 );
 

@@ -1,0 +1,107 @@
+package ratelimit
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// Fallback limits through Redis and, while Redis cannot be reached, through a Local
+// limiter, so comments keep flowing with per-replica limits instead of failing. It tries
+// Redis again after a pause that doubles up to a few seconds, and returns to it by itself.
+type Fallback struct {
+	redis *Redis
+	local *Local
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu       sync.Mutex
+	down     bool
+	retryAt  time.Time
+	backoff  time.Duration
+	fallback atomic.Uint64 // decisions made locally because Redis was away
+	outages  atomic.Uint64
+}
+
+// Pauses between attempts to reach Redis again while it is away.
+const (
+	minBackoff = 250 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// NewFallback returns a limiter that prefers r and falls back to l.
+func NewFallback(r *Redis, l *Local, log *slog.Logger, now func() time.Time) *Fallback {
+	return &Fallback{redis: r, local: l, log: log, now: now}
+}
+
+// AllowN never fails: when Redis does, the local limiter decides.
+func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
+	if f.useRedis() {
+		res, err := f.redis.AllowN(ctx, key, r, n)
+		if err == nil {
+			f.recovered()
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return Result{}, ctx.Err() // the caller went away; Redis is not to blame
+		}
+		f.failed(err)
+	}
+	f.fallback.Add(1)
+	return f.local.AllowN(ctx, key, r, n)
+}
+
+// useRedis reports whether to try Redis now: always while it works, and once per
+// backoff period while it does not.
+func (f *Fallback) useRedis() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.down {
+		return true
+	}
+	now := f.now()
+	if now.Before(f.retryAt) {
+		return false
+	}
+	f.retryAt = now.Add(f.backoff) // one probe per period, not every request at once
+	return true
+}
+
+func (f *Fallback) failed(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.down {
+		f.down, f.backoff = true, minBackoff
+		f.outages.Add(1)
+		f.log.Warn("rate limits: redis unreachable, using in-process limits", slog.String("error", err.Error()))
+	} else {
+		f.backoff = min(2*f.backoff, maxBackoff)
+	}
+	f.retryAt = f.now().Add(f.backoff)
+}
+
+func (f *Fallback) recovered() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		f.down = false
+		f.log.Info("rate limits: redis is back")
+	}
+}
+
+// Degraded reports whether decisions are being made locally because Redis is away.
+func (f *Fallback) Degraded() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down
+}
+
+// LocalDecisions counts decisions made locally while Redis was away.
+func (f *Fallback) LocalDecisions() uint64 { return f.fallback.Load() }
+
+// Outages counts the times Redis became unreachable.
+func (f *Fallback) Outages() uint64 { return f.outages.Load() }

@@ -1,0 +1,39 @@
+// Package ratelimit counts events with GCRA (the generic cell rate algorithm): one
+// stored time per key, exact limits, smooth bursts. Redis holds the state when several
+// replicas must share limits (github.com/go-redis/redis_rate); Local holds it in the
+// process with the same arithmetic; Fallback uses Redis and falls back to Local while
+// Redis cannot be reached, then returns to Redis by itself.
+package ratelimit
+
+import (
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// Result is one decision. Remaining is how many more events the key may have now;
+// RetryAfter is how long until the next one is allowed (0 when allowed); ResetAfter
+// is how long until the key is back to a full burst.
+type Result struct {
+	Allowed    bool
+	Remaining  int
+	RetryAfter time.Duration
+	ResetAfter time.Duration
+}
+
+// gcra is the algorithm on one key's theoretical arrival time (tat), in seconds. It
+// mirrors redis_rate's Lua script so that Local and Redis decide alike: n = 0 asks
+// without counting.
+func gcra(tat, now float64, r comment.Rate, n int) (newTAT float64, res Result) {
+	interval := r.Period.Seconds() / float64(r.Count)
+	burstOffset := interval * float64(r.Burst)
+	tat = max(tat, now)
+	newTAT = tat + interval*float64(n)
+	diff := now - (newTAT - burstOffset)
+	if diff < 0 {
+		return tat, Result{RetryAfter: seconds(-diff), ResetAfter: seconds(tat - now)}
+	}
+	return newTAT, Result{Allowed: true, Remaining: int(diff / interval), ResetAfter: seconds(newTAT - now)}
+}
+
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
