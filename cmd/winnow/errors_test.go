@@ -120,6 +120,10 @@ func TestAdminAPIRequiresATokenScopedToTheSite(t *testing.T) {
 			body: map[string]any{"ids": []int64{idB}, "action": "spam"}}).must(t, http.StatusForbidden)
 		in.do(req{method: "POST", path: "/api/v1/admin/sites", token: modA, body: map[string]any{"id": "c", "name": "C"}}).must(t, http.StatusForbidden)
 		in.do(req{method: "GET", path: "/api/v1/admin/tokens", token: modA}).must(t, http.StatusForbidden)
+		in.do(req{method: "PATCH", path: "/api/v1/admin/sites/b", token: modA, body: map[string]any{"name": "x"}}).must(t, http.StatusForbidden)
+		// An admin token limited to some sites could mint an unlimited one: it cannot exist.
+		in.do(req{method: "POST", path: "/api/v1/admin/tokens", token: in.token,
+			body: map[string]any{"name": "half-admin", "role": "admin", "sites": []string{"a"}}}).must(t, http.StatusUnprocessableEntity)
 
 		id := itoa(int64(num(created, "token", "id")))
 		in.do(req{method: "DELETE", path: "/api/v1/admin/tokens/" + id, token: in.token}).must(t, http.StatusNoContent)

@@ -52,7 +52,7 @@ func TestJourneySubmitHeldThenApprovedIsVisible(t *testing.T) {
 		}
 		events := in.do(req{method: "GET", path: "/api/v1/admin/events?site=blog", token: in.token}).must(t, http.StatusOK).json(t)
 		ev := list(events, "events")
-		if len(ev) != 1 || ev[0].(map[string]any)["action"] != "approve" || ev[0].(map[string]any)["actor"] != "token:admin" {
+		if len(ev) != 1 || ev[0].(map[string]any)["action"] != "approve" || ev[0].(map[string]any)["actor"] != "token:1:admin" {
 			t.Errorf("audit log = %v", events)
 		}
 	})
@@ -71,6 +71,8 @@ func TestJourneyFirstTimePolicyPublishesReturningAuthor(t *testing.T) {
 		}
 		stranger := in.submit("blog", submission("/other", map[string]any{"author_email": "new@example.org"}), nil)
 		stranger.must(t, http.StatusAccepted)
+		// Trust needs the name too: knowing a trusted author's email is not enough.
+		in.submit("blog", submission("/other", map[string]any{"author_name": "Impostor", "author_email": "returning@example.org"}), nil).must(t, http.StatusAccepted)
 	})
 }
 
@@ -161,13 +163,13 @@ func TestJourneyFormPostRedirectsBackToThePage(t *testing.T) {
 		in := start(t, env)
 		in.createSite("blog", map[string]any{"policy": "none"})
 		form := url.Values{
-			"thread": {"/p"}, "thread_url": {"https://blog.example/p"}, "author_name": {"Form Reader"},
+			"thread": {"/p"}, "thread_url": {"https://blog.example/p#comments"}, "author_name": {"Form Reader"},
 			"author_email": {"form@example.org"}, "body": {"From a plain form."},
 		}
 		in.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		res := in.do(req{method: "POST", path: "/api/v1/sites/blog/comments", body: form.Encode(), ctype: "application/x-www-form-urlencoded"})
 		res.must(t, http.StatusSeeOther)
-		if loc := res.header.Get("Location"); !strings.HasPrefix(loc, "https://blog.example/p#winnow-comment-") {
+		if loc := res.header.Get("Location"); !strings.HasPrefix(loc, "https://blog.example/p#winnow-comment-") || strings.Count(loc, "#") != 1 {
 			t.Errorf("Location = %q", loc)
 		}
 		// A thread URL off the site's origins is refused, so winnow is no open redirector.
@@ -210,6 +212,43 @@ func TestJourneyThreadReadsAreTreesWithETags(t *testing.T) {
 		res = in.submit("blog", submission("/elsewhere", map[string]any{"parent_id": rootID}), nil).must(t, http.StatusUnprocessableEntity)
 		if f := res.json(t)["error"].(map[string]any)["fields"].(map[string]any); f["parent_id"] == nil {
 			t.Errorf("error fields: %v", f)
+		}
+	})
+}
+
+func TestJourneyIdempotencyKeyCannotFetchAnotherSubmission(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", nil)
+		key := map[string]string{"Idempotency-Key": "shared-key"}
+		in.submit("blog", submission("/p", map[string]any{"author_email": "ann@example.org"}), key).must(t, http.StatusAccepted)
+		res := in.submit("blog", submission("/p", map[string]any{"author_email": "eve@example.org", "body": "hi"}), key)
+		res.must(t, http.StatusUnprocessableEntity)
+		if strings.Contains(string(res.body), "edit_token") {
+			t.Errorf("the answer leaks the first submission: %s", res.body)
+		}
+	})
+}
+
+func TestJourneyHeldSubmissionsDoNotNameTheThread(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		in.submit("blog", submission("/new-post", map[string]any{"thread_title": "CHEAP PILLS", "website": "x"}), nil).must(t, http.StatusAccepted)
+		page := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/new-post"}).must(t, http.StatusOK).json(t)
+		if title := page["thread"].(map[string]any)["title"]; title != nil {
+			t.Errorf("a spam submission titled the thread %q", title)
+		}
+		in.submit("blog", submission("/new-post", map[string]any{"thread_title": "The real title"}), nil).must(t, http.StatusCreated)
+		page = in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/new-post"}).must(t, http.StatusOK).json(t)
+		if title := page["thread"].(map[string]any)["title"]; title != "The real title" {
+			t.Errorf("title = %v", title)
+		}
+		// Two threads without comments never share a cached page.
+		a := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/empty-a"}).must(t, http.StatusOK)
+		b := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/empty-b"}).must(t, http.StatusOK)
+		if a.header.Get("ETag") == b.header.Get("ETag") || b.json(t)["thread"].(map[string]any)["key"] != "/empty-b" {
+			t.Errorf("empty threads share a page: %s", b.body)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	baseURL := cfg.BaseURL()
 	if cfg.PublicURL == "" {
 		baseURL = "http://" + ln.Addr().String() // the real port when --addr asked for :0
+		if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && ap.Addr().IsUnspecified() {
+			log.Warn("listening on every interface without public_url: avatar links will name " + baseURL +
+				"; set public_url (WINNOW_PUBLIC_URL) to the address browsers use")
+		}
 	}
 	if err := firstStart(ctx, st, baseURL, stderr); err != nil {
 		ln.Close()
@@ -147,7 +152,8 @@ func newLimiter(c config.Redis, log *slog.Logger) (rateLimiter, func(), error) {
 	}
 	const timeout = 250 * time.Millisecond
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
-	opts.MaxRetries = -1
+	opts.MaxRetries, opts.DialerRetries = -1, 1
+	redis.SetLogger(redisLogger{log}) // the library's one logger; its messages name no client data
 	client := redis.NewClient(opts)
 	return ratelimit.NewFallback(ratelimit.NewRedis(client), local, log, time.Now), func() { client.Close() }, nil
 }
@@ -169,6 +175,13 @@ func firstStart(ctx context.Context, st *sqlstore.Store, baseURL string, stderr 
 	fmt.Fprintf(stderr, "\nwinnow: first start: created an admin API token. It is shown only this once:\n\n    %s\n\n"+
 		"    curl -H 'Authorization: Bearer %s' %s/api/v1/admin/sites\n\n", plain, plain, baseURL)
 	return nil
+}
+
+// redisLogger sends go-redis's own messages (dial failures) to the structured log.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.LogAttrs(ctx, slog.LevelDebug, "redis client", slog.String("message", fmt.Sprintf(format, v...)))
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

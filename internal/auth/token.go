@@ -52,6 +52,10 @@ func NewToken(name string, role Role, sites []string, now time.Time) (Token, str
 		return Token{}, "", comment.Invalid("role", "must be admin or moderator")
 	case role == RoleModerator && len(sites) == 0:
 		return Token{}, "", comment.Invalid("sites", "a moderator token needs at least one site")
+	case role == RoleAdmin && len(sites) > 0:
+		// An admin manages sites and tokens; one scoped to some sites could mint itself
+		// an unscoped token, so the combination does not exist.
+		return Token{}, "", comment.Invalid("sites", "an admin token covers every site; use a moderator token for some sites")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -69,21 +73,35 @@ func HashToken(plain string) string {
 
 // Principal is who is making a request, as the handlers see it.
 type Principal struct {
-	Name  string
-	Role  Role
-	Sites []string // empty: every site
+	TokenID int64
+	Name    string
+	Role    Role
+	Sites   []string // a moderator's sites; an admin has every site
 }
 
-// Actor is how the principal appears in the audit log.
-func (p Principal) Actor() string { return "token:" + p.Name }
+// Actor is how the principal appears in the audit log: names need not be unique, so
+// the token's id comes with it.
+func (p Principal) Actor() string { return fmt.Sprintf("token:%d:%s", p.TokenID, p.Name) }
 
-// CanSite reports whether the principal may act on site.
+// IsAdmin reports whether the principal may manage sites and tokens.
+func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
+
+// CanSite reports whether the principal may act on site. A moderator reaches only its
+// own sites, even if its list were somehow empty.
 func (p Principal) CanSite(site string) bool {
-	return len(p.Sites) == 0 || slices.Contains(p.Sites, site)
+	return p.IsAdmin() || slices.Contains(p.Sites, site)
 }
 
 // Scope is the list of sites to restrict queries to; nil means every site.
-func (p Principal) Scope() []string { return p.Sites }
+func (p Principal) Scope() []string {
+	if p.IsAdmin() {
+		return nil
+	}
+	if p.Sites == nil {
+		return []string{} // a moderator without sites sees nothing, never everything
+	}
+	return p.Sites
+}
 
 // TokenStore is what Authenticate needs from storage.
 type TokenStore interface {
@@ -116,5 +134,8 @@ func Authenticate(ctx context.Context, store TokenStore, plain string, now time.
 			return Principal{}, err
 		}
 	}
-	return Principal{Name: t.Name, Role: t.Role, Sites: t.Sites}, nil
+	if t.Role == RoleAdmin && len(t.Sites) > 0 {
+		return Principal{}, comment.ErrUnauthorized // cannot be created; refuse if found
+	}
+	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites}, nil
 }

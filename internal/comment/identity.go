@@ -12,11 +12,18 @@ func NormalizeEmail(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
 }
 
-// AuthorKey is the private key that reputation and bans are kept by: a keyed hash of the
-// normalized email, so the authors table holds no addresses and cannot be reversed by
-// a dictionary without the installation's secret.
-func AuthorKey(secret []byte, email string) string {
-	return keyedHash(secret, "author", NormalizeEmail(email), 32)
+// AuthorKey is the private key that reputation is kept by: a keyed hash of the name and
+// the normalized email together, as WordPress trusts "an earlier approved comment
+// (name + email)": an email alone is too easy to know. The authors table holds no
+// addresses and cannot be reversed by a dictionary without the installation's secret.
+func AuthorKey(secret []byte, name, email string) string {
+	return keyedHash(secret, "author", NormalizeEmail(email)+"\x00"+strings.ToLower(strings.Join(strings.Fields(name), " ")), 32)
+}
+
+// EmailKey is the private key that per-address limits are kept by, whatever name
+// comes with the address.
+func EmailKey(secret []byte, email string) string {
+	return keyedHash(secret, "email", NormalizeEmail(email), 16)
 }
 
 // AvatarHash is the public handle for an author's avatar. It uses a different label

@@ -1,5 +1,7 @@
 package comment
 
+import "time"
+
 // Sort orders for listings.
 const (
 	SortOldest = "oldest"
@@ -10,7 +12,8 @@ const (
 // Query selects comments for the moderation queue. The zero value of a field means
 // "any"; Cursor is opaque and comes from the previous page.
 type Query struct {
-	// Scope limits the result to these sites (a scoped token's); empty means all sites.
+	// Scope limits the result to these sites (a moderator's); nil means every site and
+	// an empty, non-nil list none.
 	Scope     []string
 	SiteID    string
 	ThreadKey string
@@ -24,7 +27,7 @@ type Query struct {
 
 // EventQuery selects audit events, newest first.
 type EventQuery struct {
-	Scope     []string
+	Scope     []string // as in Query
 	SiteID    string
 	CommentID int64
 	Actor     string
@@ -39,5 +42,8 @@ type EventQuery struct {
 type Transition struct {
 	Comment Comment
 	To      Status
-	Event   Event
+	// PublishedAt is the comment's publication time after the change: set at its first
+	// approval and kept after, zero while it has never been published.
+	PublishedAt time.Time
+	Event       Event
 }

@@ -20,6 +20,12 @@ const (
 	PolicyNone Policy = "none"
 )
 
+// Bounds on a site's blocked words, which every submission is matched against.
+const (
+	MaxBlockedWords   = 5000
+	MaxBlockedWordLen = 100
+)
+
 // DefaultMaxLinks is WordPress's comment_max_links: this many links or more hold a comment.
 const DefaultMaxLinks = 2
 
@@ -89,8 +95,13 @@ func (s Site) Validate() error {
 			f.add("rate_limits."+name, "count and burst must be positive and the period between 1s and 24h")
 		}
 	}
-	if len(s.BlockedWords) > 10000 {
-		f.add("blocked_words", "at most 10000 words")
+	if len(s.BlockedWords) > MaxBlockedWords {
+		f.add("blocked_words", "at most %d words", MaxBlockedWords)
+	}
+	for _, w := range s.BlockedWords {
+		if len(w) > MaxBlockedWordLen {
+			f.add("blocked_words", "each at most %d bytes", MaxBlockedWordLen)
+		}
 	}
 	return f.err()
 }

@@ -17,7 +17,20 @@ const (
 	MaxBodyLen        = 10000
 	MaxThreadKeyLen   = 512
 	MaxThreadTitleLen = 300
+	// MaxUserAgentLen bounds the stored user agent, in bytes; longer ones are cut.
+	MaxUserAgentLen = 512
 )
+
+// Truncate cuts s to at most n bytes without splitting a character.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // Submission is what a reader sends to post a comment, before anything is trusted.
 type Submission struct {

@@ -62,7 +62,7 @@ func principal(r *http.Request) auth.Principal {
 // requireAdmin guards routes that manage the installation rather than a queue.
 func (s *server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if principal(r).Role != auth.RoleAdmin {
+		if !principal(r).IsAdmin() {
 			s.writeError(w, r, comment.ErrForbidden)
 			return
 		}

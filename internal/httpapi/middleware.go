@@ -100,14 +100,25 @@ func (s *server) observe(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+			s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+				slog.String("request_id", id), slog.String("method", methodLabel(r.Method)), slog.String("route", route),
 				slog.Int("status", status), slog.Int("bytes", sw.bytes), slog.Duration("duration", elapsed))
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// methodLabel keeps the method label to the methods HTTP defines, so a client
+// inventing methods cannot create metric series without end.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 // routeName is the matched route's template, which keeps metric labels bounded.

@@ -121,7 +121,7 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	etag := threadETag(site.ID, th, sort, limit, offset)
+	etag := threadETag(site.ID, key, th, sort, limit, offset)
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "public, no-cache")
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
@@ -179,10 +179,12 @@ func (s *server) tree(cs []comment.Comment) []*publicComment {
 	return roots
 }
 
-// threadETag changes whenever the thread's public view or the page asked for does.
-func threadETag(siteID string, th comment.Thread, sort string, limit, offset int) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d\x00%s\x00%s\x00%s\x00%d\x00%d",
-		siteID, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
+// threadETag changes whenever the thread's public view or the page asked for does. It
+// names the key too: every thread without comments has the same zero row, and one
+// reader's made-up key must not answer for another's page.
+func threadETag(siteID, key string, th comment.Thread, sort string, limit, offset int) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%q %q %d %d %d %q %q %s %d %d",
+		siteID, key, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
 	return `"` + hex.EncodeToString(h[:12]) + `"`
 }
 
@@ -268,7 +270,8 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		status, code = comment.StatusApproved, http.StatusCreated
 	}
 	if form && site.AllowsURL(sub.ThreadURL) {
-		http.Redirect(w, r, sub.ThreadURL+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+		page, _, _ := strings.Cut(sub.ThreadURL, "#")
+		http.Redirect(w, r, page+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 		return
 	}
 	view := s.publicView(c)

@@ -99,13 +99,12 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
 	err := body.applyTo(&site)
 	site.CreatedAt = s.now().UTC()
 	if err == nil {
-		err = s.saveSite(r, site, s.store.CreateSite)
+		err = s.saveSite(r, &site, s.store.CreateSite)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	site, _ = s.store.Site(r.Context(), site.ID)
 	writeJSON(w, http.StatusCreated, map[string]any{"site": viewSite(site)})
 }
 
@@ -122,7 +121,7 @@ func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
 	}
 	err = body.applyTo(&site)
 	if err == nil {
-		err = s.saveSite(r, site, s.store.UpdateSite)
+		err = s.saveSite(r, &site, s.store.UpdateSite)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -132,12 +131,13 @@ func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"site": viewSite(site)})
 }
 
-func (s *server) saveSite(r *http.Request, site comment.Site, save func(context.Context, comment.Site) error) error {
+// saveSite normalizes and validates site in place, so the answer shows what is stored.
+func (s *server) saveSite(r *http.Request, site *comment.Site, save func(context.Context, comment.Site) error) error {
 	site.Normalize()
 	if err := site.Validate(); err != nil {
 		return err
 	}
-	return save(r.Context(), site)
+	return save(r.Context(), *site)
 }
 
 type tokenBody struct {

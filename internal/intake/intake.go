@@ -8,10 +8,13 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -68,6 +71,7 @@ func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, sco
 // *comment.ValidationError for bad input or a wrapped store error.
 func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta) (Result, error) {
 	sub.Normalize()
+	meta.UserAgent = comment.Truncate(strings.ToValidUTF8(meta.UserAgent, ""), comment.MaxUserAgentLen)
 	if err := sub.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -78,12 +82,12 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
 	}
 	if meta.IdempotencyKey != "" {
-		if r, err := s.replay(ctx, site.ID, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
+		if r, err := s.replay(ctx, site.ID, sub, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
 			return r, err
 		}
 	}
-	authorKey := comment.AuthorKey(s.secret, sub.AuthorEmail)
-	if err := s.checkLimits(ctx, site, sub.Thread, authorKey, meta.IP); err != nil {
+	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
+	if err := s.checkLimits(ctx, site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP); err != nil {
 		return Result{}, err
 	}
 	if sub.ParentID != 0 {
@@ -106,11 +110,11 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 	status := moderation.Decide(verdict, site.Policy, trusted)
 
-	token, err := s.editToken(site.ID, meta.IdempotencyKey)
+	token, err := s.editToken(site.ID, sub, meta.IdempotencyKey)
 	if err != nil {
 		return Result{}, err
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
@@ -124,11 +128,16 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if status == comment.StatusApproved {
 		c.PublishedAt = now
 	}
-	thread := comment.Thread{SiteID: site.ID, Key: sub.Thread, URL: sub.ThreadURL, Title: sub.ThreadTitle, CreatedAt: now}
+	thread := comment.Thread{SiteID: site.ID, Key: sub.Thread, CreatedAt: now}
+	if status == comment.StatusApproved {
+		// A thread's public title and URL come from published comments only, so a held
+		// spammer cannot name someone's page.
+		thread.URL, thread.Title = sub.ThreadURL, sub.ThreadTitle
+	}
 	err = s.store.CreateComment(ctx, &c, thread)
 	if errors.Is(err, comment.ErrConflict) && meta.IdempotencyKey != "" {
 		// A concurrent retry with the same key won the race: answer what it stored.
-		return s.replay(ctx, site.ID, meta.IdempotencyKey)
+		return s.replay(ctx, site.ID, sub, meta.IdempotencyKey)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: store: %w", err)
@@ -139,7 +148,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 // checkLimits counts the submission against the site's limits, narrowest first, and
 // refuses it with the first limit that is spent. Keys hold hashes, never an address,
 // email or page path, so the limiter's storage stays free of private data.
-func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, authorKey, ip string) error {
+func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, emailKey, ip string) error {
 	if s.limiter == nil {
 		return nil
 	}
@@ -150,7 +159,7 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, au
 		rate       comment.Rate
 	}{
 		{"ip", "ip:" + comment.IPKey(s.secret, ip), l.IP},
-		{"email", "email:" + authorKey, l.Email},
+		{"email", "email:" + emailKey, l.Email},
 		{"thread", "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
 		{"site", "site", l.Site},
 	}
@@ -170,15 +179,26 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, au
 	return nil
 }
 
-// replay answers a retried submission with what the first one stored.
-func (s *Service) replay(ctx context.Context, siteID, key string) (Result, error) {
+// replay answers a retried submission with what the first one stored. The edit token
+// is derived from the key and the submission, so a key reused for a different
+// submission (another client's, or a guess) does not match the stored token's hash and
+// is refused rather than answered with someone else's comment. The status is the one
+// the first answer gave: published at once, or held.
+func (s *Service) replay(ctx context.Context, siteID string, sub comment.Submission, key string) (Result, error) {
 	c, err := s.store.CommentByIdempotencyKey(ctx, siteID, key)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: idempotency key: %w", err)
 	}
-	token, err := s.editToken(siteID, key)
+	token, err := s.editToken(siteID, sub, key)
 	if err != nil {
 		return Result{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.EditTokenHash)) != 1 {
+		return Result{}, comment.Invalid("Idempotency-Key", "already used for a different submission")
+	}
+	c.Status = comment.StatusPending
+	if !c.PublishedAt.IsZero() && c.PublishedAt.Equal(c.CreatedAt) {
+		c.Status = comment.StatusApproved
 	}
 	return Result{Comment: c, EditToken: token, Replayed: true}, nil
 }
@@ -195,13 +215,17 @@ func (s *Service) checkParent(ctx context.Context, siteID string, sub comment.Su
 	return nil
 }
 
-// editToken is derived from the Idempotency-Key when there is one, so a retried
-// submission gets the same token back although only its hash is stored; without a key
-// it is random.
-func (s *Service) editToken(siteID, idempotencyKey string) (string, error) {
+// editToken is derived from the Idempotency-Key and the submission when there is a
+// key, so a retried submission gets the same token back although only its hash is
+// stored; without a key it is random.
+func (s *Service) editToken(siteID string, sub comment.Submission, idempotencyKey string) (string, error) {
 	if idempotencyKey != "" {
 		m := hmac.New(sha256.New, s.secret)
-		fmt.Fprintf(m, "edit\x00%s\x00%s", siteID, idempotencyKey)
+		for _, v := range []string{"edit", siteID, idempotencyKey, sub.Thread, strconv.FormatInt(sub.ParentID, 10),
+			sub.AuthorName, comment.NormalizeEmail(sub.AuthorEmail), sub.AuthorURL, sub.Body} {
+			m.Write([]byte(v))
+			m.Write([]byte{0})
+		}
 		return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
 	}
 	b := make([]byte, 32)

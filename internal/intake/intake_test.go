@@ -80,10 +80,10 @@ func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
 	if !strings.Contains(c.BodyHTML, "<em>there</em>") || c.IP != "192.0.2.1" || c.UserAgent != "UA" {
 		t.Errorf("html %q ip %q ua %q", c.BodyHTML, c.IP, c.UserAgent)
 	}
-	if c.AuthorKey != comment.AuthorKey(secret, "ann@example.org") || c.AvatarHash == "" || c.EditTokenHash != hashToken(res.EditToken) {
+	if c.AuthorKey != comment.AuthorKey(secret, "Ann", "ann@example.org") || c.AvatarHash == "" || c.EditTokenHash != hashToken(res.EditToken) {
 		t.Error("keys and token hash")
 	}
-	if thread.Key != "/p" || thread.URL != "https://blog.example/p" || stored.ThreadKey != "/p" || !c.PublishedAt.IsZero() {
+	if thread.Key != "/p" || thread.URL != "" || thread.Title != "" || stored.ThreadKey != "/p" || !c.PublishedAt.IsZero() {
 		t.Errorf("thread %+v", thread)
 	}
 }
@@ -136,16 +136,36 @@ func TestSubmitRejectsWithoutStoring(t *testing.T) {
 }
 
 func TestSubmitReplaysAnIdempotentRetry(t *testing.T) {
-	first := comment.Comment{ID: 9, SiteID: "blog", Status: comment.StatusPending}
-	svc := newService(fakeStore{t: t, byIdempotency: func(key string) (comment.Comment, error) { return first, nil }})
-	a, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
-	if err != nil || !a.Replayed || a.Comment.ID != 9 {
-		t.Fatalf("replay %+v, %v", a, err)
+	var stored comment.Comment
+	st := fakeStore{t: t,
+		byIdempotency: func(key string) (comment.Comment, error) {
+			if stored.ID == 0 || stored.IdempotencyKey != key {
+				return comment.Comment{}, comment.ErrNotFound
+			}
+			return stored, nil
+		},
+		create: func(c *comment.Comment, _ comment.Thread) error { c.ID = 9; stored = *c; return nil },
 	}
-	b, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
-	c, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k2"})
-	if a.EditToken != b.EditToken || a.EditToken == c.EditToken {
-		t.Error("the edit token of a replay must equal the first and differ between keys")
+	svc := newService(st)
+	first, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	if err != nil || first.Replayed {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	if err != nil || !again.Replayed || again.Comment.ID != 9 || again.EditToken != first.EditToken {
+		t.Fatalf("replay %+v, %v", again, err)
+	}
+	// Approved by a moderator since: the replay still gives the first answer, held.
+	stored.Status, stored.PublishedAt = comment.StatusApproved, stored.CreatedAt.Add(time.Hour)
+	if r, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"}); r.Comment.Status != comment.StatusPending {
+		t.Errorf("replay status %s, want the first answer's pending", r.Comment.Status)
+	}
+	other := valid
+	other.Body = "someone else's words"
+	_, err = svc.Submit(context.Background(), site, other, Meta{IdempotencyKey: "k1"})
+	var ve *comment.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["Idempotency-Key"] == "" {
+		t.Fatalf("a different submission with a used key: %v", err)
 	}
 }
 
@@ -157,7 +177,10 @@ func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
 			if calls == 1 {
 				return comment.Comment{}, comment.ErrNotFound
 			}
-			return comment.Comment{ID: 11}, nil
+			c := comment.Comment{ID: 11, IdempotencyKey: "k"}
+			tok, _ := newService(nil).editToken(site.ID, func() comment.Submission { s := valid; s.Normalize(); return s }(), "k")
+			c.EditTokenHash = hashToken(tok)
+			return c, nil
 		},
 		create: func(*comment.Comment, comment.Thread) error { return comment.ErrConflict },
 	}

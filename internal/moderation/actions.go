@@ -100,7 +100,7 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 	if len(cs) != len(ids) {
 		return nil, fmt.Errorf("moderation: %d of %d comments: %w", len(ids)-len(cs), len(ids), comment.ErrNotFound)
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	var ts []comment.Transition
 	for i, c := range cs {
 		if req.Allowed != nil && !req.Allowed(c.SiteID) {
@@ -112,14 +112,15 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 		if c.Status == to {
 			continue
 		}
-		ts = append(ts, comment.Transition{Comment: c, To: to, Event: comment.Event{
+		published := c.PublishedAt
+		if to == comment.StatusApproved && published.IsZero() {
+			published = now // a comment is published once, at its first approval
+		}
+		ts = append(ts, comment.Transition{Comment: c, To: to, PublishedAt: published, Event: comment.Event{
 			SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: string(req.Action),
 			From: c.Status, To: to, Note: strings.TrimSpace(req.Note), CreatedAt: now,
 		}})
-		cs[i].Status, cs[i].UpdatedAt = to, now
-		if to == comment.StatusApproved && c.PublishedAt.IsZero() {
-			cs[i].PublishedAt = now
-		}
+		cs[i].Status, cs[i].UpdatedAt, cs[i].PublishedAt = to, now, published
 	}
 	if len(ts) > 0 {
 		if err := s.store.ApplyTransitions(ctx, ts); err != nil {

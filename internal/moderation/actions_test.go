@@ -128,3 +128,20 @@ func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
 		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
 	}
 }
+
+func TestApplyPublishesOnceAtTheFirstApproval(t *testing.T) {
+	first := clock().Add(-time.Hour)
+	var got []comment.Transition
+	s := NewService(fakeStore{
+		commentsByID: func(ids []int64) ([]comment.Comment, error) {
+			return []comment.Comment{{ID: 1, Status: comment.StatusRejected, PublishedAt: first}, {ID: 2, Status: comment.StatusPending}}, nil
+		},
+		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
+	}, clock)
+	if _, err := s.Apply(context.Background(), Request{Action: Approve, IDs: []int64{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if !got[0].PublishedAt.Equal(first) || !got[1].PublishedAt.Equal(clock()) {
+		t.Errorf("published at %v and %v, want the earlier first approval and now", got[0].PublishedAt, got[1].PublishedAt)
+	}
+}

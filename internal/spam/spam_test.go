@@ -61,7 +61,7 @@ func TestContainsWordHandlesNonLetterEdgesAndUnicode(t *testing.T) {
 		{"", "x", false},
 	}
 	for _, tt := range tests {
-		if got := containsWord(tt.text, tt.word); got != tt.want {
+		if got := containsWord(strings.ToLower(tt.text), strings.ToLower(tt.word)); got != tt.want {
 			t.Errorf("containsWord(%q, %q) = %v", tt.text, tt.word, got)
 		}
 	}

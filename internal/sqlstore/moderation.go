@@ -11,10 +11,8 @@ import (
 
 const (
 	// transitionSQL moves one comment only if it still has the status the moderator
-	// saw, and returns what the counts need. $3 is the publication time when the new
-	// status is approved, else 0: a comment is published once, at its first approval.
-	transitionSQL = `UPDATE comments SET status = $1, updated_at = $2,
-		published_at = CASE WHEN published_at = 0 THEN $3 ELSE published_at END
+	// saw, and returns what the counts need.
+	transitionSQL = `UPDATE comments SET status = $1, updated_at = $2, published_at = $3
 	WHERE id = $4 AND status = $5
 	RETURNING site_id, thread_id, author_key`
 	// threadApprovedSQL moves a thread's approved count and, since its public view
@@ -65,15 +63,11 @@ func applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) erro
 		e.CreatedAt = now()
 	}
 	at := micros(e.CreatedAt)
-	var publish int64
-	if t.To == comment.StatusApproved {
-		publish = at
-	}
 	var (
 		siteID, authorKey string
 		threadID          int64
 	)
-	err := tx.QueryRowContext(ctx, transitionSQL, string(t.To), at, publish, t.Comment.ID, string(from)).
+	err := tx.QueryRowContext(ctx, transitionSQL, string(t.To), at, micros(t.PublishedAt), t.Comment.ID, string(from)).
 		Scan(&siteID, &threadID, &authorKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlstore: apply transitions: comment %d is no longer %s: %w", t.Comment.ID, from, comment.ErrConflict)

@@ -12,9 +12,13 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
-// transition moves c to st, as moderation would ask.
+// transition moves c to st, as moderation would ask: publishing at the first approval.
 func transition(c *comment.Comment, to comment.Status, actor string, at time.Time) comment.Transition {
-	return comment.Transition{Comment: *c, To: to,
+	published := c.PublishedAt
+	if to == comment.StatusApproved && published.IsZero() {
+		published = at
+	}
+	return comment.Transition{Comment: *c, To: to, PublishedAt: published,
 		Event: comment.Event{Actor: actor, Action: string(to), Note: "note", CreatedAt: at}}
 }
 
@@ -97,10 +101,11 @@ func TestApplyTransitionsPublishesOnce(t *testing.T) {
 		}
 		steps := []comment.Status{comment.StatusApproved, comment.StatusPending, comment.StatusApproved}
 		for i, to := range steps {
-			if err := s.ApplyTransitions(ctx, []comment.Transition{transition(c, to, "mod", epoch.Add(time.Duration(i+1)*time.Hour))}); err != nil {
+			tr := transition(c, to, "mod", epoch.Add(time.Duration(i+1)*time.Hour))
+			if err := s.ApplyTransitions(ctx, []comment.Transition{tr}); err != nil {
 				t.Fatal(err)
 			}
-			c.Status = to
+			c.Status, c.PublishedAt = to, tr.PublishedAt
 		}
 		got, _ := s.Comment(ctx, c.ID)
 		if want := epoch.Add(time.Hour); !got.PublishedAt.Equal(want) {

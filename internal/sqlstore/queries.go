@@ -37,7 +37,7 @@ func (s *Store) ListComments(ctx context.Context, q comment.Query) ([]comment.Co
 		sort = comment.SortNewest
 	}
 	var f filter
-	if len(q.Scope) > 0 {
+	if q.Scope != nil {
 		f.in("c.site_id", q.Scope)
 	}
 	if q.SiteID != "" {
@@ -97,7 +97,7 @@ func (s *Store) ListComments(ctx context.Context, q comment.Query) ([]comment.Co
 // next page ("" after the last).
 func (s *Store) ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error) {
 	var f filter
-	if len(q.Scope) > 0 {
+	if q.Scope != nil {
 		f.in("site_id", q.Scope)
 	}
 	if q.SiteID != "" {
@@ -174,7 +174,12 @@ func (f *filter) arg(v any) string {
 func (f *filter) add(cond string) { f.conds = append(f.conds, cond) }
 
 // in adds "col IN (...)" for vals, which must not be empty.
+// in matches col against vals; an empty list matches nothing.
 func (f *filter) in(col string, vals []string) {
+	if len(vals) == 0 {
+		f.add("1 = 0")
+		return
+	}
 	ps := make([]string, len(vals))
 	for i, v := range vals {
 		ps[i] = f.arg(v)
