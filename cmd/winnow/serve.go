@@ -117,7 +117,7 @@ func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, log *slo
 	now := time.Now
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(), secret, now),
+		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(nil), secret, now),
 		Moderator:        moderation.NewService(st, now),
 		Limiter:          limiter,
 		Secret:           secret,

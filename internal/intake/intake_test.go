@@ -58,7 +58,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(), secret, now)
+	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, now)
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {

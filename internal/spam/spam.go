@@ -35,11 +35,13 @@ const (
 // integrators use to check their setup end to end.
 const AkismetTestAuthor = "akismet-guaranteed-spam"
 
-// Scorer scores submissions. It holds no state yet; the classifier will live here.
-type Scorer struct{}
+// Scorer scores submissions with the rules and, when it has one, a classifier.
+type Scorer struct {
+	classifier *Classifier
+}
 
-// NewScorer returns a Scorer.
-func NewScorer() *Scorer { return &Scorer{} }
+// NewScorer returns a Scorer; c may be nil for rules alone.
+func NewScorer(c *Classifier) *Scorer { return &Scorer{classifier: c} }
 
 // Score runs every rule and combines what fired.
 func (s *Scorer) Score(in Input) comment.Verdict {
@@ -70,7 +72,40 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 			}
 		}
 	}
+	if s.classifier != nil {
+		if ns, nh := s.classifier.Documents(); ns > 0 && nh > 0 {
+			p, clues := s.classifier.Score(Tokens(sub.Body))
+			// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
+			if w := 2 * (p - 0.5); w > 0 {
+				v.add(w, classifierReason(p, clues))
+			}
+		}
+	}
 	return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
+}
+
+// classifierReason says what the classifier thought and the words that made it think
+// so, for a moderator: "classifier: 0.97 spam — words: 'subscribe', 'my channel'".
+func classifierReason(p float64, clues []Clue) string {
+	spammy := p >= 0.5
+	var words []string
+	for _, c := range clues {
+		if (c.Prob >= 0.5) == spammy && !strings.HasPrefix(c.Token, prefixShape) {
+			words = append(words, "'"+strings.TrimPrefix(c.Token, prefixBigram)+"'")
+			if len(words) == 3 {
+				break
+			}
+		}
+	}
+	verdict := "ham"
+	if spammy {
+		verdict = "spam"
+	}
+	r := fmt.Sprintf("classifier: %.2f %s", p, verdict)
+	if len(words) > 0 {
+		r += " — words: " + strings.Join(words, ", ")
+	}
+	return r
 }
 
 // verdict accumulates fired signals.

@@ -30,7 +30,7 @@ func TestScoreRules(t *testing.T) {
 		{"honeypot is spam", func(in *Input) { in.Submission.Honeypot = "http://x" }, false, 0.99, 1, "honeypot"},
 		{"akismet test author is spam", func(in *Input) { in.Submission.AuthorName = "akismet-guaranteed-spam" }, false, 0.99, 1, "akismet"},
 	}
-	s := NewScorer()
+	s := NewScorer(nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := Input{Site: site, Submission: ok}
@@ -67,11 +67,17 @@ func TestContainsWordHandlesNonLetterEdgesAndUnicode(t *testing.T) {
 	}
 }
 
+// BenchmarkScore scores a 600-byte comment with the rules and a classifier trained on
+// the three YouTube files.
 func BenchmarkScore(b *testing.B) {
 	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
-	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. ", 8)[:600]
+	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. See https://example.org/notes for more. ", 6)[:600]
 	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
-	s := NewScorer()
+	c := NewClassifier()
+	for _, v := range videos {
+		Train(c, loadData(b, v))
+	}
+	s := NewScorer(c)
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Score(in)

@@ -1,0 +1,75 @@
+package spam
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestTokens(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    string
+		want    []string
+		notWant []string
+	}{
+		{"words lowercased with pairs", "Check out MY channel", []string{"check", "out", "my", "channel", "2:check out", "2:my channel"}, nil},
+		{"apostrophes join", "I'm here", []string{"im", "here", "2:im here"}, []string{"i", "m"}},
+		{"links give a domain and no words", "see https://www.Example.com/x?y=1 now", []string{"shape:link", "url:example.com", "see", "now"}, []string{"https", "www", "example"}},
+		{"bare domains are links", "visit bit.ly/abc.", []string{"url:bit.ly"}, []string{"bit", "ly"}},
+		{"a sentence end is no link", "the end.Next time", []string{"end", "next"}, []string{"shape:link"}},
+		{"html links count by href", `<a href="http://spam.example.net/x">click</a><br />`, []string{"url:example.net", "click"}, []string{"br", "href"}},
+		{"entities decode", "it&#39;s &amp; more", []string{"its", "more"}, []string{"39"}},
+		{"byte order marks vanish", "cool\ufeff", []string{"cool"}, nil},
+		{"shouting", "PLEASE SUBSCRIBE TO MY CHANNEL", []string{"shape:shouting"}, nil},
+		{"repeated punctuation", "wow!!! really???", []string{"shape:repeat!", "shape:repeat?"}, nil},
+		{"long numbers and money", "call 0800 123456 to win £100", []string{"shape:number", "shape:money"}, nil},
+		{"short texts say so", "nice", []string{"shape:short"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Tokens(tt.text)
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("Tokens(%q) lacks %q: %q", tt.text, w, got)
+				}
+			}
+			for _, w := range tt.notWant {
+				if slices.Contains(got, w) {
+					t.Errorf("Tokens(%q) has %q: %q", tt.text, w, got)
+				}
+			}
+			seen := map[string]bool{}
+			for _, g := range got {
+				if seen[g] {
+					t.Errorf("token %q twice", g)
+				}
+				seen[g] = true
+			}
+		})
+	}
+}
+
+func TestClassifierLearnsAndUnlearns(t *testing.T) {
+	c := NewClassifier()
+	if p, _ := c.Score(Tokens("anything")); p != 0.5 {
+		t.Fatalf("an empty classifier says %v, want 0.5", p)
+	}
+	for range 5 {
+		c.Learn(Tokens("subscribe to my channel for free money"), true, 1)
+		c.Learn(Tokens("great song, love the chorus"), false, 1)
+	}
+	spam, _ := c.Score(Tokens("free money on my channel"))
+	ham, _ := c.Score(Tokens("love this song"))
+	if spam < 0.9 || ham > 0.1 {
+		t.Fatalf("spam %.2f ham %.2f", spam, ham)
+	}
+	for range 5 {
+		c.Learn(Tokens("subscribe to my channel for free money"), true, -1)
+	}
+	if p, _ := c.Score(Tokens("free money on my channel")); p > 0.5 {
+		t.Errorf("after unlearning the spam still scores %.2f", p)
+	}
+	if s, h := c.Documents(); s != 0 || h != 5 {
+		t.Errorf("documents %d spam %d ham", s, h)
+	}
+}
