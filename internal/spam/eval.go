@@ -93,7 +93,6 @@ func Caught(v comment.Verdict) bool { return v.Hold || v.Score >= holdThreshold 
 // holdThreshold mirrors moderation.HoldThreshold; a test keeps the two equal.
 const holdThreshold = 0.5
 
-
 // CrossValidate runs k-fold cross-validation with the folds drawn by seed. Identical
 // texts (after trimming and case folding) always fall in the same fold, so a duplicate
 // cannot be learned in training and then "caught" in testing.
