@@ -86,9 +86,11 @@ type Comment struct {
 	Reasons        []string
 	EditTokenHash  string
 	IdempotencyKey string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	PublishedAt    time.Time // zero until first approved
+	// Trained is what the spam classifier learned from this comment: "", "spam" or "ham".
+	Trained     string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PublishedAt time.Time // zero until first approved
 }
 
 // Author is what a site knows of one commenter, keyed by AuthorKey.

@@ -60,6 +60,24 @@ func (c *Classifier) Learn(tokens []string, spam bool, n int) {
 	}
 }
 
+// set replaces counts with stored ones; the empty token carries the document totals.
+func (c *Classifier) set(rows []TokenCounts) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range rows {
+		if r.Token == "" {
+			c.spam, c.ham = int(max(r.Spam, 0)), int(max(r.Ham, 0))
+			continue
+		}
+		tc := tokenCount{spam: int32(max(r.Spam, 0)), ham: int32(max(r.Ham, 0))}
+		if tc == (tokenCount{}) {
+			delete(c.counts, r.Token)
+		} else {
+			c.counts[r.Token] = tc
+		}
+	}
+}
+
 // Documents returns how many spam and ham documents the classifier has learned.
 func (c *Classifier) Documents() (spam, ham int) {
 	c.mu.RLock()

@@ -14,7 +14,7 @@ import (
 const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
 	c.author_name, c.author_email, c.author_url, c.author_key, c.avatar_hash, c.ip, c.user_agent,
 	c.body_source, c.body_html, c.status, c.score, c.reasons, c.edit_token_hash, c.idempotency_key,
-	c.created_at, c.updated_at, c.published_at
+	c.created_at, c.updated_at, c.published_at, c.trained
 	FROM comments c JOIN threads t ON t.id = c.thread_id`
 
 // The statements of CreateComment, the hot path. The thread upsert creates the thread
@@ -267,7 +267,7 @@ func scanComment(row scanner) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ThreadID, &c.ThreadKey, &c.ParentID,
 		&c.AuthorName, &c.AuthorEmail, &c.AuthorURL, &c.AuthorKey, &c.AvatarHash, &c.IP, &c.UserAgent,
 		&c.BodySource, &c.BodyHTML, &status, &c.Score, &reasons, &c.EditTokenHash, &c.IdempotencyKey,
-		&created, &updated, &published)
+		&created, &updated, &published, &c.Trained)
 	if err != nil {
 		return comment.Comment{}, err
 	}
