@@ -16,6 +16,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -41,7 +42,8 @@ func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := newHandler(st, secret, ratelimit.NewLocal(time.Now), slog.New(slog.NewJSONHandler(io.Discard, nil)), "http://127.0.0.1:8080", config.Default().HTTP)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	h, err := newHandler(st, secret, ratelimit.NewLocal(time.Now), spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default().HTTP)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,9 @@ Usage:
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
+  winnow spam eval --train FILES --test FILES [--json]
+  winnow spam eval --folds K FILES [--seed N] [--json]
+  winnow spam train FILES
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -34,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "site" || cmd == "token") {
+	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "spam") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -52,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenList(ctx, rest, getenv, stdout, stderr)
 	case "token revoke":
 		return tokenRevoke(ctx, rest, getenv, stderr)
+	case "spam eval":
+		return spamEval(rest, stdout, stderr)
+	case "spam train":
+		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -79,11 +86,12 @@ func newFlags(name string, getenv func(string) string, stderr io.Writer) *common
 }
 
 // load parses args and builds the configuration: defaults < file < env < flags.
-func (c *commonFlags) load(args []string, getenv func(string) string) (config.Config, error) {
+// Positional arguments are an error unless the command takes them (allowArgs).
+func (c *commonFlags) load(args []string, getenv func(string) string, allowArgs ...bool) (config.Config, error) {
 	if err := c.fs.Parse(args); err != nil {
 		return config.Config{}, err
 	}
-	if c.fs.NArg() > 0 {
+	if c.fs.NArg() > 0 && len(allowArgs) == 0 {
 		return config.Config{}, fmt.Errorf("unexpected argument %q", c.fs.Arg(0))
 	}
 	cfg, err := config.Load(c.config, getenv)

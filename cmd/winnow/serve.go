@@ -69,7 +69,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer closeLimiter()
-	handler, err := newHandler(st, secret, limiter, log, baseURL, cfg.HTTP)
+	model := spam.NewModel(st, log)
+	if err := model.Sync(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	runCtx, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	go model.Run(runCtx, modelSync)
+	handler, err := newHandler(st, secret, limiter, model, log, baseURL, cfg.HTTP)
 	if err != nil {
 		ln.Close()
 		return err
@@ -105,9 +113,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	return nil
 }
 
+// modelSync is how often a replica reads the classifier lessons other replicas learned.
+const modelSync = 10 * time.Second
+
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, log *slog.Logger, baseURL string, hc config.HTTP) (http.Handler, error) {
+func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP) (http.Handler, error) {
 	proxies, err := hc.Proxies()
 	if err != nil {
 		return nil, err
@@ -117,8 +128,8 @@ func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, log *slo
 	now := time.Now
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(nil), secret, now),
-		Moderator:        moderation.NewService(st, now),
+		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(model.Classifier()), secret, now),
+		Moderator:        moderation.NewService(st, model, log, now),
 		Limiter:          limiter,
 		Secret:           secret,
 		TrustedProxies:   proxies,

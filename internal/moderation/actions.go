@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/spam"
 )
 
 // Action is a moderator's decision about a comment.
@@ -56,15 +58,35 @@ type Request struct {
 	Allowed func(siteID string) bool
 }
 
-// Service applies moderator decisions.
-type Service struct {
-	store Store
-	now   func() time.Time
+// Learner is taught by moderator decisions (spam.Model): a comment is spam or ham.
+type Learner interface {
+	LearnComment(ctx context.Context, c comment.Comment, label string) error
 }
 
-// NewService returns a Service on store; now is the clock (time.Now in production).
-func NewService(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now}
+// Service applies moderator decisions.
+type Service struct {
+	store   Store
+	learner Learner
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewService returns a Service on store; learner (may be nil) is taught by every
+// decision; now is the clock (time.Now in production).
+func NewService(store Store, learner Learner, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, learner: learner, log: log, now: now}
+}
+
+// Lesson is what a decision teaches the classifier: spam and reject say "unwanted",
+// approve and not-spam say "wanted"; delete says nothing.
+func (a Action) Lesson() string {
+	switch a {
+	case Spam, Reject:
+		return spam.LabelSpam
+	case Approve, NotSpam:
+		return spam.LabelHam
+	}
+	return ""
 }
 
 // Apply carries out req on every comment in it, all or nothing, and returns the
@@ -88,7 +110,25 @@ func (s *Service) Apply(ctx context.Context, req Request) ([]comment.Comment, er
 		if errors.Is(err, comment.ErrConflict) && attempt == 0 {
 			continue
 		}
+		if err == nil {
+			s.teach(ctx, req.Action, cs)
+		}
 		return cs, err
+	}
+}
+
+// teach passes the decision on to the classifier, including for comments that were
+// already where the moderator put them: confirming a verdict is a lesson too. The
+// decision itself is committed by now, so a failure to learn is logged, not returned.
+func (s *Service) teach(ctx context.Context, a Action, cs []comment.Comment) {
+	label := a.Lesson()
+	if s.learner == nil || label == "" {
+		return
+	}
+	for _, c := range cs {
+		if err := s.learner.LearnComment(ctx, c, label); err != nil {
+			s.log.Warn("classifier did not learn a decision", slog.Int64("comment_id", c.ID), slog.String("error", err.Error()))
+		}
 	}
 }
 

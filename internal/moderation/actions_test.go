@@ -3,6 +3,8 @@ package moderation
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -31,6 +33,8 @@ func pendingComments(ids []int64) ([]comment.Comment, error) {
 	return cs, nil
 }
 
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 var clock = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
 
 func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
@@ -42,7 +46,7 @@ func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
 			return cs, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, clock)
+	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
 	cs, err := s.Apply(context.Background(), Request{Actor: "token:a", Action: Approve, IDs: []int64{2, 1, 2, 3}, Note: " ok "})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +71,7 @@ func TestApplyRefusesBadRequestsBeforeTouchingStorage(t *testing.T) {
 	s := NewService(fakeStore{
 		commentsByID:     func([]int64) ([]comment.Comment, error) { t.Fatal("storage read"); return nil, nil },
 		applyTransitions: func([]comment.Transition) error { t.Fatal("storage write"); return nil },
-	}, clock)
+	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
 	many := make([]int64, MaxBatch+1)
 	for i := range many {
 		many[i] = int64(i + 1)
@@ -105,7 +109,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.applyTransitions = func([]comment.Transition) error { t.Fatal("wrote"); return nil }
-			s := NewService(tt.store, clock)
+			s := NewService(tt.store, nil, discard, clock)
 			ids := []int64{1, 2}
 			if tt.name == "a deleted comment cannot come back" {
 				ids = ids[:1]
@@ -122,7 +126,7 @@ func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
 	s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error {
 		writes++
 		return comment.ErrConflict
-	}}, clock)
+	}}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
 	_, err := s.Apply(context.Background(), Request{Action: Reject, IDs: []int64{1}})
 	if !errors.Is(err, comment.ErrConflict) || writes != 2 {
 		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
@@ -137,11 +141,42 @@ func TestApplyPublishesOnceAtTheFirstApproval(t *testing.T) {
 			return []comment.Comment{{ID: 1, Status: comment.StatusRejected, PublishedAt: first}, {ID: 2, Status: comment.StatusPending}}, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, clock)
+	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
 	if _, err := s.Apply(context.Background(), Request{Action: Approve, IDs: []int64{1, 2}}); err != nil {
 		t.Fatal(err)
 	}
 	if !got[0].PublishedAt.Equal(first) || !got[1].PublishedAt.Equal(clock()) {
 		t.Errorf("published at %v and %v, want the earlier first approval and now", got[0].PublishedAt, got[1].PublishedAt)
+	}
+}
+
+// learnerFunc adapts a function to Learner.
+type learnerFunc func(c comment.Comment, label string) error
+
+func (f learnerFunc) LearnComment(_ context.Context, c comment.Comment, label string) error {
+	return f(c, label)
+}
+
+func TestDecisionsTeachTheClassifier(t *testing.T) {
+	tests := []struct {
+		action Action
+		want   string
+	}{{Spam, "spam"}, {Reject, "spam"}, {Approve, "ham"}, {NotSpam, "ham"}, {Delete, ""}}
+	for _, tt := range tests {
+		t.Run(string(tt.action), func(t *testing.T) {
+			var taught []string
+			learner := learnerFunc(func(c comment.Comment, label string) error {
+				taught = append(taught, label)
+				return errors.New("a failure to learn must not fail the decision")
+			})
+			s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error { return nil }},
+				learner, discard, clock)
+			if _, err := s.Apply(context.Background(), Request{Action: tt.action, IDs: []int64{1, 2}}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" && len(taught) != 0 || tt.want != "" && (len(taught) != 2 || taught[0] != tt.want) {
+				t.Errorf("taught %v, want %q twice", taught, tt.want)
+			}
+		})
 	}
 }
