@@ -239,7 +239,7 @@ func TestJourneyHeldSubmissionsDoNotNameTheThread(t *testing.T) {
 		if title := page["thread"].(map[string]any)["title"]; title != nil {
 			t.Errorf("a spam submission titled the thread %q", title)
 		}
-		in.submit("blog", submission("/new-post", map[string]any{"thread_title": "The real title"}), nil).must(t, http.StatusCreated)
+		in.submit("blog", submission("/new-post", map[string]any{"thread_title": "The real title", "author_email": "real@example.org"}), nil).must(t, http.StatusCreated)
 		page = in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/new-post"}).must(t, http.StatusOK).json(t)
 		if title := page["thread"].(map[string]any)["title"]; title != "The real title" {
 			t.Errorf("title = %v", title)

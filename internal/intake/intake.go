@@ -97,18 +97,14 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 
 	html := s.sanitizer.HTML(sub.Body)
-	verdict := s.scorer.Score(spam.Input{
-		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
-	})
-	trusted := false
-	if moderation.NeedsTrust(verdict, site.Policy) {
-		author, err := s.store.Author(ctx, site.ID, authorKey)
-		if err != nil {
-			return Result{}, fmt.Errorf("intake: author: %w", err)
-		}
-		trusted = author.Approved > 0
+	author, err := s.store.Author(ctx, site.ID, authorKey)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: author: %w", err)
 	}
-	status := moderation.Decide(verdict, site.Policy, trusted)
+	verdict := s.scorer.Score(spam.Input{
+		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent, Author: author,
+	})
+	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 
 	token, err := s.editToken(site.ID, sub, meta.IdempotencyKey)
 	if err != nil {

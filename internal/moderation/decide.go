@@ -31,9 +31,3 @@ func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Stat
 	}
 	return comment.StatusPending
 }
-
-// NeedsTrust reports whether Decide's answer for v under policy depends on whether the
-// author is trusted, so the pipeline looks the author up only when it matters.
-func NeedsTrust(v comment.Verdict, policy comment.Policy) bool {
-	return Decide(v, policy, true) != Decide(v, policy, false)
-}

@@ -46,22 +46,3 @@ func FuzzDecide(f *testing.F) {
 		}
 	})
 }
-
-func TestNeedsTrustOnlyWhenTheAnswerDependsOnIt(t *testing.T) {
-	tests := []struct {
-		v      comment.Verdict
-		policy comment.Policy
-		want   bool
-	}{
-		{comment.Verdict{}, comment.PolicyFirstTime, true},
-		{comment.Verdict{Hold: true}, comment.PolicyFirstTime, false},
-		{comment.Verdict{Score: 0.95}, comment.PolicyFirstTime, false},
-		{comment.Verdict{}, comment.PolicyNone, false},
-		{comment.Verdict{}, comment.PolicyAll, false},
-	}
-	for _, tt := range tests {
-		if got := NeedsTrust(tt.v, tt.policy); got != tt.want {
-			t.Errorf("NeedsTrust(%+v, %s) = %v", tt.v, tt.policy, got)
-		}
-	}
-}

@@ -20,6 +20,8 @@ type Input struct {
 	Links      int
 	IP         string
 	UserAgent  string
+	// Author is what the site knows of this author: earlier approved and spam counts.
+	Author comment.Author
 }
 
 // Signal weights. A weight is the probability the signal alone gives that the comment
@@ -56,6 +58,8 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	if max := in.Site.MaxLinks; max > 0 && in.Links >= max {
 		v.hold(fmt.Sprintf("%d links (the site holds comments with %d or more)", in.Links, max))
 	}
+	a := analyze(sub.Body)
+	contentRules(&v, in, a)
 	fields := []struct{ name, value string }{
 		{"body", sub.Body}, {"name", sub.AuthorName}, {"email", sub.AuthorEmail},
 		{"website", sub.AuthorURL}, {"IP", in.IP}, {"user agent", in.UserAgent},
@@ -74,7 +78,7 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	}
 	if s.classifier != nil {
 		if ns, nh := s.classifier.Documents(); ns > 0 && nh > 0 {
-			p, clues := s.classifier.Score(Tokens(sub.Body))
+			p, clues := s.classifier.Score(a.tokens)
 			// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
 			if w := 2 * (p - 0.5); w > 0 {
 				v.add(w, classifierReason(p, clues))

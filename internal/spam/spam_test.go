@@ -29,6 +29,15 @@ func TestScoreRules(t *testing.T) {
 		{"link rule off at zero", func(in *Input) { in.Site.MaxLinks = 0; in.Links = 9 }, false, 0, 0, ""},
 		{"honeypot is spam", func(in *Input) { in.Submission.Honeypot = "http://x" }, false, 0.99, 1, "honeypot"},
 		{"akismet test author is spam", func(in *Input) { in.Submission.AuthorName = "akismet-guaranteed-spam" }, false, 0.99, 1, "akismet"},
+		{"author name that is a domain", func(in *Input) { in.Submission.AuthorName = "cheap-pills.com" }, false, 0.5, 0.8, "web address"},
+		{"author name with spaces is a name", func(in *Input) { in.Submission.AuthorName = "Dr. Ann Lee" }, false, 0, 0, ""},
+		{"bbcode links", func(in *Input) { in.Submission.Body = "[url=http://x.example]cheap[/url]" }, false, 0.8, 0.9, "BBCode"},
+		{"a bare link", func(in *Input) { in.Submission.Body = "http://x.example/y"; in.Links = 1 }, false, 0.3, 0.4, "little but a link"},
+		{"capitals alone do not hold", func(in *Input) { in.Submission.Body = "I REALLY LOVED THIS ARTICLE, THANK YOU" }, false, 0.1, 0.2, "capitals"},
+		{"repetition", func(in *Input) { in.Submission.Body = "buy buy buy buy buy buy now" }, false, 0.1, 0.2, "repeats"},
+		{"disposable email", func(in *Input) { in.Submission.AuthorEmail = "x@Mailinator.com" }, false, 0.3, 0.5, "disposable"},
+		{"an author with more spam than approved", func(in *Input) { in.Author = comment.Author{Spam: 2, Approved: 1} }, false, 0.5, 0.7, "2 spam and 1 approved"},
+		{"an author with a good record", func(in *Input) { in.Author = comment.Author{Spam: 1, Approved: 5} }, false, 0, 0, ""},
 	}
 	s := NewScorer(nil)
 	for _, tt := range tests {

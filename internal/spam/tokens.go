@@ -93,36 +93,46 @@ func plainText(s string) string {
 // adjacent word pairs, the domains of links, and a few shapes that survive a change
 // of topic (shouting, repeated punctuation, long numbers, money). Features that hold on
 // any site matter more than the words of one video's comments.
-func Tokens(text string) []string {
+func Tokens(text string) []string { return analyze(text).tokens }
+
+// analysis is a body read once for the rules and the classifier alike.
+type analysis struct {
+	links          []string
+	words          []string // lowercase, links excluded
+	letters, upper int
+	tokens         []string
+}
+
+func analyze(text string) analysis {
 	text = strings.ReplaceAll(plainText(text), "\ufeff", "")
+	var a analysis
 	seen := make(map[string]struct{}, 64)
-	out := make([]string, 0, 64)
+	a.tokens = make([]string, 0, 64)
 	add := func(t string) {
 		if _, ok := seen[t]; !ok {
 			seen[t] = struct{}{}
-			out = append(out, t)
+			a.tokens = append(a.tokens, t)
 		}
 	}
 
-	links, text := splitLinks(text)
-	for _, l := range links {
+	a.links, text = splitLinks(text)
+	for _, l := range a.links {
 		add(prefixShape + "link")
 		if d := domain(l); d != "" {
 			add(prefixDomain + d)
 		}
 	}
-	if len(links) > 1 {
+	if len(a.links) > 1 {
 		add(prefixShape + "links")
 	}
 
-	letters, upper, digitRun, maxDigits := 0, 0, 0, 0
+	digitRun, maxDigits := 0, 0
 	prevRune, runLen := rune(0), 0
 	for _, r := range text {
-		switch {
-		case unicode.IsLetter(r):
-			letters++
+		if unicode.IsLetter(r) {
+			a.letters++
 			if unicode.IsUpper(r) {
-				upper++
+				a.upper++
 			}
 		}
 		if unicode.IsDigit(r) {
@@ -144,24 +154,24 @@ func Tokens(text string) []string {
 		}
 		prevRune = r
 	}
-	if letters >= 12 && upper*10 >= letters*6 {
+	if a.letters >= 12 && a.upper*10 >= a.letters*6 {
 		add(prefixShape + "shouting")
 	}
 	if maxDigits >= 5 {
 		add(prefixShape + "number")
 	}
 
-	words := splitWords(text)
-	for i, w := range words {
+	a.words = splitWords(text)
+	for i, w := range a.words {
 		add(w)
 		if i > 0 {
-			add(prefixBigram + words[i-1] + " " + w)
+			add(prefixBigram + a.words[i-1] + " " + w)
 		}
 	}
-	if len(words) <= 3 {
+	if len(a.words) <= 3 {
 		add(prefixShape + "short")
 	}
-	return out
+	return a
 }
 
 // splitWords lowercases text into words of letters and digits; apostrophes join

@@ -1,0 +1,104 @@
+package spam
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Weights of the rules in this file: each is what the signal alone says about the
+// chance of spam. They are deliberately below the hold threshold where a real reader
+// could trip them (shouting, a bare link), so one such signal never holds a comment
+// by itself, but two do.
+const (
+	weightNameIsLink    = 0.7
+	weightBBCode        = 0.8
+	weightAnchorStuff   = 0.5
+	weightBareLink      = 0.35
+	weightShouting      = 0.15
+	weightRepetition    = 0.15
+	weightDisposable    = 0.4
+	weightBadReputation = 0.6
+)
+
+// contentRules are the rules that read the submission's own text, analyzed once.
+func contentRules(v *verdict, in Input, a analysis) {
+	sub := in.Submission
+	if looksLikeLink(sub.AuthorName) {
+		v.add(weightNameIsLink, "author name is a web address")
+	}
+	lower := strings.ToLower(sub.Body)
+	if n := strings.Count(lower, "[url") + strings.Count(lower, "[link"); n > 0 {
+		v.add(weightBBCode, fmt.Sprintf("%d BBCode links", n))
+	}
+	if n := strings.Count(lower, "<a "); n >= 3 {
+		v.add(weightAnchorStuff, fmt.Sprintf("%d raw HTML links", n))
+	}
+	if in.Links > 0 && len(a.words) < 3 {
+		v.add(weightBareLink, "little but a link")
+	}
+	if a.letters >= 20 && a.upper*10 >= a.letters*7 {
+		v.add(weightShouting, "written in capitals")
+	}
+	if repetitive(lower, a.words) {
+		v.add(weightRepetition, "repeats itself")
+	}
+	if d := emailDomain(sub.AuthorEmail); disposableDomains[d] {
+		v.add(weightDisposable, "disposable email address ("+d+")")
+	}
+	if a := in.Author; a.Spam > 0 && a.Spam >= a.Approved {
+		v.add(weightBadReputation, fmt.Sprintf("author has %d spam and %d approved comments here", a.Spam, a.Approved))
+	}
+}
+
+// looksLikeLink reports an author name that is a URL or a domain ("cheap-pills.com").
+func looksLikeLink(name string) bool {
+	name = strings.TrimSpace(name)
+	if strings.ContainsAny(name, " \t") {
+		return strings.Contains(strings.ToLower(name), "http://") || strings.Contains(strings.ToLower(name), "https://")
+	}
+	return isLink(name)
+}
+
+// repetitive is a character run of ten or more, or one word said six times or more.
+func repetitive(lower string, words []string) bool {
+	run, prev := 0, rune(0)
+	for _, r := range lower {
+		if r == prev && !unicode.IsSpace(r) {
+			if run++; run >= 9 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+		prev = r
+	}
+	counts := map[string]int{}
+	for _, w := range words {
+		if len(w) >= 3 {
+			if counts[w]++; counts[w] >= 6 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func emailDomain(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(email[at+1:]))
+}
+
+// disposableDomains are widely used throwaway-mail services. A real reader rarely
+// comments from one; a signal, not a verdict.
+var disposableDomains = map[string]bool{
+	"mailinator.com": true, "guerrillamail.com": true, "guerrillamail.net": true, "sharklasers.com": true,
+	"10minutemail.com": true, "temp-mail.org": true, "tempmail.com": true, "yopmail.com": true,
+	"trashmail.com": true, "getnada.com": true, "dispostable.com": true, "maildrop.cc": true,
+	"throwawaymail.com": true, "fakeinbox.com": true, "mintemail.com": true, "mohmal.com": true,
+	"emailondeck.com": true, "spamgourmet.com": true, "mailnesia.com": true, "tempr.email": true,
+	"discard.email": true, "mytemp.email": true, "burnermail.io": true, "moakt.com": true,
+}
