@@ -252,3 +252,34 @@ func TestJourneyHeldSubmissionsDoNotNameTheThread(t *testing.T) {
 		}
 	})
 }
+
+func TestJourneyFormTokensCatchFastAndReplayedPosts(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		in.do(req{method: "GET", path: "/api/v1/sites/blog/form"}).must(t, http.StatusBadRequest)
+		form := in.do(req{method: "GET", path: "/api/v1/sites/blog/form?thread=/p"}).must(t, http.StatusOK).json(t)
+		token, _ := form["form_token"].(string)
+		if token == "" || form["honeypot"] != "website" {
+			t.Fatalf("form: %v", form)
+		}
+		// Posted within a second of fetching the form: held, with the reason on record.
+		a := in.submit("blog", submission("/p", map[string]any{"form_token": token}), nil).must(t, http.StatusAccepted).json(t)
+		c := in.do(req{method: "GET", path: "/api/v1/admin/comments/" + itoa(int64(num(a, "comment", "id"))), token: in.token}).must(t, http.StatusOK).json(t)
+		if r := fmt.Sprint(c["comment"].(map[string]any)["reasons"]); !strings.Contains(r, "form filled in") {
+			t.Errorf("reasons %s", r)
+		}
+		// The same token again: replayed. A token for another page: forged.
+		b := in.submit("blog", submission("/p", map[string]any{"form_token": token, "author_email": "b@example.org"}), nil).json(t)
+		c = in.do(req{method: "GET", path: "/api/v1/admin/comments/" + itoa(int64(num(b, "comment", "id"))), token: in.token}).must(t, http.StatusOK).json(t)
+		if r := fmt.Sprint(c["comment"].(map[string]any)["reasons"]); !strings.Contains(r, "used before") {
+			t.Errorf("reasons %s", r)
+		}
+		other := in.do(req{method: "GET", path: "/api/v1/sites/blog/form?thread=/other"}).must(t, http.StatusOK).json(t)["form_token"]
+		d := in.submit("blog", submission("/p", map[string]any{"form_token": other, "author_email": "d@example.org"}), nil).json(t)
+		c = in.do(req{method: "GET", path: "/api/v1/admin/comments/" + itoa(int64(num(d, "comment", "id"))), token: in.token}).must(t, http.StatusOK).json(t)
+		if r := fmt.Sprint(c["comment"].(map[string]any)["reasons"]); !strings.Contains(r, "does not match") {
+			t.Errorf("reasons %s", r)
+		}
+	})
+}

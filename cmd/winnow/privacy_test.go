@@ -18,9 +18,9 @@ func TestPrivateFieldsNeverReachPublicOutputLogsOrMetrics(t *testing.T) {
 		in := start(t, env)
 		in.createSite("blog", map[string]any{"policy": "none"})
 		const (
-			email = "private.person.7d3f@example.org"
+			email = "private.person.qz7wkx@example.org"
 			ip    = "127.83.41.29"
-			agent = "SecretAgent/7d3f (unique)"
+			agent = "SecretAgent/qz7wkx (unique)"
 		)
 		client := localClient(ip)
 		headers := map[string]string{"User-Agent": agent, "Origin": "https://blog.example"}
@@ -69,7 +69,7 @@ func TestPrivateFieldsNeverReachPublicOutputLogsOrMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs := in.stderr.String()
-		for _, secret := range []string{email, strings.ToUpper(email), ip, agent, "7d3f"} {
+		for _, secret := range []string{email, strings.ToUpper(email), ip, agent, "qz7wkx"} {
 			for i, r := range public {
 				if strings.Contains(string(r.body), secret) || strings.Contains(fmt.Sprint(r.header), secret) {
 					t.Errorf("public response %d contains %q: %s", i, secret, r.body)

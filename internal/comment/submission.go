@@ -44,6 +44,8 @@ type Submission struct {
 	Body        string `json:"body"`
 	// Honeypot is the hidden decoy field "website": people never see it, bots fill it.
 	Honeypot string `json:"website"`
+	// FormToken is the signed token from GET /api/v1/sites/{site}/form.
+	FormToken string `json:"form_token"`
 }
 
 // Normalize trims surrounding space and canonical line endings; it runs before Validate
@@ -68,6 +70,7 @@ func (s Submission) Validate() error {
 	text(f, "author_url", s.AuthorURL, MaxURLLen, false)
 	text(f, "thread_url", s.ThreadURL, MaxURLLen, false)
 	text(f, "body", s.Body, MaxBodyLen, true)
+	text(f, "form_token", s.FormToken, 200, false)
 	if _, bad := f["author_email"]; !bad && !ValidEmail(s.AuthorEmail) {
 		f.add("author_email", "not a valid email address")
 	}

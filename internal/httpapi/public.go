@@ -17,6 +17,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/intake"
+	"github.com/winnow/winnow/internal/spam"
 )
 
 // Paging of public threads: pages hold top-level comments with all their replies.
@@ -223,6 +224,29 @@ func (s *server) counts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"counts": out})
 }
 
+// form hands a comment form its signed token: when it was served and for which page.
+// A submission that comes back too fast, too late, elsewhere or twice is suspicious.
+func (s *server) form(w http.ResponseWriter, r *http.Request) {
+	site, _, err := s.site(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	thread := r.URL.Query().Get("thread")
+	if thread == "" || len(thread) > comment.MaxThreadKeyLen {
+		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+		return
+	}
+	token, err := s.submitter.FormToken(site.ID, thread)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"form_token": token, "honeypot": "website",
+		"expires_in": int(spam.FormTokenTTL.Seconds())})
+}
+
 type submitAnswer struct {
 	Status    comment.Status `json:"status"`
 	Comment   *publicComment `json:"comment"`
@@ -310,7 +334,7 @@ func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err e
 	sub = comment.Submission{
 		Thread: f.Get("thread"), ThreadURL: f.Get("thread_url"), ThreadTitle: f.Get("thread_title"),
 		AuthorName: f.Get("author_name"), AuthorEmail: f.Get("author_email"), AuthorURL: f.Get("author_url"),
-		Body: f.Get("body"), Honeypot: f.Get("website"),
+		Body: f.Get("body"), Honeypot: f.Get("website"), FormToken: f.Get("form_token"),
 	}
 	if p := f.Get("parent_id"); p != "" {
 		if sub.ParentID, err = strconv.ParseInt(p, 10, 64); err != nil {

@@ -26,6 +26,7 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.submit).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
 

@@ -44,6 +44,7 @@ type Store interface {
 // Submitter runs the submit pipeline (intake.Service).
 type Submitter interface {
 	Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta intake.Meta) (intake.Result, error)
+	FormToken(siteID, thread string) (string, error)
 }
 
 // Moderator applies moderator decisions (moderation.Service).

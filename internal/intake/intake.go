@@ -101,8 +101,13 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: author: %w", err)
 	}
+	form, err := s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken)
+	if err != nil {
+		return Result{}, err
+	}
 	verdict := s.scorer.Score(spam.Input{
-		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent, Author: author,
+		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
+		Author: author, Form: form,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 

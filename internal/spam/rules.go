@@ -3,6 +3,7 @@ package spam
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -19,7 +20,37 @@ const (
 	weightRepetition    = 0.15
 	weightDisposable    = 0.4
 	weightBadReputation = 0.6
+	weightNoForm        = 0.2
+	weightForgedForm    = 0.5
+	weightStaleForm     = 0.3
+	weightFastForm      = 0.6
+	weightReplayedForm  = 0.6
 )
+
+// FormTokenTTL is how long a form token stays good: a reader may leave a tab open for
+// a day before posting.
+const FormTokenTTL = 24 * time.Hour
+
+// fastForm is how quickly a person cannot read a page and write a comment: bots post
+// within a second or two of fetching the form.
+const fastForm = 3 * time.Second
+
+// formRules judge the signed form token: absent, forged, stale, too fast or replayed.
+func formRules(v *verdict, f Form) {
+	switch {
+	case !f.Checked:
+	case !f.Present:
+		v.add(weightNoForm, "no form token")
+	case !f.Valid:
+		v.add(weightForgedForm, "form token does not match this site and page")
+	case f.Replayed:
+		v.add(weightReplayedForm, "form token used before")
+	case f.Age < fastForm:
+		v.add(weightFastForm, fmt.Sprintf("form filled in %.1f s", max(f.Age, 0).Seconds()))
+	case f.Age > FormTokenTTL:
+		v.add(weightStaleForm, "form token expired")
+	}
+}
 
 // contentRules are the rules that read the submission's own text, analyzed once.
 func contentRules(v *verdict, in Input, a analysis) {

@@ -6,6 +6,7 @@ package spam
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,6 +23,18 @@ type Input struct {
 	UserAgent  string
 	// Author is what the site knows of this author: earlier approved and spam counts.
 	Author comment.Author
+	// Form is what the submission's form token says; zero when no check was made
+	// (an evaluation, an import).
+	Form Form
+}
+
+// Form is the verdict on a submission's signed form token.
+type Form struct {
+	Checked  bool          // the service checked for a token
+	Present  bool          // the submission carried one
+	Valid    bool          // its signature matched this site and thread
+	Age      time.Duration // since the form was served
+	Replayed bool          // the token had been used before
 }
 
 // Signal weights. A weight is the probability the signal alone gives that the comment
@@ -60,6 +73,7 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	}
 	a := analyze(sub.Body)
 	contentRules(&v, in, a)
+	formRules(&v, in.Form)
 	fields := []struct{ name, value string }{
 		{"body", sub.Body}, {"name", sub.AuthorName}, {"email", sub.AuthorEmail},
 		{"website", sub.AuthorURL}, {"IP", in.IP}, {"user agent", in.UserAgent},
