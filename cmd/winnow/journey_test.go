@@ -283,3 +283,36 @@ func TestJourneyFormTokensCatchFastAndReplayedPosts(t *testing.T) {
 		}
 	})
 }
+
+func TestJourneyBannedAuthorsLandInSpam(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		first := in.submit("blog", submission("/p", map[string]any{"author_email": "pest@annoying.example"}), nil).must(t, http.StatusCreated).json(t)
+		id := int64(num(first, "comment", "id"))
+		ban := in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token,
+			body: map[string]any{"kind": "email", "comment_id": id, "duration": "720h", "note": "pest"}}).must(t, http.StatusCreated).json(t)
+		b := ban["ban"].(map[string]any)
+		if b["hint"] != "p***@annoying.example" || b["active"] != true || b["site"] != "blog" {
+			t.Errorf("ban: %v", b)
+		}
+		res := in.submit("blog", submission("/p", map[string]any{"author_name": "New Name", "author_email": "PEST@annoying.example"}), nil)
+		res.must(t, http.StatusAccepted) // the submitter is never told
+		q := in.do(req{method: "GET", path: "/api/v1/admin/comments?status=spam", token: in.token}).must(t, http.StatusOK).json(t)
+		if cs := list(q, "comments"); len(cs) != 1 || !strings.Contains(fmt.Sprint(cs[0].(map[string]any)["reasons"]), "banned email") {
+			t.Errorf("spam queue: %v", q)
+		}
+		// A domain ban catches websites too; lifting a ban lets the author back.
+		in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token,
+			body: map[string]any{"site": "blog", "kind": "domain", "value": "seo.example"}}).must(t, http.StatusCreated)
+		in.submit("blog", submission("/p", map[string]any{"author_email": "x@example.org", "author_url": "https://www.seo.example/"}), nil).must(t, http.StatusAccepted)
+		in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token,
+			body: map[string]any{"site": "blog", "kind": "ip", "value": "nonsense"}}).must(t, http.StatusUnprocessableEntity)
+		in.do(req{method: "DELETE", path: "/api/v1/admin/bans/" + itoa(int64(num(b, "id"))), token: in.token}).must(t, http.StatusNoContent)
+		in.submit("blog", submission("/p", map[string]any{"author_email": "pest@annoying.example", "body": "I am back"}), nil).must(t, http.StatusCreated)
+		bans := in.do(req{method: "GET", path: "/api/v1/admin/bans?site=blog", token: in.token}).must(t, http.StatusOK).json(t)
+		if n := len(list(bans, "bans")); n != 1 {
+			t.Errorf("%d bans left, want 1", n)
+		}
+	})
+}

@@ -129,7 +129,7 @@ func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *s
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
 		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(model.Classifier()), secret, now),
-		Moderator:        moderation.NewService(st, model, log, now),
+		Moderator:        moderation.NewService(st, model, secret, log, now),
 		Limiter:          limiter,
 		Secret:           secret,
 		TrustedProxies:   proxies,

@@ -39,6 +39,8 @@ type Store interface {
 	CreateToken(ctx context.Context, t *auth.Token) error
 	Tokens(ctx context.Context) ([]auth.Token, error)
 	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
+	DeleteBan(ctx context.Context, scope []string, id int64) error
 }
 
 // Submitter runs the submit pipeline (intake.Service).
@@ -50,6 +52,7 @@ type Submitter interface {
 // Moderator applies moderator decisions (moderation.Service).
 type Moderator interface {
 	Apply(ctx context.Context, req moderation.Request) ([]comment.Comment, error)
+	Ban(ctx context.Context, req moderation.BanRequest) (comment.Ban, error)
 }
 
 // Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback).

@@ -20,6 +20,7 @@ type fakeStore struct {
 	get           func(id int64) (comment.Comment, error)
 	byIdempotency func(key string) (comment.Comment, error)
 	create        func(c *comment.Comment, th comment.Thread) error
+	bans          func(keys comment.BanKeys) ([]comment.BanKind, error)
 }
 
 func (f fakeStore) Author(_ context.Context, _, key string) (comment.Author, error) {
@@ -41,6 +42,13 @@ func (f fakeStore) CommentByIdempotencyKey(_ context.Context, _, key string) (co
 		return comment.Comment{}, comment.ErrNotFound
 	}
 	return f.byIdempotency(key)
+}
+
+func (f fakeStore) MatchBans(_ context.Context, _ string, keys comment.BanKeys, _ time.Time) ([]comment.BanKind, error) {
+	if f.bans == nil {
+		return nil, nil
+	}
+	return f.bans(keys)
 }
 
 func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comment.Thread) error {
@@ -211,5 +219,27 @@ func TestSubmitRefusesOverTheLimitWithoutStoring(t *testing.T) {
 	other.IP = "198.51.100.8"
 	if _, err := svc.Submit(context.Background(), limited, func() comment.Submission { s := valid; s.AuthorEmail = "b@example.org"; return s }(), other); err != nil {
 		t.Errorf("another address and author were refused: %v", err)
+	}
+}
+
+func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
+	var stored comment.Comment
+	st := fakeStore{t: t,
+		bans: func(keys comment.BanKeys) ([]comment.BanKind, error) {
+			if keys.Email == comment.EmailKey(secret, "ann@example.org") && keys.IP == comment.IPKey(secret, "192.0.2.1") &&
+				len(keys.Domains) == 2 && keys.Domains[0] == "example.org" && keys.Domains[1] == "ann.example" {
+				return []comment.BanKind{comment.BanEmail}, nil
+			}
+			return nil, nil
+		},
+		create: func(c *comment.Comment, _ comment.Thread) error { stored = *c; return nil },
+	}
+	sub := valid
+	sub.AuthorURL = "https://www.ann.example/about"
+	if _, err := newService(st).Submit(context.Background(), site, sub, Meta{IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != comment.StatusSpam || !strings.Contains(strings.Join(stored.Reasons, ","), "banned email") {
+		t.Errorf("a banned author's comment: %s %v", stored.Status, stored.Reasons)
 	}
 }

@@ -67,14 +67,15 @@ type Learner interface {
 type Service struct {
 	store   Store
 	learner Learner
+	secret  []byte
 	log     *slog.Logger
 	now     func() time.Time
 }
 
 // NewService returns a Service on store; learner (may be nil) is taught by every
-// decision; now is the clock (time.Now in production).
-func NewService(store Store, learner Learner, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, learner: learner, log: log, now: now}
+// decision; secret keys the hashes bans are kept by; now is the clock.
+func NewService(store Store, learner Learner, secret []byte, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, learner: learner, secret: secret, log: log, now: now}
 }
 
 // Lesson is what a decision teaches the classifier: spam and reject say "unwanted",

@@ -15,10 +15,18 @@ import (
 type fakeStore struct {
 	commentsByID     func(ids []int64) ([]comment.Comment, error)
 	applyTransitions func(ts []comment.Transition) error
+	createBan        func(b *comment.Ban) error
 }
 
 func (f fakeStore) CommentsByID(_ context.Context, ids []int64) ([]comment.Comment, error) {
 	return f.commentsByID(ids)
+}
+
+func (f fakeStore) CreateBan(_ context.Context, b *comment.Ban) error {
+	if f.createBan == nil {
+		return errors.New("unexpected CreateBan")
+	}
+	return f.createBan(b)
 }
 
 func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) error {
@@ -46,7 +54,7 @@ func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
 			return cs, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
+	}, nil, nil, discard, clock)
 	cs, err := s.Apply(context.Background(), Request{Actor: "token:a", Action: Approve, IDs: []int64{2, 1, 2, 3}, Note: " ok "})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +79,7 @@ func TestApplyRefusesBadRequestsBeforeTouchingStorage(t *testing.T) {
 	s := NewService(fakeStore{
 		commentsByID:     func([]int64) ([]comment.Comment, error) { t.Fatal("storage read"); return nil, nil },
 		applyTransitions: func([]comment.Transition) error { t.Fatal("storage write"); return nil },
-	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
+	}, nil, nil, discard, clock)
 	many := make([]int64, MaxBatch+1)
 	for i := range many {
 		many[i] = int64(i + 1)
@@ -109,7 +117,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.applyTransitions = func([]comment.Transition) error { t.Fatal("wrote"); return nil }
-			s := NewService(tt.store, nil, discard, clock)
+			s := NewService(tt.store, nil, nil, discard, clock)
 			ids := []int64{1, 2}
 			if tt.name == "a deleted comment cannot come back" {
 				ids = ids[:1]
@@ -126,7 +134,7 @@ func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
 	s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error {
 		writes++
 		return comment.ErrConflict
-	}}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
+	}}, nil, nil, discard, clock)
 	_, err := s.Apply(context.Background(), Request{Action: Reject, IDs: []int64{1}})
 	if !errors.Is(err, comment.ErrConflict) || writes != 2 {
 		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
@@ -141,7 +149,7 @@ func TestApplyPublishesOnceAtTheFirstApproval(t *testing.T) {
 			return []comment.Comment{{ID: 1, Status: comment.StatusRejected, PublishedAt: first}, {ID: 2, Status: comment.StatusPending}}, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
+	}, nil, nil, discard, clock)
 	if _, err := s.Apply(context.Background(), Request{Action: Approve, IDs: []int64{1, 2}}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +178,7 @@ func TestDecisionsTeachTheClassifier(t *testing.T) {
 				return errors.New("a failure to learn must not fail the decision")
 			})
 			s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error { return nil }},
-				learner, discard, clock)
+				learner, nil, discard, clock)
 			if _, err := s.Apply(context.Background(), Request{Action: tt.action, IDs: []int64{1, 2}}); err != nil {
 				t.Fatal(err)
 			}

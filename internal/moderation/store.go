@@ -14,4 +14,6 @@ type Store interface {
 	// A comment whose status is no longer t.Comment.Status makes the whole batch fail
 	// with comment.ErrConflict.
 	ApplyTransitions(ctx context.Context, ts []comment.Transition) error
+	// CreateBan stores a ban and sets its ID.
+	CreateBan(ctx context.Context, b *comment.Ban) error
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // Weights of the rules in this file: each is what the signal alone says about the
@@ -25,6 +27,7 @@ const (
 	weightStaleForm     = 0.3
 	weightFastForm      = 0.6
 	weightReplayedForm  = 0.6
+	weightBanned        = 1.0
 )
 
 // FormTokenTTL is how long a form token stays good: a reader may leave a tab open for
@@ -74,8 +77,11 @@ func contentRules(v *verdict, in Input, a analysis) {
 	if repetitive(lower, a.words) {
 		v.add(weightRepetition, "repeats itself")
 	}
-	if d := emailDomain(sub.AuthorEmail); disposableDomains[d] {
+	if d := comment.EmailDomain(sub.AuthorEmail); disposableDomains[d] {
 		v.add(weightDisposable, "disposable email address ("+d+")")
+	}
+	for _, kind := range in.Banned {
+		v.add(weightBanned, "banned "+string(kind))
 	}
 	if a := in.Author; a.Spam > 0 && a.Spam >= a.Approved {
 		v.add(weightBadReputation, fmt.Sprintf("author has %d spam and %d approved comments here", a.Spam, a.Approved))
@@ -113,14 +119,6 @@ func repetitive(lower string, words []string) bool {
 		}
 	}
 	return false
-}
-
-func emailDomain(email string) string {
-	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
-		return ""
-	}
-	return strings.ToLower(strings.TrimSpace(email[at+1:]))
 }
 
 // disposableDomains are widely used throwaway-mail services. A real reader rarely

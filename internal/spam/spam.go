@@ -23,6 +23,8 @@ type Input struct {
 	UserAgent  string
 	// Author is what the site knows of this author: earlier approved and spam counts.
 	Author comment.Author
+	// Banned lists the kinds of ban (email, ip, domain) the submission matched.
+	Banned []comment.BanKind
 	// Form is what the submission's form token says; zero when no check was made
 	// (an evaluation, an import).
 	Form Form
