@@ -105,13 +105,17 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err != nil {
 		return Result{}, err
 	}
+	campaign, err := s.campaign(ctx, site.ID, sub, authorKey)
+	if err != nil {
+		return Result{}, err
+	}
 	banned, err := s.store.MatchBans(ctx, site.ID, comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), s.now())
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: bans: %w", err)
 	}
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: author, Form: form, Banned: banned,
+		Author: author, Form: form, Banned: banned, Campaign: campaign,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,35 @@ func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
 	}
 	if stored.Status != comment.StatusSpam || !strings.Contains(strings.Join(stored.Reasons, ","), "banned email") {
 		t.Errorf("a banned author's comment: %s %v", stored.Status, stored.Reasons)
+	}
+}
+
+func TestSubmitNoticesACampaign(t *testing.T) {
+	var stored []comment.Comment
+	st := fakeStore{t: t, create: func(c *comment.Comment, _ comment.Thread) error { stored = append(stored, *c); return nil }}
+	svc := newService(st)
+	body := "Earn money from home with this one simple trick, visit now"
+	for i, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		sub := valid
+		sub.Body, sub.AuthorEmail, sub.Thread = body, email, fmt.Sprintf("/p%d", i%2)
+		if _, err := svc.Submit(context.Background(), site, sub, Meta{IP: fmt.Sprintf("192.0.2.%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reasons := strings.Join(stored[2].Reasons, "|")
+	if !strings.Contains(reasons, "same text posted by 3 authors") {
+		t.Errorf("third copy: %q", reasons)
+	}
+	if strings.Contains(strings.Join(stored[1].Reasons, "|"), "same text") {
+		t.Errorf("the second copy is no campaign yet: %q", stored[1].Reasons)
+	}
+	// Short, common texts are never a campaign.
+	for i := range 4 {
+		sub := valid
+		sub.Body, sub.AuthorEmail = "Great post, thanks!", fmt.Sprintf("x%d@example.org", i)
+		svc.Submit(context.Background(), site, sub, Meta{})
+	}
+	if strings.Contains(strings.Join(stored[len(stored)-1].Reasons, "|"), "same text") {
+		t.Error("a short common comment counted as a campaign")
 	}
 }

@@ -28,6 +28,15 @@ const (
 	weightFastForm      = 0.6
 	weightReplayedForm  = 0.6
 	weightBanned        = 1.0
+	weightCampaign      = 0.7
+	weightCrossPosting  = 0.6
+)
+
+// CampaignWindow is how far back the same text by other authors or on other threads
+// counts, and CampaignSize how many make a campaign.
+const (
+	CampaignWindow = time.Hour
+	CampaignSize   = 3
 )
 
 // FormTokenTTL is how long a form token stays good: a reader may leave a tab open for
@@ -79,6 +88,12 @@ func contentRules(v *verdict, in Input, a analysis) {
 	}
 	if d := comment.EmailDomain(sub.AuthorEmail); disposableDomains[d] {
 		v.add(weightDisposable, "disposable email address ("+d+")")
+	}
+	if n := in.Campaign.Authors; n >= CampaignSize {
+		v.add(weightCampaign, fmt.Sprintf("same text posted by %d authors within an hour", n))
+	}
+	if n := in.Campaign.Threads; n >= CampaignSize {
+		v.add(weightCrossPosting, fmt.Sprintf("same text posted on %d threads within an hour", n))
 	}
 	for _, kind := range in.Banned {
 		v.add(weightBanned, "banned "+string(kind))

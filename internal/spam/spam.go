@@ -23,11 +23,19 @@ type Input struct {
 	UserAgent  string
 	// Author is what the site knows of this author: earlier approved and spam counts.
 	Author comment.Author
+	// Campaign is how widely the same text was posted lately.
+	Campaign Campaign
 	// Banned lists the kinds of ban (email, ip, domain) the submission matched.
 	Banned []comment.BanKind
 	// Form is what the submission's form token says; zero when no check was made
 	// (an evaluation, an import).
 	Form Form
+}
+
+// Campaign counts the distinct authors and threads that posted the same text (by
+// Fingerprint) within CampaignWindow, this submission included.
+type Campaign struct {
+	Authors, Threads int
 }
 
 // Form is the verdict on a submission's signed form token.

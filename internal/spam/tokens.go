@@ -1,9 +1,12 @@
 package spam
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -213,4 +216,23 @@ func domain(link string) string {
 		labels = labels[len(labels)-2:]
 	}
 	return strings.Join(labels, ".")
+}
+
+// Fingerprint identifies a text and its near copies: the same words in the same order
+// and the same link domains, whatever the case, punctuation, spacing or link paths.
+// Texts too short to be a campaign's ("thanks, great post") have none.
+func Fingerprint(text string) string {
+	a := analyze(text)
+	if len(a.words) < 6 && len(a.links) == 0 {
+		return ""
+	}
+	h := sha256.New()
+	h.Write([]byte(strings.Join(a.words, " ")))
+	var domains []string
+	for _, l := range a.links {
+		domains = append(domains, domain(l))
+	}
+	slices.Sort(domains)
+	h.Write([]byte("\x00" + strings.Join(domains, " ")))
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
