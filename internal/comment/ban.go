@@ -36,6 +36,15 @@ type Ban struct {
 // Active reports whether the ban applies at now.
 func (b Ban) Active(now time.Time) bool { return b.ExpiresAt.IsZero() || now.Before(b.ExpiresAt) }
 
+// Record is what a site knows of a submission's author and address when it arrives:
+// the author's counts, the address's recent approved and spam comments, and the
+// bans it matches.
+type Record struct {
+	Author             Author
+	IPApproved, IPSpam int
+	Banned             []BanKind
+}
+
 // BanKeys are the values a submission is checked against, computed once.
 type BanKeys struct {
 	Email, IP string   // keyed hashes

@@ -24,6 +24,9 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
+// addressMemory is how far back an address's record counts: addresses change hands.
+const addressMemory = 30 * 24 * time.Hour
+
 // MaxIdempotencyKey bounds the Idempotency-Key a client may send.
 const MaxIdempotencyKey = 200
 
@@ -97,10 +100,13 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 
 	html := s.sanitizer.HTML(sub.Body)
-	author, err := s.store.Author(ctx, site.ID, authorKey)
+	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
+	record, err := s.store.Record(ctx, site.ID, authorKey, meta.IP,
+		comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-addressMemory), now)
 	if err != nil {
-		return Result{}, fmt.Errorf("intake: author: %w", err)
+		return Result{}, fmt.Errorf("intake: record: %w", err)
 	}
+	author := record.Author
 	form, err := s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken)
 	if err != nil {
 		return Result{}, err
@@ -109,13 +115,9 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err != nil {
 		return Result{}, err
 	}
-	banned, err := s.store.MatchBans(ctx, site.ID, comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), s.now())
-	if err != nil {
-		return Result{}, fmt.Errorf("intake: bans: %w", err)
-	}
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: author, Form: form, Banned: banned, Campaign: campaign,
+		Author: author, Form: form, Banned: record.Banned, Campaign: campaign,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 
@@ -123,7 +125,6 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err != nil {
 		return Result{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,

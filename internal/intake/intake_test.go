@@ -24,11 +24,16 @@ type fakeStore struct {
 	bans          func(keys comment.BanKeys) ([]comment.BanKind, error)
 }
 
-func (f fakeStore) Author(_ context.Context, _, key string) (comment.Author, error) {
-	if f.author == nil {
-		return comment.Author{}, nil
+func (f fakeStore) Record(_ context.Context, _, key, _ string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
+	var r comment.Record
+	var err error
+	if f.author != nil {
+		r.Author, err = f.author(key)
 	}
-	return f.author(key)
+	if f.bans != nil && err == nil {
+		r.Banned, err = f.bans(keys)
+	}
+	return r, err
 }
 
 func (f fakeStore) Comment(_ context.Context, id int64) (comment.Comment, error) {
@@ -43,13 +48,6 @@ func (f fakeStore) CommentByIdempotencyKey(_ context.Context, _, key string) (co
 		return comment.Comment{}, comment.ErrNotFound
 	}
 	return f.byIdempotency(key)
-}
-
-func (f fakeStore) MatchBans(_ context.Context, _ string, keys comment.BanKeys, _ time.Time) ([]comment.BanKind, error) {
-	if f.bans == nil {
-		return nil, nil
-	}
-	return f.bans(keys)
 }
 
 func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comment.Thread) error {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -64,35 +63,4 @@ func (s *Store) DeleteBan(ctx context.Context, scope []string, id int64) error {
 	}
 	res, err := s.wdb.ExecContext(ctx, `DELETE FROM bans`+f.where(), f.args...)
 	return affectedOne("delete ban", res, err)
-}
-
-// MatchBans returns the kinds of the site's bans, active at now, that keys match.
-func (s *Store) MatchBans(ctx context.Context, siteID string, keys comment.BanKeys, now time.Time) ([]comment.BanKind, error) {
-	var values []string
-	for _, v := range append([]string{keys.Email, keys.IP}, keys.Domains...) {
-		if v != "" {
-			values = append(values, v)
-		}
-	}
-	f := filter{}
-	f.add("site_id = " + f.arg(siteID))
-	f.add("(expires_at = 0 OR expires_at > " + f.arg(micros(now)) + ")")
-	f.in("value", values)
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT kind FROM bans`+f.where(), f.args...)
-	if err != nil {
-		return nil, wrap("match bans", err)
-	}
-	defer rows.Close()
-	var kinds []comment.BanKind
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, wrap("match bans", err)
-		}
-		kinds = append(kinds, comment.BanKind(k))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("match bans", err)
-	}
-	return kinds, nil
 }

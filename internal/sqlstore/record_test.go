@@ -1,0 +1,70 @@
+package sqlstore_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sqlstore"
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+)
+
+func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		mustSite(t, s, "other")
+		at := func(h int) time.Time { return epoch.Add(time.Duration(h) * time.Hour) }
+		for i, st := range []comment.Status{comment.StatusApproved, comment.StatusSpam, comment.StatusSpam, comment.StatusPending} {
+			c := newComment("blog", st)
+			c.CreatedAt = at(i)
+			mustCreate(t, s, c, "/t")
+		}
+		old := newComment("blog", comment.StatusSpam) // before the window
+		old.CreatedAt = at(-100)
+		mustCreate(t, s, old, "/t")
+		elsewhere := newComment("other", comment.StatusSpam)
+		mustCreate(t, s, elsewhere, "/t")
+
+		secret := []byte("s")
+		keys := comment.SubmissionBanKeys(secret, "ada@example.com", "https://ada.example", "192.0.2.1")
+		for _, b := range []comment.Ban{
+			{SiteID: "blog", Kind: comment.BanEmail, Value: keys.Email, CreatedAt: epoch},
+			{SiteID: "blog", Kind: comment.BanDomain, Value: "ada.example", CreatedAt: epoch, ExpiresAt: at(1)}, // expired at now
+			{SiteID: "other", Kind: comment.BanIP, Value: keys.IP, CreatedAt: epoch},                           // another site
+		} {
+			if err := s.CreateBan(ctx, &b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := s.Record(ctx, "blog", "key-ada", "192.0.2.1", keys, at(-10), at(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Author.Approved != 1 || r.Author.Spam != 3 {
+			t.Errorf("author %+v, want 1 approved and 3 spam (all time)", r.Author)
+		}
+		if r.IPApproved != 1 || r.IPSpam != 2 {
+			t.Errorf("address %d approved %d spam, want 1 and 2 within the window", r.IPApproved, r.IPSpam)
+		}
+		if !slices.Equal(r.Banned, []comment.BanKind{comment.BanEmail}) {
+			t.Errorf("bans %v, want only the active email ban of this site", r.Banned)
+		}
+		stranger, err := s.Record(ctx, "blog", "nobody", "", comment.BanKeys{}, at(-10), at(5))
+		if err != nil || stranger.Author.Approved != 0 || stranger.IPSpam != 0 || len(stranger.Banned) != 0 {
+			t.Errorf("a stranger: %+v %v", stranger, err)
+		}
+		bans, err := s.Bans(ctx, []string{"blog"}, "")
+		if err != nil || len(bans) != 2 {
+			t.Fatalf("bans of blog: %v %v", bans, err)
+		}
+		if err := s.DeleteBan(ctx, []string{"blog"}, bans[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteBan(ctx, []string{"blog"}, bans[0].ID); err == nil {
+			t.Error("deleting twice succeeded")
+		}
+	})
+}
