@@ -33,7 +33,7 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		for _, b := range []comment.Ban{
 			{SiteID: "blog", Kind: comment.BanEmail, Value: keys.Email, CreatedAt: epoch},
 			{SiteID: "blog", Kind: comment.BanDomain, Value: "ada.example", CreatedAt: epoch, ExpiresAt: at(1)}, // expired at now
-			{SiteID: "other", Kind: comment.BanIP, Value: keys.IP, CreatedAt: epoch},                           // another site
+			{SiteID: "other", Kind: comment.BanIP, Value: keys.IP, CreatedAt: epoch},                            // another site
 		} {
 			if err := s.CreateBan(ctx, &b); err != nil {
 				t.Fatal(err)
