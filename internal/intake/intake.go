@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 
 	html := s.sanitizer.HTML(sub.Body)
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	record, err := s.store.Record(ctx, site.ID, authorKey, meta.IP,
+	record, err := s.store.Record(ctx, site.ID, authorKey, publicAddress(meta.IP),
 		comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-addressMemory), now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: record: %w", err)
@@ -117,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: author, Form: form, Banned: record.Banned, Campaign: campaign,
+		Author: author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: form, Banned: record.Banned, Campaign: campaign,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 
@@ -187,6 +188,17 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, em
 		}
 	}
 	return nil
+}
+
+// publicAddress returns ip when it is a public address, else "". A loopback or private
+// peer is most likely a reverse proxy that is not configured as trusted, and its record
+// would hold every reader behind it against each other.
+func publicAddress(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+		return ""
+	}
+	return ip
 }
 
 // replay answers a retried submission with what the first one stored. The edit token

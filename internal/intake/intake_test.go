@@ -272,3 +272,14 @@ func TestSubmitNoticesACampaign(t *testing.T) {
 		t.Error("a short common comment counted as a campaign")
 	}
 }
+
+func TestPublicAddressIgnoresProxiesAndLoopback(t *testing.T) {
+	for ip, want := range map[string]string{
+		"203.0.113.7": "203.0.113.7", "2001:db8::1": "2001:db8::1", "127.0.0.1": "", "10.1.2.3": "",
+		"192.168.0.9": "", "fe80::1": "", "::1": "", "": "", "junk": "",
+	} {
+		if got := publicAddress(ip); got != want {
+			t.Errorf("publicAddress(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}

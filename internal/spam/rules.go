@@ -22,6 +22,7 @@ const (
 	weightRepetition    = 0.15
 	weightDisposable    = 0.4
 	weightBadReputation = 0.6
+	weightBadAddress    = 0.5
 	weightNoForm        = 0.2
 	weightForgedForm    = 0.5
 	weightStaleForm     = 0.3
@@ -94,6 +95,9 @@ func contentRules(v *verdict, in Input, a analysis) {
 	}
 	if n := in.Campaign.Threads; n >= CampaignSize {
 		v.add(weightCrossPosting, fmt.Sprintf("same text posted on %d threads within an hour", n))
+	}
+	if in.AddressSpam >= 2 && in.AddressSpam > in.AddressApproved {
+		v.add(weightBadAddress, fmt.Sprintf("address sent %d spam and %d approved comments here lately", in.AddressSpam, in.AddressApproved))
 	}
 	for _, kind := range in.Banned {
 		v.add(weightBanned, "banned "+string(kind))

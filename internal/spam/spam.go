@@ -23,6 +23,8 @@ type Input struct {
 	UserAgent  string
 	// Author is what the site knows of this author: earlier approved and spam counts.
 	Author comment.Author
+	// AddressApproved and AddressSpam count the client address's recent comments.
+	AddressApproved, AddressSpam int
 	// Campaign is how widely the same text was posted lately.
 	Campaign Campaign
 	// Banned lists the kinds of ban (email, ip, domain) the submission matched.

@@ -39,6 +39,8 @@ func TestScoreRules(t *testing.T) {
 		{"disposable email", func(in *Input) { in.Submission.AuthorEmail = "x@Mailinator.com" }, false, 0.3, 0.5, "disposable"},
 		{"an author with more spam than approved", func(in *Input) { in.Author = comment.Author{Spam: 2, Approved: 1} }, false, 0.5, 0.7, "2 spam and 1 approved"},
 		{"an author with a good record", func(in *Input) { in.Author = comment.Author{Spam: 1, Approved: 5} }, false, 0, 0, ""},
+		{"an address that sent spam", func(in *Input) { in.AddressSpam, in.AddressApproved = 3, 1 }, false, 0.49, 0.51, "3 spam and 1 approved"},
+		{"one spam from a shared address is not enough", func(in *Input) { in.AddressSpam = 1 }, false, 0, 0, ""},
 		{"no form check, no form signal", func(in *Input) { in.Form = Form{} }, false, 0, 0, ""},
 		{"a checked submission without a token", func(in *Input) { in.Form = Form{Checked: true} }, false, 0.19, 0.21, "no form token"},
 		{"a forged token", func(in *Input) { in.Form = Form{Checked: true, Present: true} }, false, 0.49, 0.51, "does not match"},
