@@ -21,6 +21,9 @@ Usage:
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
+  winnow webhook add --site ID --url URL [--event TYPE]... [--description TEXT]
+  winnow webhook list [--site ID]
+  winnow webhook remove --id N
   winnow spam eval --train FILES --test FILES [--json]
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train FILES
@@ -37,7 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "spam") {
+	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "spam" || cmd == "webhook") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -55,6 +58,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenList(ctx, rest, getenv, stdout, stderr)
 	case "token revoke":
 		return tokenRevoke(ctx, rest, getenv, stderr)
+	case "webhook add":
+		return webhookAdd(ctx, rest, getenv, stdout, stderr)
+	case "webhook list":
+		return webhookList(ctx, rest, getenv, stdout, stderr)
+	case "webhook remove":
+		return webhookRemove(ctx, rest, getenv, stderr)
 	case "spam eval":
 		return spamEval(rest, stdout, stderr)
 	case "spam train":

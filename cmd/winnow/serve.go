@@ -77,7 +77,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
 	go model.Run(runCtx, modelSync)
-	handler, err := newHandler(st, secret, limiter, model, log, baseURL, cfg.HTTP)
+	st.SetPublicURL(baseURL)
+	dispatcher := newDispatcher(st, cfg.Webhooks, log)
+	dispatched := make(chan struct{})
+	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
+	// Before the store closes: stop claiming and let deliveries in flight finish.
+	defer func() { stopRun(); <-dispatched }()
+	handler, err := newHandler(st, secret, limiter, model, log, baseURL, cfg.HTTP, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -118,13 +124,15 @@ const modelSync = 10 * time.Second
 
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP) (http.Handler, error) {
+// extra are more collectors for /metrics (the webhook dispatcher's).
+func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP, extra ...prometheus.Collector) (http.Handler, error) {
 	proxies, err := hc.Proxies()
 	if err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(extra...)
 	now := time.Now
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,

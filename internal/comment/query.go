@@ -46,4 +46,7 @@ type Transition struct {
 	// approval and kept after, zero while it has never been published.
 	PublishedAt time.Time
 	Event       Event
+	// Notify is the webhook event the change sends (EventFor), written to the outbox in
+	// the same transaction; "" sends none.
+	Notify EventType
 }

@@ -33,6 +33,23 @@ type Config struct {
 	Redis     Redis    `yaml:"redis"`
 	HTTP      HTTP     `yaml:"http"`
 	Log       Log      `yaml:"log"`
+	Webhooks  Webhooks `yaml:"webhooks"`
+}
+
+// Webhooks configures the delivery of webhook events to consumer endpoints.
+type Webhooks struct {
+	// Workers bounds the deliveries one replica has in flight.
+	Workers int `yaml:"workers"`
+	// Timeout bounds one delivery request.
+	Timeout time.Duration `yaml:"timeout"`
+	// PollInterval is how often an idle replica looks for due deliveries.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// Retry is the wait before each retry of a failed delivery; when it is spent the
+	// delivery is dead. Empty means the built-in schedule of about a day.
+	Retry []time.Duration `yaml:"retry"`
+	// AllowPrivateNetworks lets endpoints reach loopback, private and link-local
+	// addresses. Off by default, so a site admin cannot aim winnow at internal services.
+	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 }
 
 // Database selects the storage engine.
@@ -100,7 +117,8 @@ func Default() Config {
 			ShutdownTimeout:  20 * time.Second,
 			ThreadCacheBytes: 64 << 20,
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Log:      Log{Level: "info", Format: "json"},
+		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
 	}
 }
 
@@ -153,6 +171,44 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.HTTP.MaxBodyBytes = n
 	}
+	return c.Webhooks.applyEnv(getenv)
+}
+
+// applyEnv reads the WINNOW_WEBHOOKS_* variables.
+func (w *Webhooks) applyEnv(getenv func(string) string) error {
+	for name, p := range map[string]*time.Duration{"WINNOW_WEBHOOKS_TIMEOUT": &w.Timeout, "WINNOW_WEBHOOKS_POLL_INTERVAL": &w.PollInterval} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s: %w", name, err)
+			}
+			*p = d
+		}
+	}
+	if v := getenv("WINNOW_WEBHOOKS_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_WEBHOOKS_WORKERS: %w", err)
+		}
+		w.Workers = n
+	}
+	if v := getenv("WINNOW_WEBHOOKS_RETRY"); v != "" {
+		w.Retry = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil {
+				return fmt.Errorf("config: WINNOW_WEBHOOKS_RETRY: %w", err)
+			}
+			w.Retry = append(w.Retry, d)
+		}
+	}
+	if v := getenv("WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS: %w", err)
+		}
+		w.AllowPrivateNetworks = b
+	}
 	return nil
 }
 
@@ -183,6 +239,17 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		return errors.New("config: http.max_body_bytes must be at least 1024")
+	}
+	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 256 {
+		return errors.New("config: webhooks.workers must be between 1 and 256")
+	}
+	if c.Webhooks.Timeout <= 0 || c.Webhooks.PollInterval <= 0 {
+		return errors.New("config: webhooks.timeout and webhooks.poll_interval must be positive")
+	}
+	for _, d := range c.Webhooks.Retry {
+		if d <= 0 {
+			return errors.New("config: webhooks.retry waits must be positive")
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

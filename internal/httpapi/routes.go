@@ -50,5 +50,14 @@ func (s *server) routes() http.Handler {
 	adm("/tokens", s.requireAdmin(s.listTokens)).Methods(http.MethodGet)
 	adm("/tokens", s.requireAdmin(s.createToken)).Methods(http.MethodPost)
 	adm("/tokens/{id:[0-9]+}", s.requireAdmin(s.revokeToken)).Methods(http.MethodDelete)
+	adm("/webhooks", s.listWebhooks).Methods(http.MethodGet)
+	adm("/webhooks", s.requireAdmin(s.createWebhook)).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}", s.getWebhook).Methods(http.MethodGet)
+	adm("/webhooks/{id:[0-9]+}", s.requireAdmin(s.updateWebhook)).Methods(http.MethodPatch)
+	adm("/webhooks/{id:[0-9]+}", s.requireAdmin(s.deleteWebhook)).Methods(http.MethodDelete)
+	adm("/webhooks/{id:[0-9]+}/rotate", s.requireAdmin(s.rotateWebhook)).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}/ping", s.requireAdmin(s.pingWebhook)).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}/deliveries", s.listDeliveries).Methods(http.MethodGet)
+	adm("/webhooks/{id:[0-9]+}/deliveries/{delivery:[0-9]+}/redeliver", s.requireAdmin(s.redeliver)).Methods(http.MethodPost)
 	return r
 }

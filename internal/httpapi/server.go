@@ -25,6 +25,7 @@ import (
 type Store interface {
 	auth.TokenStore
 	queueCounter
+	webhookStore
 	Ping(ctx context.Context) error
 	Site(ctx context.Context, id string) (comment.Site, error)
 	Sites(ctx context.Context) ([]comment.Site, error)

@@ -157,7 +157,7 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 		if to == comment.StatusApproved && published.IsZero() {
 			published = now // a comment is published once, at its first approval
 		}
-		ts = append(ts, comment.Transition{Comment: c, To: to, PublishedAt: published, Event: comment.Event{
+		ts = append(ts, comment.Transition{Comment: c, To: to, PublishedAt: published, Notify: comment.EventFor(c.Status, to), Event: comment.Event{
 			SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: string(req.Action),
 			From: c.Status, To: to, Note: strings.TrimSpace(req.Note), CreatedAt: now,
 		}})

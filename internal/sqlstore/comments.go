@@ -22,14 +22,15 @@ const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
 // both 1 for an approved comment (PostgreSQL types a parameter once, and the columns
 // differ).
 const (
-	upsertThreadSQL = `INSERT INTO threads (site_id, key, url, title, approved_count, version, created_at)
+	upsertThreadSQL  = upsertThreadCore + `RETURNING id`
+	upsertThreadCore = `INSERT INTO threads (site_id, key, url, title, approved_count, version, created_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7)
 	ON CONFLICT (site_id, key) DO UPDATE SET
 		approved_count = threads.approved_count + excluded.approved_count,
 		version = threads.version + excluded.version,
 		url = CASE WHEN threads.url = '' THEN excluded.url ELSE threads.url END,
 		title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END
-	RETURNING id`
+	`
 	insertCommentColumns = `INSERT INTO comments (site_id, thread_id, parent_id,
 		author_name, author_email, author_url, author_key, avatar_hash, ip, user_agent,
 		body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
@@ -43,32 +44,41 @@ const (
 		spam = authors.spam + excluded.spam`
 	upsertAuthorSQL = `INSERT INTO authors (site_id, key, approved, spam) VALUES ($1, $2, $3, $4)` + addAuthorCounts
 
-	// createCommentPostgresSQL is the three statements above as one, the dialect seam of
-	// the hot path: on PostgreSQL every statement is a network round trip, and one
-	// statement is its own transaction, so this saves four round trips of five. Its
-	// parameters are the thread's ($1-$7), the comment's from parent_id on ($8-$25),
-	// then the author's deltas ($26, $27). SQLite has no writable CTEs and no round trips.
-	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadSQL + `),
+	// createCommentPostgresSQL is the statements above and the outbox's as one, the
+	// dialect seam of the hot path: on PostgreSQL every statement is a network round
+	// trip, and one statement is its own transaction, so this saves five round trips of
+	// six. Its parameters are the thread's ($1-$7), the comment's from parent_id on
+	// ($8-$25), the author's deltas ($26, $27), then the webhook event's id, type,
+	// payload and pattern ($28-$31; type "" writes none). SQLite has no writable CTEs
+	// and no round trips.
+	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadCore + `RETURNING id, url, title),
 	author AS (
 		INSERT INTO authors (site_id, key, approved, spam)
 		SELECT $1, $12, $26, $27 WHERE ($26 <> 0 OR $27 <> 0) AND $12 <> ''` + addAuthorCounts + `
-	)
+	),
+	created AS (
 	` + insertCommentColumns + `
 	VALUES ($1, (SELECT id FROM thread), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
 		$21, $22, $23, $24, $25)
-	RETURNING id, thread_id`
+	RETURNING id, thread_id),
+	hooks AS (` + insertDeliveryColumns + `
+		SELECT e.id, $28, $29, c.id, ` + pgFillPayload + `, 'pending', $23, $23, $23
+		FROM webhook_endpoints e, created c, thread t
+		WHERE $29 <> '' AND e.site_id = $1 AND NOT e.disabled AND e.events LIKE $31
+	)
+	SELECT id, thread_id FROM created`
 )
 
 // hotStmts are CreateComment's statements, prepared once: database/sql then keeps
 // them prepared on every connection that runs them, which saves PostgreSQL a round
 // trip and SQLite a parse per statement. On PostgreSQL only create is set; on SQLite
-// the other three.
+// the others.
 type hotStmts struct {
-	create, thread, comment, author *sql.Stmt
+	create, thread, comment, author, outbox *sql.Stmt
 }
 
 func (h *hotStmts) close() {
-	for _, st := range []*sql.Stmt{h.create, h.thread, h.comment, h.author} {
+	for _, st := range []*sql.Stmt{h.create, h.thread, h.comment, h.author, h.outbox} {
 		if st != nil {
 			st.Close()
 		}
@@ -89,7 +99,7 @@ func (s *Store) prepared(ctx context.Context) (*hotStmts, error) {
 		st    **sql.Stmt
 		query string
 	}
-	ps := []prep{{&h.thread, upsertThreadSQL}, {&h.comment, insertCommentSQL}, {&h.author, upsertAuthorSQL}}
+	ps := []prep{{&h.thread, upsertThreadSQL}, {&h.comment, insertCommentSQL}, {&h.author, upsertAuthorSQL}, {&h.outbox, s.outboxSQL()}}
 	if s.dialect == dialectPostgres {
 		ps = []prep{{&h.create, createCommentPostgresSQL}}
 	}
@@ -154,9 +164,10 @@ func (s *Store) Author(ctx context.Context, siteID, key string) (comment.Author,
 }
 
 // CreateComment stores c atomically in as few round trips as the engine allows: one
-// statement on PostgreSQL, one transaction of at most three statements on SQLite. It upserts the thread by (site, key), moving its approved count and version
+// statement on PostgreSQL, one transaction of at most four statements on SQLite. It upserts the thread by (site, key), moving its approved count and version
 // if c is approved, inserts c, and moves the author's counts if c is approved or spam
-// (authors with an empty key are not counted). It sets c.ID,
+// (authors with an empty key are not counted). The webhook event the new status
+// sends (comment.EventFor) goes to the outbox in the same transaction. It sets c.ID,
 // c.ThreadID and c.ThreadKey; a zero CreatedAt becomes now, and an approved comment
 // without PublishedAt is published at CreatedAt. A duplicate idempotency key is an
 // error wrapping comment.ErrConflict, and nothing is written.
@@ -188,11 +199,15 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 		c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
 		c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt)}
 	var id, threadID int64
+	ev := *c
+	ev.ThreadKey = thread.Key
+	notify := s.newOutboxEvent(comment.EventFor("", c.Status), ev, c.CreatedAt)
 	if h.create != nil {
-		args := append(append(threadArgs, commentArgs...), approved, spam)
+		args := append(append(threadArgs, commentArgs...), approved, spam,
+			notify.id, string(notify.typ), notify.payload, notify.pattern)
 		err = h.create.QueryRowContext(ctx, args...).Scan(&id, &threadID)
 	} else {
-		id, threadID, err = createInTx(ctx, s.wdb, h, c, threadArgs, commentArgs, approved, spam)
+		id, threadID, err = createInTx(ctx, s.wdb, h, c, threadArgs, commentArgs, approved, spam, notify)
 	}
 	if err != nil {
 		return wrap("create comment", err)
@@ -203,7 +218,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 
 // createInTx runs CreateComment's statements one by one in a transaction.
 func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, threadArgs, commentArgs []any,
-	approved, spam int) (id, threadID int64, err error) {
+	approved, spam int, notify outboxEvent) (id, threadID int64, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
@@ -218,6 +233,11 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 	}
 	if (approved != 0 || spam != 0) && c.AuthorKey != "" {
 		if _, err := tx.StmtContext(ctx, h.author).ExecContext(ctx, c.SiteID, c.AuthorKey, approved, spam); err != nil {
+			return 0, 0, err
+		}
+	}
+	if notify.typ != "" {
+		if _, err := tx.StmtContext(ctx, h.outbox).ExecContext(ctx, notify.args(id, threadID, c.SiteID)...); err != nil {
 			return 0, 0, err
 		}
 	}

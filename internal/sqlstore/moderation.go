@@ -26,7 +26,8 @@ const (
 // ApplyTransitions applies a batch of moderator decisions in one transaction: each
 // comment moves from t.Comment.Status to t.To, the thread's and the author's counts
 // follow, and t.Event is appended to the audit log (its SiteID, CommentID, From, To
-// and CreatedAt filled in from the transition when empty). If any comment no longer
+// and CreatedAt filled in from the transition when empty), and t.Notify, when set, is
+// written to the webhook outbox for every subscribed endpoint. If any comment no longer
 // has the status the moderator saw, or a transition would not change the status,
 // nothing is written and the error wraps comment.ErrConflict.
 func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) error {
@@ -47,7 +48,7 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 	}
 	defer tx.Rollback()
 	for _, t := range ts {
-		if err := applyTransition(ctx, tx, t); err != nil {
+		if err := s.applyTransition(ctx, tx, t); err != nil {
 			return err
 		}
 	}
@@ -57,7 +58,7 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 	return nil
 }
 
-func applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) error {
+func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) error {
 	from, e := t.Comment.Status, t.Event
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = now()
@@ -106,6 +107,13 @@ func applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) erro
 		string(e.From), string(e.To), e.Note, micros(e.CreatedAt))
 	if err != nil {
 		return wrap("apply transitions: event", err)
+	}
+	if t.Notify != "" {
+		c := t.Comment
+		c.Status, c.PublishedAt, c.UpdatedAt = t.To, t.PublishedAt, e.CreatedAt
+		if _, err := tx.ExecContext(ctx, s.outboxSQL(), s.newOutboxEvent(t.Notify, c, e.CreatedAt).args(c.ID, threadID, siteID)...); err != nil {
+			return wrap("apply transitions: outbox", err)
+		}
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/lib/pq" // driver "postgres"
@@ -52,6 +53,8 @@ type Store struct {
 
 	mu  sync.Mutex
 	hot *hotStmts // prepared on first use, after the schema exists
+
+	publicURL atomic.Pointer[string] // for links in webhook payloads (SetPublicURL)
 }
 
 // Open connects to the database named by dsn: "postgres://..." or "postgresql://..."

@@ -1,0 +1,263 @@
+package comment
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// EventType names what happened to a comment, as webhook consumers see it.
+type EventType string
+
+// The events winnow sends. Ping is sent only on request, to test an endpoint.
+const (
+	EventPublished   EventType = "comment.published"
+	EventUnpublished EventType = "comment.unpublished"
+	EventUpdated     EventType = "comment.updated"
+	EventPing        EventType = "webhook.ping"
+)
+
+// CommentEvents are the events an endpoint can subscribe to, in a stable order; an
+// endpoint created without a list gets all of them.
+var CommentEvents = []EventType{EventPublished, EventUnpublished, EventUpdated}
+
+// EventFor is the business rule that says which event a status change produces: a
+// comment becoming approved is published (new comments come from ""), an approved
+// comment becoming anything else is unpublished, and every other change is invisible
+// to consumers (""). Stores write outbox rows for what it returns, never decide.
+func EventFor(from, to Status) EventType {
+	switch {
+	case from == to:
+		return ""
+	case to == StatusApproved:
+		return EventPublished
+	case from == StatusApproved:
+		return EventUnpublished
+	}
+	return ""
+}
+
+// Bounds on an endpoint's fields.
+const (
+	MaxWebhookURLLen     = 2048
+	MaxWebhookDescLen    = 500
+	WebhookSecretPrefix  = "whsec_"
+	webhookSecretBytes   = 32
+	WebhookRotationGrace = 24 * time.Hour
+)
+
+// Webhook is one consumer endpoint of a site. Secret signs every delivery; while a
+// rotation is in its grace period PreviousSecret signs too, so a consumer can switch
+// secrets without losing a delivery.
+type Webhook struct {
+	ID                int64
+	SiteID            string
+	URL               string
+	Events            []EventType
+	Description       string
+	Secret            string
+	PreviousSecret    string
+	PreviousExpiresAt time.Time
+	Disabled          bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// NewWebhookSecret returns a random secret in the Standard Webhooks form whsec_<base64>.
+func NewWebhookSecret() string {
+	b := make([]byte, webhookSecretBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return WebhookSecretPrefix + base64.StdEncoding.EncodeToString(b)
+}
+
+// Rotate gives w a new secret and keeps the old one signing for WebhookRotationGrace.
+func (w *Webhook) Rotate(secret string, now time.Time) {
+	w.PreviousSecret, w.PreviousExpiresAt = w.Secret, now.Add(WebhookRotationGrace)
+	w.Secret, w.UpdatedAt = secret, now
+}
+
+// Secrets are the secrets that sign a delivery at now: the current one, and the
+// previous one while its grace period lasts.
+func (w Webhook) Secrets(now time.Time) []string {
+	if w.PreviousSecret != "" && now.Before(w.PreviousExpiresAt) {
+		return []string{w.Secret, w.PreviousSecret}
+	}
+	return []string{w.Secret}
+}
+
+// Subscribes reports whether w wants events of type t; pings go to every endpoint.
+func (w Webhook) Subscribes(t EventType) bool {
+	return t == EventPing || slices.Contains(w.Events, t)
+}
+
+// Normalize trims fields and drops repeated events; no events means all of them.
+func (w *Webhook) Normalize() {
+	w.URL = strings.TrimSpace(w.URL)
+	w.Description = strings.TrimSpace(w.Description)
+	var evs []EventType
+	for _, e := range w.Events {
+		e = EventType(strings.TrimSpace(string(e)))
+		if !slices.Contains(evs, e) {
+			evs = append(evs, e)
+		}
+	}
+	if len(evs) == 0 {
+		evs = slices.Clone(CommentEvents)
+	}
+	w.Events = evs
+}
+
+// Validate checks a normalized endpoint. Whether its address may be reached is decided
+// when delivering, on the resolved address, since a name can change what it points at.
+func (w Webhook) Validate() error {
+	f := fieldErrors{}
+	if !siteIDPattern.MatchString(w.SiteID) {
+		f.add("site", "required")
+	}
+	if w.URL == "" {
+		f.add("url", "required")
+	} else if len(w.URL) > MaxWebhookURLLen {
+		f.add("url", "at most %d bytes", MaxWebhookURLLen)
+	} else if p, err := url.Parse(w.URL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		f.add("url", "must be an http or https URL")
+	} else if p.User != nil {
+		f.add("url", "must not hold credentials")
+	}
+	for _, e := range w.Events {
+		if !slices.Contains(CommentEvents, e) {
+			f.add("events", "%q is not one of comment.published, comment.unpublished, comment.updated", e)
+		}
+	}
+	if len(w.Description) > MaxWebhookDescLen {
+		f.add("description", "at most %d bytes", MaxWebhookDescLen)
+	}
+	if !strings.HasPrefix(w.Secret, WebhookSecretPrefix) {
+		f.add("secret", "must start with %s", WebhookSecretPrefix)
+	}
+	return f.err()
+}
+
+// DeliveryStatus is where one delivery of an event to an endpoint stands.
+type DeliveryStatus string
+
+// The states of a delivery. Failed means tried and waiting for a retry; dead means
+// given up (out of retries, or refused for good) until someone redelivers it.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliveryFailed    DeliveryStatus = "failed"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryDead      DeliveryStatus = "dead"
+)
+
+// Delivery is one outbox row: an event for one endpoint, with the log of its attempts.
+type Delivery struct {
+	ID             int64
+	EndpointID     int64
+	EventID        string
+	Type           EventType
+	CommentID      int64
+	Payload        []byte
+	Status         DeliveryStatus
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastStatusCode int
+	LastError      string
+	Latency        time.Duration
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// Endpoint and LeaseUntil are filled when a dispatcher claims the delivery: the
+	// claim holds until LeaseUntil, and the attempt is recorded against it.
+	Endpoint   Webhook
+	LeaseUntil time.Time
+}
+
+// Attempt is the result of one try at a delivery, as a dispatcher records it.
+type Attempt struct {
+	DeliveryID    int64
+	LeaseUntil    time.Time // the claim it was made under
+	Status        DeliveryStatus
+	NextAttemptAt time.Time
+	StatusCode    int
+	Error         string
+	Latency       time.Duration
+	At            time.Time
+}
+
+// NewEventID returns a unique id for an event, sent as webhook-id so that consumers
+// can drop repeats; every delivery and retry of one event carries the same id.
+func NewEventID() string {
+	return "msg_" + strings.ToLower(rand.Text())
+}
+
+// EventPayload is the body of a webhook: {"type", "timestamp", "data"}.
+type EventPayload struct {
+	Type      EventType `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      any       `json:"data"`
+}
+
+// CommentEventData is the data of a comment event: public fields only.
+type CommentEventData struct {
+	Site    string             `json:"site"`
+	Thread  EventThread        `json:"thread"`
+	Comment EventPublicComment `json:"comment"`
+}
+
+// EventThread is the page a comment belongs to.
+type EventThread struct {
+	Key   string `json:"key"`
+	URL   string `json:"url"`
+	Title string `json:"title"`
+}
+
+// EventPublicComment is everything a consumer may see of a comment. It is built field
+// by field in CommentEvent, so a private field (email, IP, user agent) can only reach a
+// webhook by being added here.
+type EventPublicComment struct {
+	ID          int64      `json:"id"`
+	ParentID    int64      `json:"parent_id"`
+	AuthorName  string     `json:"author_name"`
+	AuthorURL   string     `json:"author_url"`
+	AvatarURL   string     `json:"avatar_url"`
+	BodyHTML    string     `json:"body_html"`
+	CreatedAt   time.Time  `json:"created_at"`
+	PublishedAt *time.Time `json:"published_at"`
+}
+
+// CommentEvent builds the payload of event t about c on thread at time at. baseURL is
+// how consumers reach winnow, for the avatar link. Stores fill in the values only the
+// database knows (a new comment's id, the thread's stored url and title) at write time.
+func CommentEvent(t EventType, at time.Time, c Comment, thread Thread, baseURL string) []byte {
+	var published *time.Time
+	if !c.PublishedAt.IsZero() {
+		p := c.PublishedAt.UTC()
+		published = &p
+	}
+	data := CommentEventData{
+		Site:   c.SiteID,
+		Thread: EventThread{Key: thread.Key, URL: thread.URL, Title: thread.Title},
+		Comment: EventPublicComment{
+			ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
+			AvatarURL: strings.TrimRight(baseURL, "/") + "/api/v1/avatars/" + c.AvatarHash + ".svg",
+			BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt.UTC(), PublishedAt: published,
+		},
+	}
+	return eventJSON(t, at, data)
+}
+
+// PingEvent builds the payload of a test event for endpoint w.
+func PingEvent(at time.Time, w Webhook) []byte {
+	return eventJSON(EventPing, at, map[string]any{"site": w.SiteID, "endpoint_id": w.ID})
+}
+
+func eventJSON(t EventType, at time.Time, data any) []byte {
+	b, err := json.Marshal(EventPayload{Type: t, Timestamp: at.UTC(), Data: data})
+	if err != nil {
+		panic(err) // unreachable: plain structs of strings, numbers and times
+	}
+	return b
+}

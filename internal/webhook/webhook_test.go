@@ -1,0 +1,129 @@
+package webhook
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+func TestSignaturesVerifyWithTheReferenceLibrary(t *testing.T) {
+	old, cur := comment.NewWebhookSecret(), comment.NewWebhookSecret()
+	body := []byte(`{"type":"comment.published"}`)
+	ts := time.Now().Unix()
+	sig, err := Sign("msg_1", ts, body, []string{cur, old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	h.Set(HeaderID, "msg_1")
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(HeaderSignature, sig)
+	for _, s := range []string{cur, old} {
+		wh, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(body, h); err != nil {
+			t.Errorf("verify with one of the secrets: %v", err)
+		}
+	}
+	wh, _ := standardwebhooks.NewWebhook(comment.NewWebhookSecret())
+	if err := wh.Verify(body, h); err == nil {
+		t.Error("a stranger's secret verified the signature")
+	}
+	if _, err := Sign("msg_1", ts, body, []string{"not-a-secret"}); err == nil {
+		t.Error("a secret without whsec_ signed")
+	}
+}
+
+func TestRetryableStatuses(t *testing.T) {
+	cases := []struct {
+		status int
+		want   bool
+	}{
+		{500, true}, {502, true}, {503, true}, {408, true}, {409, true}, {429, true},
+		{400, false}, {401, false}, {404, false}, {410, false}, {301, false},
+	}
+	for _, tc := range cases {
+		if got := retryable(tc.status); got != tc.want {
+			t.Errorf("retryable(%d) = %v, want %v", tc.status, got, tc.want)
+		}
+	}
+}
+
+func TestNextAttemptFollowsTheScheduleWithJitterAndRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	schedule := []time.Duration{10 * time.Second, time.Minute}
+	cases := []struct {
+		name       string
+		attempt    int
+		retryAfter time.Duration
+		min, max   time.Duration
+		ok         bool
+	}{
+		{"first failure waits the first step, jittered", 1, 0, 8 * time.Second, 12 * time.Second, true},
+		{"second failure waits the second step", 2, 0, 48 * time.Second, 72 * time.Second, true},
+		{"a longer Retry-After wins", 1, 5 * time.Minute, 5 * time.Minute, 5 * time.Minute, true},
+		{"a Retry-After beyond a day is capped", 1, 72 * time.Hour, maxRetryAfter, maxRetryAfter, true},
+		{"after the schedule the delivery is dead", 3, 0, 0, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			next, ok := nextAttempt(schedule, tc.attempt, now, tc.retryAfter)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v", ok)
+			}
+			if wait := next.Sub(now); ok && (wait < tc.min || wait > tc.max) {
+				t.Errorf("wait %s, want %s..%s", wait, tc.min, tc.max)
+			}
+		})
+	}
+	var total time.Duration
+	for _, d := range DefaultSchedule {
+		total += d
+	}
+	if total < 20*time.Hour || total > 28*time.Hour {
+		t.Errorf("the default schedule spans %s, want about a day", total)
+	}
+}
+
+func TestPrivateAddressesAreNotPublic(t *testing.T) {
+	cases := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1", false}, {"10.1.2.3", false}, {"172.16.0.1", false}, {"192.168.1.1", false},
+		{"169.254.169.254", false}, {"100.64.0.1", false}, {"0.0.0.0", false}, {"::1", false},
+		{"fe80::1", false}, {"fd00::1", false}, {"::ffff:127.0.0.1", false}, {"::ffff:10.0.0.1", false},
+		{"93.184.215.14", true}, {"2606:4700::1111", true}, {"8.8.8.8", true},
+	}
+	for _, tc := range cases {
+		if got := publicAddr(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("publicAddr(%s) = %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+}
+
+func TestAttemptRefusesALoopbackConsumerUnlessAllowed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	del := comment.Delivery{ID: 1, EventID: "msg_1", Payload: []byte(`{}`),
+		Endpoint: comment.Webhook{URL: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), Secret: comment.NewWebhookSecret()}}
+	a := New(nil, Options{Timeout: time.Second}).Attempt(context.Background(), del)
+	if a.Status != comment.DeliveryDead || !strings.Contains(a.Error, "not allowed") {
+		t.Errorf("refused attempt %+v", a)
+	}
+	a = New(nil, Options{Timeout: time.Second, AllowPrivateNetworks: true}).Attempt(context.Background(), del)
+	if a.Status != comment.DeliveryDelivered || a.StatusCode != 200 {
+		t.Errorf("allowed attempt %+v", a)
+	}
+}
