@@ -15,9 +15,9 @@ import (
 // campaign and nothing is stored: each (text, author) pair is counted once per
 // window, and the text's counter, which allows CampaignSize in the window, is spent
 // exactly when that many distinct authors have posted it.
-func (s *Service) campaign(ctx context.Context, siteID string, sub comment.Submission, authorKey string) (spam.Campaign, error) {
+func (s *Service) campaign(ctx context.Context, siteID string, sub comment.Submission, text *spam.Text, authorKey string) (spam.Campaign, error) {
 	var c spam.Campaign
-	fp := spam.Fingerprint(sub.Body)
+	fp := text.Fingerprint()
 	if s.limiter == nil || fp == "" {
 		return c, nil
 	}

@@ -112,13 +112,14 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err != nil {
 		return Result{}, err
 	}
-	campaign, err := s.campaign(ctx, site.ID, sub, authorKey)
+	text := spam.Read(sub.Body)
+	campaign, err := s.campaign(ctx, site.ID, sub, text, authorKey)
 	if err != nil {
 		return Result{}, err
 	}
 	verdict := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: form, Banned: record.Banned, Campaign: campaign,
+		Author: author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: form, Banned: record.Banned, Campaign: campaign, Text: text,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
 

@@ -29,6 +29,8 @@ type Input struct {
 	Campaign Campaign
 	// Banned lists the kinds of ban (email, ip, domain) the submission matched.
 	Banned []comment.BanKind
+	// Text is the body already read (Read), or nil to read it here.
+	Text *Text
 	// Form is what the submission's form token says; zero when no check was made
 	// (an evaluation, an import).
 	Form Form
@@ -83,7 +85,11 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	if max := in.Site.MaxLinks; max > 0 && in.Links >= max {
 		v.hold(fmt.Sprintf("%d links (the site holds comments with %d or more)", in.Links, max))
 	}
-	a := analyze(sub.Body)
+	text := in.Text
+	if text == nil {
+		text = Read(sub.Body)
+	}
+	a := text.a
 	contentRules(&v, in, a)
 	formRules(&v, in.Form)
 	fields := []struct{ name, value string }{

@@ -218,11 +218,20 @@ func domain(link string) string {
 	return strings.Join(labels, ".")
 }
 
+// Text is a comment body read once, for the campaign check and the scorer alike.
+type Text struct{ a analysis }
+
+// Read analyzes a body.
+func Read(body string) *Text { return &Text{a: analyze(body)} }
+
 // Fingerprint identifies a text and its near copies: the same words in the same order
 // and the same link domains, whatever the case, punctuation, spacing or link paths.
 // Texts too short to be a campaign's ("thanks, great post") have none.
-func Fingerprint(text string) string {
-	a := analyze(text)
+func Fingerprint(text string) string { return Read(text).Fingerprint() }
+
+// Fingerprint is the text's fingerprint (see the function).
+func (t *Text) Fingerprint() string {
+	a := t.a
 	if len(a.words) < 6 && len(a.links) == 0 {
 		return ""
 	}

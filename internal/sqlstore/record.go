@@ -2,39 +2,35 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
+	"database/sql"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
 
-// Record reads in one round trip what a submission is judged by besides its text: the
-// author's counts, the address's approved and spam comments since since, and the
+// recordSQL has one shape for every submission so it is prepared once: an empty
+// address or ban value matches nothing. An address's record counts its latest 20
+// comments only. $1 site, $2 author key, $3 address, $4 since,
+// $5 now, $6-$9 ban values (email key, address key, two domains).
+const recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
+	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM (SELECT status FROM comments
+		WHERE site_id = $1 AND ip = $3 AND $3 <> '' AND created_at > $4
+		ORDER BY created_at DESC LIMIT 20) recent
+	UNION ALL SELECT 'ban', 0, 0, kind FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
+		AND value IN ($6, $7, $8, $9) AND value <> ''`
+
+// Record reads in one round trip what a submission is judged by besides its text:
+// the author's counts, the address's approved and spam comments among its latest 20
+// since since (the cost stays flat however much it sent), and the
 // site's bans active at now that keys match.
 func (s *Store) Record(ctx context.Context, siteID, authorKey, ip string, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
-	f := filter{}
-	site := f.arg(siteID)
-	q := `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = ` + site + ` AND key = ` + f.arg(authorKey)
-	if ip != "" {
-		q += ` UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM comments
-			WHERE site_id = ` + site + ` AND ip = ` + f.arg(ip) + ` AND created_at > ` + f.arg(micros(since))
+	st, err := s.readStmt(ctx, recordSQL)
+	if err != nil {
+		return comment.Record{}, wrap("record", err)
 	}
-	var values []string
-	for _, v := range append([]string{keys.Email, keys.IP}, keys.Domains...) {
-		if v != "" {
-			values = append(values, v)
-		}
-	}
-	if len(values) > 0 {
-		in := make([]string, len(values))
-		for i, v := range values {
-			in[i] = f.arg(v)
-		}
-		q += ` UNION ALL SELECT 'ban', 0, 0, kind FROM bans WHERE site_id = ` + site +
-			` AND (expires_at = 0 OR expires_at > ` + f.arg(micros(now)) + `) AND value IN (` + strings.Join(in, ", ") + `)`
-	}
-	rows, err := s.db.QueryContext(ctx, q, f.args...)
+	d := append(keys.Domains, "", "")
+	rows, err := st.QueryContext(ctx, siteID, authorKey, ip, micros(since), micros(now), keys.Email, keys.IP, d[0], d[1])
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
@@ -61,4 +57,23 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, ip string, keys c
 		return comment.Record{}, wrap("record", err)
 	}
 	return r, nil
+}
+
+// readStmt returns query prepared on the read pool, preparing it on first use: the
+// statements of every request skip a parse, and on PostgreSQL a round trip.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.reads[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.reads == nil {
+		s.reads = map[string]*sql.Stmt{}
+	}
+	s.reads[query] = st
+	return st, nil
 }

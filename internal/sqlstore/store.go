@@ -51,8 +51,9 @@ type Store struct {
 	wdb     *sql.DB
 	dialect string
 
-	mu  sync.Mutex
-	hot *hotStmts // prepared on first use, after the schema exists
+	mu    sync.Mutex
+	hot   *hotStmts            // prepared on first use, after the schema exists
+	reads map[string]*sql.Stmt // read statements prepared on first use (readStmt)
 
 	publicURL atomic.Pointer[string] // for links in webhook payloads (SetPublicURL)
 }
