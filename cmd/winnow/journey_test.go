@@ -316,3 +316,40 @@ func TestJourneyBannedAuthorsLandInSpam(t *testing.T) {
 		}
 	})
 }
+
+func TestJourneyAuthorEditsAndDeletesInsideTheWindow(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		a := in.submit("blog", submission("/p", map[string]any{"body": "Frist!"}), nil).must(t, http.StatusCreated).json(t)
+		id, token := itoa(int64(num(a, "comment", "id"))), a["edit_token"].(string)
+		path := "/api/v1/comments/" + id
+		before := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK)
+
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First!"}, headers: map[string]string{"X-Edit-Token": "wrong"}}).must(t, http.StatusForbidden)
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": ""}, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusUnprocessableEntity)
+		e := in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First, *properly*."},
+			headers: map[string]string{"X-Edit-Token": token, "Origin": "https://blog.example"}}).must(t, http.StatusOK)
+		if e.json(t)["status"] != "approved" || e.header.Get("Access-Control-Allow-Origin") != "https://blog.example" {
+			t.Errorf("edit answer: %v %s", e.header, e.body)
+		}
+		after := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p",
+			headers: map[string]string{"If-None-Match": before.header.Get("ETag")}}).must(t, http.StatusOK).json(t)
+		if got := list(after, "comments")[0].(map[string]any)["body_html"]; got != "<p>First, <em>properly</em>.</p>" {
+			t.Errorf("published text after the edit: %v", got)
+		}
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "x"},
+			headers: map[string]string{"X-Edit-Token": token, "Origin": "https://evil.example"}}).must(t, http.StatusForbidden)
+
+		in.do(req{method: "DELETE", path: path, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusNoContent)
+		gone := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK).json(t)
+		if len(list(gone, "comments")) != 0 || num(gone, "thread", "count") != 0 {
+			t.Errorf("after deletion: %v", gone)
+		}
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "again"}, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusNotFound)
+		ev := in.do(req{method: "GET", path: "/api/v1/admin/events?comment=" + id, token: in.token}).must(t, http.StatusOK).json(t)
+		if es := list(ev, "events"); len(es) != 1 || es[0].(map[string]any)["actor"] != "author" {
+			t.Errorf("audit: %v", ev)
+		}
+	})
+}

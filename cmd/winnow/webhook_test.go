@@ -641,3 +641,26 @@ func TestWebhookDeliveryRate(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { run(t, sqlstoretest.Open(t, sqlstoretest.SQLiteDSN(t))) })
 	t.Run("postgres", func(t *testing.T) { run(t, sqlstoretest.Open(t, postgresDSN(t))) })
 }
+
+func TestWebhooksAnnounceAnAuthorsEditAndDeletion(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, webhookEnv(env))
+		in.openSite("blog")
+		c := newConsumer(t, nil)
+		_, secret := in.addWebhook("blog", c.srv.URL, nil)
+		c.trust(secret)
+		a := in.submit("blog", submission("/p", map[string]any{"body": "Frist"}), nil).must(t, http.StatusCreated).json(t)
+		path, token := fmt.Sprintf("/api/v1/comments/%d", int64(num(a, "comment", "id"))), a["edit_token"].(string)
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First, fixed"}, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusOK)
+		in.do(req{method: "DELETE", path: path, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusNoContent)
+		eventually(t, "three events", func() bool { return len(c.accepted()) == 3 })
+		c.check()
+		got := c.accepted()
+		if got[0].typ != "comment.published" || got[1].typ != "comment.updated" || got[2].typ != "comment.unpublished" {
+			t.Fatalf("events %s, %s, %s", got[0].typ, got[1].typ, got[2].typ)
+		}
+		if !strings.Contains(got[1].body, "First, fixed") {
+			t.Errorf("the update carries the old text: %s", got[1].body)
+		}
+	})
+}

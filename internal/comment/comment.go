@@ -22,7 +22,13 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrUnavailable means a dependency (the database) cannot be reached right now.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrEditClosed means the author's window to edit or delete a comment has passed.
+	ErrEditClosed = errors.New("the edit window has closed")
 )
+
+// EditWindow is how long an author may edit or delete their comment: long enough to
+// fix a typo, short enough that a published text does not change under its replies.
+const EditWindow = 15 * time.Minute
 
 // Status is where a comment stands in moderation. Only StatusApproved is public.
 type Status string

@@ -50,3 +50,18 @@ type Transition struct {
 	// the same transaction; "" sends none.
 	Notify EventType
 }
+
+// Edit is an author's change to their comment's text, applied in one transaction:
+// the new text and verdict are stored only if the comment still has Comment.Status;
+// Transition, when set, moves it (a published comment the new text gets held); Notify
+// is sent for a comment that stays published (comment.updated).
+type Edit struct {
+	Comment    Comment // as stored before the edit
+	BodySource string
+	BodyHTML   string
+	Score      float64
+	Reasons    []string
+	At         time.Time
+	Transition *Transition
+	Notify     EventType
+}

@@ -71,6 +71,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, comment.ErrUnauthorized):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="winnow"`)
 		status, d.Code, d.Message = http.StatusUnauthorized, "unauthorized", "a valid API token is required"
+	case errors.Is(err, comment.ErrEditClosed):
+		status, d.Code, d.Message = http.StatusForbidden, "edit_closed", "the time to edit or delete this comment has passed"
 	case errors.Is(err, comment.ErrForbidden):
 		status, d.Code, d.Message = http.StatusForbidden, "forbidden", "not allowed for this credential"
 	case errors.Is(err, comment.ErrUnavailable):

@@ -30,7 +30,12 @@ const (
 // site loads the site named in the path and answers CORS for it: a browser may read
 // the answer only on one of the site's origins (or winnow's own pages).
 func (s *server) site(w http.ResponseWriter, r *http.Request) (comment.Site, bool, error) {
-	site, err := s.sites.get(r.Context(), mux.Vars(r)["site"])
+	return s.siteByID(w, r, mux.Vars(r)["site"])
+}
+
+// siteByID is site for routes that learn the site from something else (a comment).
+func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (comment.Site, bool, error) {
+	site, err := s.sites.get(r.Context(), id)
 	if err != nil {
 		return comment.Site{}, false, err
 	}

@@ -28,6 +28,9 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
+	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.editComment).Methods(http.MethodPatch)
+	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
+	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
 
 	// Moderators and admins, with a bearer token.

@@ -48,6 +48,8 @@ type Store interface {
 type Submitter interface {
 	Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta intake.Meta) (intake.Result, error)
 	FormToken(siteID, thread string) (string, error)
+	Edit(ctx context.Context, id int64, token, body string, meta intake.Meta) (intake.Result, error)
+	Delete(ctx context.Context, id int64, token string) error
 }
 
 // Moderator applies moderator decisions (moderation.Service).

@@ -22,6 +22,29 @@ type fakeStore struct {
 	byIdempotency func(key string) (comment.Comment, error)
 	create        func(c *comment.Comment, th comment.Thread) error
 	bans          func(keys comment.BanKeys) ([]comment.BanKind, error)
+	edit          func(e comment.Edit) error
+	transitions   func(ts []comment.Transition) error
+}
+
+func (f fakeStore) Site(_ context.Context, id string) (comment.Site, error) {
+	if id != site.ID {
+		return comment.Site{}, comment.ErrNotFound
+	}
+	return site, nil
+}
+
+func (f fakeStore) EditComment(_ context.Context, e comment.Edit) error {
+	if f.edit == nil {
+		f.t.Fatal("unexpected EditComment")
+	}
+	return f.edit(e)
+}
+
+func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) error {
+	if f.transitions == nil {
+		f.t.Fatal("unexpected ApplyTransitions")
+	}
+	return f.transitions(ts)
 }
 
 func (f fakeStore) Record(_ context.Context, _, key, _ string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {

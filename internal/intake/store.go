@@ -18,6 +18,12 @@ type Store interface {
 	// address's approved and spam comments since since, and the bans active at now
 	// that keys match.
 	Record(ctx context.Context, siteID, authorKey, ip string, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
+	// Site returns a site or comment.ErrNotFound (edits arrive without one).
+	Site(ctx context.Context, id string) (comment.Site, error)
+	// EditComment applies an author's edit (see comment.Edit) in one transaction.
+	EditComment(ctx context.Context, e comment.Edit) error
+	// ApplyTransitions applies status changes, here an author deleting their comment.
+	ApplyTransitions(ctx context.Context, ts []comment.Transition) error
 	// CreateComment stores c in one transaction: it upserts the thread by (site, key),
 	// inserts the comment, and moves the thread's and author's counts to match c.Status.
 	// It sets c.ID and c.ThreadID. A duplicate idempotency key is comment.ErrConflict.

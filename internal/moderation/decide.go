@@ -31,3 +31,17 @@ func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Stat
 	}
 	return comment.StatusPending
 }
+
+// AfterEdit is a comment's status after its author edited it: an edit can keep or
+// worsen a status, never improve it, so removing the links that held a comment does
+// not publish it behind the moderator's back, while adding spam to a published one
+// takes it down.
+func AfterEdit(current comment.Status, v comment.Verdict) comment.Status {
+	switch {
+	case v.Score >= SpamThreshold:
+		return comment.StatusSpam
+	case (v.Hold || v.Score >= HoldThreshold) && current == comment.StatusApproved:
+		return comment.StatusPending
+	}
+	return current
+}

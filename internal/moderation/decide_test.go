@@ -46,3 +46,24 @@ func FuzzDecide(f *testing.F) {
 		}
 	})
 }
+
+func TestAfterEditNeverImproves(t *testing.T) {
+	clean, held, spammy := comment.Verdict{}, comment.Verdict{Hold: true}, comment.Verdict{Score: 0.95}
+	tests := []struct {
+		from comment.Status
+		v    comment.Verdict
+		want comment.Status
+	}{
+		{comment.StatusApproved, clean, comment.StatusApproved},
+		{comment.StatusApproved, held, comment.StatusPending},
+		{comment.StatusApproved, spammy, comment.StatusSpam},
+		{comment.StatusPending, clean, comment.StatusPending},
+		{comment.StatusPending, spammy, comment.StatusSpam},
+		{comment.StatusSpam, clean, comment.StatusSpam},
+	}
+	for _, tt := range tests {
+		if got := AfterEdit(tt.from, tt.v); got != tt.want {
+			t.Errorf("AfterEdit(%s, %+v) = %s, want %s", tt.from, tt.v, got, tt.want)
+		}
+	}
+}

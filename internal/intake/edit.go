@@ -1,0 +1,94 @@
+package intake
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/spam"
+)
+
+// authorActor names an author's own edits and deletions in the audit log.
+const authorActor = "author"
+
+// Edit changes an author's comment text, with the edit token the submission returned,
+// inside comment.EditWindow. The new text is sanitized and judged again; an edit can
+// keep or worsen the comment's status, never improve it (moderation.AfterEdit). meta
+// is the editing request's (its address is checked against bans).
+func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta Meta) (Result, error) {
+	c, err := s.authorsComment(ctx, id, token)
+	if err != nil {
+		return Result{}, err
+	}
+	site, err := s.store.Site(ctx, c.SiteID)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: edit: %w", err)
+	}
+	sub := comment.Submission{Thread: c.ThreadKey, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL, Body: body}
+	sub.Normalize()
+	if err := sub.Validate(); err != nil {
+		return Result{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	record, err := s.store.Record(ctx, site.ID, c.AuthorKey, publicAddress(meta.IP),
+		comment.SubmissionBanKeys(s.secret, c.AuthorEmail, c.AuthorURL, meta.IP), now.Add(-addressMemory), now)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: edit: %w", err)
+	}
+	html := s.sanitizer.HTML(sub.Body)
+	v := s.scorer.Score(spam.Input{Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP,
+		UserAgent: meta.UserAgent, Author: record.Author, AddressApproved: record.IPApproved,
+		AddressSpam: record.IPSpam, Banned: record.Banned})
+	e := comment.Edit{Comment: c, BodySource: sub.Body, BodyHTML: html, Score: v.Score, Reasons: v.Reasons, At: now}
+	status := moderation.AfterEdit(c.Status, v)
+	if status != c.Status {
+		e.Transition = &comment.Transition{To: status, PublishedAt: c.PublishedAt, Notify: comment.EventFor(c.Status, status),
+			Event: comment.Event{Actor: authorActor, Action: "edit", CreatedAt: now}}
+	} else if status == comment.StatusApproved {
+		e.Notify = comment.EventUpdated
+	}
+	if err := s.store.EditComment(ctx, e); err != nil {
+		return Result{}, fmt.Errorf("intake: edit: %w", err)
+	}
+	c.BodySource, c.BodyHTML, c.Score, c.Reasons, c.Status, c.UpdatedAt = sub.Body, html, v.Score, v.Reasons, status, now
+	return Result{Comment: c, EditToken: token}, nil
+}
+
+// Delete removes an author's comment, with its edit token, inside comment.EditWindow.
+func (s *Service) Delete(ctx context.Context, id int64, token string) error {
+	c, err := s.authorsComment(ctx, id, token)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	t := comment.Transition{Comment: c, To: comment.StatusDeleted, PublishedAt: c.PublishedAt,
+		Notify: comment.EventFor(c.Status, comment.StatusDeleted),
+		Event:  comment.Event{Actor: authorActor, Action: "delete", CreatedAt: now}}
+	if err := s.store.ApplyTransitions(ctx, []comment.Transition{t}); err != nil {
+		return fmt.Errorf("intake: delete: %w", err)
+	}
+	return nil
+}
+
+// authorsComment loads a comment its author may still change: the token matches and
+// the window is open. A comment a moderator rejected or deleted is not found.
+func (s *Service) authorsComment(ctx context.Context, id int64, token string) (comment.Comment, error) {
+	c, err := s.store.Comment(ctx, id)
+	if err != nil {
+		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, err)
+	}
+	if c.Status == comment.StatusDeleted || c.Status == comment.StatusRejected {
+		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, comment.ErrNotFound)
+	}
+	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.EditTokenHash)) != 1 {
+		return comment.Comment{}, fmt.Errorf("intake: comment %d: wrong edit token: %w", id, comment.ErrForbidden)
+	}
+	if s.now().Sub(c.CreatedAt) > comment.EditWindow {
+		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, comment.ErrEditClosed)
+	}
+	return c, nil
+}

@@ -1,0 +1,90 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+func TestEditByTheAuthor(t *testing.T) {
+	const token = "the-token"
+	base := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/p", AuthorName: "Ann", AuthorEmail: "ann@example.org",
+		Status: comment.StatusApproved, EditTokenHash: hashToken(token), CreatedAt: now().Add(-5 * time.Minute),
+		PublishedAt: now().Add(-5 * time.Minute)}
+	tests := []struct {
+		name  string
+		c     func(c *comment.Comment)
+		token string
+		body  string
+		want  error
+		check func(t *testing.T, e comment.Edit)
+	}{
+		{"a published comment stays published and notifies an update", func(*comment.Comment) {}, token, "Fixed a *typo*", nil,
+			func(t *testing.T, e comment.Edit) {
+				if e.Transition != nil || e.Notify != comment.EventUpdated || e.BodyHTML != "<p>Fixed a <em>typo</em></p>" {
+					t.Errorf("%+v", e)
+				}
+			}},
+		{"links added to a published comment take it down for a moderator", func(*comment.Comment) {}, token,
+			"see https://a.example and https://b.example", nil,
+			func(t *testing.T, e comment.Edit) {
+				if e.Transition == nil || e.Transition.To != comment.StatusPending || e.Transition.Notify != comment.EventUnpublished {
+					t.Errorf("%+v", e.Transition)
+				}
+			}},
+		{"a held comment stays held", func(c *comment.Comment) { c.Status = comment.StatusPending }, token, "cleaner text", nil,
+			func(t *testing.T, e comment.Edit) {
+				if e.Transition != nil || e.Notify != "" {
+					t.Errorf("%+v", e)
+				}
+			}},
+		{"a wrong token", func(*comment.Comment) {}, "guess", "x", comment.ErrForbidden, nil},
+		{"after the window", func(c *comment.Comment) { c.CreatedAt = now().Add(-comment.EditWindow - time.Second) }, token, "x", comment.ErrEditClosed, nil},
+		{"a rejected comment is gone", func(c *comment.Comment) { c.Status = comment.StatusRejected }, token, "x", comment.ErrNotFound, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base
+			tt.c(&c)
+			var got comment.Edit
+			st := fakeStore{t: t,
+				get:  func(int64) (comment.Comment, error) { return c, nil },
+				edit: func(e comment.Edit) error { got = e; return nil },
+			}
+			_, err := newService(st).Edit(context.Background(), 3, tt.token, tt.body, Meta{})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if tt.check != nil {
+				tt.check(t, got)
+			}
+		})
+	}
+}
+
+func TestEditValidatesTheNewText(t *testing.T) {
+	c := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/p", AuthorName: "Ann", AuthorEmail: "ann@example.org",
+		Status: comment.StatusPending, EditTokenHash: hashToken("t"), CreatedAt: now()}
+	st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil }}
+	_, err := newService(st).Edit(context.Background(), 3, "t", "  ", Meta{})
+	var ve *comment.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["body"] == "" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDeleteByTheAuthorUnpublishes(t *testing.T) {
+	c := comment.Comment{ID: 3, SiteID: "blog", Status: comment.StatusApproved, EditTokenHash: hashToken("t"), CreatedAt: now()}
+	var got []comment.Transition
+	st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil },
+		transitions: func(ts []comment.Transition) error { got = ts; return nil }}
+	if err := newService(st).Delete(context.Background(), 3, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].To != comment.StatusDeleted || got[0].Notify != comment.EventUnpublished || got[0].Event.Actor != "author" {
+		t.Errorf("%+v", got)
+	}
+}

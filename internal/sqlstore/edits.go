@@ -1,0 +1,50 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// EditComment applies an author's edit in one transaction: the new text and verdict,
+// only if the comment still has e.Comment.Status (comment.ErrConflict otherwise); then
+// e.Transition if the edit moves it; else, for a published comment, a new thread
+// version (its public view changed) and e.Notify in the outbox.
+func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("edit comment", err)
+	}
+	defer tx.Rollback()
+	c := e.Comment
+	res, err := tx.ExecContext(ctx, `UPDATE comments SET body_source = $1, body_html = $2, score = $3, reasons = $4,
+		updated_at = $5 WHERE id = $6 AND status = $7`,
+		e.BodySource, e.BodyHTML, e.Score, list(e.Reasons), micros(e.At), c.ID, string(c.Status))
+	if err := affectedOne("edit comment", res, err); err != nil {
+		return fmt.Errorf("sqlstore: edit comment %d: changed since: %w", c.ID, comment.ErrConflict)
+	}
+	c.BodySource, c.BodyHTML, c.UpdatedAt = e.BodySource, e.BodyHTML, stored(e.At)
+	switch {
+	case e.Transition != nil:
+		t := *e.Transition
+		t.Comment = c
+		if err := s.applyTransition(ctx, tx, t); err != nil {
+			return err
+		}
+	case c.Status == comment.StatusApproved:
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET version = version + 1 WHERE id = $1`, c.ThreadID); err != nil {
+			return wrap("edit comment: thread", err)
+		}
+		if e.Notify != "" {
+			ev := s.newOutboxEvent(e.Notify, c, e.At)
+			if _, err := tx.ExecContext(ctx, s.outboxSQL(), ev.args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
+				return wrap("edit comment: outbox", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("edit comment: commit", err)
+	}
+	return nil
+}
