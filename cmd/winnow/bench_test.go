@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -21,16 +22,36 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
-// benchEngines runs fn on a fresh, migrated store of each engine.
-func benchEngines(b *testing.B, fn func(b *testing.B, st *sqlstore.Store)) {
-	b.Run("sqlite", func(b *testing.B) { fn(b, sqlstoretest.Open(b, sqlstoretest.SQLiteDSN(b))) })
-	b.Run("postgres", func(b *testing.B) { fn(b, sqlstoretest.Open(b, sqlstoretest.PostgresDSN(b))) })
+// benchEngines runs fn on a fresh, migrated store of each engine with the in-process
+// limiter, and on PostgreSQL with limits in Redis: the embedded default and the
+// scale-out setup.
+func benchEngines(b *testing.B, fn func(b *testing.B, st *sqlstore.Store, lim rateLimiter)) {
+	b.Run("sqlite", func(b *testing.B) {
+		fn(b, sqlstoretest.Open(b, sqlstoretest.SQLiteDSN(b)), ratelimit.NewLocal(time.Now))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		fn(b, sqlstoretest.Open(b, sqlstoretest.PostgresDSN(b)), ratelimit.NewLocal(time.Now))
+	})
+	b.Run("postgres+redis", func(b *testing.B) {
+		st := sqlstoretest.Open(b, sqlstoretest.PostgresDSN(b))
+		u := os.Getenv("WINNOW_TEST_REDIS_URL")
+		if u == "" {
+			b.Skip("WINNOW_TEST_REDIS_URL is not set")
+		}
+		lim, closeLim, err := newLimiter(config.Redis{URL: u}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer closeLim()
+		fn(b, st, lim)
+	})
 }
 
-// benchHandler is the handler serve runs, on st, with a site that publishes.
-func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
+// benchHandler is the handler serve runs, on st, with a site that publishes. The site
+// id is fresh for every run, so limiter state in a shared Redis never carries over.
+func benchHandler(b *testing.B, st *sqlstore.Store, lim rateLimiter) (http.Handler, string) {
 	ctx := context.Background()
-	site := comment.NewSite("blog", "Blog")
+	site := comment.NewSite(fmt.Sprintf("blog-%d", time.Now().UnixNano()), "Blog")
 	site.Policy = comment.PolicyNone
 	site.MaxLinks = 5
 	unlimited := comment.Rate{Count: 1_000_000, Period: time.Second, Burst: 1_000_000}
@@ -43,11 +64,11 @@ func benchHandler(b *testing.B, st *sqlstore.Store) http.Handler {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := newHandler(st, secret, ratelimit.NewLocal(time.Now), spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default().HTTP)
+	h, err := newHandler(st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default().HTTP)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return h
+	return h, site.ID
 }
 
 // benchBody is a realistic ~600-byte comment with a link.
@@ -62,8 +83,8 @@ for writing these up so carefully; the diagrams especially helped.`
 // BenchmarkSubmit measures the whole submit pipeline through the HTTP handler: decode,
 // validate, sanitize, score, decide and store, with 32 concurrent clients.
 func BenchmarkSubmit(b *testing.B) {
-	benchEngines(b, func(b *testing.B, st *sqlstore.Store) {
-		h := benchHandler(b, st)
+	benchEngines(b, func(b *testing.B, st *sqlstore.Store, lim rateLimiter) {
+		h, site := benchHandler(b, st, lim)
 		var n atomic.Int64
 		b.SetParallelism(32 / max(1, runtimeProcs()))
 		b.ReportAllocs()
@@ -74,7 +95,7 @@ func BenchmarkSubmit(b *testing.B) {
 				// Distinct texts: the same one from many authors is a campaign, and held.
 				body := fmt.Sprintf(`{"thread":"/post-%d","author_name":"Reader %d","author_email":"reader%d@example.org","body":%q}`,
 					i%100, i, i%1000, fmt.Sprintf("Note %d. %s", i, benchBody))
-				r := httptest.NewRequest("POST", "/api/v1/sites/blog/comments", strings.NewReader(body))
+				r := httptest.NewRequest("POST", "/api/v1/sites/"+site+"/comments", strings.NewReader(body))
 				r.Header.Set("Content-Type", "application/json")
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)
@@ -89,12 +110,12 @@ func BenchmarkSubmit(b *testing.B) {
 
 // BenchmarkThreadRead measures a public read of a 100-comment thread, 32 clients.
 func BenchmarkThreadRead(b *testing.B) {
-	benchEngines(b, func(b *testing.B, st *sqlstore.Store) {
-		h := benchHandler(b, st)
+	benchEngines(b, func(b *testing.B, st *sqlstore.Store, lim rateLimiter) {
+		h, site := benchHandler(b, st, lim)
 		for i := range 100 {
 			body := fmt.Sprintf(`{"thread":"/big","author_name":"Reader %d","author_email":"r%d@example.org","body":%q}`, i, i,
 				fmt.Sprintf("Note %d. %s", i, benchBody))
-			r := httptest.NewRequest("POST", "/api/v1/sites/blog/comments", strings.NewReader(body))
+			r := httptest.NewRequest("POST", "/api/v1/sites/"+site+"/comments", strings.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -103,7 +124,7 @@ func BenchmarkThreadRead(b *testing.B) {
 			}
 		}
 		read := func(etag string) *httptest.ResponseRecorder {
-			r := httptest.NewRequest("GET", "/api/v1/sites/blog/comments?thread=/big", nil)
+			r := httptest.NewRequest("GET", "/api/v1/sites/"+site+"/comments?thread=/big", nil)
 			if etag != "" {
 				r.Header.Set("If-None-Match", etag)
 			}
