@@ -23,7 +23,7 @@ const (
 
 // CommentEvents are the events an endpoint can subscribe to, in a stable order; an
 // endpoint created without a list gets all of them.
-var CommentEvents = []EventType{EventPublished, EventUnpublished, EventUpdated}
+func CommentEvents() []EventType { return []EventType{EventPublished, EventUnpublished, EventUpdated} }
 
 // EventFor is the business rule that says which event a status change produces: a
 // comment becoming approved is published (new comments come from ""), an approved
@@ -106,7 +106,7 @@ func (w *Webhook) Normalize() {
 		}
 	}
 	if len(evs) == 0 {
-		evs = slices.Clone(CommentEvents)
+		evs = CommentEvents()
 	}
 	w.Events = evs
 }
@@ -128,7 +128,7 @@ func (w Webhook) Validate() error {
 		f.add("url", "must not hold credentials")
 	}
 	for _, e := range w.Events {
-		if !slices.Contains(CommentEvents, e) {
+		if !slices.Contains(CommentEvents(), e) {
 			f.add("events", "%q is not one of comment.published, comment.unpublished, comment.updated", e)
 		}
 	}

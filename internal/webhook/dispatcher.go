@@ -79,7 +79,7 @@ func New(outbox Outbox, opts Options) *Dispatcher {
 		opts.PollInterval = time.Second
 	}
 	if len(opts.Schedule) == 0 {
-		opts.Schedule = DefaultSchedule
+		opts.Schedule = DefaultSchedule()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

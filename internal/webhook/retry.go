@@ -10,10 +10,13 @@ import (
 
 // DefaultSchedule is how long to wait before each retry after a failed attempt: eleven
 // attempts over about 23.7 hours, then the delivery is dead. Each wait is jittered by
-// ±20% so that retries for many events to one consumer do not arrive together.
-var DefaultSchedule = []time.Duration{
-	5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
-	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 8 * time.Hour,
+// ±20% so that retries for many events to one consumer do not arrive together. A
+// function, so no caller can change the schedule for everyone.
+func DefaultSchedule() []time.Duration {
+	return []time.Duration{
+		5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+		time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 8 * time.Hour,
+	}
 }
 
 // maxRetryAfter bounds how long a consumer's Retry-After can postpone a delivery.

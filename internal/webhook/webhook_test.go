@@ -88,7 +88,7 @@ func TestNextAttemptFollowsTheScheduleWithJitterAndRetryAfter(t *testing.T) {
 		})
 	}
 	var total time.Duration
-	for _, d := range DefaultSchedule {
+	for _, d := range DefaultSchedule() {
 		total += d
 	}
 	if total < 20*time.Hour || total > 28*time.Hour {
