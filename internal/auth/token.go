@@ -1,5 +1,6 @@
-// Package auth holds moderator credentials: API tokens now, accounts and sessions later.
-// Secrets are stored only as hashes; the plain token is shown once, at creation.
+// Package auth holds moderator credentials: API tokens, accounts with argon2id
+// passwords, database sessions and their CSRF tokens. Secrets are stored only as
+// hashes; a plain token is shown once, at creation.
 package auth
 
 import (
@@ -71,17 +72,25 @@ func HashToken(plain string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Principal is who is making a request, as the handlers see it.
+// Principal is who is making a request, as the handlers see it: an API token
+// (TokenID set) or a signed-in user (UserID set, Name is their email).
 type Principal struct {
 	TokenID int64
+	UserID  int64
 	Name    string
 	Role    Role
 	Sites   []string // a moderator's sites; an admin has every site
 }
 
 // Actor is how the principal appears in the audit log: names need not be unique, so
-// the token's id comes with it.
-func (p Principal) Actor() string { return fmt.Sprintf("token:%d:%s", p.TokenID, p.Name) }
+// the id comes with it. A user's name is their email, which is a moderator's, not a
+// commenter's: it belongs in the moderators' audit log and never in a public answer.
+func (p Principal) Actor() string {
+	if p.UserID != 0 {
+		return fmt.Sprintf("user:%d:%s", p.UserID, p.Name)
+	}
+	return fmt.Sprintf("token:%d:%s", p.TokenID, p.Name)
+}
 
 // IsAdmin reports whether the principal may manage sites and tokens.
 func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }

@@ -1,0 +1,262 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// AccountStore is what Accounts needs from storage.
+type AccountStore interface {
+	CreateUser(ctx context.Context, u *User) error
+	UserByEmail(ctx context.Context, email string) (User, error)
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	// CreateFirstAdmin stores u only if setupHash is a stored, unexpired setup token at
+	// now (consuming it; comment.ErrUnauthorized otherwise) and no admin exists
+	// (comment.ErrConflict otherwise).
+	CreateFirstAdmin(ctx context.Context, u *User, setupHash string, now time.Time) error
+	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns a session and its user, or an error wrapping comment.ErrNotFound.
+	SessionByHash(ctx context.Context, hash string) (Session, User, error)
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	DeleteSession(ctx context.Context, hash string) error
+	DeleteUserSessions(ctx context.Context, userID int64) error
+	// DeleteExpiredSessions removes userID's sessions last seen before idleBefore or
+	// created before createdBefore.
+	DeleteExpiredSessions(ctx context.Context, userID int64, idleBefore, createdBefore time.Time) error
+}
+
+// Options tune Accounts; zero fields take the defaults.
+type Options struct {
+	Params  Params
+	Session SessionPolicy
+}
+
+// Accounts signs moderators in and out and manages their passwords and sessions.
+// The CLI and the HTTP layer share it, so the rules live in one place.
+type Accounts struct {
+	store  AccountStore
+	now    func() time.Time
+	params Params
+	policy SessionPolicy
+	// dummy is a hash of nothing anyone knows, verified when the email is unknown so
+	// that a wrong email costs the same time as a wrong password.
+	dummy string
+	// verify checks a password against a hash; tests count the calls.
+	verify func(password, encoded string) (bool, error)
+}
+
+// NewAccounts returns the account service on store with clock now. It hashes once,
+// to prepare the stand-in for unknown emails.
+func NewAccounts(store AccountStore, now func() time.Time, o Options) (*Accounts, error) {
+	if o.Params == (Params{}) {
+		o.Params = DefaultParams()
+	}
+	if o.Session == (SessionPolicy{}) {
+		o.Session = DefaultSessionPolicy()
+	}
+	filler, err := GeneratePassword()
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := HashPassword(filler, o.Params)
+	if err != nil {
+		return nil, err
+	}
+	return &Accounts{store: store, now: now, params: o.Params, policy: o.Session, dummy: dummy, verify: VerifyPassword}, nil
+}
+
+// Policy is the session policy in force.
+func (a *Accounts) Policy() SessionPolicy { return a.policy }
+
+// newUser validates and hashes a new account.
+func (a *Accounts) newUser(email string, role Role, sites []string, password string) (User, error) {
+	email = comment.NormalizeEmail(email)
+	fields := map[string]string{}
+	for _, err := range []error{checkAccount(email, role, sites), CheckPassword(password)} {
+		var ve *comment.ValidationError
+		if errors.As(err, &ve) {
+			maps.Copy(fields, ve.Fields)
+		}
+	}
+	if len(fields) > 0 {
+		return User{}, &comment.ValidationError{Fields: fields}
+	}
+	hash, err := HashPassword(password, a.params)
+	if err != nil {
+		return User{}, err
+	}
+	return User{Email: email, Role: role, Sites: sites, PasswordHash: hash, CreatedAt: a.now().UTC()}, nil
+}
+
+// AddUser creates an account. An email already in use is comment.ErrConflict.
+func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites []string, password string) (User, error) {
+	u, err := a.newUser(email, role, sites, password)
+	if err != nil {
+		return User{}, err
+	}
+	if err := a.store.CreateUser(ctx, &u); err != nil {
+		return User{}, fmt.Errorf("auth: add user: %w", err)
+	}
+	return u, nil
+}
+
+// SetUserPassword replaces the password of the account with email and ends all its
+// sessions: whoever knew the old password is signed out.
+func (a *Accounts) SetUserPassword(ctx context.Context, email, password string) error {
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	u, err := a.store.UserByEmail(ctx, comment.NormalizeEmail(email))
+	if err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	hash, err := HashPassword(password, a.params)
+	if err != nil {
+		return err
+	}
+	if err := a.store.SetPassword(ctx, u.ID, hash); err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	return a.RevokeSessions(ctx, u.ID)
+}
+
+// Login checks an email and password and starts a session, returning the user and the
+// session id for the cookie. Every failure is comment.ErrUnauthorized and costs one
+// password verification, so neither the answer nor its timing tells whether the
+// email has an account.
+func (a *Accounts) Login(ctx context.Context, email, password string) (User, string, error) {
+	u, err := a.store.UserByEmail(ctx, comment.NormalizeEmail(email))
+	switch {
+	case errors.Is(err, comment.ErrNotFound):
+		_, _ = a.verify(password, a.dummy)
+		return User{}, "", comment.ErrUnauthorized
+	case err != nil:
+		return User{}, "", fmt.Errorf("auth: login: %w", err)
+	}
+	ok, err := a.verify(password, u.PasswordHash)
+	if err != nil {
+		return User{}, "", fmt.Errorf("auth: login: user %d: %w", u.ID, err)
+	}
+	if !ok || u.Disabled() {
+		return User{}, "", comment.ErrUnauthorized
+	}
+	plain, err := a.startSession(ctx, u.ID)
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, plain, nil
+}
+
+// startSession stores a new session for userID and clears that user's expired ones.
+func (a *Accounts) startSession(ctx context.Context, userID int64) (string, error) {
+	now := a.now().UTC()
+	s, plain, err := NewSession(userID, now)
+	if err != nil {
+		return "", err
+	}
+	if err := a.store.CreateSession(ctx, &s); err != nil {
+		return "", fmt.Errorf("auth: start session: %w", err)
+	}
+	if err := a.store.DeleteExpiredSessions(ctx, userID, now.Add(-a.policy.Idle), now.Add(-a.policy.Absolute)); err != nil {
+		return "", fmt.Errorf("auth: start session: %w", err)
+	}
+	return plain, nil
+}
+
+// Authenticate resolves a session id (the cookie) to the principal of its user.
+// Unknown, expired and disabled are all comment.ErrUnauthorized; an expired session is
+// deleted. The last-seen time is written at most once a minute.
+func (a *Accounts) Authenticate(ctx context.Context, session string) (Principal, error) {
+	if !strings.HasPrefix(session, sessionPrefix) {
+		return Principal{}, comment.ErrUnauthorized
+	}
+	hash := HashToken(session)
+	s, u, err := a.store.SessionByHash(ctx, hash)
+	if err != nil {
+		if errors.Is(err, comment.ErrNotFound) {
+			return Principal{}, comment.ErrUnauthorized
+		}
+		return Principal{}, fmt.Errorf("auth: session: %w", err)
+	}
+	now := a.now().UTC()
+	if a.policy.Expired(s, now) {
+		if err := a.store.DeleteSession(ctx, hash); err != nil {
+			return Principal{}, fmt.Errorf("auth: session: %w", err)
+		}
+		return Principal{}, comment.ErrUnauthorized
+	}
+	if u.Disabled() {
+		return Principal{}, comment.ErrUnauthorized
+	}
+	if now.Sub(s.LastSeenAt) > touchEvery {
+		if err := a.store.TouchSession(ctx, s.ID, now); err != nil {
+			return Principal{}, fmt.Errorf("auth: session: %w", err)
+		}
+	}
+	return principalOf(u), nil
+}
+
+// Logout ends one session; ending one that does not exist is not an error.
+func (a *Accounts) Logout(ctx context.Context, session string) error {
+	if err := a.store.DeleteSession(ctx, HashToken(session)); err != nil {
+		return fmt.Errorf("auth: logout: %w", err)
+	}
+	return nil
+}
+
+// RevokeSessions ends every session of a user: signed out everywhere.
+func (a *Accounts) RevokeSessions(ctx context.Context, userID int64) error {
+	if err := a.store.DeleteUserSessions(ctx, userID); err != nil {
+		return fmt.Errorf("auth: revoke sessions: %w", err)
+	}
+	return nil
+}
+
+// SetupValid reports whether token is the current first-run setup token.
+func (a *Accounts) SetupValid(ctx context.Context, token string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	ok, err := a.store.SetupTokenValid(ctx, HashToken(token), a.now().UTC())
+	if err != nil {
+		return false, fmt.Errorf("auth: setup: %w", err)
+	}
+	return ok, nil
+}
+
+// Setup creates the first admin with the one-time setup token and signs them in.
+// A used, replaced or expired token is comment.ErrUnauthorized; an installation that
+// already has an admin is comment.ErrConflict.
+func (a *Accounts) Setup(ctx context.Context, token, email, password string) (User, string, error) {
+	u, err := a.newUser(email, RoleAdmin, nil, password)
+	if err != nil {
+		return User{}, "", err
+	}
+	if token == "" {
+		return User{}, "", comment.ErrUnauthorized
+	}
+	if err := a.store.CreateFirstAdmin(ctx, &u, HashToken(token), a.now().UTC()); err != nil {
+		return User{}, "", fmt.Errorf("auth: setup: %w", err)
+	}
+	plain, err := a.startSession(ctx, u.ID)
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, plain, nil
+}
+
+// NewSetupToken returns a one-time setup token and its hash, which is what is stored.
+func NewSetupToken() (plain, hash string, err error) {
+	plain, err = randomString(32)
+	if err != nil {
+		return "", "", fmt.Errorf("auth: setup token: %w", err)
+	}
+	return plain, HashToken(plain), nil
+}

@@ -1,0 +1,46 @@
+package auth
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// User is a moderator account. Email is stored normalized and is unique; it is a
+// moderator's address, never shown on a public page.
+type User struct {
+	ID           int64
+	Email        string
+	Role         Role
+	Sites        []string // a moderator's sites; empty for an admin, who has every site
+	PasswordHash string   // argon2id, PHC string format; never logged or answered
+	CreatedAt    time.Time
+	DisabledAt   time.Time // zero while the account may sign in
+}
+
+// Disabled reports whether the account may no longer sign in.
+func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
+
+// checkAccount validates a new account's email, role and sites with the same rules
+// as API tokens: a moderator needs sites, an admin has every site.
+func checkAccount(email string, role Role, sites []string) error {
+	at := strings.LastIndexByte(email, '@')
+	switch {
+	case email == "" || len(email) > 254 || at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n<>\"'"):
+		return comment.Invalid("email", "must be an email address")
+	case role != RoleAdmin && role != RoleModerator:
+		return comment.Invalid("role", "must be admin or moderator")
+	case role == RoleModerator && len(sites) == 0:
+		return comment.Invalid("sites", "a moderator needs at least one site")
+	case role == RoleAdmin && len(sites) > 0:
+		return comment.Invalid("sites", "an admin covers every site; make a moderator for some sites")
+	}
+	return nil
+}
+
+// principalOf is the principal a signed-in user acts as.
+func principalOf(u User) Principal {
+	return Principal{UserID: u.ID, Name: u.Email, Role: u.Role, Sites: slices.Clone(u.Sites)}
+}

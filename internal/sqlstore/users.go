@@ -1,0 +1,227 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+)
+
+const (
+	userColumns = `users.id, users.email, users.role, users.sites, users.password_hash, users.created_at, users.disabled_at`
+	insertUser  = `INSERT INTO users (email, role, sites, password_hash, created_at, disabled_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+)
+
+func userArgs(u *auth.User) []any {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = now()
+	}
+	return []any{u.Email, string(u.Role), list(u.Sites), u.PasswordHash, micros(u.CreatedAt), micros(u.DisabledAt)}
+}
+
+// CreateUser stores an account and sets u.ID; an email in use is comment.ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
+	if err := s.wdb.QueryRowContext(ctx, insertUser, userArgs(u)...).Scan(&u.ID); err != nil {
+		return wrap("create user", err)
+	}
+	return nil
+}
+
+// CreateFirstAdmin stores u in one transaction that consumes the setup token with
+// setupHash, if it is stored and unexpired at now (comment.ErrUnauthorized otherwise),
+// and finds no admin (comment.ErrConflict otherwise). On PostgreSQL, a concurrent
+// attempt waits on the token's row and then finds it gone. Success removes every
+// setup token.
+func (s *Store) CreateFirstAdmin(ctx context.Context, u *auth.User, setupHash string, at time.Time) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("create first admin", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens WHERE hash = $1 AND expires_at > $2`, setupHash, micros(at))
+	if err := affectedOne("create first admin: setup token", res, err); err != nil {
+		if errors.Is(err, comment.ErrNotFound) {
+			return fmt.Errorf("sqlstore: create first admin: %w", comment.ErrUnauthorized)
+		}
+		return err
+	}
+	var admins int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
+		return wrap("create first admin", err)
+	}
+	if admins > 0 {
+		return fmt.Errorf("sqlstore: create first admin: an admin exists: %w", comment.ErrConflict)
+	}
+	if err := tx.QueryRowContext(ctx, insertUser, userArgs(u)...).Scan(&u.ID); err != nil {
+		return wrap("create first admin", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
+		return wrap("create first admin", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("create first admin: commit", err)
+	}
+	return nil
+}
+
+// SaveSetupToken makes hash the one setup token until expires, replacing any other.
+func (s *Store) SaveSetupToken(ctx context.Context, hash string, expires time.Time) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("save setup token", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
+		return wrap("save setup token", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES ($1, $2)`, hash, micros(expires)); err != nil {
+		return wrap("save setup token", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("save setup token: commit", err)
+	}
+	return nil
+}
+
+// SetupTokenValid reports whether hash is a stored setup token unexpired at now.
+func (s *Store) SetupTokenValid(ctx context.Context, hash string, at time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM setup_tokens WHERE hash = $1 AND expires_at > $2`, hash, micros(at)).Scan(&n)
+	if err != nil {
+		return false, wrap("setup token", err)
+	}
+	return n > 0, nil
+}
+
+// CountAdmins counts the admin accounts; serve offers first-run setup when there are none.
+func (s *Store) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&n); err != nil {
+		return 0, wrap("count admins", err)
+	}
+	return n, nil
+}
+
+// UserByEmail finds an account by its normalized email, or returns an error wrapping
+// comment.ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (auth.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+	if err != nil {
+		return auth.User{}, wrap("user by email", err)
+	}
+	return u, nil
+}
+
+// Users returns every account in creation order.
+func (s *Store) Users(ctx context.Context) ([]auth.User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, wrap("users", err)
+	}
+	defer rows.Close()
+	us := []auth.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users", err)
+		}
+		us = append(us, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("users", err)
+	}
+	return us, nil
+}
+
+// SetPassword replaces an account's password hash, or returns comment.ErrNotFound.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	res, err := s.wdb.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+	return affectedOne("set password", res, err)
+}
+
+// CreateSession stores a session and sets its ID; an unknown user is comment.ErrNotFound.
+func (s *Store) CreateSession(ctx context.Context, se *auth.Session) error {
+	err := s.wdb.QueryRowContext(ctx, `INSERT INTO sessions (hash, user_id, created_at, last_seen_at)
+		VALUES ($1, $2, $3, $4) RETURNING id`, se.Hash, se.UserID, micros(se.CreatedAt), micros(se.LastSeenAt)).Scan(&se.ID)
+	if err != nil {
+		return wrap("create session", err)
+	}
+	return nil
+}
+
+// SessionByHash returns a session and its user in one query, or an error wrapping
+// comment.ErrNotFound.
+func (s *Store) SessionByHash(ctx context.Context, hash string) (auth.Session, auth.User, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT sessions.id, sessions.hash, sessions.created_at, sessions.last_seen_at, `+
+		userColumns+` FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.hash = $1`, hash)
+	var (
+		se            auth.Session
+		created, seen int64
+	)
+	u, err := scanUser(row, &se.ID, &se.Hash, &created, &seen)
+	if err != nil {
+		return auth.Session{}, auth.User{}, wrap("session by hash", err)
+	}
+	se.UserID, se.CreatedAt, se.LastSeenAt = u.ID, fromMicros(created), fromMicros(seen)
+	return se, u, nil
+}
+
+// TouchSession records when a session was last used; auth.Accounts bounds how often.
+// A session deleted meanwhile is not an error: it simply ends.
+func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.wdb.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, micros(at), id); err != nil {
+		return wrap("touch session", err)
+	}
+	return nil
+}
+
+// DeleteSession ends the session with hash; an unknown one is not an error.
+func (s *Store) DeleteSession(ctx context.Context, hash string) error {
+	if _, err := s.wdb.ExecContext(ctx, `DELETE FROM sessions WHERE hash = $1`, hash); err != nil {
+		return wrap("delete session", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions ends every session of a user.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := s.wdb.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return wrap("delete user sessions", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes a user's sessions last seen before idleBefore or
+// created before createdBefore.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, userID int64, idleBefore, createdBefore time.Time) error {
+	_, err := s.wdb.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND (last_seen_at < $2 OR created_at < $3)`,
+		userID, micros(idleBefore), micros(createdBefore))
+	if err != nil {
+		return wrap("delete expired sessions", err)
+	}
+	return nil
+}
+
+// scanUser reads userColumns after any leading destinations.
+func scanUser(row scanner, lead ...any) (auth.User, error) {
+	var (
+		u                 auth.User
+		role, sites       string
+		created, disabled int64
+	)
+	dest := append(lead, &u.ID, &u.Email, &role, &sites, &u.PasswordHash, &created, &disabled)
+	if err := row.Scan(dest...); err != nil {
+		return auth.User{}, err
+	}
+	var err error
+	if u.Sites, err = fromList(sites); err != nil {
+		return auth.User{}, err
+	}
+	u.Role = auth.Role(role)
+	u.CreatedAt, u.DisabledAt = fromMicros(created), fromMicros(disabled)
+	return u, nil
+}

@@ -1,0 +1,158 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sqlstore"
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+)
+
+var _ auth.AccountStore = (*sqlstore.Store)(nil)
+
+func TestUsersAndSessions(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mod := auth.User{Email: "mod@example.org", Role: auth.RoleModerator, Sites: []string{"a", "b"},
+			PasswordHash: "$argon2id$x", CreatedAt: epoch}
+		if err := s.CreateUser(ctx, &mod); err != nil || mod.ID == 0 {
+			t.Fatalf("CreateUser = %v, id %d", err, mod.ID)
+		}
+		dup := auth.User{Email: "mod@example.org", Role: auth.RoleAdmin, PasswordHash: "h", CreatedAt: epoch}
+		if err := s.CreateUser(ctx, &dup); !errors.Is(err, comment.ErrConflict) {
+			t.Errorf("CreateUser(same email) = %v, want ErrConflict", err)
+		}
+		got, err := s.UserByEmail(ctx, "mod@example.org")
+		if err != nil || !reflect.DeepEqual(got, mod) {
+			t.Errorf("UserByEmail = %+v, %v; want %+v", got, err, mod)
+		}
+		if _, err := s.UserByEmail(ctx, "nobody@example.org"); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("UserByEmail(unknown) = %v", err)
+		}
+		if err := s.SetPassword(ctx, mod.ID, "$argon2id$y"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, 99999, "h"); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("SetPassword(missing) = %v", err)
+		}
+		if n, _ := s.CountAdmins(ctx); n != 0 {
+			t.Errorf("CountAdmins = %d, want 0", n)
+		}
+
+		se, plain, _ := auth.NewSession(mod.ID, epoch)
+		if err := s.CreateSession(ctx, &se); err != nil || se.ID == 0 {
+			t.Fatalf("CreateSession = %v", err)
+		}
+		gs, gu, err := s.SessionByHash(ctx, auth.HashToken(plain))
+		if err != nil || !reflect.DeepEqual(gs, se) || gu.ID != mod.ID || gu.PasswordHash != "$argon2id$y" {
+			t.Errorf("SessionByHash = %+v, %+v, %v; want %+v", gs, gu, err, se)
+		}
+		if err := s.TouchSession(ctx, se.ID, epoch.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		gs, _, _ = s.SessionByHash(ctx, se.Hash)
+		if !gs.LastSeenAt.Equal(epoch.Add(time.Hour)) {
+			t.Errorf("last seen %v after a touch", gs.LastSeenAt)
+		}
+		orphan := auth.Session{Hash: "x", UserID: 99999, CreatedAt: epoch, LastSeenAt: epoch}
+		if err := s.CreateSession(ctx, &orphan); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("CreateSession(unknown user) = %v, want ErrNotFound", err)
+		}
+
+		old, _, _ := auth.NewSession(mod.ID, epoch.Add(-30*24*time.Hour))
+		if err := s.CreateSession(ctx, &old); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteExpiredSessions(ctx, mod.ID, epoch.Add(-time.Hour), epoch.Add(-7*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionByHash(ctx, old.Hash); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("an expired session survived: %v", err)
+		}
+		if _, _, err := s.SessionByHash(ctx, se.Hash); err != nil {
+			t.Errorf("a live session was pruned: %v", err)
+		}
+		second, _, _ := auth.NewSession(mod.ID, epoch)
+		if err := s.CreateSession(ctx, &second); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSession(ctx, se.Hash); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteSession(ctx, se.Hash); err != nil {
+			t.Errorf("deleting twice: %v", err)
+		}
+		if _, _, err := s.SessionByHash(ctx, second.Hash); err != nil {
+			t.Errorf("DeleteSession ended another session: %v", err)
+		}
+		if err := s.DeleteUserSessions(ctx, mod.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionByHash(ctx, second.Hash); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("DeleteUserSessions left %v", err)
+		}
+		us, err := s.Users(ctx)
+		if err != nil || len(us) != 1 || us[0].Email != mod.Email {
+			t.Errorf("Users = %+v, %v", us, err)
+		}
+	})
+}
+
+func TestFirstAdminIsCreatedOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		if err := s.SaveSetupToken(ctx, "replaced", epoch.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSetupToken(ctx, "current", epoch.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for hash, want := range map[string]bool{"replaced": false, "current": true, "other": false} {
+			if ok, err := s.SetupTokenValid(ctx, hash, epoch); ok != want || err != nil {
+				t.Errorf("SetupTokenValid(%s) = %v, %v", hash, ok, err)
+			}
+		}
+		if ok, _ := s.SetupTokenValid(ctx, "current", epoch.Add(time.Hour)); ok {
+			t.Error("an expired setup token is valid")
+		}
+		admin := func(email string) *auth.User {
+			return &auth.User{Email: email, Role: auth.RoleAdmin, PasswordHash: "h", CreatedAt: epoch}
+		}
+		if err := s.CreateFirstAdmin(ctx, admin("late@example.org"), "current", epoch.Add(time.Hour)); !errors.Is(err, comment.ErrUnauthorized) {
+			t.Errorf("with an expired token = %v", err)
+		}
+		// Concurrent attempts with the same token: exactly one admin.
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() {
+				errs[i] = s.CreateFirstAdmin(ctx, admin("root"+string(rune('a'+i))+"@example.org"), "current", epoch)
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, comment.ErrUnauthorized) && !errors.Is(err, comment.ErrConflict):
+				t.Errorf("CreateFirstAdmin = %v", err)
+			}
+		}
+		if n, _ := s.CountAdmins(ctx); ok != 1 || n != 1 {
+			t.Errorf("%d succeeded, %d admins; want 1 and 1", ok, n)
+		}
+		if err := s.SaveSetupToken(ctx, "again", epoch.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateFirstAdmin(ctx, admin("second@example.org"), "again", epoch); !errors.Is(err, comment.ErrConflict) {
+			t.Errorf("with an admin present = %v, want ErrConflict", err)
+		}
+	})
+}
