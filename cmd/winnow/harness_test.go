@@ -64,15 +64,16 @@ func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 // developer's machine, a failure in CI).
 func postgresDSN(t *testing.T) string { return sqlstoretest.PostgresDSN(t) }
 
-// start runs `winnow serve` on a free port with env and waits until it listens.
-func start(t *testing.T, env map[string]string) *instance {
+// start runs `winnow serve` (with any extra flags) on a free port with env and waits
+// until it listens.
+func start(t *testing.T, env map[string]string, flags ...string) *instance {
 	t.Helper()
 	env["WINNOW_ADDR"] = "127.0.0.1:0"
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, stderr) }()
+	go func() { done <- run(ctx, append([]string{"serve"}, flags...), getenv, io.Discard, stderr) }()
 	var once sync.Once
 	var stopErr error
 	stop := func() error {

@@ -14,13 +14,16 @@ import (
 const usage = `winnow: a self-hosted comment service
 
 Usage:
-  winnow serve   [--config FILE] [--addr HOST:PORT] [--data DIR]
+  winnow serve   [--config FILE] [--addr HOST:PORT] [--data DIR] [--demo]
   winnow migrate [--config FILE]
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
   winnow site list
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
+  winnow user add --email E [--role admin|moderator] [--site ID]...   (password: one line on stdin, or generated and printed)
+  winnow user list
+  winnow user passwd --email E                                        (password as for user add)
   winnow webhook add --site ID --url URL [--event TYPE]... [--description TEXT]
   winnow webhook list [--site ID]
   winnow webhook remove --id N
@@ -40,7 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "spam" || cmd == "webhook") {
+	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -58,6 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenList(ctx, rest, getenv, stdout, stderr)
 	case "token revoke":
 		return tokenRevoke(ctx, rest, getenv, stderr)
+	case "user add":
+		return userAdd(ctx, rest, getenv, stdout, stderr)
+	case "user list":
+		return userList(ctx, rest, getenv, stdout, stderr)
+	case "user passwd":
+		return userPasswd(ctx, rest, getenv, stdout, stderr)
 	case "webhook add":
 		return webhookAdd(ctx, rest, getenv, stdout, stderr)
 	case "webhook list":

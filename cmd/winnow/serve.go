@@ -30,6 +30,7 @@ import (
 // accepting connections and lets in-flight requests finish.
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("serve", getenv, stderr)
+	demo := f.fs.Bool("demo", false, "create a demo site and serve a sample article with the widget at /demo/")
 	cfg, err := f.load(args, getenv)
 	if err != nil {
 		return err
@@ -62,6 +63,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ln.Close()
 		return err
 	}
+	if err := offerSetup(ctx, st, baseURL, stderr); err != nil {
+		ln.Close()
+		return err
+	}
 
 	limiter, closeLimiter, err := newLimiter(cfg.Redis, log)
 	if err != nil {
@@ -87,6 +92,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if *demo {
+		if handler, err = demoHandler(ctx, st, baseURL, handler, stderr); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -134,10 +145,15 @@ func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *s
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(extra...)
 	now := time.Now
+	accounts, err := auth.NewAccounts(st, now, auth.Options{})
+	if err != nil {
+		return nil, err
+	}
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
 		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(model.Classifier()), secret, now),
 		Moderator:        moderation.NewService(st, model, secret, log, now),
+		Accounts:         accounts,
 		Limiter:          limiter,
 		Secret:           secret,
 		TrustedProxies:   proxies,

@@ -25,26 +25,27 @@ const (
 // mistypes, far too few to guess a token.
 func authFailures() comment.Rate { return comment.Rate{Count: 10, Period: time.Minute, Burst: 10} }
 
-// authenticate requires a bearer token on every moderator route. An address that keeps
-// presenting wrong tokens is refused for a while before its tokens are even checked.
+// authenticate requires a bearer token or a session cookie (with its CSRF token for
+// a change, see cookiePrincipal) on every moderator route; both give the same
+// principal. An address that keeps presenting wrong tokens or passwords is refused for
+// a while before its credentials are even checked.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, rate := "auth:"+comment.IPKey(s.secret, s.clientIP(r)), authFailures()
-		if s.limiter != nil {
-			res, err := s.limiter.AllowN(r.Context(), key, rate, 0) // ask, do not count
-			if err == nil && res.Remaining < 1 {
-				s.writeError(w, r, &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst,
-					RetryAfter: rate.Period / time.Duration(rate.Count), ResetAfter: res.ResetAfter})
-				return
-			}
+		key, rate := s.addressKey(r), authFailures()
+		if err := s.refuseLimited(r.Context(), key, rate); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		var principal auth.Principal
-		err := comment.ErrUnauthorized
+		err, guess := comment.ErrUnauthorized, true
 		if plain, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			principal, err = auth.Authenticate(r.Context(), s.store, strings.TrimSpace(plain), s.now())
+		} else if session := sessionFrom(r); session != "" {
+			principal, err = s.cookiePrincipal(r, session)
+			guess = false
 		}
-		if errors.Is(err, comment.ErrUnauthorized) && s.limiter != nil {
-			s.limiter.AllowN(r.Context(), key, rate, 1)
+		if guess && errors.Is(err, comment.ErrUnauthorized) {
+			s.countFailure(r.Context(), key, rate)
 		}
 		if err != nil {
 			s.writeError(w, r, err)

@@ -32,8 +32,18 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
+	// The reader's widget files and the thread page without JavaScript (pages.go).
+	s.pageRoutes(r)
 
-	// Moderators and admins, with a bearer token.
+	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
+	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
+	r.Handle("/api/v1/auth/logout", s.authenticate(http.HandlerFunc(s.logout))).Methods(http.MethodPost)
+	r.Handle("/api/v1/auth/session", s.authenticate(http.HandlerFunc(s.whoami))).Methods(http.MethodGet)
+	r.Handle("/api/v1/auth/sessions/revoke", s.authenticate(http.HandlerFunc(s.revokeSessions))).Methods(http.MethodPost)
+	r.HandleFunc("/admin/setup", s.setupForm).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/admin/setup", s.setupSubmit).Methods(http.MethodPost)
+
+	// Moderators and admins, with a bearer token or a session cookie.
 	adm := func(path string, h http.HandlerFunc) *mux.Route {
 		return r.Handle("/api/v1/admin"+path, s.authenticate(h))
 	}

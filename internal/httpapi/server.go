@@ -75,6 +75,9 @@ type Deps struct {
 	Store     Store
 	Submitter Submitter
 	Moderator Moderator
+	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
+	// nil serves API tokens only.
+	Accounts Accounts
 	// Limiter guards moderator authentication against guessing.
 	Limiter Limiter
 	// Secret keys the hashes of client addresses used as limiter keys.
@@ -98,6 +101,7 @@ type server struct {
 	store     Store
 	submitter Submitter
 	moderator Moderator
+	accounts  Accounts
 	limiter   Limiter
 	secret    []byte
 	proxies   []netip.Prefix
@@ -114,7 +118,7 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, log: d.Logger,
+		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,

@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/intake"
+	"github.com/winnow/winnow/web"
+)
+
+// pages serves what browsers load from winnow itself: the widget's files and the
+// thread page that works without JavaScript.
+type pages struct {
+	s      *server
+	assets *assets
+	thread *template.Template
+}
+
+// pageRoutes adds the widget's files and the no-JS thread page to r.
+func (s *server) pageRoutes(r *mux.Router) {
+	a, err := newAssets()
+	if err != nil {
+		panic(err) // the files are embedded: a build mistake
+	}
+	p := &pages{s: s, assets: a, thread: template.Must(template.New("thread.html").Funcs(template.FuncMap{
+		// body_html is bluemonday's output, sanitized when the comment was stored.
+		"trusted":  func(h string) template.HTML { return template.HTML(h) },
+		"replyURL": func(id int64) string { return "" },
+	}).ParseFS(web.Templates(), "thread.html"))}
+	for _, name := range []string{"embed.js", "embed.css", "count.js"} {
+		r.HandleFunc("/"+name, a.plain(name)).Methods(http.MethodGet, http.MethodHead)
+	}
+	r.HandleFunc("/static/{file}", a.static(s)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/t/{site}", p.threadPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/t/{site}", p.postComment).Methods(http.MethodPost)
+}
+
+// pageCSP is the policy of winnow's own pages: no script at all, styles and images
+// from winnow only, forms post back to winnow.
+func (p *pages) pageCSP() string {
+	img := "'self'"
+	if o := p.s.ownOrigin(); o != "" {
+		img += " " + o
+	}
+	return "default-src 'none'; style-src 'self'; img-src " + img +
+		"; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+// threadData is what thread.html renders. Comments are publicComment views, so no
+// private field can reach the page.
+type threadData struct {
+	Site, Key, Title, URL, Sort string
+	Count                       int
+	Comments                    []*publicComment
+	Parent                      *publicComment
+	Notice                      string
+	Errors                      map[string]string
+	Values                      comment.Submission
+	FormToken                   string
+	CSS, Action                 string
+	OldestURL, NewestURL        string
+	MoreURL, CancelURL          string
+}
+
+// pageURL is the thread page's own path with a query; it names only winnow's page, so
+// redirecting to it cannot send a reader anywhere else.
+func pageURL(site, key string, extra url.Values) string {
+	q := url.Values{"thread": {key}}
+	for k, v := range extra {
+		q[k] = v
+	}
+	return "/t/" + url.PathEscape(site) + "?" + q.Encode()
+}
+
+// threadPage renders a thread and its form as plain HTML: GET /t/{site}?thread=KEY
+// [&sort=newest][&cursor=N][&reply=ID].
+func (p *pages) threadPage(w http.ResponseWriter, r *http.Request) {
+	site, err := p.s.sites.get(r.Context(), mux.Vars(r)["site"])
+	if err != nil {
+		p.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	d := threadData{Site: site.ID, Key: q.Get("thread"), Sort: q.Get("sort")}
+	if d.Key == "" || len(d.Key) > comment.MaxThreadKeyLen {
+		p.s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+		return
+	}
+	switch {
+	case q.Get("held") != "":
+		d.Notice = "Thank you! Your comment is awaiting moderation."
+	case q.Get("posted") != "":
+		d.Notice = "Your comment was published."
+	}
+	reply, _ := strconv.ParseInt(q.Get("reply"), 10, 64)
+	p.render(w, r, site, d, reply, http.StatusOK)
+}
+
+// render fills in the thread and the form and writes the page.
+func (p *pages) render(w http.ResponseWriter, r *http.Request, site comment.Site, d threadData, reply int64, status int) {
+	q := r.URL.Query()
+	if d.Sort != comment.SortNewest {
+		d.Sort = comment.SortOldest
+	}
+	offset, _ := intParam(q, "cursor", 0, 0, 1<<30)
+	th, err := p.s.store.ThreadByKey(r.Context(), site.ID, d.Key)
+	if err != nil && !errors.Is(err, comment.ErrNotFound) {
+		p.s.writeError(w, r, err)
+		return
+	}
+	d.Title, d.URL, d.Count = th.Title, th.URL, th.ApprovedCount
+	if d.URL != "" && !site.AllowsURL(d.URL) {
+		d.URL = ""
+	}
+	if th.ID != 0 {
+		cs, err := p.s.store.ApprovedComments(r.Context(), th.ID)
+		if err != nil {
+			p.s.writeError(w, r, err)
+			return
+		}
+		roots := p.s.tree(cs)
+		for _, c := range cs {
+			if c.ID == reply {
+				d.Parent = p.s.publicView(c)
+			}
+		}
+		if d.Sort == comment.SortNewest {
+			slices.Reverse(roots)
+		}
+		if offset < len(roots) {
+			end := min(offset+defaultThreadPage, len(roots))
+			d.Comments = roots[offset:end]
+			if end < len(roots) {
+				d.MoreURL = pageURL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
+			}
+		}
+	}
+	token, err := p.s.submitter.FormToken(site.ID, d.Key)
+	if err != nil {
+		p.s.writeError(w, r, err)
+		return
+	}
+	d.FormToken = token
+	d.CSS = p.assets.url("embed.css")
+	d.Action = "/t/" + url.PathEscape(site.ID)
+	d.OldestURL = pageURL(site.ID, d.Key, nil)
+	d.NewestURL = pageURL(site.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
+	d.CancelURL = pageURL(site.ID, d.Key, url.Values{"sort": {d.Sort}})
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	t, err := p.thread.Clone()
+	if err != nil {
+		p.s.writeError(w, r, err)
+		return
+	}
+	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
+		return pageURL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
+	}})
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, d); err != nil {
+		p.s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", p.pageCSP())
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// formField reports whether the page's form shows a field's error next to its input.
+func formField(name string) bool {
+	switch name {
+	case "body", "author_name", "author_email", "author_url":
+		return true
+	}
+	return false
+}
+
+// postComment takes the thread page's form (form-encoded), submits it through the same
+// pipeline as the API and answers 303 back to the page; invalid input renders the page
+// again with the errors next to their fields and the text kept.
+func (p *pages) postComment(w http.ResponseWriter, r *http.Request) {
+	s := p.s
+	site, err := s.sites.get(r.Context(), mux.Vars(r)["site"])
+	if err != nil {
+		s.countSubmission(err)
+		s.writeError(w, r, err)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, s.ownOrigin()) && !site.AllowsOrigin(o) {
+		s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
+		return
+	}
+	sub, form, err := decodeSubmission(r)
+	if err == nil && !form {
+		err = &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/x-www-form-urlencoded"}
+	}
+	if err == nil && (sub.Thread == "" || len(sub.Thread) > comment.MaxThreadKeyLen) {
+		err = badRequest("invalid form", map[string]string{"thread": "required, at most 512 characters"})
+	}
+	if err != nil {
+		s.countSubmission(err)
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{IP: s.clientIP(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		s.countSubmission(err)
+		var ve *comment.ValidationError
+		var rl *comment.RateLimitedError
+		d := threadData{Site: site.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+		status := http.StatusUnprocessableEntity
+		switch {
+		case errors.As(err, &ve):
+			for k, v := range ve.Fields {
+				if formField(k) {
+					d.Errors[k] = v
+				} else {
+					d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
+				}
+			}
+		case errors.As(err, &rl):
+			setRateLimitHeaders(w.Header(), rl)
+			status = http.StatusTooManyRequests
+			d.Notice = "Too many comments from here. Please wait a minute and try again."
+		default:
+			s.writeError(w, r, err)
+			return
+		}
+		p.render(w, r, site, d, sub.ParentID, status)
+		return
+	}
+	c := res.Comment
+	s.metrics.submissions.WithLabelValues(string(c.Status)).Inc()
+	flag := url.Values{"posted": {"1"}}
+	if c.Status != comment.StatusApproved {
+		flag = url.Values{"held": {"1"}} // never tell the submitter it was judged spam
+	}
+	http.Redirect(w, r, pageURL(site.ID, sub.Thread, flag)+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}

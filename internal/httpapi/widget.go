@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/web"
+)
+
+// Cache lifetimes of the widget's files: a content-hashed URL never changes, so it is
+// cached for a year; the plain names (/embed.js) that pages embed are re-checked
+// after five minutes, so a new release reaches readers soon.
+const (
+	immutableCache = "public, max-age=31536000, immutable"
+	plainCache     = "public, max-age=300"
+)
+
+// cssPlaceholder in embed.js is replaced by embed.css as a JavaScript string, so the
+// widget styles its shadow root without a second request and without inline <style>.
+const cssPlaceholder = `"__WINNOW_CSS__"`
+
+// asset is one file served to browsers, prepared once at start: its bytes, gzipped
+// bytes and content hash.
+type asset struct {
+	body, gz []byte
+	ctype    string
+	etag     string
+	hashed   string // the immutable URL path, /static/embed.<hash>.js
+}
+
+// assets are the widget's files by plain name and by hashed file name.
+type assets struct {
+	byName   map[string]*asset
+	byHashed map[string]*asset
+}
+
+// newAssets reads, hashes and compresses the widget's files. They are embedded in
+// the binary, so an error is a build mistake.
+func newAssets() (*assets, error) {
+	a := &assets{byName: map[string]*asset{}, byHashed: map[string]*asset{}}
+	read := func(fsys fs.FS, name string) []byte {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			panic(fmt.Sprintf("web asset %s: %v", name, err)) // embedded: unreachable
+		}
+		return b
+	}
+	css := read(web.Widget(), "embed.css")
+	cssJS, err := json.Marshal(string(css))
+	if err != nil {
+		return nil, err
+	}
+	js := read(web.Widget(), "embed.js")
+	if !bytes.Contains(js, []byte(cssPlaceholder)) {
+		return nil, fmt.Errorf("embed.js lacks the CSS placeholder")
+	}
+	js = bytes.Replace(js, []byte(cssPlaceholder), cssJS, 1)
+	for name, body := range map[string][]byte{
+		"embed.js": js, "embed.css": css, "count.js": read(web.Widget(), "count.js"), "page.css": read(web.Templates(), "page.css"),
+	} {
+		ctype := "text/css; charset=utf-8"
+		if strings.HasSuffix(name, ".js") {
+			ctype = "text/javascript; charset=utf-8"
+		}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		if _, err := zw.Write(body); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(body)
+		hash := hex.EncodeToString(sum[:6])
+		base, ext, _ := strings.Cut(name, ".")
+		file := base + "." + hash + "." + ext
+		as := &asset{body: body, gz: gz.Bytes(), ctype: ctype, etag: `"` + hash + `"`, hashed: "/static/" + file}
+		a.byName[name] = as
+		a.byHashed[file] = as
+	}
+	return a, nil
+}
+
+// url is the immutable URL of a plain name.
+func (a *assets) url(name string) string { return a.byName[name].hashed }
+
+// plain serves a file under its plain name with a short cache; a Link header names
+// the immutable URL.
+func (a *assets) plain(name string) http.HandlerFunc {
+	as := a.byName[name]
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "<"+as.hashed+">; rel=canonical")
+		serveAsset(w, r, as, plainCache)
+	}
+}
+
+// static serves /static/{file} where the file name carries the content hash; a stale
+// or made-up hash is a 404, never another version under a year-long cache.
+func (a *assets) static(s *server) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		as, ok := a.byHashed[mux.Vars(r)["file"]]
+		if !ok {
+			s.writeError(w, r, &httpError{status: http.StatusNotFound, code: "not_found", msg: "no such file"})
+			return
+		}
+		serveAsset(w, r, as, immutableCache)
+	}
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string) {
+	h := w.Header()
+	h.Set("Content-Type", as.ctype)
+	h.Set("Cache-Control", cache)
+	h.Set("ETag", as.etag)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	if etagMatches(r.Header.Get("If-None-Match"), as.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := as.body
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		h.Set("Content-Encoding", "gzip")
+		body = as.gz
+	}
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) unless its weight is zero.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+	}
+	return false
+}

@@ -1,0 +1,26 @@
+// Package web holds what winnow serves to browsers: the reader's widget (embed.js,
+// embed.css, count.js) and the html/template pages (the no-JavaScript thread page and
+// the demo article). The files are embedded, so the binary needs nothing on disk.
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed widget/*.js widget/*.css templates/*.html templates/*.css
+var files embed.FS
+
+// Widget returns the widget's assets: embed.js, embed.css and count.js.
+func Widget() fs.FS { return sub("widget") }
+
+// Templates returns the page templates and the pages' stylesheet.
+func Templates() fs.FS { return sub("templates") }
+
+func sub(dir string) fs.FS {
+	f, err := fs.Sub(files, dir)
+	if err != nil {
+		panic(err) // unreachable: dir is embedded above
+	}
+	return f
+}
