@@ -38,6 +38,12 @@ func IPKey(secret []byte, ip string) string {
 	return keyedHash(secret, "ip", ip, 16)
 }
 
+// AvatarURL is where an avatar hash's picture is served, under winnow's base URL:
+// the one link every public view of a comment (API, pages, webhooks) shares.
+func AvatarURL(baseURL, avatarHash string) string {
+	return strings.TrimRight(baseURL, "/") + "/api/v1/avatars/" + avatarHash + ".svg"
+}
+
 func keyedHash(secret []byte, label, value string, n int) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(label))

@@ -242,7 +242,7 @@ func CommentEvent(t EventType, at time.Time, c Comment, thread Thread, baseURL s
 		Thread: EventThread{Key: thread.Key, URL: thread.URL, Title: thread.Title},
 		Comment: EventPublicComment{
 			ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
-			AvatarURL: strings.TrimRight(baseURL, "/") + "/api/v1/avatars/" + c.AvatarHash + ".svg",
+			AvatarURL: AvatarURL(baseURL, c.AvatarHash),
 			BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt.UTC(), PublishedAt: published,
 		},
 	}

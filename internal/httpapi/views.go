@@ -26,7 +26,7 @@ type publicComment struct {
 func (s *server) publicView(c comment.Comment) *publicComment {
 	p := &publicComment{
 		ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
-		AvatarURL: s.baseURL + "/api/v1/avatars/" + c.AvatarHash + ".svg",
+		AvatarURL: comment.AvatarURL(s.baseURL, c.AvatarHash),
 		BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt, PublishedAt: optionalTime(c.PublishedAt),
 	}
 	return p
