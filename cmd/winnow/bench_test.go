@@ -36,6 +36,9 @@ func benchEngines(b *testing.B, fn func(b *testing.B, st *sqlstore.Store, lim ra
 		st := sqlstoretest.Open(b, sqlstoretest.PostgresDSN(b))
 		u := os.Getenv("WINNOW_TEST_REDIS_URL")
 		if u == "" {
+			if os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1" {
+				b.Fatal("WINNOW_TEST_REDIS_URL is not set")
+			}
 			b.Skip("WINNOW_TEST_REDIS_URL is not set")
 		}
 		lim, closeLim, err := newLimiter(config.Redis{URL: u}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
