@@ -88,7 +88,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
 	// Before the store closes: stop claiming and let deliveries in flight finish.
 	defer func() { stopRun(); <-dispatched }()
-	handler, err := newHandler(st, secret, limiter, model, log, baseURL, cfg.HTTP, dispatcher.Collectors()...)
+	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg.HTTP, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -136,9 +136,14 @@ const modelSync = 10 * time.Second
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
 // extra are more collectors for /metrics (the webhook dispatcher's).
-func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP, extra ...prometheus.Collector) (http.Handler, error) {
+// ctx bounds the background work the handler needs (watching thread changes).
+func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP, extra ...prometheus.Collector) (http.Handler, error) {
 	proxies, err := hc.Proxies()
 	if err != nil {
+		return nil, err
+	}
+	threads := httpapi.NewThreadCache(time.Now)
+	if err := st.WatchThreads(ctx, threads.Changed); err != nil {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
@@ -163,6 +168,7 @@ func newHandler(st *sqlstore.Store, secret []byte, limiter rateLimiter, model *s
 		BaseURL:          baseURL,
 		MaxBodyBytes:     hc.MaxBodyBytes,
 		ThreadCacheBytes: hc.ThreadCacheBytes,
+		Threads:          threads,
 		Now:              now,
 	}), nil
 }

@@ -122,8 +122,8 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	th, err := s.store.ThreadByKey(r.Context(), site.ID, key)
-	if err != nil && !errors.Is(err, comment.ErrNotFound) {
+	th, err := s.thread(r, site.ID, key)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -164,6 +164,30 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	}
 	s.pages.put(etag, body)
 	writeJSONBytes(w, http.StatusOK, body)
+}
+
+// thread is the thread row from the thread cache when there is one, else from the
+// database; a thread that does not exist yet is the zero Thread.
+func (s *server) thread(r *http.Request, siteID, key string) (comment.Thread, error) {
+	var gen uint64
+	if s.threads != nil {
+		th, ok, g := s.threads.get(siteID, key)
+		if ok {
+			return th, nil
+		}
+		gen = g
+	}
+	th, err := s.store.ThreadByKey(r.Context(), siteID, key)
+	switch {
+	case errors.Is(err, comment.ErrNotFound):
+		return comment.Thread{}, nil
+	case err != nil:
+		return comment.Thread{}, err
+	}
+	if s.threads != nil {
+		s.threads.put(siteID, key, th, gen)
+	}
+	return th, nil
 }
 
 // tree nests replies under their parents, oldest reply first. A reply whose parent is

@@ -94,7 +94,10 @@ type Deps struct {
 	MaxBodyBytes int64
 	// ThreadCacheBytes bounds the cache of rendered thread pages.
 	ThreadCacheBytes int
-	Now              func() time.Time
+	// Threads caches thread rows between change notices from the store; nil reads
+	// every thread row from the database.
+	Threads *ThreadCache
+	Now     func() time.Time
 }
 
 type server struct {
@@ -108,6 +111,7 @@ type server struct {
 	log       *slog.Logger
 	metrics   *metrics
 	pages     *pageCache
+	threads   *ThreadCache
 	sites     *siteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
@@ -120,7 +124,7 @@ func NewServer(d Deps) http.Handler {
 	s := &server{
 		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
-		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), gatherer: d.Gatherer,
+		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)

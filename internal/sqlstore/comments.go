@@ -213,6 +213,9 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 		return wrap("create comment", err)
 	}
 	c.ID, c.ThreadID, c.ThreadKey = id, threadID, thread.Key
+	if c.Status == comment.StatusApproved {
+		s.localThreadChanged(threadID)
+	}
 	return nil
 }
 

@@ -46,5 +46,8 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 	if err := tx.Commit(); err != nil {
 		return wrap("edit comment: commit", err)
 	}
+	if c.Status == comment.StatusApproved {
+		s.localThreadChanged(c.ThreadID) // published text changed, or it was taken down
+	}
 	return nil
 }

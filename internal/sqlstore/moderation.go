@@ -55,6 +55,11 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 	if err := tx.Commit(); err != nil {
 		return wrap("apply transitions: commit", err)
 	}
+	for _, t := range ts {
+		if (t.Comment.Status == comment.StatusApproved) != (t.To == comment.StatusApproved) {
+			s.localThreadChanged(t.Comment.ThreadID) // published or taken down
+		}
+	}
 	return nil
 }
 

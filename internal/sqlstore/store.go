@@ -56,6 +56,9 @@ type Store struct {
 	reads map[string]*sql.Stmt // read statements prepared on first use (readStmt)
 
 	publicURL atomic.Pointer[string] // for links in webhook payloads (SetPublicURL)
+
+	dsn           string                      // PostgreSQL's, for the LISTEN connection
+	threadChanged atomic.Pointer[func(int64)] // SQLite: told of this store's own thread changes
 }
 
 // Open connects to the database named by dsn: "postgres://..." or "postgresql://..."
@@ -97,7 +100,7 @@ func openPostgres(dsn string) (*Store, error) {
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(time.Hour)
-	return &Store{db: db, wdb: db, dialect: dialectPostgres}, nil
+	return &Store{db: db, wdb: db, dialect: dialectPostgres, dsn: dsn}, nil
 }
 
 // openSQLite opens path, which may carry extra driver parameters after a "?".
