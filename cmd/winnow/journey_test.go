@@ -326,7 +326,7 @@ func TestJourneyAuthorEditsAndDeletesInsideTheWindow(t *testing.T) {
 		path := "/api/v1/comments/" + id
 		before := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK)
 
-		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First!"}, headers: map[string]string{"X-Edit-Token": "wrong"}}).must(t, http.StatusForbidden)
+		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First!"}, headers: map[string]string{"X-Edit-Token": "wrong"}}).must(t, http.StatusNotFound)
 		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": ""}, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusUnprocessableEntity)
 		e := in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "First, *properly*."},
 			headers: map[string]string{"X-Edit-Token": token, "Origin": "https://blog.example"}}).must(t, http.StatusOK)

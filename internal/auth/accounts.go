@@ -235,12 +235,13 @@ func (a *Accounts) SetupValid(ctx context.Context, token string) (bool, error) {
 // A used, replaced or expired token is comment.ErrUnauthorized; an installation that
 // already has an admin is comment.ErrConflict.
 func (a *Accounts) Setup(ctx context.Context, token, email, password string) (User, string, error) {
+	// The token first: hashing a password is what costs, and a stranger has no token.
+	if ok, err := a.SetupValid(ctx, token); err != nil || !ok {
+		return User{}, "", errors.Join(err, comment.ErrUnauthorized)
+	}
 	u, err := a.newUser(email, RoleAdmin, nil, password)
 	if err != nil {
 		return User{}, "", err
-	}
-	if token == "" {
-		return User{}, "", comment.ErrUnauthorized
 	}
 	if err := a.store.CreateFirstAdmin(ctx, &u, HashToken(token), a.now().UTC()); err != nil {
 		return User{}, "", fmt.Errorf("auth: setup: %w", err)

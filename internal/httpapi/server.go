@@ -61,6 +61,8 @@ type Moderator interface {
 // Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback).
 type Limiter interface {
 	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+	// Reset forgets a key: a successful sign-in clears the failures before it.
+	Reset(ctx context.Context, key string) error
 }
 
 // limiterHealth is what a limiter backed by Redis reports (ratelimit.Fallback).

@@ -36,9 +36,12 @@ var errCSRF = &httpError{status: http.StatusForbidden, code: "csrf",
 // errLogin is the one answer to a wrong email or a wrong password.
 var errLogin = &httpError{status: http.StatusUnauthorized, code: "unauthorized", msg: "wrong email or password"}
 
-// accountFailures bounds wrong passwords per account, whatever address they come
-// from: enough for a person, far too few to guess a password, and slow enough to
-// recover from that a stranger cannot keep an account locked cheaply.
+// accountFailures bounds failed sign-ins in a row per account and address: enough for
+// a person, far too few to guess a password.
+// loginAttempts bounds sign-ins from one address over all accounts, generous enough
+// for an office behind one address.
+func loginAttempts() comment.Rate { return comment.Rate{Count: 30, Period: time.Minute, Burst: 30} }
+
 func accountFailures() comment.Rate {
 	return comment.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
 }
@@ -53,6 +56,18 @@ func (s *server) refuseLimited(ctx context.Context, key string, rate comment.Rat
 	if err == nil && res.Remaining < 1 {
 		return &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst,
 			RetryAfter: rate.Period / time.Duration(rate.Count), ResetAfter: res.ResetAfter}
+	}
+	return nil
+}
+
+// spend counts one attempt against key and refuses it when the key's budget is spent.
+func (s *server) spend(ctx context.Context, key string, rate comment.Rate) error {
+	if s.limiter == nil {
+		return nil
+	}
+	res, err := s.limiter.AllowN(ctx, key, rate, 1)
+	if err == nil && !res.Allowed {
+		return &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
 	}
 	return nil
 }
@@ -161,17 +176,22 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &comment.ValidationError{Fields: fields})
 		return
 	}
-	addrKey, addrRate := s.addressKey(r), authFailures()
-	acctKey, acctRate := "login:"+comment.EmailKey(s.secret, body.Email), accountFailures()
-	if err := errors.Join(s.refuseLimited(r.Context(), addrKey, addrRate), s.refuseLimited(r.Context(), acctKey, acctRate)); err != nil {
+	// Every attempt is counted before the password is checked: counting only failures,
+	// after a check that takes tens of milliseconds, let parallel guesses through. A
+	// success clears the account's count, so the budget is for failures in a row. The
+	// account's counter is per address too, so a stranger cannot lock a moderator out.
+	addrKey := "login-" + s.addressKey(r)
+	acctKey := "login:" + comment.EmailKey(s.secret, body.Email) + ":" + s.addressKey(r)
+	if err := errors.Join(s.spend(r.Context(), addrKey, loginAttempts()), s.spend(r.Context(), acctKey, accountFailures())); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	u, session, err := s.accounts.Login(r.Context(), body.Email, body.Password)
 	if errors.Is(err, comment.ErrUnauthorized) {
-		s.countFailure(r.Context(), addrKey, addrRate)
-		s.countFailure(r.Context(), acctKey, acctRate)
 		err = errLogin
+	}
+	if err == nil && s.limiter != nil {
+		_ = s.limiter.Reset(r.Context(), acctKey)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

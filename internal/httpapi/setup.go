@@ -105,6 +105,15 @@ func (s *server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	v := setupView{State: "form", Token: f.Get("token"), Email: f.Get("email")}
+	// A cheap token check, counted per address, comes before the costly password hash.
+	if err := s.spend(r.Context(), s.addressKey(r), authFailures()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ok, err := s.accounts.SetupValid(r.Context(), v.Token); err != nil || !ok {
+		s.renderSetup(w, r, http.StatusNotFound, setupView{State: "invalid"})
+		return
+	}
 	if f.Get("password") != f.Get("password_again") {
 		v.Errors = map[string]string{"password_again": "the two passwords differ"}
 		s.renderSetup(w, r, http.StatusUnprocessableEntity, v)

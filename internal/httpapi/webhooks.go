@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 )
 
@@ -120,9 +122,21 @@ func (s *server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]webhookView, len(ws))
 	for i, hook := range ws {
-		out[i] = viewWebhook(hook, s.now())
+		out[i] = forViewer(viewWebhook(hook, s.now()), p)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+}
+
+// forViewer hides an endpoint URL's path and query from a moderator: consumers such
+// as chat and build hooks carry their own secret there, and only admins manage them.
+func forViewer(v webhookView, p auth.Principal) webhookView {
+	if p.IsAdmin() {
+		return v
+	}
+	if u, err := url.Parse(v.URL); err == nil {
+		v.URL = u.Scheme + "://" + u.Host + "/…"
+	}
+	return v
 }
 
 func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +182,7 @@ func (s *server) getWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhook": viewWebhook(hook, s.now())})
+	writeJSON(w, http.StatusOK, map[string]any{"webhook": forViewer(viewWebhook(hook, s.now()), principal(r))})
 }
 
 func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {

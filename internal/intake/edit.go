@@ -33,6 +33,9 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 	if err := sub.Validate(); err != nil {
 		return Result{}, err
 	}
+	if err := s.checkLimits(ctx, site, c.ThreadKey, comment.EmailKey(s.secret, c.AuthorEmail), meta.IP); err != nil {
+		return Result{}, err // edits count against the submission limits
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	record, err := s.store.Record(ctx, site.ID, c.AuthorKey, publicAddress(meta.IP),
 		comment.SubmissionBanKeys(s.secret, c.AuthorEmail, c.AuthorURL, meta.IP), now.Add(-addressMemory), now)
@@ -40,11 +43,16 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
 	html := s.sanitizer.HTML(sub.Body)
+	text := spam.Read(sub.Body)
+	campaign, err := s.campaign(ctx, site.ID, sub, text, c.AuthorKey)
+	if err != nil {
+		return Result{}, err
+	}
 	v := s.scorer.Score(spam.Input{Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP,
 		UserAgent: meta.UserAgent, Author: record.Author, AddressApproved: record.IPApproved,
-		AddressSpam: record.IPSpam, Banned: record.Banned})
+		AddressSpam: record.IPSpam, Banned: record.Banned, Campaign: campaign, Text: text})
 	e := comment.Edit{Comment: c, BodySource: sub.Body, BodyHTML: html, Score: v.Score, Reasons: v.Reasons, At: now}
-	status := moderation.AfterEdit(c.Status, v)
+	status := moderation.AfterEdit(c.Status, v, site.Policy)
 	if status != c.Status {
 		e.Transition = &comment.Transition{To: status, PublishedAt: c.PublishedAt, Notify: comment.EventFor(c.Status, status),
 			Event: comment.Event{Actor: authorActor, Action: "edit", CreatedAt: now}}
@@ -75,17 +83,17 @@ func (s *Service) Delete(ctx context.Context, id int64, token string) error {
 }
 
 // authorsComment loads a comment its author may still change: the token matches and
-// the window is open. A comment a moderator rejected or deleted is not found.
+// the window is open. A wrong token, and a comment a moderator rejected, deleted or
+// judged spam, are all "not found", so the answer tells a stranger nothing, and a
+// spammer cannot delete the record of their spam.
 func (s *Service) authorsComment(ctx context.Context, id int64, token string) (comment.Comment, error) {
 	c, err := s.store.Comment(ctx, id)
 	if err != nil {
 		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, err)
 	}
-	if c.Status == comment.StatusDeleted || c.Status == comment.StatusRejected {
+	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.EditTokenHash)) != 1 ||
+		c.Status == comment.StatusDeleted || c.Status == comment.StatusRejected || c.Status == comment.StatusSpam {
 		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, comment.ErrNotFound)
-	}
-	if token == "" || subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(c.EditTokenHash)) != 1 {
-		return comment.Comment{}, fmt.Errorf("intake: comment %d: wrong edit token: %w", id, comment.ErrForbidden)
 	}
 	if s.now().Sub(c.CreatedAt) > comment.EditWindow {
 		return comment.Comment{}, fmt.Errorf("intake: comment %d: %w", id, comment.ErrEditClosed)

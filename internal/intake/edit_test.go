@@ -41,7 +41,8 @@ func TestEditByTheAuthor(t *testing.T) {
 					t.Errorf("%+v", e)
 				}
 			}},
-		{"a wrong token", func(*comment.Comment) {}, "guess", "x", comment.ErrForbidden, nil},
+		{"a wrong token", func(*comment.Comment) {}, "guess", "x", comment.ErrNotFound, nil},
+		{"a comment judged spam", func(c *comment.Comment) { c.Status = comment.StatusSpam }, token, "x", comment.ErrNotFound, nil},
 		{"after the window", func(c *comment.Comment) { c.CreatedAt = now().Add(-comment.EditWindow - time.Second) }, token, "x", comment.ErrEditClosed, nil},
 		{"a rejected comment is gone", func(c *comment.Comment) { c.Status = comment.StatusRejected }, token, "x", comment.ErrNotFound, nil},
 	}

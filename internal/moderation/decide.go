@@ -35,12 +35,13 @@ func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Stat
 // AfterEdit is a comment's status after its author edited it: an edit can keep or
 // worsen a status, never improve it, so removing the links that held a comment does
 // not publish it behind the moderator's back, while adding spam to a published one
-// takes it down.
-func AfterEdit(current comment.Status, v comment.Verdict) comment.Status {
+// takes it down. On a site that holds everything, any edit of a published comment
+// goes back to the moderator: its new text was never reviewed.
+func AfterEdit(current comment.Status, v comment.Verdict, policy comment.Policy) comment.Status {
 	switch {
 	case v.Score >= SpamThreshold:
 		return comment.StatusSpam
-	case (v.Hold || v.Score >= HoldThreshold) && current == comment.StatusApproved:
+	case current == comment.StatusApproved && (v.Hold || v.Score >= HoldThreshold || policy == comment.PolicyAll):
 		return comment.StatusPending
 	}
 	return current

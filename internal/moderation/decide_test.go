@@ -61,8 +61,11 @@ func TestAfterEditNeverImproves(t *testing.T) {
 		{comment.StatusPending, spammy, comment.StatusSpam},
 		{comment.StatusSpam, clean, comment.StatusSpam},
 	}
+	if got := AfterEdit(comment.StatusApproved, clean, comment.PolicyAll); got != comment.StatusPending {
+		t.Errorf("an edit on a site that holds everything stays %s", got)
+	}
 	for _, tt := range tests {
-		if got := AfterEdit(tt.from, tt.v); got != tt.want {
+		if got := AfterEdit(tt.from, tt.v, comment.PolicyFirstTime); got != tt.want {
 			t.Errorf("AfterEdit(%s, %+v) = %s, want %s", tt.from, tt.v, got, tt.want)
 		}
 	}

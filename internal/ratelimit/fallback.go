@@ -105,3 +105,16 @@ func (f *Fallback) LocalDecisions() uint64 { return f.fallback.Load() }
 
 // Outages counts the times Redis became unreachable.
 func (f *Fallback) Outages() uint64 { return f.outages.Load() }
+
+// Reset forgets key in Redis and in the local limiter, since either may hold it.
+func (f *Fallback) Reset(ctx context.Context, key string) error {
+	err := f.local.Reset(ctx, key)
+	if f.useRedis() {
+		if rerr := f.redis.Reset(ctx, key); rerr == nil {
+			f.recovered()
+		} else if ctx.Err() == nil {
+			f.failed(rerr)
+		}
+	}
+	return err
+}

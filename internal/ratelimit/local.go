@@ -46,3 +46,11 @@ func (l *Local) AllowN(_ context.Context, key string, r comment.Rate, n int) (Re
 	}
 	return res, nil
 }
+
+// Reset forgets key, as if it had never been counted.
+func (l *Local) Reset(_ context.Context, key string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.tats, key)
+	return nil
+}

@@ -38,3 +38,11 @@ func (l *Redis) AllowN(ctx context.Context, key string, r comment.Rate, n int) (
 func (l *Redis) Ping(ctx context.Context) error {
 	return l.client.Ping(ctx).Err()
 }
+
+// Reset forgets key, as if it had never been counted.
+func (l *Redis) Reset(ctx context.Context, key string) error {
+	if err := l.limiter.Reset(ctx, key); err != nil {
+		return fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return nil
+}

@@ -14,15 +14,20 @@ var errAddressNotAllowed = errors.New("address not allowed (webhooks.allow_priva
 
 // nonPublic are ranges beyond the net/netip predicates that are not the public internet.
 var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, and broadcast
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
-	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("::ffff:0:0/96"),  // mapped, checked unmapped below
+	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and broadcast
+	netip.MustParsePrefix("2001::/32"),     // Teredo: tunnels to embedded IPv4
+	netip.MustParsePrefix("2001:db8::/32"), // documentation
+	netip.MustParsePrefix("2002::/16"),     // 6to4: tunnels to embedded IPv4
 }
+
+// globalUnicast6 is where the public IPv6 internet lives. Everything outside it
+// (NAT64 64:ff9b::/96, IPv4-compatible ::/96, discard 100::/64, site-local fec0::/10
+// ...) can lead to internal IPv4 services and is refused.
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
 
 // publicAddr reports whether a may be reached by a delivery when private networks are
 // not allowed: not loopback, private, link-local, multicast, unspecified or reserved.
@@ -30,6 +35,9 @@ func publicAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	if a.Is6() && !globalUnicast6.Contains(a) {
 		return false
 	}
 	for _, p := range nonPublic {
