@@ -1,6 +1,7 @@
 // Package web holds what winnow serves to browsers: the reader's widget (embed.js,
-// embed.css, count.js) and the html/template pages (the no-JavaScript thread page and
-// the demo article). The files are embedded, so the binary needs nothing on disk.
+// embed.css, count.js), the moderator dashboard's script and styles (admin/) and the
+// html/template pages (the no-JavaScript thread page, the demo article and the
+// dashboard). The files are embedded, so the binary needs nothing on disk.
 package web
 
 import (
@@ -8,11 +9,14 @@ import (
 	"io/fs"
 )
 
-//go:embed widget/*.js widget/*.css templates/*.html templates/*.css
+//go:embed widget/*.js widget/*.css admin/*.js admin/*.css templates/*.html templates/*.css
 var files embed.FS
 
 // Widget returns the widget's assets: embed.js, embed.css and count.js.
 func Widget() fs.FS { return sub("widget") }
+
+// Admin returns the moderator dashboard's assets: admin.js and admin.css.
+func Admin() fs.FS { return sub("admin") }
 
 // Templates returns the page templates and the pages' stylesheet.
 func Templates() fs.FS { return sub("templates") }

@@ -117,12 +117,17 @@ func fill(t *testing.T, ctx context.Context, fields map[string]string) {
 	}
 }
 
-// TestWidgetJourney walks a reader through the demo: post, see it held, edit it, get
-// it approved, see it published, reply; and an invalid field shown inline.
+// TestWidgetJourney walks a reader through the demo, on each storage engine: post, see
+// it held, edit it, get it approved, see it published, reply; and an invalid field
+// shown inline.
 func TestWidgetJourney(t *testing.T) {
+	engines(t, widgetJourney)
+}
+
+func widgetJourney(t *testing.T, env map[string]string) {
 	ctx := browser(t)
 	start0 := time.Now()
-	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()}, "--demo")
+	in := start(t, env, "--demo")
 	lifted := map[string]any{"count": 100000, "period": "1s", "burst": 100000}
 	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/demo", token: in.token,
 		body: map[string]any{"rate_limits": map[string]any{"ip": lifted, "email": lifted}}}).must(t, http.StatusOK)

@@ -25,8 +25,9 @@ type pages struct {
 	thread *template.Template
 }
 
-// pageRoutes adds the widget's files and the no-JS thread page to r.
-func (s *server) pageRoutes(r *mux.Router) {
+// pageRoutes adds the widget's files and the no-JS thread page to r, and returns the
+// assets, which the dashboard's pages name too.
+func (s *server) pageRoutes(r *mux.Router) *assets {
 	a, err := newAssets()
 	if err != nil {
 		panic(err) // the files are embedded: a build mistake
@@ -42,6 +43,7 @@ func (s *server) pageRoutes(r *mux.Router) {
 	r.HandleFunc("/static/{file}", a.static(s)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", p.threadPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", p.postComment).Methods(http.MethodPost)
+	return a
 }
 
 // pageCSP is the policy of winnow's own pages: no script at all, styles and images

@@ -33,7 +33,9 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
 	// The reader's widget files and the thread page without JavaScript (pages.go).
-	s.pageRoutes(r)
+	a := s.pageRoutes(r)
+	// The moderator dashboard: /admin/login and the queue at /admin/ (dashboard.go).
+	s.dashboardRoutes(r, a)
 
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)

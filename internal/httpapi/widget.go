@@ -37,7 +37,7 @@ type asset struct {
 	hashed   string // the immutable URL path, /static/embed.<hash>.js
 }
 
-// assets are the widget's files by plain name and by hashed file name.
+// assets are the widget's and the dashboard's files by plain name and by hashed file name.
 type assets struct {
 	byName   map[string]*asset
 	byHashed map[string]*asset
@@ -66,6 +66,7 @@ func newAssets() (*assets, error) {
 	js = bytes.Replace(js, []byte(cssPlaceholder), cssJS, 1)
 	for name, body := range map[string][]byte{
 		"embed.js": js, "embed.css": css, "count.js": read(web.Widget(), "count.js"), "page.css": read(web.Templates(), "page.css"),
+		"admin.js": read(web.Admin(), "admin.js"), "admin.css": read(web.Admin(), "admin.css"),
 	} {
 		ctype := "text/css; charset=utf-8"
 		if strings.HasSuffix(name, ".js") {

@@ -1,0 +1,267 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/web"
+)
+
+// Dashboard settings: how many comments one page of the queue shows, and how often
+// the page reads the list again.
+const (
+	dashboardPage = 100
+	dashboardPoll = 15 * time.Second
+)
+
+// dashboard serves the moderators' pages: the sign-in page and the queue. The pages
+// are rendered here; admin.js changes things only through the JSON API, with the
+// session cookie and its CSRF token. They are the only pages that show a commenter's
+// email and address, and only to a signed-in moderator of the comment's site.
+type dashboard struct {
+	s      *server
+	assets *assets
+	tmpl   *template.Template
+}
+
+// dashboardRoutes adds /admin/ (the queue) and /admin/login to r.
+func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
+	d := &dashboard{s: s, assets: a,
+		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_login.html", "admin_queue.html"))}
+	r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/admin/", d.queue).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/admin/login", d.login).Methods(http.MethodGet, http.MethodHead)
+}
+
+// csp is the policy of the dashboard's pages: scripts, styles and requests to winnow
+// only, nothing inline, no frames, no plugins.
+func (d *dashboard) csp() string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+// signedIn is the request's signed-in user and session, or comment.ErrUnauthorized.
+// API tokens do not open pages: a browser signs in.
+func (d *dashboard) signedIn(r *http.Request) (auth.Principal, string, error) {
+	session := sessionFrom(r)
+	if session == "" || d.s.accounts == nil {
+		return auth.Principal{}, "", comment.ErrUnauthorized
+	}
+	p, err := d.s.accounts.Authenticate(r.Context(), session)
+	return p, session, err
+}
+
+// render writes a dashboard page; nothing is sent until the template has run.
+func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
+	var buf bytes.Buffer
+	if err := d.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		d.s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", d.csp())
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// loginView is what admin_login.html shows.
+type loginView struct{ CSS, JS string }
+
+// login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
+// signed-in browser on to the queue.
+func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
+	_, _, err := d.signedIn(r)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+		return
+	case !errors.Is(err, comment.ErrUnauthorized):
+		d.s.writeError(w, r, err)
+		return
+	}
+	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js")})
+}
+
+// option is one choice of a filter's select element.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// siteOption is a site in the site filter.
+type siteOption struct {
+	ID, Name string
+	Selected bool
+}
+
+// queueItem is one comment as the queue shows it, private fields included. Everything
+// but Body is text; Body is the sanitized HTML stored with the comment.
+type queueItem struct {
+	ID                    int64
+	Site, Thread          string
+	ThreadPage, ThreadURL string
+	ParentID              int64
+	AuthorName, AuthorURL string
+	AuthorEmail, IP       string
+	Status                comment.Status
+	Score                 string
+	High                  bool
+	Reasons               []string
+	Created, CreatedISO   string
+	Body                  template.HTML
+}
+
+// queueView is what admin_queue.html shows.
+type queueView struct {
+	CSS, JS, CSRF, User, Title string
+	Sites                      []siteOption
+	Statuses, Sorts            []option
+	Status                     string
+	Text                       string
+	Error                      string
+	Comments                   []queueItem
+	MoreURL                    string
+	PollMillis                 int64
+}
+
+// queue is the moderation queue: GET /admin/?site=&status=&sort=&q=&cursor=. Pending
+// comments by default; only the moderator's sites. A browser that is not signed in
+// goes to the sign-in page.
+func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
+	p, session, err := d.signedIn(r)
+	if errors.Is(err, comment.ErrUnauthorized) {
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		d.s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	v := queueView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
+		User: p.Name, Title: "Queue", Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
+	status := comment.Status(q.Get("status"))
+	if status != "all" && !status.Valid() {
+		status = comment.StatusPending
+	}
+	v.Status = string(status)
+	for _, s := range []comment.Status{comment.StatusPending, comment.StatusApproved, comment.StatusSpam, comment.StatusRejected, comment.StatusDeleted, "all"} {
+		v.Statuses = append(v.Statuses, option{Value: string(s), Label: string(s), Selected: s == status})
+	}
+	sort := q.Get("sort")
+	if sort != comment.SortScore && sort != comment.SortOldest {
+		sort = comment.SortNewest
+	}
+	for _, s := range []option{{Value: comment.SortNewest, Label: "newest"}, {Value: comment.SortOldest, Label: "oldest"}, {Value: comment.SortScore, Label: "spam score"}} {
+		s.Selected = s.Value == sort
+		v.Sorts = append(v.Sorts, s)
+	}
+	if len(v.Text) > 200 {
+		v.Text = strings.ToValidUTF8(v.Text[:200], "")
+	}
+
+	all, err := d.s.store.Sites(r.Context())
+	if err != nil {
+		d.s.writeError(w, r, err)
+		return
+	}
+	siteID := q.Get("site")
+	sites := map[string]comment.Site{}
+	for _, s := range all {
+		if p.CanSite(s.ID) {
+			sites[s.ID] = s
+			v.Sites = append(v.Sites, siteOption{ID: s.ID, Name: s.Name, Selected: s.ID == siteID})
+		}
+	}
+	if _, ok := sites[siteID]; siteID != "" && !ok {
+		v.Error = "You do not moderate this site."
+		d.render(w, r, "admin_queue.html", http.StatusForbidden, v)
+		return
+	}
+
+	query := comment.Query{Scope: p.Scope(), SiteID: siteID, Status: status, Text: v.Text, Sort: sort,
+		Cursor: q.Get("cursor"), Limit: dashboardPage}
+	if status == "all" {
+		query.Status = ""
+	}
+	cs, next, err := d.s.store.ListComments(r.Context(), query)
+	var ve *comment.ValidationError
+	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
+		query.Cursor = ""
+		cs, next, err = d.s.store.ListComments(r.Context(), query)
+	}
+	if err != nil {
+		d.s.writeError(w, r, err)
+		return
+	}
+	if status == "all" { // pending first, in the chosen order
+		slices.SortStableFunc(cs, func(a, b comment.Comment) int {
+			return boolRank(a.Status != comment.StatusPending) - boolRank(b.Status != comment.StatusPending)
+		})
+	}
+	threadURLs := map[[2]string]string{}
+	for _, c := range cs {
+		v.Comments = append(v.Comments, d.item(r, c, sites[c.SiteID], threadURLs))
+	}
+	if next != "" {
+		more := url.Values{"status": {v.Status}, "sort": {sort}, "cursor": {next}}
+		if siteID != "" {
+			more.Set("site", siteID)
+		}
+		if v.Text != "" {
+			more.Set("q", v.Text)
+		}
+		v.MoreURL = "/admin/?" + more.Encode()
+	}
+	d.render(w, r, "admin_queue.html", http.StatusOK, v)
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// item prepares one comment for the queue. The thread's page is linked when its URL
+// is on one of the site's origins; winnow's own thread page always is.
+func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, threadURLs map[[2]string]string) queueItem {
+	key := [2]string{c.SiteID, c.ThreadKey}
+	u, ok := threadURLs[key]
+	if !ok {
+		if th, err := d.s.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey); err == nil && th.URL != "" && site.AllowsURL(th.URL) {
+			u = th.URL
+		}
+		threadURLs[key] = u
+	}
+	reasons := c.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return queueItem{
+		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pageURL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
+		ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, AuthorEmail: c.AuthorEmail, IP: c.IP,
+		Status: c.Status, Score: strconv.FormatFloat(c.Score, 'f', 2, 64), High: c.Score >= 0.5, Reasons: reasons,
+		Created: c.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), CreatedISO: c.CreatedAt.UTC().Format(time.RFC3339),
+		// body_html is bluemonday's output, sanitized when the comment was stored.
+		Body: template.HTML(c.BodyHTML),
+	}
+}

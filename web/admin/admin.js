@@ -1,0 +1,263 @@
+// winnow's moderator dashboard: sign-in, and the queue's actions, keyboard and polling.
+// The pages are rendered by the server; this file only talks to the JSON API with the
+// session cookie and the CSRF token, and reloads the list from the server.
+(() => {
+  "use strict";
+  const $ = (sel, root = document) => root.querySelector(sel);
+
+  function loginPage() {
+    const form = $("#login"), err = $("#error");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      err.hidden = true;
+      const button = $("button", form);
+      button.disabled = true;
+      try {
+        const res = await fetch("/api/v1/auth/login", {
+          method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ email: form.elements.email.value, password: form.elements.password.value }),
+        });
+        if (res.ok) {
+          location.assign("/admin/");
+          return;
+        }
+        err.textContent = res.status === 401 ? "Wrong email or password."
+          : res.status === 429 ? "Too many attempts. Wait a minute and try again."
+          : res.status === 422 ? "Enter your email and password." : "Sign-in failed (" + res.status + ").";
+      } catch (_) {
+        err.textContent = "winnow cannot be reached. Try again.";
+      } finally {
+        button.disabled = false;
+      }
+      err.hidden = false;
+    });
+  }
+
+  function queuePage() {
+    const csrf = $('meta[name="csrf-token"]').content;
+    const filter = document.body.dataset.status || "pending";
+    const list = $("#queue"), statusLine = $("#status"), help = $("#help");
+    const selected = new Set();
+    let currentID = null, inFlight = 0, generation = 0;
+
+    const say = (msg, bad) => { statusLine.textContent = msg; statusLine.classList.toggle("bad", !!bad); };
+    const rows = () => Array.from(list.querySelectorAll("li.comment"));
+    const row = (id) => document.getElementById("c" + id);
+    const current = () => (currentID && row(currentID)) || null;
+
+    async function api(method, path, body) {
+      const init = { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
+      if (body !== undefined) {
+        init.headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+      const res = await fetch(path, init);
+      if (res.status === 401) {
+        location.assign("/admin/login");
+        throw new Error("Signed out.");
+      }
+      let data = null;
+      try { data = await res.json(); } catch (_) { /* 204 */ }
+      if (!res.ok) throw new Error((data && data.error && data.error.message) || "Failed (" + res.status + ").");
+      return data;
+    }
+
+    function setCurrent(li) {
+      for (const r of list.querySelectorAll("li.current")) r.classList.remove("current");
+      currentID = li ? li.dataset.id : null;
+      if (li) {
+        li.classList.add("current");
+        li.scrollIntoView({ block: "nearest" });
+      }
+    }
+
+    // move goes d rows down (up when negative) among the rows no action is pending on.
+    function move(d) {
+      const rs = rows().filter((r) => !r.classList.contains("busy"));
+      if (rs.length === 0) return setCurrent(null);
+      const i = rs.indexOf(current());
+      setCurrent(rs[i < 0 ? 0 : Math.max(0, Math.min(rs.length - 1, i + d))]);
+    }
+
+    function syncSelection() {
+      const rs = rows();
+      for (const r of rs) {
+        const on = selected.has(r.dataset.id);
+        $("input.select", r).checked = on;
+        r.classList.toggle("selected", on);
+      }
+      $("#selected-count").textContent = selected.size + " selected";
+      $("#select-all").checked = rs.length > 0 && rs.every((r) => selected.has(r.dataset.id));
+    }
+
+    function toggle(id, on) {
+      if (on === undefined ? !selected.has(id) : on) selected.add(id); else selected.delete(id);
+      syncSelection();
+    }
+
+    // show puts a comment's new status on its row, or takes the row away when it no
+    // longer belongs to the list being shown.
+    function show(c) {
+      const li = row(c.id);
+      if (!li) return;
+      li.classList.remove("busy");
+      if (filter !== "all" && c.status !== filter) {
+        selected.delete(String(c.id));
+        li.remove();
+        return;
+      }
+      li.dataset.status = c.status;
+      const badge = $(".badge", li);
+      badge.textContent = c.status;
+      badge.className = "badge status-" + c.status;
+    }
+
+    const done = { approve: "Approved", reject: "Rejected", spam: "Marked as spam", "not-spam": "Marked as not spam", delete: "Deleted" };
+
+    async function act(ids, action) {
+      ids = ids.filter((id) => row(id) && !row(id).classList.contains("busy"));
+      if (ids.length === 0) return;
+      generation++;
+      inFlight++;
+      const lis = ids.map(row);
+      if (filter !== "all" && lis.includes(current())) {
+        // The cursor moves on at once, so the next key acts on the next comment.
+        const rs = rows().filter((r) => !r.classList.contains("busy") && !lis.includes(r));
+        const after = rows().slice(rows().indexOf(current()) + 1).find((r) => rs.includes(r));
+        setCurrent(after || rs[rs.length - 1] || null);
+      }
+      for (const li of lis) li.classList.add("busy");
+      try {
+        let data;
+        if (ids.length > 1) {
+          data = await api("POST", "/api/v1/admin/comments/bulk", { ids: ids.map(Number), action });
+        } else if (action === "delete") {
+          data = await api("DELETE", "/api/v1/admin/comments/" + ids[0]);
+        } else {
+          data = await api("POST", "/api/v1/admin/comments/" + ids[0] + "/" + action);
+        }
+        for (const c of data.comments) show(c);
+        say(done[action] + ": " + ids.length + (ids.length === 1 ? " comment." : " comments."));
+      } catch (e) {
+        for (const li of lis) li.classList.remove("busy");
+        say(e.message, true);
+      } finally {
+        inFlight--;
+        syncSelection();
+        if (!current()) move(0);
+        if (rows().length === 0 && !$("li.empty", list)) {
+          const li = document.createElement("li");
+          li.className = "empty";
+          li.textContent = "Nothing to moderate here.";
+          list.append(li);
+        }
+      }
+    }
+
+    async function ban(id, kind) {
+      try {
+        const data = await api("POST", "/api/v1/admin/bans", { kind, comment_id: Number(id), duration: "720h", note: "from the queue" });
+        const li = row(id);
+        if (li) $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
+        say("Banned " + data.ban.hint + " (" + kind + ") for 30 days.");
+      } catch (e) {
+        say(e.message, true);
+      }
+    }
+
+    // refresh reads the list again from the server, keeping the selection and the
+    // cursor; an answer that an action overtook is dropped.
+    async function refresh() {
+      if (inFlight > 0) return;
+      const gen = generation;
+      try {
+        const res = await fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        if (res.redirected && new URL(res.url).pathname === "/admin/login") {
+          location.assign("/admin/login");
+          return;
+        }
+        if (!res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const fresh = doc.getElementById("queue");
+        if (!fresh || gen !== generation || inFlight > 0) return;
+        list.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+        const present = new Set(rows().map((r) => r.dataset.id));
+        for (const id of Array.from(selected)) if (!present.has(id)) selected.delete(id);
+        syncSelection();
+        if (current()) setCurrent(current()); else move(0);
+      } catch (_) {
+        // offline for a moment: the next poll tries again
+      }
+    }
+
+    const showHelp = (on) => {
+      help.hidden = !on;
+      if (on) $("#help-close").focus();
+    };
+
+    list.addEventListener("click", (e) => {
+      const li = e.target.closest("li.comment");
+      if (!li) return;
+      const b = e.target.closest("button");
+      if (b && b.dataset.action) act([li.dataset.id], b.dataset.action);
+      else if (b && b.dataset.ban) ban(li.dataset.id, b.dataset.ban);
+      if (!e.target.closest("a")) setCurrent(li);
+    });
+    list.addEventListener("change", (e) => {
+      if (e.target.matches("input.select")) toggle(e.target.closest("li.comment").dataset.id, e.target.checked);
+    });
+    $("#select-all").addEventListener("change", (e) => {
+      for (const r of rows()) if (e.target.checked) selected.add(r.dataset.id); else selected.delete(r.dataset.id);
+      syncSelection();
+    });
+    for (const b of document.querySelectorAll("[data-bulk]")) {
+      b.addEventListener("click", () => {
+        if (selected.size === 0) return say("Select comments first (x, or the checkboxes).", true);
+        act(Array.from(selected), b.dataset.bulk);
+      });
+    }
+    $("#refresh").addEventListener("click", refresh);
+    $("#help-button").addEventListener("click", () => showHelp(help.hidden));
+    $("#help-close").addEventListener("click", () => showHelp(false));
+    help.addEventListener("click", (e) => { if (e.target === help) showHelp(false); });
+    $("#logout").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try { await api("POST", "/api/v1/auth/logout"); } catch (_) { /* signed out either way */ }
+      location.assign("/admin/login");
+    });
+
+    document.addEventListener("keydown", (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "Escape") {
+        if (!help.hidden) showHelp(false);
+        else if (e.target.blur) e.target.blur();
+        return;
+      }
+      if (e.target.closest && e.target.closest("input:not([type=checkbox]), textarea, select")) return;
+      if (!help.hidden && e.key !== "?") return;
+      const c = current();
+      const keys = {
+        j: () => move(1), k: () => move(-1),
+        a: () => c && act([c.dataset.id], "approve"), r: () => c && act([c.dataset.id], "reject"),
+        s: () => c && act([c.dataset.id], "spam"), n: () => c && act([c.dataset.id], "not-spam"),
+        x: () => c && toggle(c.dataset.id),
+        "?": () => showHelp(help.hidden),
+        "/": () => $('input[name="q"]').focus(),
+      };
+      const f = keys[e.key];
+      if (!f) return;
+      e.preventDefault();
+      f();
+    });
+
+    move(0);
+    syncSelection();
+    setInterval(refresh, Number(document.body.dataset.poll) || 15000);
+  }
+
+  const start = () => {
+    if (document.body.dataset.page === "login") loginPage();
+    if (document.body.dataset.page === "queue") queuePage();
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();
