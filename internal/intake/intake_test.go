@@ -270,7 +270,7 @@ func TestSubmitNoticesACampaign(t *testing.T) {
 	var stored []comment.Comment
 	st := fakeStore{t: t, create: func(c *comment.Comment, _ comment.Thread) error { stored = append(stored, *c); return nil }}
 	svc := newService(st)
-	body := "Earn money from home with this one simple trick, visit now"
+	body := "Earn real money from home with this one simple trick that banks hate, visit our page now"
 	for i, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
 		sub := valid
 		sub.Body, sub.AuthorEmail, sub.Thread = body, email, fmt.Sprintf("/p%d", i%2)
