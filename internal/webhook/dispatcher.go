@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -254,9 +255,9 @@ func (d *Dispatcher) Attempt(ctx context.Context, del comment.Delivery) comment.
 	retry := false
 	switch {
 	case errors.Is(err, errAddressNotAllowed), errors.Is(err, errBadEndpoint):
-		a.Error = err.Error() // the same every time: retrying cannot help
+		a.Error = withoutURL(err) // the same every time: retrying cannot help
 	case err != nil:
-		a.Error, retry = err.Error(), true
+		a.Error, retry = withoutURL(err), true
 	default:
 		d.latency.Observe(a.Latency.Seconds())
 		a.Error, retry = "HTTP "+strconv.Itoa(code), retryable(code)
@@ -267,6 +268,17 @@ func (d *Dispatcher) Attempt(ctx context.Context, del comment.Delivery) comment.
 		}
 	}
 	return a
+}
+
+// withoutURL is an error's text without the endpoint URL that *url.Error puts in it:
+// consumers keep secrets in their URLs, and the text goes to the delivery log and the
+// server log.
+func withoutURL(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // errBadEndpoint marks a delivery that cannot even be sent: an unusable URL or secret.

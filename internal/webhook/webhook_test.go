@@ -2,9 +2,12 @@ package webhook
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,5 +130,12 @@ func TestAttemptRefusesALoopbackConsumerUnlessAllowed(t *testing.T) {
 	a = New(nil, Options{Timeout: time.Second, AllowPrivateNetworks: true}).Attempt(context.Background(), del)
 	if a.Status != comment.DeliveryDelivered || a.StatusCode != 200 {
 		t.Errorf("allowed attempt %+v", a)
+	}
+}
+
+func TestErrorsForTheLogCarryNoURL(t *testing.T) {
+	err := &url.Error{Op: "Post", URL: "https://hooks.example/services/T0/B0/SECRET", Err: errors.New("connection refused")}
+	if got := withoutURL(fmt.Errorf("deliver: %w", err)); strings.Contains(got, "SECRET") || !strings.Contains(got, "connection refused") {
+		t.Errorf("withoutURL = %q", got)
 	}
 }
