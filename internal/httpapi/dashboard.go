@@ -64,22 +64,9 @@ func (d *dashboard) signedIn(r *http.Request) (auth.Principal, string, error) {
 
 // render writes a dashboard page; nothing is sent until the template has run.
 func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
-	var buf bytes.Buffer
-	if err := d.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		d.s.writeError(w, r, err)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", d.csp())
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
+	d.s.writeHTML(w, r, status, d.csp(), func(buf *bytes.Buffer) error {
+		return d.tmpl.ExecuteTemplate(buf, name, data)
+	})
 }
 
 // loginView is what admin_login.html shows.

@@ -168,22 +168,7 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
 		return pageURL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, d); err != nil {
-		p.s.writeError(w, r, err)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", p.pageCSP())
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
+	p.s.writeHTML(w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
 
 // formField reports whether the page's form shows a field's error next to its input.
