@@ -196,6 +196,27 @@ func dashboardJourney(t *testing.T, env map[string]string) {
 		t.Fatalf("bans after the queue's ban button: %v", bans)
 	}
 
+	// Ban another author's email domain for a day, chosen in the row's ban menu.
+	second := fmt.Sprintf("#c%d", ids[len(ids)-2])
+	js[chromedp.Void](t, ctx, `document.querySelector("`+second+` details.ban").open = true;
+		document.querySelector("`+second+` select.ban-period").value = "24h";
+		document.querySelector("`+second+` button[data-ban=domain]").click()`)
+	waitJS(t, ctx, "the domain ban", `return document.querySelector("#status").textContent.includes("(domain) for 1 day");`)
+	bans = list(in.do(req{method: "GET", path: "/api/v1/admin/bans?site=a", token: in.token}).must(t, http.StatusOK).json(t), "bans")
+	var domainBan map[string]any
+	for _, b := range bans {
+		if b := b.(map[string]any); b["kind"] == "domain" {
+			domainBan = b
+		}
+	}
+	if domainBan == nil || domainBan["hint"] != "example.org" {
+		t.Fatalf("bans after the domain ban: %v", bans)
+	}
+	if exp, err := time.Parse(time.RFC3339Nano, domainBan["expires_at"].(string)); err != nil || time.Until(exp) > 25*time.Hour || time.Until(exp) < 23*time.Hour {
+		t.Errorf("a one-day ban expires at %v (%v)", domainBan["expires_at"], err)
+	}
+	in.do(req{method: "DELETE", path: fmt.Sprintf("/api/v1/admin/bans/%v", domainBan["id"]), token: in.token}).must(t, http.StatusNoContent)
+
 	// Select five with the keyboard; a refresh brings a new comment and keeps them.
 	press(t, ctx, "x", "j", "x", "j", "x", "j", "x", "j", "x")
 	selected := js[[]string](t, ctx, `Array.from(document.querySelectorAll("#queue li.selected"), li => li.dataset.id)`)
@@ -333,4 +354,35 @@ func TestDashboardXSS(t *testing.T) {
 	check("after a refresh")
 	t.Logf("dashboard XSS: %d payloads (as body %d, name %d, website %d) in %v", len(payloads), used["body"], used["name"], used["website"],
 		time.Since(began).Round(time.Millisecond))
+}
+
+// TestQueueShowsHistoryAndParent checks what the queue tells a moderator about a reply:
+// its author's record on the site, the text it answers, and links to everything from
+// the author and to comments with the same opening.
+func TestQueueShowsHistoryAndParent(t *testing.T) {
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("h", map[string]any{"policy": "all"})
+	first := in.submit("h", submission("/p", map[string]any{"author_name": "Uma", "author_email": "uma@example.org",
+		"body": "The first comment, on how the build cache works."}), nil).must(t, http.StatusAccepted).json(t)
+	parent := int64(num(first, "comment", "id"))
+	in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/approve", parent), token: in.token}).must(t, http.StatusOK)
+	in.submit("h", submission("/p", map[string]any{"author_name": "Uma", "author_email": "uma@example.org",
+		"parent_id": parent, "body": "Answering myself: it also needs a clean checkout."}), nil).must(t, http.StatusAccepted)
+
+	out, errOut, err := in.cli("history password 42\n", "user", "add", "--email", "adm@example.org", "--role", "admin")
+	if err != nil {
+		t.Fatalf("user add: %v\n%s%s", err, out, errOut)
+	}
+	adm := in.login(nil, "adm@example.org", "history password 42")
+	body := html.UnescapeString(string(in.do(req{method: "GET", path: "/admin/?site=h", headers: adm.headers(false)}).must(t, http.StatusOK).body))
+	for _, want := range []string{
+		"1 approved · 0 spam",
+		"In reply to Uma:</span> The first comment, on how the build cache works.",
+		`href="/admin/?q=uma%40example.org&site=h&status=all"`,
+		`href="/admin/?q=Answering+myself%3A+it+also+needs+a&site=h&status=all"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the queue page lacks %q\n%s", want, body)
+		}
+	}
 }

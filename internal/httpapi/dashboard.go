@@ -114,6 +114,23 @@ type queueItem struct {
 	Reasons               []string
 	Created, CreatedISO   string
 	Body                  template.HTML
+	// History is the author's record on the site: comments approved and marked spam.
+	Approved, Spam int
+	// AuthorQuery lists everything by this author; SimilarQuery everything with the
+	// same opening words (a campaign).
+	AuthorQuery, SimilarQuery string
+	// Parent is the comment this one replies to, as plain text.
+	Parent *parentItem
+}
+
+// parentItem is the comment a reply answers, shortened to what a moderator needs to
+// judge the reply.
+type parentItem struct {
+	ID           int64
+	AuthorName   string
+	Excerpt      string
+	Status       comment.Status
+	NotPublished bool
 }
 
 // queueView is what admin_queue.html shows.
@@ -204,9 +221,18 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 			return boolRank(a.Status != comment.StatusPending) - boolRank(b.Status != comment.StatusPending)
 		})
 	}
-	threadURLs := map[[2]string]string{}
+	ctx := pageContext{threadURLs: map[[2]string]string{}, authors: map[[2]string]comment.Author{}}
+	if ctx.parents, err = d.parents(r, cs); err != nil {
+		d.s.writeError(w, r, err)
+		return
+	}
 	for _, c := range cs {
-		v.Comments = append(v.Comments, d.item(r, c, sites[c.SiteID], threadURLs))
+		item, err := d.item(r, c, sites[c.SiteID], ctx)
+		if err != nil {
+			d.s.writeError(w, r, err)
+			return
+		}
+		v.Comments = append(v.Comments, item)
 	}
 	if next != "" {
 		more := url.Values{"status": {v.Status}, "sort": {sort}, "cursor": {next}}
@@ -228,27 +254,109 @@ func boolRank(b bool) int {
 	return 0
 }
 
+// pageContext is what the items of one page share: thread links, authors' records
+// and parent comments, each read once.
+type pageContext struct {
+	threadURLs map[[2]string]string
+	authors    map[[2]string]comment.Author
+	parents    map[int64]comment.Comment
+}
+
+// parents reads the comments the page's replies answer, in one query.
+func (d *dashboard) parents(r *http.Request, cs []comment.Comment) (map[int64]comment.Comment, error) {
+	var ids []int64
+	for _, c := range cs {
+		if c.ParentID != 0 {
+			ids = append(ids, c.ParentID)
+		}
+	}
+	out := map[int64]comment.Comment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ps, err := d.s.store.CommentsByID(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// excerpt shortens a comment's source text to about n bytes on a word boundary.
+func excerpt(text string, n int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) <= n {
+		return text
+	}
+	cut := strings.LastIndexByte(text[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	return strings.ToValidUTF8(text[:cut], "") + " …"
+}
+
+// openingWords is the start of a comment, as a search for the same text elsewhere.
+func openingWords(text string) string {
+	words := strings.Fields(text)
+	if len(words) > 6 {
+		words = words[:6]
+	}
+	q := strings.Join(words, " ")
+	if len(q) > 80 {
+		q = strings.ToValidUTF8(q[:80], "")
+	}
+	return q
+}
+
 // item prepares one comment for the queue. The thread's page is linked when its URL
 // is on one of the site's origins; winnow's own thread page always is.
-func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, threadURLs map[[2]string]string) queueItem {
+func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) (queueItem, error) {
 	key := [2]string{c.SiteID, c.ThreadKey}
-	u, ok := threadURLs[key]
+	u, ok := pc.threadURLs[key]
 	if !ok {
 		if th, err := d.s.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey); err == nil && th.URL != "" && site.AllowsURL(th.URL) {
 			u = th.URL
 		}
-		threadURLs[key] = u
+		pc.threadURLs[key] = u
+	}
+	akey := [2]string{c.SiteID, c.AuthorKey}
+	author, ok := pc.authors[akey]
+	if !ok && c.AuthorKey != "" {
+		var err error
+		if author, err = d.s.store.Author(r.Context(), c.SiteID, c.AuthorKey); err != nil {
+			return queueItem{}, err
+		}
+		pc.authors[akey] = author
 	}
 	reasons := c.Reasons
 	if reasons == nil {
 		reasons = []string{}
 	}
-	return queueItem{
+	item := queueItem{
 		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pageURL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
 		ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, AuthorEmail: c.AuthorEmail, IP: c.IP,
 		Status: c.Status, Score: strconv.FormatFloat(c.Score, 'f', 2, 64), High: c.Score >= 0.5, Reasons: reasons,
 		Created: c.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), CreatedISO: c.CreatedAt.UTC().Format(time.RFC3339),
 		// body_html is bluemonday's output, sanitized when the comment was stored.
-		Body: template.HTML(c.BodyHTML),
+		Body:     template.HTML(c.BodyHTML),
+		Approved: author.Approved, Spam: author.Spam,
+		AuthorQuery:  queueURL(c.SiteID, "all", c.AuthorEmail),
+		SimilarQuery: queueURL(c.SiteID, "all", openingWords(c.BodySource)),
 	}
+	if p, ok := pc.parents[c.ParentID]; ok {
+		item.Parent = &parentItem{ID: p.ID, AuthorName: p.AuthorName, Excerpt: excerpt(p.BodySource, 280),
+			Status: p.Status, NotPublished: p.Status != comment.StatusApproved}
+	}
+	return item, nil
+}
+
+// queueURL is the queue filtered to one site, status and search.
+func queueURL(site, status, q string) string {
+	v := url.Values{"status": {status}, "q": {q}}
+	if site != "" {
+		v.Set("site", site)
+	}
+	return "/admin/?" + v.Encode()
 }

@@ -35,6 +35,8 @@ type Store interface {
 	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
 	Counts(ctx context.Context, siteID string, keys []string) (map[string]int, error)
 	Comment(ctx context.Context, id int64) (comment.Comment, error)
+	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
+	Author(ctx context.Context, siteID, key string) (comment.Author, error)
 	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
 	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
 	CreateToken(ctx context.Context, t *auth.Token) error

@@ -155,11 +155,17 @@
     }
 
     async function ban(id, kind) {
+      const li = row(id);
+      const period = li ? $("select.ban-period", li) : null;
+      const duration = period ? period.value : "720h";
+      const label = period ? period.selectedOptions[0].textContent : "30 days";
       try {
-        const data = await api("POST", "/api/v1/admin/bans", { kind, comment_id: Number(id), duration: "720h", note: "from the queue" });
-        const li = row(id);
-        if (li) $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
-        say("Banned " + data.ban.hint + " (" + kind + ") for 30 days.");
+        const data = await api("POST", "/api/v1/admin/bans", { kind, comment_id: Number(id), duration, note: "from the queue" });
+        if (li) {
+          $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
+          $("details.ban", li).open = false;
+        }
+        say("Banned " + data.ban.hint + " (" + kind + ") " + (duration ? "for " + label : "for ever") + ".");
       } catch (e) {
         say(e.message, true);
       }
