@@ -77,8 +77,8 @@ func (in *instance) cli(stdin string, args ...string) (string, string, error) {
 	return out.String(), errb.String(), err
 }
 
-// ageSessions moves every session's times back by d, as if it had not been used for d.
-func (in *instance) ageSessions(d time.Duration) {
+// database opens the instance's database directly, for what no API shows.
+func (in *instance) database() *sql.DB {
 	in.t.Helper()
 	cfg, err := config.Load("", func(k string) string { return in.env[k] })
 	if err != nil {
@@ -92,8 +92,14 @@ func (in *instance) ageSessions(d time.Duration) {
 	if err != nil {
 		in.t.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.ExecContext(context.Background(), `UPDATE sessions SET last_seen_at = last_seen_at - $1, created_at = created_at - $1`,
+	in.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// ageSessions moves every session's times back by d, as if it had not been used for d.
+func (in *instance) ageSessions(d time.Duration) {
+	in.t.Helper()
+	if _, err := in.database().ExecContext(context.Background(), `UPDATE sessions SET last_seen_at = last_seen_at - $1, created_at = created_at - $1`,
 		d.Microseconds()); err != nil {
 		in.t.Fatal(err)
 	}

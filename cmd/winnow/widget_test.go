@@ -132,7 +132,9 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/demo", token: in.token,
 		body: map[string]any{"rate_limits": map[string]any{"ip": lifted, "email": lifted}}}).must(t, http.StatusOK)
 
-	navigate(t, ctx, in.url+"/demo/")
+	// The reader arrives from a newsletter link: the tracking parameters stay out of
+	// the address the thread is given when the comment is published; others stay in.
+	navigate(t, ctx, in.url+"/demo/?utm_source=news&p=7&fbclid=abc#comments")
 	waitJS(t, ctx, "the empty thread", `return `+shadow+`.querySelector(".wn-count").textContent === "No comments yet";`)
 
 	// Client-side validation mirrors the server: a bad email is shown next to its field
@@ -167,6 +169,16 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	js[chromedp.Void](t, ctx, shadow+`.querySelector(".wn-editor-text").value = "Lovely hawthorn, and blackthorn too."; `+shadow+`.querySelector(".wn-save-edit").click()`)
 	waitJS(t, ctx, "the edited text", `const r = `+shadow+`; return !r.querySelector(".wn-editor") && r.querySelector(".wn-pending .wn-body").textContent.includes("blackthorn");`)
 
+	// Once the edit window has passed, the edit token leaves the browser; the held
+	// comment is still shown to its author, without an edit button.
+	js[chromedp.Void](t, ctx, `const k = "winnow:own:demo", all = JSON.parse(localStorage.getItem(k));
+		for (const id in all) all[id].at -= 16 * 60 * 1000;
+		localStorage.setItem(k, JSON.stringify(all))`)
+	navigate(t, ctx, in.url+"/demo/")
+	waitJS(t, ctx, "the held comment without its edit button", `const r = `+shadow+`; return r.querySelector(".wn-pending .wn-awaiting") && !r.querySelector(".wn-edit");`)
+	if js[bool](t, ctx, `Object.values(JSON.parse(localStorage.getItem("winnow:own:demo"))).some(o => "token" in o)`) {
+		t.Error("an edit token is kept in localStorage after the edit window")
+	}
 	// A moderator approves it; after a reload it is published and no longer marked.
 	in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/approve", id), token: in.token}).must(t, http.StatusOK)
 	navigate(t, ctx, in.url+"/demo/")
@@ -187,6 +199,10 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	fill(t, ctx, map[string]string{"body": "Replying to myself: the hedgehogs came back."})
 	js[chromedp.Void](t, ctx, shadow+`.querySelector(".wn-submit").click()`)
 	waitJS(t, ctx, "the reply under its parent", `const r = `+shadow+`; const p = r.querySelector("li[data-id='`+fmt.Sprint(id)+`'] .wn-replies .wn-item"); return p && p.textContent.includes("hedgehogs") && !r.querySelector("#winnow-comment-`+fmt.Sprint(id)+` form");`)
+	var threadURL string
+	if err := in.database().QueryRowContext(ctx, `SELECT url FROM threads WHERE site_id = 'demo'`).Scan(&threadURL); err != nil || threadURL != in.url+"/demo/?p=7" {
+		t.Errorf("thread url %q (%v), want %s/demo/?p=7", threadURL, err, in.url)
+	}
 	if n := js[int](t, ctx, `window.__winnowRan`); n != 0 {
 		t.Fatalf("%d trapped calls on the demo page", n)
 	}

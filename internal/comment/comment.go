@@ -97,6 +97,9 @@ type Comment struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	PublishedAt time.Time // zero until first approved
+	// PageURL and PageTitle are the page the submission said it came from. They name
+	// the thread when the comment is first published (a held spammer names nothing).
+	PageURL, PageTitle string
 }
 
 // Author is what a site knows of one commenter, keyed by AuthorKey.

@@ -135,7 +135,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, PageURL: sub.ThreadURL, PageTitle: sub.ThreadTitle,
 	}
 	if status == comment.StatusApproved {
 		c.PublishedAt = now

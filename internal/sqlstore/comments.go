@@ -34,9 +34,9 @@ const (
 	insertCommentColumns = `INSERT INTO comments (site_id, thread_id, parent_id,
 		author_name, author_email, author_url, author_key, avatar_hash, ip, user_agent,
 		body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
-		created_at, updated_at, published_at)`
+		created_at, updated_at, published_at, page_url, page_title)`
 	insertCommentSQL = insertCommentColumns + `
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 	RETURNING id`
 	// addAuthorCounts adds to an author's counts; the deltas may be negative.
 	addAuthorCounts = ` ON CONFLICT (site_id, key) DO UPDATE SET
@@ -49,7 +49,8 @@ const (
 	// trip, and one statement is its own transaction, so this saves five round trips of
 	// six. Its parameters are the thread's ($1-$7), the comment's from parent_id on
 	// ($8-$25), the author's deltas ($26, $27), then the webhook event's id, type,
-	// payload and pattern ($28-$31; type "" writes none). SQLite has no writable CTEs
+	// payload and pattern ($28-$31; type "" writes none), and the comment's page URL and
+	// title ($32, $33). SQLite has no writable CTEs
 	// and no round trips.
 	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadCore + `RETURNING id, url, title),
 	author AS (
@@ -59,7 +60,7 @@ const (
 	created AS (
 	` + insertCommentColumns + `
 	VALUES ($1, (SELECT id FROM thread), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25)
+		$21, $22, $23, $24, $25, $32, $33)
 	RETURNING id, thread_id),
 	hooks AS (` + insertDeliveryColumns + `
 		SELECT e.id, $28, $29, c.id, ` + pgFillPayload + `, 'pending', $23, $23, $23
@@ -204,7 +205,7 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 	notify := s.newOutboxEvent(comment.EventFor("", c.Status), ev, c.CreatedAt)
 	if h.create != nil {
 		args := append(append(threadArgs, commentArgs...), approved, spam,
-			notify.id, string(notify.typ), notify.payload, notify.pattern)
+			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle)
 		err = h.create.QueryRowContext(ctx, args...).Scan(&id, &threadID)
 	} else {
 		id, threadID, err = createInTx(ctx, s.wdb, h, c, threadArgs, commentArgs, approved, spam, notify)
@@ -230,7 +231,7 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 	if err := tx.StmtContext(ctx, h.thread).QueryRowContext(ctx, threadArgs...).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
-	args := append([]any{c.SiteID, threadID}, commentArgs...)
+	args := append(append([]any{c.SiteID, threadID}, commentArgs...), c.PageURL, c.PageTitle)
 	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, 0, err
 	}

@@ -14,11 +14,15 @@ const (
 	// saw, and returns what the counts need.
 	transitionSQL = `UPDATE comments SET status = $1, updated_at = $2, published_at = $3
 	WHERE id = $4 AND status = $5
-	RETURNING site_id, thread_id, author_key`
+	RETURNING site_id, thread_id, author_key, page_url, page_title`
 	// threadApprovedSQL moves a thread's approved count and, since its public view
-	// changed, its version.
-	threadApprovedSQL = `UPDATE threads SET approved_count = approved_count + $1, version = version + 1 WHERE id = $2`
-	insertEventSQL    = `INSERT INTO moderation_events
+	// changed, its version. A thread without a URL or title takes those its newly
+	// published comment was posted from.
+	threadApprovedSQL = `UPDATE threads SET approved_count = approved_count + $1, version = version + 1,
+		url = CASE WHEN url = '' AND $1 > 0 THEN $3 ELSE url END,
+		title = CASE WHEN title = '' AND $1 > 0 THEN $4 ELSE title END
+	WHERE id = $2`
+	insertEventSQL = `INSERT INTO moderation_events
 		(site_id, comment_id, actor, action, from_status, to_status, note, created_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 )
@@ -70,11 +74,11 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 	}
 	at := micros(e.CreatedAt)
 	var (
-		siteID, authorKey string
-		threadID          int64
+		siteID, authorKey, pageURL, pageTitle string
+		threadID                              int64
 	)
 	err := tx.QueryRowContext(ctx, transitionSQL, string(t.To), at, micros(t.PublishedAt), t.Comment.ID, string(from)).
-		Scan(&siteID, &threadID, &authorKey)
+		Scan(&siteID, &threadID, &authorKey, &pageURL, &pageTitle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlstore: apply transitions: comment %d is no longer %s: %w", t.Comment.ID, from, comment.ErrConflict)
 	}
@@ -86,7 +90,7 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 	toApproved, toSpam := counts(t.To)
 	dApproved, dSpam := toApproved-fromApproved, toSpam-fromSpam
 	if dApproved != 0 {
-		if _, err := tx.ExecContext(ctx, threadApprovedSQL, dApproved, threadID); err != nil {
+		if _, err := tx.ExecContext(ctx, threadApprovedSQL, dApproved, threadID, pageURL, pageTitle); err != nil {
 			return wrap("apply transitions: thread", err)
 		}
 	}

@@ -198,3 +198,34 @@ func TestApplyTransitionsBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestApprovalNamesTheThread: a thread started by a held comment gets its URL and title
+// from the first comment a moderator publishes, not from held or rejected claims.
+func TestApprovalNamesTheThread(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		claim := func(st comment.Status, url, title string) *comment.Comment {
+			c := newComment("blog", st)
+			c.PageURL, c.PageTitle = url, title
+			if err := s.CreateComment(ctx, c, comment.Thread{Key: "/held"}); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		spam := claim(comment.StatusPending, "https://blog.example/held?spam", "Buy pills")
+		real := claim(comment.StatusPending, "https://blog.example/held", "On hedges")
+		if err := s.ApplyTransitions(ctx, []comment.Transition{transition(spam, comment.StatusSpam, "mod", epoch)}); err != nil {
+			t.Fatal(err)
+		}
+		if th := mustThread(t, s, "blog", "/held"); th.URL != "" || th.Title != "" {
+			t.Fatalf("held comments named the thread: %q %q", th.URL, th.Title)
+		}
+		if err := s.ApplyTransitions(ctx, []comment.Transition{transition(real, comment.StatusApproved, "mod", epoch)}); err != nil {
+			t.Fatal(err)
+		}
+		if th := mustThread(t, s, "blog", "/held"); th.URL != "https://blog.example/held" || th.Title != "On hedges" {
+			t.Fatalf("the published comment did not name the thread: %q %q", th.URL, th.Title)
+		}
+	})
+}

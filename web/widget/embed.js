@@ -71,6 +71,16 @@
   function webURL(u) {
     try { var p = new URL(u); return (p.protocol === "http:" || p.protocol === "https:") && p.host && !p.username ? p.href : null; } catch (e) { return null; }
   }
+  // pageURL is this page's address without its fragment and without the tracking
+  // parameters a shared link picks up; other parameters stay (WordPress's ?p=123).
+  function pageURL() {
+    var u = new URL(location.href);
+    u.hash = "";
+    Array.from(u.searchParams.keys()).forEach(function (k) {
+      if (/^(utm_\w+|fbclid|gclid|msclkid|mc_eid|_ga)$/i.test(k)) u.searchParams.delete(k);
+    });
+    return u.href.replace(/\?$/, "");
+  }
   function store(key, val) {
     try { if (val === undefined) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(val)); } catch (e) { /* private mode */ }
   }
@@ -111,7 +121,7 @@
     var d = host.dataset, w = this;
     w.site = d.site; w.thread = d.thread;
     w.title = d.title || document.title;
-    w.url = webURL(d.url || location.href.split("#")[0]);
+    w.url = webURL(d.url || pageURL());
     var lang = (d.lang || navigator.language || "en").slice(0, 2).toLowerCase();
     w.lang = T[lang] ? lang : "en"; w.t = T[w.lang];
     w.sort = d.sort === "newest" ? "newest" : "oldest";
@@ -255,8 +265,14 @@
 
   // own: the author's submissions in this browser, with edit tokens, by comment id.
   Widget.prototype.own = function () {
-    var all = load(this.pendingKey) || {}, now = Date.now();
-    for (var id in all) if (now - all[id].at > KEEP_PENDING || (all[id].published && now - all[id].at > EDIT_WINDOW)) delete all[id];
+    var all = load(this.pendingKey) || {}, now = Date.now(), changed = false;
+    for (var id in all) {
+      if (now - all[id].at > KEEP_PENDING || (all[id].published && now - all[id].at > EDIT_WINDOW)) { delete all[id]; changed = true; }
+      // A held comment stays to be shown to its author; its edit token is useless
+      // once the window has closed, so it is not kept.
+      else if (all[id].token && now - all[id].at > EDIT_WINDOW) { delete all[id].token; changed = true; }
+    }
+    if (changed) store(this.pendingKey, all);
     return all;
   };
 
