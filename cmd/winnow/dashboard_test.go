@@ -385,4 +385,10 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 			t.Errorf("the queue page lacks %q\n%s", want, body)
 		}
 	}
+	// Spam says when it will be discarded (30 days by default).
+	in.submit("h", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted)
+	spamPage := string(in.do(req{method: "GET", path: "/admin/?site=h&status=spam", headers: adm.headers(false)}).must(t, http.StatusOK).body)
+	if want := "discarded <time datetime=\"" + time.Now().UTC().Add(30*24*time.Hour).Format("2006-01-02"); !strings.Contains(spamPage, want) {
+		t.Errorf("the spam queue lacks %q", want)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,4 +126,37 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 			t.Fatal("a request hung through shutdown")
 		}
 	}
+}
+
+// TestSpamIsDiscardedAfterRetention: a comment judged spam waits in the spam queue,
+// which says when it goes, and is then deleted with its private fields; a held comment
+// of the same age stays.
+func TestSpamIsDiscardedAfterRetention(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		env["WINNOW_SPAM_DISCARD_AFTER"] = "2s"
+		in := start(t, env)
+		in.createSite("blog", nil)
+		trap := in.submit("blog", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted).json(t)
+		held := in.submit("blog", submission("/p", map[string]any{"author_email": "reader@example.org"}), nil).must(t, http.StatusAccepted).json(t)
+		spamPath := "/api/v1/admin/comments/" + fmtID(trap)
+		if c := in.do(req{method: "GET", path: spamPath, token: in.token}).must(t, http.StatusOK).json(t); c["comment"].(map[string]any)["status"] != "spam" {
+			t.Fatalf("the honeypot submission is %v, want spam", c["comment"].(map[string]any)["status"])
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for in.do(req{method: "GET", path: spamPath, token: in.token}).status != http.StatusNotFound {
+			if time.Now().After(deadline) {
+				t.Fatal("the spam comment was not discarded")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		in.do(req{method: "GET", path: "/api/v1/admin/comments/" + fmtID(held), token: in.token}).must(t, http.StatusOK)
+		if !strings.Contains(in.stderr.String(), `"msg":"discarded old spam","comments":1`) {
+			t.Errorf("no log line for the discarded spam:\n%s", in.stderr.String())
+		}
+	})
+}
+
+// fmtID is the id of the comment in a submission's answer, as a path segment.
+func fmtID(answer map[string]any) string {
+	return strconv.FormatInt(int64(num(answer, "comment", "id")), 10)
 }

@@ -82,13 +82,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
 	go model.Run(runCtx, modelSync)
+	go discardSpam(runCtx, st, cfg.Spam.DiscardAfter, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
 	// Before the store closes: stop claiming and let deliveries in flight finish.
 	defer func() { stopRun(); <-dispatched }()
-	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg.HTTP, dispatcher.Collectors()...)
+	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -137,7 +138,8 @@ const modelSync = 10 * time.Second
 // build the same handler, so they measure what serve runs.
 // extra are more collectors for /metrics (the webhook dispatcher's).
 // ctx bounds the background work the handler needs (watching thread changes).
-func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, hc config.HTTP, extra ...prometheus.Collector) (http.Handler, error) {
+func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
+	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
 	if err != nil {
 		return nil, err
@@ -168,6 +170,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		BaseURL:          baseURL,
 		MaxBodyBytes:     hc.MaxBodyBytes,
 		ThreadCacheBytes: hc.ThreadCacheBytes,
+		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
 		Now:              now,
 	}), nil

@@ -34,6 +34,15 @@ type Config struct {
 	HTTP      HTTP     `yaml:"http"`
 	Log       Log      `yaml:"log"`
 	Webhooks  Webhooks `yaml:"webhooks"`
+	Spam      Spam     `yaml:"spam"`
+}
+
+// Spam configures what becomes of comments in the spam queue.
+type Spam struct {
+	// DiscardAfter is how long a comment stays in the spam queue, for a moderator to
+	// find a mistake, before it is deleted with its author's email and address. Zero
+	// keeps spam for ever.
+	DiscardAfter time.Duration `yaml:"discard_after"`
 }
 
 // Webhooks configures the delivery of webhook events to consumer endpoints.
@@ -119,6 +128,7 @@ func Default() Config {
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
+		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour},
 	}
 }
 
@@ -170,6 +180,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("config: WINNOW_MAX_BODY_BYTES: %w", err)
 		}
 		c.HTTP.MaxBodyBytes = n
+	}
+	if v := getenv("WINNOW_SPAM_DISCARD_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_SPAM_DISCARD_AFTER: %w", err)
+		}
+		c.Spam.DiscardAfter = d
 	}
 	return c.Webhooks.applyEnv(getenv)
 }
@@ -250,6 +267,9 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			return errors.New("config: webhooks.retry waits must be positive")
 		}
+	}
+	if c.Spam.DiscardAfter < 0 {
+		return errors.New("config: spam.discard_after must not be negative (0 keeps spam for ever)")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -15,7 +15,8 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"WINNOW_DATABASE_URL": "postgres://env/db", "WINNOW_REDIS_URL": "redis://127.0.0.1:6379/0"}
+	env := map[string]string{"WINNOW_DATABASE_URL": "postgres://env/db", "WINNOW_REDIS_URL": "redis://127.0.0.1:6379/0",
+		"WINNOW_SPAM_DISCARD_AFTER": "168h"}
 	c, err := Load(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +32,9 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
+	}
+	if c.Spam.DiscardAfter != 7*24*time.Hour || Default().Spam.DiscardAfter != 30*24*time.Hour {
+		t.Errorf("spam discard_after: env %v, default %v", c.Spam.DiscardAfter, Default().Spam.DiscardAfter)
 	}
 	if c.HTTP.ShutdownTimeout != 5*time.Second {
 		t.Errorf("duration from file: got %v", c.HTTP.ShutdownTimeout)
@@ -70,6 +74,7 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"log level", func(c *Config) { c.Log.Level = "loud" }},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }},
 		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
+		{"negative spam retention", func(c *Config) { c.Spam.DiscardAfter = -time.Hour }},
 		{"trusted proxy that is no address", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.internal"} }},
 	}
 	for _, tt := range tests {

@@ -121,6 +121,8 @@ type queueItem struct {
 	AuthorQuery, SimilarQuery string
 	// Parent is the comment this one replies to, as plain text.
 	Parent *parentItem
+	// Discard is when a spam comment will be deleted unless a moderator takes it out.
+	Discard, DiscardISO string
 }
 
 // parentItem is the comment a reply answers, shortened to what a moderator needs to
@@ -344,6 +346,10 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		Approved: author.Approved, Spam: author.Spam,
 		AuthorQuery:  queueURL(c.SiteID, "all", c.AuthorEmail),
 		SimilarQuery: queueURL(c.SiteID, "all", openingWords(c.BodySource)),
+	}
+	if c.Status == comment.StatusSpam && d.s.discardAfter > 0 {
+		at := c.UpdatedAt.Add(d.s.discardAfter).UTC()
+		item.Discard, item.DiscardISO = at.Format("2 Jan 2006"), at.Format(time.RFC3339)
 	}
 	if p, ok := pc.parents[c.ParentID]; ok {
 		item.Parent = &parentItem{ID: p.ID, AuthorName: p.AuthorName, Excerpt: excerpt(p.BodySource, 280),

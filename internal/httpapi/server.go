@@ -101,7 +101,10 @@ type Deps struct {
 	// Threads caches thread rows between change notices from the store; nil reads
 	// every thread row from the database.
 	Threads *ThreadCache
-	Now     func() time.Time
+	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
+	// the queue tells moderators when each spam comment goes.
+	DiscardSpamAfter time.Duration
+	Now              func() time.Time
 }
 
 type server struct {
@@ -121,6 +124,8 @@ type server struct {
 	baseURL   string
 	maxBody   int64
 	now       func() time.Time
+	// discardAfter is how long spam is kept (0: for ever).
+	discardAfter time.Duration
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -129,7 +134,7 @@ func NewServer(d Deps) http.Handler {
 		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()

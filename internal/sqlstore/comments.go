@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -301,4 +302,21 @@ func scanComment(row scanner) (comment.Comment, error) {
 	c.Status = comment.Status(status)
 	c.CreatedAt, c.UpdatedAt, c.PublishedAt = fromMicros(created), fromMicros(updated), fromMicros(published)
 	return c, nil
+}
+
+// DiscardSpam deletes up to limit comments that have been in the spam queue since
+// before, oldest first, and reports how many went. Nothing references a comment by
+// foreign key; the author's counts and what the classifier learned stay.
+func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM comments WHERE id IN (
+		SELECT id FROM comments WHERE status = 'spam' AND updated_at < $1 ORDER BY id LIMIT $2)`,
+		micros(before), limit)
+	if err != nil {
+		return 0, wrap("discard spam", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("discard spam", err)
+	}
+	return n, nil
 }

@@ -388,3 +388,41 @@ func BenchmarkCreateComment(b *testing.B) {
 		})
 	}
 }
+
+// TestDiscardSpamDeletesOnlyOldSpam: spam older than the cut-off goes, in batches;
+// newer spam and every other status stay.
+func TestDiscardSpamDeletesOnlyOldSpam(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		old, recent := epoch, epoch.Add(48*time.Hour)
+		create := func(st comment.Status, at time.Time) *comment.Comment {
+			c := newComment("blog", st)
+			c.CreatedAt, c.UpdatedAt = at, at
+			return mustCreate(t, s, c, "/spam")
+		}
+		var oldSpam []*comment.Comment
+		for range 3 {
+			oldSpam = append(oldSpam, create(comment.StatusSpam, old))
+		}
+		keep := []*comment.Comment{create(comment.StatusSpam, recent), create(comment.StatusPending, old),
+			create(comment.StatusRejected, old), create(comment.StatusApproved, old)}
+		cut := epoch.Add(24 * time.Hour)
+		if n, err := s.DiscardSpam(ctx, cut, 2); err != nil || n != 2 {
+			t.Fatalf("first batch: %d, %v; want 2", n, err)
+		}
+		if n, err := s.DiscardSpam(ctx, cut, 2); err != nil || n != 1 {
+			t.Fatalf("second batch: %d, %v; want 1", n, err)
+		}
+		for _, c := range oldSpam {
+			if _, err := s.Comment(ctx, c.ID); !errors.Is(err, comment.ErrNotFound) {
+				t.Errorf("old spam %d: %v, want not found", c.ID, err)
+			}
+		}
+		for _, c := range keep {
+			if _, err := s.Comment(ctx, c.ID); err != nil {
+				t.Errorf("%s comment %d is gone: %v", c.Status, c.ID, err)
+			}
+		}
+	})
+}
