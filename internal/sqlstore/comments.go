@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -217,7 +216,7 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 	notify := s.newOutboxEvent(comment.EventFor("", c.Status), ev, c.CreatedAt)
 	var pgArgs []any
 	if h.create != nil {
-		pgArgs = append(append(slices.Clone(threadArgs), commentArgs...), approved, spam,
+		pgArgs = append(append(threadArgs, commentArgs...), approved, spam,
 			notify.id, string(notify.typ), notify.payload, notify.pattern)
 	}
 	if h.create != nil && event == nil {
