@@ -156,10 +156,11 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	if err != nil {
 		return nil, err
 	}
+	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitize.New(), spam.NewScorer(model.Classifier()), secret, now),
-		Moderator:        moderation.NewService(st, model, secret, log, now),
+		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewScorer(model.Classifier()), secret, now),
+		Moderator:        moderation.NewService(st, model, sanitizer, secret, log, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Secret:           secret,

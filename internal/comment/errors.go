@@ -48,3 +48,22 @@ func (f fieldErrors) err() error {
 func Invalid(field, message string) error {
 	return &ValidationError{Fields: map[string]string{field: message}}
 }
+
+// ConflictError is a comment.ErrConflict that says what stands in the way, in words a
+// moderator can act on ("comment 7 was changed by someone else since"), where the bare
+// sentinel would only say "reload". Field, when set, names the request field it is about.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+// Error is the message.
+func (e *ConflictError) Error() string { return e.Message }
+
+// Unwrap makes errors.Is(err, ErrConflict) hold.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// Conflict returns a ConflictError about field.
+func Conflict(field, format string, args ...any) error {
+	return &ConflictError{Field: field, Message: fmt.Sprintf(format, args...)}
+}

@@ -32,6 +32,13 @@ func AvatarHash(secret []byte, email string) string {
 	return keyedHash(secret, "avatar", NormalizeEmail(email), 16)
 }
 
+// SiteAvatarHash is the public avatar handle of a site replying as itself: derived from
+// the site's id, not from the moderator's email, so every reply by the site looks the
+// same whoever wrote it, and no moderator's address feeds a published value.
+func SiteAvatarHash(secret []byte, siteID string) string {
+	return keyedHash(secret, "site-avatar", siteID, 16)
+}
+
 // IPKey is the private key that per-address limits and reputation are kept by, so no
 // client address is stored outside the comment row itself.
 func IPKey(secret []byte, ip string) string {

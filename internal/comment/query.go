@@ -49,12 +49,17 @@ type Transition struct {
 	// Notify is the webhook event the change sends (EventFor), written to the outbox in
 	// the same transaction; "" sends none.
 	Notify EventType
+	// AfterEvent, when set, is the id of the comment's latest audit event the decision
+	// was made on (an undo reverses that event): if a later event exists by the time the
+	// transition is applied, it fails with ErrConflict, even if the status is the same.
+	AfterEvent int64
 }
 
-// Edit is an author's change to their comment's text, applied in one transaction:
-// the new text and verdict are stored only if the comment still has Comment.Status;
-// Transition, when set, moves it (a published comment the new text gets held); Notify
-// is sent for a comment that stays published (comment.updated).
+// Edit is a change to a comment's text, by its author or a moderator, applied in one
+// transaction: the new text and verdict are stored only if the comment still has
+// Comment.Status; Transition, when set, moves it (a published comment the new text gets
+// held); Notify is sent for a comment that stays published (comment.updated); Event,
+// when set, is appended to the audit log (a moderator's edit, which keeps the status).
 type Edit struct {
 	Comment    Comment // as stored before the edit
 	BodySource string
@@ -64,4 +69,5 @@ type Edit struct {
 	At         time.Time
 	Transition *Transition
 	Notify     EventType
+	Event      *Event
 }

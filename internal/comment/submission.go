@@ -57,7 +57,22 @@ func (s *Submission) Normalize() {
 	s.AuthorName = strings.TrimSpace(s.AuthorName)
 	s.AuthorEmail = strings.TrimSpace(s.AuthorEmail)
 	s.AuthorURL = strings.TrimSpace(s.AuthorURL)
-	s.Body = strings.TrimSpace(strings.ReplaceAll(s.Body, "\r\n", "\n"))
+	s.Body = NormalizeBody(s.Body)
+}
+
+// NormalizeBody trims a comment text and makes its line endings canonical: the form it
+// is validated, sanitized and stored in, whoever wrote it.
+func NormalizeBody(body string) string {
+	return strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+}
+
+// ValidateBody checks a normalized comment text alone, by the rules Validate applies
+// to a submission's body, so a moderator's edit or reply is held to the same limits
+// and answered with the same field error ("body").
+func ValidateBody(body string) error {
+	f := fieldErrors{}
+	text(f, "body", body, MaxBodyLen, true)
+	return f.err()
 }
 
 // Validate reports every wrong field at once.

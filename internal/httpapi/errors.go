@@ -56,6 +56,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *comment.ValidationError
 	var he *httpError
 	var rl *comment.RateLimitedError
+	var ce *comment.ConflictError
 	switch {
 	case errors.As(err, &rl):
 		setRateLimitHeaders(w.Header(), rl)
@@ -66,6 +67,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, d.Code, d.Message, d.Fields = http.StatusUnprocessableEntity, "validation", "some fields are invalid", ve.Fields
 	case errors.Is(err, comment.ErrNotFound):
 		status, d.Code, d.Message = http.StatusNotFound, "not_found", "not found"
+	case errors.As(err, &ce):
+		status, d.Code, d.Message = http.StatusConflict, "conflict", ce.Message
+		if ce.Field != "" {
+			d.Fields = map[string]string{ce.Field: ce.Message}
+		}
 	case errors.Is(err, comment.ErrConflict):
 		status, d.Code, d.Message = http.StatusConflict, "conflict", "changed by someone else; reload and try again"
 	case errors.Is(err, comment.ErrUnauthorized):

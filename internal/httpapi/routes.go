@@ -51,8 +51,12 @@ func (s *server) routes() http.Handler {
 	}
 	adm("/comments", s.listComments).Methods(http.MethodGet)
 	adm("/comments/bulk", s.bulkAction).Methods(http.MethodPost)
+	adm("/comments/undo", s.undo).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}", s.getComment).Methods(http.MethodGet)
+	adm("/comments/{id:[0-9]+}", s.moderatorEdit).Methods(http.MethodPatch)
 	adm("/comments/{id:[0-9]+}", s.deleteComment).Methods(http.MethodDelete)
+	// Before {action}, which would take "reply" for a decision.
+	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)

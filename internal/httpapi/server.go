@@ -58,6 +58,9 @@ type Submitter interface {
 type Moderator interface {
 	Apply(ctx context.Context, req moderation.Request) ([]comment.Comment, error)
 	Ban(ctx context.Context, req moderation.BanRequest) (comment.Ban, error)
+	Undo(ctx context.Context, req moderation.UndoRequest) ([]comment.Comment, error)
+	Edit(ctx context.Context, req moderation.EditRequest) (comment.Comment, error)
+	Reply(ctx context.Context, req moderation.ReplyRequest) (comment.Comment, error)
 }
 
 // Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback).

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -58,24 +59,27 @@ type Request struct {
 	Allowed func(siteID string) bool
 }
 
-// Learner is taught by moderator decisions (spam.Model): a comment is spam or ham.
+// Learner is taught by moderator decisions (spam.Model): a comment is spam or ham,
+// or, with the label "", nothing any more (what it taught before is unlearned).
 type Learner interface {
 	LearnComment(ctx context.Context, c comment.Comment, label string) error
 }
 
 // Service applies moderator decisions.
 type Service struct {
-	store   Store
-	learner Learner
-	secret  []byte
-	log     *slog.Logger
-	now     func() time.Time
+	store     Store
+	learner   Learner
+	sanitizer *sanitize.Sanitizer
+	secret    []byte
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // NewService returns a Service on store; learner (may be nil) is taught by every
-// decision; secret keys the hashes bans are kept by; now is the clock.
-func NewService(store Store, learner Learner, secret []byte, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, learner: learner, secret: secret, log: log, now: now}
+// decision; sanitizer renders moderators' edits and replies as intake renders
+// submissions; secret keys the hashes bans and avatars are kept by; now is the clock.
+func NewService(store Store, learner Learner, sanitizer *sanitize.Sanitizer, secret []byte, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, learner: learner, sanitizer: sanitizer, secret: secret, log: log, now: now}
 }
 
 // Lesson is what a decision teaches the classifier: spam and reject say "unwanted",

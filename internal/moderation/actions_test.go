@@ -16,6 +16,38 @@ type fakeStore struct {
 	commentsByID     func(ids []int64) ([]comment.Comment, error)
 	applyTransitions func(ts []comment.Transition) error
 	createBan        func(b *comment.Ban) error
+	latestEvents     func(ids []int64) (map[int64]comment.Event, error)
+	editComment      func(e comment.Edit) error
+	site             func(id string) (comment.Site, error)
+	createComment    func(c *comment.Comment, e comment.Event) error
+}
+
+func (f fakeStore) LatestEvents(_ context.Context, ids []int64) (map[int64]comment.Event, error) {
+	if f.latestEvents == nil {
+		return nil, errors.New("unexpected LatestEvents")
+	}
+	return f.latestEvents(ids)
+}
+
+func (f fakeStore) EditComment(_ context.Context, e comment.Edit) error {
+	if f.editComment == nil {
+		return errors.New("unexpected EditComment")
+	}
+	return f.editComment(e)
+}
+
+func (f fakeStore) Site(_ context.Context, id string) (comment.Site, error) {
+	if f.site == nil {
+		return comment.Site{}, errors.New("unexpected Site")
+	}
+	return f.site(id)
+}
+
+func (f fakeStore) CreateCommentWithEvent(_ context.Context, c *comment.Comment, _ comment.Thread, e comment.Event) error {
+	if f.createComment == nil {
+		return errors.New("unexpected CreateCommentWithEvent")
+	}
+	return f.createComment(c, e)
 }
 
 func (f fakeStore) CommentsByID(_ context.Context, ids []int64) ([]comment.Comment, error) {
@@ -54,7 +86,7 @@ func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
 			return cs, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, nil, discard, clock)
+	}, nil, nil, nil, discard, clock)
 	cs, err := s.Apply(context.Background(), Request{Actor: "token:a", Action: Approve, IDs: []int64{2, 1, 2, 3}, Note: " ok "})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +111,7 @@ func TestApplyRefusesBadRequestsBeforeTouchingStorage(t *testing.T) {
 	s := NewService(fakeStore{
 		commentsByID:     func([]int64) ([]comment.Comment, error) { t.Fatal("storage read"); return nil, nil },
 		applyTransitions: func([]comment.Transition) error { t.Fatal("storage write"); return nil },
-	}, nil, nil, discard, clock)
+	}, nil, nil, nil, discard, clock)
 	many := make([]int64, MaxBatch+1)
 	for i := range many {
 		many[i] = int64(i + 1)
@@ -117,7 +149,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.applyTransitions = func([]comment.Transition) error { t.Fatal("wrote"); return nil }
-			s := NewService(tt.store, nil, nil, discard, clock)
+			s := NewService(tt.store, nil, nil, nil, discard, clock)
 			ids := []int64{1, 2}
 			if tt.name == "a deleted comment cannot come back" {
 				ids = ids[:1]
@@ -134,7 +166,7 @@ func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
 	s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error {
 		writes++
 		return comment.ErrConflict
-	}}, nil, nil, discard, clock)
+	}}, nil, nil, nil, discard, clock)
 	_, err := s.Apply(context.Background(), Request{Action: Reject, IDs: []int64{1}})
 	if !errors.Is(err, comment.ErrConflict) || writes != 2 {
 		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
@@ -149,7 +181,7 @@ func TestApplyPublishesOnceAtTheFirstApproval(t *testing.T) {
 			return []comment.Comment{{ID: 1, Status: comment.StatusRejected, PublishedAt: first}, {ID: 2, Status: comment.StatusPending}}, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, nil, discard, clock)
+	}, nil, nil, nil, discard, clock)
 	if _, err := s.Apply(context.Background(), Request{Action: Approve, IDs: []int64{1, 2}}); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +210,7 @@ func TestDecisionsTeachTheClassifier(t *testing.T) {
 				return errors.New("a failure to learn must not fail the decision")
 			})
 			s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error { return nil }},
-				learner, nil, discard, clock)
+				learner, nil, nil, discard, clock)
 			if _, err := s.Apply(context.Background(), Request{Action: tt.action, IDs: []int64{1, 2}}); err != nil {
 				t.Fatal(err)
 			}

@@ -16,4 +16,15 @@ type Store interface {
 	ApplyTransitions(ctx context.Context, ts []comment.Transition) error
 	// CreateBan stores a ban and sets its ID.
 	CreateBan(ctx context.Context, b *comment.Ban) error
+	// LatestEvents returns each comment's latest audit event among ids, by comment id;
+	// comments without events have no entry.
+	LatestEvents(ctx context.Context, ids []int64) (map[int64]comment.Event, error)
+	// EditComment applies a change of text (see comment.Edit) in one transaction.
+	EditComment(ctx context.Context, e comment.Edit) error
+	// Site returns a site or comment.ErrNotFound.
+	Site(ctx context.Context, id string) (comment.Site, error)
+	// CreateCommentWithEvent stores a new comment as intake's CreateComment does (thread
+	// counts and version, outbox) and appends e about it to the audit log, in one
+	// transaction. It sets c.ID and c.ThreadID.
+	CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, e comment.Event) error
 }

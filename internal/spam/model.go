@@ -94,9 +94,10 @@ func (m *Model) Run(ctx context.Context, every time.Duration) {
 }
 
 // LearnComment teaches the model that c is spam or ham, first unlearning what it was
-// taught about c before. Teaching a comment what it already taught is a no-op.
+// taught about c before; the label "" only unlearns, so a moderator's undone decision
+// leaves no lesson behind. Teaching a comment what it already taught is a no-op.
 func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label string) error {
-	if label != LabelSpam && label != LabelHam {
+	if label != LabelSpam && label != LabelHam && label != "" {
 		return fmt.Errorf("spam: unknown label %q", label)
 	}
 	if c.Trained == label {

@@ -174,6 +174,18 @@ func (s *Store) Author(ctx context.Context, siteID, key string) (comment.Author,
 // without PublishedAt is published at CreatedAt. A duplicate idempotency key is an
 // error wrapping comment.ErrConflict, and nothing is written.
 func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread) error {
+	return s.createComment(ctx, c, thread, nil)
+}
+
+// CreateCommentWithEvent stores c as CreateComment does and appends e to the audit log
+// in the same transaction, with c's new id: a moderator's reply, published at once,
+// is on the record like every other moderator action. It is off the hot path and
+// takes a transaction on either engine.
+func (s *Store) CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, e comment.Event) error {
+	return s.createComment(ctx, c, thread, &e)
+}
+
+func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread comment.Thread, event *comment.Event) error {
 	if !c.Status.Valid() {
 		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("status", "unknown status"))
 	}
@@ -204,12 +216,15 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 	ev := *c
 	ev.ThreadKey = thread.Key
 	notify := s.newOutboxEvent(comment.EventFor("", c.Status), ev, c.CreatedAt)
+	var pgArgs []any
 	if h.create != nil {
-		args := append(append(threadArgs, commentArgs...), approved, spam,
+		pgArgs = append(append(threadArgs, commentArgs...), approved, spam,
 			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle)
-		err = h.create.QueryRowContext(ctx, args...).Scan(&id, &threadID)
+	}
+	if h.create != nil && event == nil {
+		err = h.create.QueryRowContext(ctx, pgArgs...).Scan(&id, &threadID)
 	} else {
-		id, threadID, err = createInTx(ctx, s.wdb, h, c, threadArgs, commentArgs, approved, spam, notify)
+		id, threadID, err = createInTx(ctx, s.wdb, h, c, pgArgs, threadArgs, commentArgs, approved, spam, notify, event)
 	}
 	if err != nil {
 		return wrap("create comment", err)
@@ -221,14 +236,21 @@ func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread co
 	return nil
 }
 
-// createInTx runs CreateComment's statements one by one in a transaction.
-func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, threadArgs, commentArgs []any,
-	approved, spam int, notify outboxEvent) (id, threadID int64, err error) {
+// createInTx runs CreateComment's statements in a transaction: on SQLite one by one,
+// on PostgreSQL the one statement (pgArgs); then event, when set, with the new id.
+func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, pgArgs, threadArgs, commentArgs []any,
+	approved, spam int, notify outboxEvent, event *comment.Event) (id, threadID int64, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer tx.Rollback()
+	if h.create != nil {
+		if err := tx.StmtContext(ctx, h.create).QueryRowContext(ctx, pgArgs...).Scan(&id, &threadID); err != nil {
+			return 0, 0, err
+		}
+		return id, threadID, commitWithEvent(ctx, tx, event, c.SiteID, id)
+	}
 	if err := tx.StmtContext(ctx, h.thread).QueryRowContext(ctx, threadArgs...).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
@@ -246,7 +268,17 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 			return 0, 0, err
 		}
 	}
-	return id, threadID, tx.Commit()
+	return id, threadID, commitWithEvent(ctx, tx, event, c.SiteID, id)
+}
+
+// commitWithEvent appends event (when set) about the new comment id and commits.
+func commitWithEvent(ctx context.Context, tx *sql.Tx, event *comment.Event, siteID string, id int64) error {
+	if event != nil {
+		if err := insertEvent(ctx, tx, *event, siteID, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // counts is what a comment in status st adds to its thread's approved count and to

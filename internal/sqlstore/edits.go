@@ -7,10 +7,11 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-// EditComment applies an author's edit in one transaction: the new text and verdict,
-// only if the comment still has e.Comment.Status (comment.ErrConflict otherwise); then
-// e.Transition if the edit moves it; else, for a published comment, a new thread
-// version (its public view changed) and e.Notify in the outbox.
+// EditComment applies an author's or a moderator's edit in one transaction: the new
+// text and verdict, only if the comment still has e.Comment.Status (comment.ErrConflict
+// otherwise); then e.Transition if the edit moves it; else, for a published comment, a
+// new thread version (its public view changed) and e.Notify in the outbox; and e.Event,
+// when set, in the audit log.
 func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -41,6 +42,11 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 			if _, err := tx.ExecContext(ctx, s.outboxSQL(), ev.args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
 				return wrap("edit comment: outbox", err)
 			}
+		}
+	}
+	if e.Event != nil {
+		if err := insertEvent(ctx, tx, *e.Event, c.SiteID, c.ID); err != nil {
+			return wrap("edit comment: event", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

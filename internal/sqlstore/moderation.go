@@ -25,7 +25,39 @@ const (
 	insertEventSQL = `INSERT INTO moderation_events
 		(site_id, comment_id, actor, action, from_status, to_status, note, created_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	// latestEventSQL is the id of a comment's latest audit event (0 without one).
+	latestEventSQL = `SELECT COALESCE(MAX(id), 0) FROM moderation_events WHERE comment_id = $1`
 )
+
+// LatestEvents returns each comment's latest audit event among ids, by comment id;
+// a comment without events has no entry. Undo reads what it would reverse here.
+func (s *Store) LatestEvents(ctx context.Context, ids []int64) (map[int64]comment.Event, error) {
+	out := make(map[int64]comment.Event, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, selectEvents+` WHERE id IN (SELECT MAX(id) FROM moderation_events
+		WHERE comment_id IN (`+placeholders(1, len(ids))+`) GROUP BY comment_id)`, args...)
+	if err != nil {
+		return nil, wrap("latest events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, wrap("latest events", err)
+		}
+		out[e.CommentID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("latest events", err)
+	}
+	return out, nil
+}
 
 // ApplyTransitions applies a batch of moderator decisions in one transaction: each
 // comment moves from t.Comment.Status to t.To, the thread's and the author's counts
@@ -33,7 +65,8 @@ const (
 // and CreatedAt filled in from the transition when empty), and t.Notify, when set, is
 // written to the webhook outbox for every subscribed endpoint. If any comment no longer
 // has the status the moderator saw, or a transition would not change the status,
-// nothing is written and the error wraps comment.ErrConflict.
+// nothing is written and the error wraps comment.ErrConflict; so does a transition
+// with AfterEvent set when the comment has had a later audit event.
 func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) error {
 	for _, t := range ts {
 		if !t.To.Valid() {
@@ -85,6 +118,17 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 	if err != nil {
 		return wrap("apply transitions", err)
 	}
+	if t.AfterEvent != 0 {
+		// Checked after the update, which holds the comment's row: a concurrent change
+		// has committed its event by now, or waits for this transaction.
+		var latest int64
+		if err := tx.QueryRowContext(ctx, latestEventSQL, t.Comment.ID).Scan(&latest); err != nil {
+			return wrap("apply transitions: latest event", err)
+		}
+		if latest != t.AfterEvent {
+			return fmt.Errorf("sqlstore: apply transitions: comment %d changed since event %d: %w", t.Comment.ID, t.AfterEvent, comment.ErrConflict)
+		}
+	}
 
 	fromApproved, fromSpam := counts(from)
 	toApproved, toSpam := counts(t.To)
@@ -100,21 +144,13 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 		}
 	}
 
-	if e.SiteID == "" {
-		e.SiteID = siteID
-	}
-	if e.CommentID == 0 {
-		e.CommentID = t.Comment.ID
-	}
 	if e.From == "" {
 		e.From = from
 	}
 	if e.To == "" {
 		e.To = t.To
 	}
-	_, err = tx.ExecContext(ctx, insertEventSQL, e.SiteID, e.CommentID, e.Actor, e.Action,
-		string(e.From), string(e.To), e.Note, micros(e.CreatedAt))
-	if err != nil {
+	if err := insertEvent(ctx, tx, e, siteID, t.Comment.ID); err != nil {
 		return wrap("apply transitions: event", err)
 	}
 	if t.Notify != "" {
@@ -125,4 +161,17 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 		}
 	}
 	return nil
+}
+
+// insertEvent appends e to the audit log, with the comment's site and id when e lacks them.
+func insertEvent(ctx context.Context, tx *sql.Tx, e comment.Event, siteID string, commentID int64) error {
+	if e.SiteID == "" {
+		e.SiteID = siteID
+	}
+	if e.CommentID == 0 {
+		e.CommentID = commentID
+	}
+	_, err := tx.ExecContext(ctx, insertEventSQL, e.SiteID, e.CommentID, e.Actor, e.Action,
+		string(e.From), string(e.To), e.Note, micros(e.CreatedAt))
+	return err
 }

@@ -229,3 +229,88 @@ func TestApprovalNamesTheThread(t *testing.T) {
 		}
 	})
 }
+
+func TestLatestEventsAndStaleUndo(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		a := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		b := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		quiet := mustCreate(t, s, newComment("blog", comment.StatusPending), "/t")
+		for i, tr := range []comment.Transition{
+			transition(a, comment.StatusApproved, "mod", epoch),
+			transition(b, comment.StatusSpam, "mod", epoch),
+		} {
+			if err := s.ApplyTransitions(ctx, []comment.Transition{tr}); err != nil {
+				t.Fatal(err)
+			}
+			[]*comment.Comment{a, b}[i].Status = tr.To
+		}
+		// A later event on a that keeps its status, as a moderator's edit writes.
+		edit := comment.Edit{Comment: *a, BodySource: "x", BodyHTML: "<p>x</p>", At: epoch.Add(time.Hour),
+			Event: &comment.Event{Actor: "other", Action: "edit", From: a.Status, To: a.Status, CreatedAt: epoch.Add(time.Hour)}}
+		if err := s.EditComment(ctx, edit); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := s.LatestEvents(ctx, []int64{a.ID, b.ID, quiet.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(latest) != 2 || latest[a.ID].Action != "edit" || latest[a.ID].Actor != "other" || latest[b.ID].To != comment.StatusSpam {
+			t.Fatalf("latest events %+v", latest)
+		}
+		all, _, _ := s.ListEvents(ctx, comment.EventQuery{CommentID: a.ID})
+		approval := all[len(all)-1]
+
+		// An undo decided on the approval fails: the edit came after it.
+		undo := transition(a, comment.StatusPending, "mod", epoch.Add(2*time.Hour))
+		undo.AfterEvent = approval.ID
+		th0 := mustThread(t, s, "blog", "/t")
+		if err := s.ApplyTransitions(ctx, []comment.Transition{undo}); !errors.Is(err, comment.ErrConflict) {
+			t.Fatalf("stale undo: %v", err)
+		}
+		if got, _ := s.Comment(ctx, a.ID); got.Status != comment.StatusApproved || mustThread(t, s, "blog", "/t") != th0 {
+			t.Errorf("a stale undo wrote: %s", got.Status)
+		}
+		undo.AfterEvent = latest[a.ID].ID
+		if err := s.ApplyTransitions(ctx, []comment.Transition{undo}); err != nil {
+			t.Fatalf("undo on the latest event: %v", err)
+		}
+	})
+}
+
+func TestCreateCommentWithEvent(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		c := newComment("blog", comment.StatusApproved)
+		ev := comment.Event{Actor: "mod", Action: "reply", To: comment.StatusApproved, Note: "hi", CreatedAt: epoch}
+		if err := s.CreateCommentWithEvent(ctx, c, comment.Thread{Key: "/t"}, ev); err != nil {
+			t.Fatal(err)
+		}
+		if th := mustThread(t, s, "blog", "/t"); th.ApprovedCount != 1 || th.Version != 1 {
+			t.Errorf("thread %+v", th)
+		}
+		es, _, _ := s.ListEvents(ctx, comment.EventQuery{CommentID: c.ID})
+		want := comment.Event{SiteID: "blog", CommentID: c.ID, Actor: "mod", Action: "reply", To: comment.StatusApproved, Note: "hi", CreatedAt: epoch}
+		if len(es) != 1 || es[0].ID == 0 {
+			t.Fatalf("events %+v", es)
+		}
+		if want.ID = es[0].ID; es[0] != want {
+			t.Errorf("event %+v, want %+v", es[0], want)
+		}
+
+		// A comment that cannot be stored leaves no event behind.
+		dup := newComment("blog", comment.StatusApproved)
+		dup.IdempotencyKey = "k"
+		mustCreate(t, s, dup, "/t")
+		again := newComment("blog", comment.StatusApproved)
+		again.IdempotencyKey = "k"
+		if err := s.CreateCommentWithEvent(ctx, again, comment.Thread{Key: "/t"}, ev); !errors.Is(err, comment.ErrConflict) {
+			t.Fatalf("duplicate key: %v", err)
+		}
+		if es, _, _ := s.ListEvents(ctx, comment.EventQuery{}); len(es) != 1 {
+			t.Errorf("%d events after a failed create", len(es))
+		}
+	})
+}

@@ -23,6 +23,20 @@ const sortEvents = "events"
 const selectEvents = `SELECT id, site_id, comment_id, actor, action, from_status, to_status, note, created_at
 	FROM moderation_events`
 
+// scanEvent reads one row of selectEvents.
+func scanEvent(row scanner) (comment.Event, error) {
+	var (
+		e        comment.Event
+		from, to string
+		created  int64
+	)
+	if err := row.Scan(&e.ID, &e.SiteID, &e.CommentID, &e.Actor, &e.Action, &from, &to, &e.Note, &created); err != nil {
+		return comment.Event{}, err
+	}
+	e.From, e.To, e.CreatedAt = comment.Status(from), comment.Status(to), fromMicros(created)
+	return e, nil
+}
+
 // ListComments returns one page of the moderation queue and the cursor of the next
 // page ("" after the last). Pages are keyset-paginated on the sort columns, so they
 // cost the same at any depth and neither skip nor repeat rows when comments arrive
@@ -124,15 +138,10 @@ func (s *Store) ListEvents(ctx context.Context, q comment.EventQuery) ([]comment
 	defer rows.Close()
 	events := []comment.Event{}
 	for rows.Next() {
-		var (
-			e        comment.Event
-			from, to string
-			created  int64
-		)
-		if err := rows.Scan(&e.ID, &e.SiteID, &e.CommentID, &e.Actor, &e.Action, &from, &to, &e.Note, &created); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, "", wrap("list events", err)
 		}
-		e.From, e.To, e.CreatedAt = comment.Status(from), comment.Status(to), fromMicros(created)
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -83,5 +83,24 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 		if err := s.LearnSpam(ctx, spam.Lesson{CommentID: c.ID, From: "", To: "spam"}); !errors.Is(err, comment.ErrConflict) {
 			t.Errorf("LearnSpam with a stale label = %v, want ErrConflict", err)
 		}
+
+		// The label "" forgets: an undone decision leaves no lesson, and no trace in the
+		// comment's trained label; forgetting twice changes nothing.
+		for range 2 {
+			got, _ = s.Comment(ctx, c.ID)
+			got.BodySource = c.BodySource
+			if err := a.LearnComment(ctx, got, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, _ = s.Comment(ctx, c.ID); got.Trained != "" {
+			t.Errorf("trained = %q after forgetting", got.Trained)
+		}
+		if sp, hm := a.Classifier().Documents(); sp != 20 || hm != 20 {
+			t.Errorf("after forgetting: %d/%d documents, want 20/20", sp, hm)
+		}
+		if err := a.LearnComment(ctx, got, "maybe"); err == nil {
+			t.Error("an unknown label was learned")
+		}
 	})
 }
