@@ -38,7 +38,8 @@
     const filter = document.body.dataset.status || "pending";
     const list = $("#queue"), statusLine = $("#status"), help = $("#help");
     const selected = new Set();
-    let currentID = null, inFlight = 0, generation = 0;
+    let currentID = null, inFlight = 0, generation = 0, lastAction = null;
+    const undoButton = $("#undo");
 
     const say = (msg, bad) => { statusLine.textContent = msg; statusLine.classList.toggle("bad", !!bad); };
     const rows = () => Array.from(list.querySelectorAll("li.comment"));
@@ -137,7 +138,9 @@
           data = await api("POST", "/api/v1/admin/comments/" + ids[0] + "/" + action);
         }
         for (const c of data.comments) show(c);
-        say(done[action] + ": " + ids.length + (ids.length === 1 ? " comment." : " comments."));
+        say(done[action] + ": " + ids.length + (ids.length === 1 ? " comment." : " comments.") + " (u undoes)");
+        lastAction = { ids, action };
+        undoButton.disabled = false;
       } catch (e) {
         for (const li of lis) li.classList.remove("busy");
         say(e.message, true);
@@ -169,6 +172,99 @@
       } catch (e) {
         say(e.message, true);
       }
+    }
+
+    // undo reverses the last action; the comments come back with the next read.
+    async function undo() {
+      if (!lastAction) return say("Nothing to undo.", true);
+      const { ids } = lastAction;
+      lastAction = null;
+      undoButton.disabled = true;
+      try {
+        await api("POST", "/api/v1/admin/comments/undo", { ids: ids.map(Number) });
+        say("Undone: " + ids.length + (ids.length === 1 ? " comment." : " comments."));
+        await refresh();
+        if (ids.length === 1 && row(ids[0])) setCurrent(row(ids[0]));
+      } catch (e) {
+        say(e.message, true);
+      }
+    }
+
+    // compose opens a text box under a comment's text; save gets the text and returns
+    // a promise; the box closes when it resolves.
+    function compose(li, kind, text, label, save) {
+      const open = $(".composer", li);
+      if (open) open.remove();
+      const form = document.createElement("form");
+      form.className = "composer " + kind;
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.rows = Math.min(12, Math.max(4, text.split("\n").length + 1));
+      area.maxLength = 10000;
+      area.setAttribute("aria-label", label);
+      const ok = document.createElement("button");
+      ok.type = "submit";
+      ok.className = "primary";
+      ok.textContent = label;
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.textContent = "Cancel";
+      const err = document.createElement("span");
+      err.className = "error";
+      form.append(area, ok, cancel, err);
+      $(".actions", li).before(form);
+      area.focus();
+      cancel.addEventListener("click", () => form.remove());
+      form.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") { e.stopPropagation(); form.remove(); }
+      });
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        ok.disabled = true;
+        err.textContent = "";
+        try {
+          await save(area.value);
+          form.remove();
+        } catch (x) {
+          err.textContent = x.message;
+        } finally {
+          ok.disabled = false;
+        }
+      });
+    }
+
+    async function edit(id) {
+      const li = row(id);
+      if (!li) return;
+      try {
+        const data = await api("GET", "/api/v1/admin/comments/" + id);
+        compose(li, "edit", data.comment.body_source, "Save", async (text) => {
+          const res = await api("PATCH", "/api/v1/admin/comments/" + id, { body: text });
+          replaceBody(li, res.comment.body_html);
+          say("Edited comment " + id + ".");
+        });
+      } catch (e) {
+        say(e.message, true);
+      }
+    }
+
+    // replaceBody shows a comment's new sanitized HTML, parsed inertly first.
+    function replaceBody(li, html) {
+      const doc = new DOMParser().parseFromString("<div>" + html + "</div>", "text/html");
+      $(".body", li).replaceChildren(...Array.from(doc.body.firstChild.childNodes, (n) => document.importNode(n, true)));
+    }
+
+    function reply(id) {
+      const li = row(id);
+      if (!li) return;
+      compose(li, "reply", "", "Publish reply", async (text) => {
+        if (li.dataset.status !== "approved") {
+          const data = await api("POST", "/api/v1/admin/comments/" + id + "/approve");
+          for (const c of data.comments) show(c);
+        }
+        await api("POST", "/api/v1/admin/comments/" + id + "/reply", { body: text });
+        say("Reply published under comment " + id + ".");
+      });
     }
 
     // refresh reads the list again from the server, keeping the selection and the
@@ -207,6 +303,8 @@
       const b = e.target.closest("button");
       if (b && b.dataset.action) act([li.dataset.id], b.dataset.action);
       else if (b && b.dataset.ban) ban(li.dataset.id, b.dataset.ban);
+      else if (b && "edit" in b.dataset) edit(li.dataset.id);
+      else if (b && "reply" in b.dataset) reply(li.dataset.id);
       if (!e.target.closest("a")) setCurrent(li);
     });
     list.addEventListener("change", (e) => {
@@ -223,6 +321,7 @@
       });
     }
     $("#refresh").addEventListener("click", refresh);
+    undoButton.addEventListener("click", undo);
     $("#help-button").addEventListener("click", () => showHelp(help.hidden));
     $("#help-close").addEventListener("click", () => showHelp(false));
     help.addEventListener("click", (e) => { if (e.target === help) showHelp(false); });
@@ -247,6 +346,8 @@
         a: () => c && act([c.dataset.id], "approve"), r: () => c && act([c.dataset.id], "reject"),
         s: () => c && act([c.dataset.id], "spam"), n: () => c && act([c.dataset.id], "not-spam"),
         x: () => c && toggle(c.dataset.id),
+        e: () => c && edit(c.dataset.id),
+        u: () => undo(),
         "?": () => showHelp(help.hidden),
         "/": () => $('input[name="q"]').focus(),
       };
