@@ -324,8 +324,9 @@
       clearErrors(form);
       const id = form.elements.id.value.trim();
       const res = await send("POST", "/api/v1/admin/sites", { id, name: form.elements.name.value, origins: lines(form.elements.origins.value) });
-      if (res.ok) location.assign("/admin/sites/" + encodeURIComponent(res.data.site.id));
-      else showErrors(form, res, status);
+      if (res.ok) return location.assign("/admin/sites/" + encodeURIComponent(res.data.site.id));
+      if (res.status === 409) res.fields = { id: "a site with this id exists" };
+      showErrors(form, res, status);
     });
   }
 
