@@ -189,6 +189,15 @@ func TestDashboardSettings(t *testing.T) {
 
 	dashboardLogin(t, ctx, in, "root@example.org", adminPW)
 	clickAway(t, ctx, "#nav-sites")
+	// A new site: an id in use is refused by the id field; a new one opens its settings.
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#site-create");
+		f.elements.id.value = "a"; f.elements.name.value = "Blog B"; f.elements.origins.value = "https://B.example/\n";
+		f.querySelector("button").click(); }`)
+	waitJS(t, ctx, "the id's error", `return !document.querySelector('[data-error-for="id"]').hidden;`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#site-create").elements.id.value = "b"`)
+	clickAway(t, ctx, "#site-create button")
+	waitJS(t, ctx, "the new site's settings", `return location.pathname === "/admin/sites/b" && document.querySelector("#f-origins")?.value === "https://b.example";`)
+	navigate(t, ctx, in.url+"/admin/sites")
 	clickAway(t, ctx, `#sites a[href="/admin/sites/a"]`)
 	waitJS(t, ctx, "the settings form", `return document.querySelector("#site-form");`)
 	if err := chromedp.Do(ctx,
@@ -253,6 +262,7 @@ func TestDashboardSettings(t *testing.T) {
 
 	// Sign out; a moderator has no Sites link and meets the 403 page.
 	clickAway(t, ctx, "#logout button")
+	waitJS(t, ctx, "the sign-in page", `return location.pathname === "/admin/login" && document.querySelector("#login");`)
 	dashboardLogin(t, ctx, in, "mod@example.org", modPW)
 	if js[bool](t, ctx, `!!document.querySelector("#nav-sites") || !document.querySelector('.nav a[href="/admin/log"]')`) {
 		t.Error("the moderator's header has a Sites link, or no audit log")
