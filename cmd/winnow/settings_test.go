@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,7 +24,8 @@ var noRedirects = &http.Client{Timeout: 30 * time.Second,
 func TestDashboardPages(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		in := start(t, env)
-		in.createSite("a", map[string]any{"policy": "all"})
+		lifted := map[string]any{"count": 100000, "period": "1s", "burst": 100000}
+		in.createSite("a", map[string]any{"policy": "all", "rate_limits": map[string]any{"ip": lifted, "email": lifted, "thread": lifted, "site": lifted}})
 		in.createSite("b", map[string]any{"policy": "all", "origins": []string{"https://secret-b.example"}})
 		const adminPW, modPW = "administrator password qz7pg", "moderator password qz7pg"
 		for _, u := range [][]string{{adminPW, "root@example.org", "admin"}, {modPW, "mod@example.org", "moderator", "a"}} {
@@ -162,6 +164,24 @@ func TestDashboardPages(t *testing.T) {
 		}
 		if got := linked(string(get("/admin/log?site=b", admin.headers(false), "").body)); fmt.Sprint(got) != fmt.Sprint(str(ids[3])) {
 			t.Errorf("the log of site b links %v", got)
+		}
+
+		// Paged by 50: 47 more actions make 51; the next page holds the oldest.
+		var more []int64
+		for i := range 47 {
+			r := in.submit("a", submission("/q", map[string]any{"author_email": fmt.Sprintf("q%d@example.org", i)}), nil).must(t, http.StatusAccepted)
+			more = append(more, int64(num(r.json(t), "comment", "id")))
+		}
+		in.do(req{method: "POST", path: "/api/v1/admin/comments/bulk", token: in.token, body: map[string]any{"ids": more, "action": "approve"}}).
+			must(t, http.StatusOK)
+		first := string(get("/admin/log", admin.headers(false), "").body)
+		next := regexp.MustCompile(`<a href="(/admin/log\?cursor=[^"]+)">Older actions</a>`).FindStringSubmatch(first)
+		if n := len(linked(first)); n != 50 || next == nil {
+			t.Fatalf("the log's first page links %d comments, next page %v", n, next)
+		}
+		last := string(get(html.UnescapeString(next[1]), admin.headers(false), "").must(t, http.StatusOK).body)
+		if got := linked(last); fmt.Sprint(got) != fmt.Sprint(str(ids[0])) || strings.Contains(last, "Older actions") {
+			t.Errorf("the log's last page links %v, want the oldest action's %d alone", got, ids[0])
 		}
 	})
 }
