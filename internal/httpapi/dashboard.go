@@ -25,23 +25,34 @@ const (
 	dashboardPoll = 15 * time.Second
 )
 
-// dashboard serves the moderators' pages: the sign-in page and the queue. The pages
-// are rendered here; admin.js changes things only through the JSON API, with the
-// session cookie and its CSRF token. They are the only pages that show a commenter's
-// email and address, and only to a signed-in moderator of the comment's site.
+// dashboard serves the moderators' pages: the sign-in page, the queue, the audit log
+// and, for admins, the sites' settings and webhooks. The pages are rendered here;
+// admin.js changes things only through the JSON API, with the session cookie and its
+// CSRF token. They are the only pages that show a commenter's email and address, and
+// only to a signed-in moderator of the comment's site.
 type dashboard struct {
 	s      *server
 	assets *assets
 	tmpl   *template.Template
 }
 
-// dashboardRoutes adds /admin/ (the queue) and /admin/login to r.
+// dashboardRoutes adds the dashboard's pages to r: /admin/ (the queue), /admin/login,
+// /admin/log, /admin/comments/{id} and the admins' /admin/sites pages.
 func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
 	d := &dashboard{s: s, assets: a,
-		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_login.html", "admin_queue.html"))}
+		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html",
+			"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html"))}
+	get := func(path string, h http.HandlerFunc) {
+		r.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
+	}
 	r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently)).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/admin/", d.queue).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/admin/login", d.login).Methods(http.MethodGet, http.MethodHead)
+	get("/admin/", d.queue)
+	get("/admin/login", d.login)
+	get("/admin/log", d.auditLog)
+	get("/admin/comments/{id:[0-9]+}", d.comment)
+	get("/admin/sites", d.sitesPage)
+	get("/admin/sites/{site}", d.sitePage)
+	get("/admin/sites/{site}/webhooks/{id:[0-9]+}", d.webhookPage)
 }
 
 // csp is the policy of the dashboard's pages: scripts, styles and requests to winnow
@@ -138,6 +149,8 @@ type parentItem struct {
 // queueView is what admin_queue.html shows.
 type queueView struct {
 	CSS, JS, CSRF, User, Title string
+	Nav                        string // as in layoutView, for admin_header
+	Admin                      bool
 	Sites                      []siteOption
 	Statuses, Sorts            []option
 	Status                     string
@@ -163,7 +176,7 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	v := queueView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
-		User: p.Name, Title: "Queue", Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
+		User: p.Name, Title: "Queue", Nav: "queue", Admin: p.IsAdmin(), Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
 	status := comment.Status(q.Get("status"))
 	if status != "all" && !status.Valid() {
 		status = comment.StatusPending

@@ -39,6 +39,8 @@ type Store interface {
 	Author(ctx context.Context, siteID, key string) (comment.Author, error)
 	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
 	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
+	// EventActors lists who acted on the scope's sites, for the audit log's filter.
+	EventActors(ctx context.Context, scope []string) ([]string, error)
 	CreateToken(ctx context.Context, t *auth.Token) error
 	Tokens(ctx context.Context) ([]auth.Token, error)
 	RevokeToken(ctx context.Context, id int64, at time.Time) error

@@ -154,6 +154,33 @@ func (s *Store) ListEvents(ctx context.Context, q comment.EventQuery) ([]comment
 	return events, encodeCursor(sortEvents, 0, events[limit-1].ID), nil
 }
 
+// EventActors lists the distinct actors of the audit events on the scope's sites
+// (nil: every site), in order, for the audit log's filter. At most MaxLimit.
+func (s *Store) EventActors(ctx context.Context, scope []string) ([]string, error) {
+	var f filter
+	if scope != nil {
+		f.in("site_id", scope)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT actor FROM moderation_events"+f.where()+
+		" ORDER BY actor LIMIT "+strconv.Itoa(MaxLimit), f.args...)
+	if err != nil {
+		return nil, wrap("event actors", err)
+	}
+	defer rows.Close()
+	actors := []string{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, wrap("event actors", err)
+		}
+		actors = append(actors, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("event actors", err)
+	}
+	return actors, nil
+}
+
 // CountComments counts the comments in a status ("" counts them all), for the
 // queue-size metric.
 func (s *Store) CountComments(ctx context.Context, status comment.Status) (int, error) {

@@ -258,5 +258,14 @@ func TestListEvents(t *testing.T) {
 				t.Errorf("%s: %d events, want %d", f.name, got, f.want)
 			}
 		}
+
+		for _, c := range []struct {
+			scope []string
+			want  []string
+		}{{nil, []string{"alice", "bob"}}, {[]string{"b"}, []string{"alice", "bob"}}, {[]string{}, []string{}}, {[]string{"c"}, []string{}}} {
+			if got, err := s.EventActors(ctx, c.scope); err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("EventActors(%q) = %q, %v; want %q", c.scope, got, err, c.want)
+			}
+		}
 	})
 }

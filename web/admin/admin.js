@@ -1,4 +1,5 @@
-// winnow's moderator dashboard: sign-in, and the queue's actions, keyboard and polling.
+// winnow's moderator dashboard: sign-in, the queue's actions, keyboard and polling, and
+// the forms of the sites' settings, webhooks and the audit log.
 // The pages are rendered by the server; this file only talks to the JSON API with the
 // session cookie and the CSRF token, and reloads the list from the server.
 (() => {
@@ -362,9 +363,237 @@
     setInterval(refresh, Number(document.body.dataset.poll) || 15000);
   }
 
+  // The settings and audit pages: forms that call the JSON API and show its answers.
+
+  // send calls the JSON API with the session cookie and the CSRF token, and returns the
+  // answer without throwing on a refusal, so that a form can show the fields named.
+  async function send(method, path, body) {
+    const init = { method, credentials: "same-origin", headers: { "X-CSRF-Token": $('meta[name="csrf-token"]').content } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (_) {
+      return { ok: false, status: 0, data: null, fields: {}, message: "winnow cannot be reached. Try again." };
+    }
+    if (res.status === 401) location.assign("/admin/login");
+    let data = null;
+    try { data = await res.json(); } catch (_) { /* 204 */ }
+    const err = (data && data.error) || {};
+    return { ok: res.ok, status: res.status, data, fields: err.fields || {}, message: err.message || "Failed (" + res.status + ")." };
+  }
+
+  const say = (el, msg, bad) => { el.textContent = msg; el.classList.toggle("bad", !!bad); };
+
+  function clearErrors(form) {
+    for (const el of form.querySelectorAll(".field-error")) { el.textContent = ""; el.hidden = true; }
+    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  }
+
+  // showErrors puts each field's problem next to the field it names; the rest, and a
+  // summary, go to the status line.
+  function showErrors(form, res, statusEl) {
+    const loose = [];
+    for (const [field, msg] of Object.entries(res.fields)) {
+      const el = form.querySelector('[data-error-for="' + CSS.escape(field) + '"]');
+      if (!el) { loose.push(field + ": " + msg); continue; }
+      el.textContent = msg;
+      el.hidden = false;
+      const holder = el.closest(".field, .limit, fieldset");
+      for (const input of holder ? holder.querySelectorAll("input:not([type=checkbox]), textarea, select") : []) input.setAttribute("aria-invalid", "true");
+    }
+    const first = form.querySelector(".field-error:not([hidden])");
+    if (first) first.closest(".field, .limit, fieldset").scrollIntoView({ block: "center" });
+    say(statusEl, loose.length ? loose.join(" ") : Object.keys(res.fields).length ? "Not saved: see the marked fields." : res.message, true);
+  }
+
+  const lines = (text) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const shortPeriod = (p) => p.replace(/m0s$/, "m").replace(/h0m$/, "h");
+
+  function logoutForm() {
+    const form = $("#logout");
+    if (!form) return;
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      await send("POST", "/api/v1/auth/logout");
+      location.assign("/admin/login");
+    });
+  }
+
+  // sitesPage creates a site and opens its settings.
+  function sitesPage() {
+    const form = $("#site-create"), status = $("#form-status");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const id = form.elements.id.value.trim();
+      const res = await send("POST", "/api/v1/admin/sites", { id, name: form.elements.name.value, origins: lines(form.elements.origins.value) });
+      if (res.ok) return location.assign("/admin/sites/" + encodeURIComponent(res.data.site.id));
+      if (res.status === 409) res.fields = { id: "a site with this id exists" };
+      showErrors(form, res, status);
+    });
+  }
+
+  // settingsPage saves a site's settings and manages its webhook endpoints.
+  function settingsPage() {
+    const form = $("#site-form"), status = $("#form-status"), site = form.dataset.site;
+    const rateInputs = (div) => div.querySelectorAll(".rate input");
+    for (const box of form.querySelectorAll(".use-default")) {
+      box.addEventListener("change", () => { for (const i of rateInputs(box.closest(".limit"))) i.disabled = box.checked; });
+    }
+    const whole = (v) => /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const el = form.elements, local = {};
+      const body = { name: el.name.value, origins: lines(el.origins.value), policy: el.policy.value,
+        max_links: whole(el.max_links.value), blocked_words: lines(el.blocked_words.value), rate_limits: {} };
+      if (Number.isNaN(body.max_links)) local.max_links = "must be a whole number";
+      for (const div of form.querySelectorAll(".limit")) {
+        const scope = div.dataset.scope;
+        if ($(".use-default", div).checked) {
+          body.rate_limits[scope] = null; // back to the default
+          continue;
+        }
+        const r = { count: whole(el["count_" + scope].value), period: el["period_" + scope].value.trim(), burst: whole(el["burst_" + scope].value) };
+        if (Number.isNaN(r.count) || Number.isNaN(r.burst)) local["rate_limits." + scope] = "count and burst must be whole numbers";
+        body.rate_limits[scope] = r;
+      }
+      if (Object.keys(local).length > 0) return showErrors(form, { fields: local }, status);
+      const button = $("button[type=submit]", form);
+      button.disabled = true;
+      say(status, "Saving…");
+      const res = await send("PATCH", "/api/v1/admin/sites/" + encodeURIComponent(site), body);
+      button.disabled = false;
+      if (!res.ok) return showErrors(form, res, status);
+      // Show what is stored: origins and words come back normalized.
+      const s = res.data.site;
+      el.name.value = s.name;
+      el.origins.value = s.origins.join("\n");
+      el.max_links.value = s.max_links;
+      el.blocked_words.value = s.blocked_words.join("\n");
+      for (const [scope, r] of Object.entries(s.rate_limits)) {
+        if (!el["count_" + scope]) continue;
+        el["count_" + scope].value = r.count;
+        el["period_" + scope].value = shortPeriod(r.period);
+        el["burst_" + scope].value = r.burst;
+      }
+      $("h2", $("main")).textContent = s.name;
+      say(status, "Saved.");
+    });
+
+    const hooks = $("#webhooks"), hookForm = $("#webhook-form"), hookStatus = $("#webhook-status");
+    hookForm.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(hookForm);
+      const events = Array.from(hookForm.querySelectorAll("input[name=events]:checked"), (i) => i.value);
+      if (events.length === 0) return showErrors(hookForm, { fields: { events: "choose at least one event" } }, hookStatus);
+      const res = await send("POST", "/api/v1/admin/webhooks", { site, url: hookForm.elements.url.value.trim(), description: hookForm.elements.description.value, events });
+      if (!res.ok) return showErrors(hookForm, res, hookStatus);
+      const w = res.data.webhook;
+      $("#secret-value").textContent = w.secret;
+      $("#secret").hidden = false;
+      $("#secret").scrollIntoView({ block: "center" });
+      hooks.append(webhookRow(site, w));
+      const empty = $("li.empty", hooks);
+      if (empty) empty.remove();
+      hookForm.reset();
+      say(hookStatus, "Endpoint added.");
+    });
+    // Remove asks twice: the first click arms the button for a few seconds.
+    hooks.addEventListener("click", async (e) => {
+      const b = e.target.closest("button[data-remove]");
+      if (!b) return;
+      if (!b.dataset.armed) {
+        b.dataset.armed = "1";
+        b.textContent = "Click again to remove";
+        setTimeout(() => { delete b.dataset.armed; b.textContent = "Remove"; }, 4000);
+        return;
+      }
+      b.disabled = true;
+      const res = await send("DELETE", "/api/v1/admin/webhooks/" + b.dataset.remove);
+      if (!res.ok) {
+        b.disabled = false;
+        return say(hookStatus, res.message, true);
+      }
+      b.closest("li").remove();
+      say(hookStatus, "Endpoint removed.");
+    });
+  }
+
+  // webhookRow builds an endpoint's row as the server renders it, from the API's answer.
+  function webhookRow(site, w) {
+    const el = (tag, cls, text) => {
+      const n = document.createElement(tag);
+      if (cls) n.className = cls;
+      if (text !== undefined) n.textContent = text;
+      return n;
+    };
+    const li = el("li", "row webhook");
+    li.dataset.id = w.id;
+    const main = el("div", "row-main");
+    main.append(el("code", "url", w.url));
+    const meta = el("div", "muted", w.events.join(", ") + (w.description ? " · " + w.description : "") + " · added just now");
+    const actions = el("div", "actions");
+    const log = el("a", "log", "Delivery log");
+    log.href = "/admin/sites/" + encodeURIComponent(site) + "/webhooks/" + w.id;
+    const remove = el("button", "danger", "Remove");
+    remove.type = "button";
+    remove.dataset.remove = w.id;
+    actions.append(log, " ", remove);
+    li.append(main, meta, actions);
+    return li;
+  }
+
+  // reloadPart reads the page again and swaps in the part sel, such as a log that an
+  // action added to.
+  async function reloadPart(sel) {
+    const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!res.ok) return;
+    const fresh = new DOMParser().parseFromString(await res.text(), "text/html").querySelector(sel);
+    if (fresh) $(sel).replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+  }
+
+  // webhookPage pings an endpoint and redelivers entries of its log.
+  function webhookPage() {
+    const id = $("#endpoint").dataset.id, status = $("#form-status");
+    $("#ping").addEventListener("click", async () => {
+      const res = await send("POST", "/api/v1/admin/webhooks/" + id + "/ping");
+      if (!res.ok) return say(status, res.message, true);
+      say(status, "Ping queued as delivery #" + res.data.delivery.id + ".");
+      await reloadPart("#deliveries");
+    });
+    $("#deliveries").addEventListener("click", async (e) => {
+      const b = e.target.closest("button[data-redeliver]");
+      if (!b) return;
+      b.disabled = true;
+      const res = await send("POST", "/api/v1/admin/webhooks/" + id + "/deliveries/" + b.dataset.redeliver + "/redeliver");
+      if (!res.ok) {
+        b.disabled = false;
+        return say(status, res.message, true);
+      }
+      say(status, "Delivery #" + b.dataset.redeliver + " queued again as #" + res.data.delivery.id + ".");
+      await reloadPart("#deliveries");
+    });
+  }
+
+  // logPage filters the audit log as soon as a filter changes.
+  function logPage() {
+    const form = $("#log-filters");
+    for (const s of form.querySelectorAll("select")) s.addEventListener("change", () => form.requestSubmit());
+  }
+
   const start = () => {
-    if (document.body.dataset.page === "login") loginPage();
-    if (document.body.dataset.page === "queue") queuePage();
+    const page = document.body.dataset.page;
+    if (page === "login") loginPage();
+    if (page === "queue") queuePage();
+    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage };
+    if (others[page]) others[page]();
+    if (page !== "queue" && page !== "login") logoutForm();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -1,0 +1,309 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// deliveryPage is how many deliveries one page of an endpoint's log shows.
+const deliveryPage = 50
+
+// layoutView is what every signed-in page's head and header (admin_layout.html) show.
+type layoutView struct {
+	CSS, JS, CSRF, User, Title string
+	// Nav is the header entry of the page: queue, sites or log.
+	Nav string
+	// Admin shows the Sites entry, which only admins may open.
+	Admin bool
+}
+
+// layout fills the head and header of a page for the signed-in p.
+func (d *dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
+	return layoutView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
+		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
+}
+
+// errorView is what admin_error.html shows.
+type errorView struct {
+	layoutView
+	Status  int
+	Message string
+}
+
+// pageUser is the signed-in user of a dashboard page and their session. A browser that
+// is not signed in goes to the sign-in page; a moderator on an admin page gets the 403
+// page, not the data. It reports false when it has answered the request itself.
+func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly bool) (auth.Principal, string, bool) {
+	p, session, err := d.signedIn(r)
+	switch {
+	case errors.Is(err, comment.ErrUnauthorized):
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return p, session, false
+	case err != nil:
+		d.s.writeError(w, r, err)
+		return p, session, false
+	case adminOnly && !p.IsAdmin():
+		d.fail(w, r, p, session, comment.ErrForbidden)
+		return p, session, false
+	}
+	return p, session, true
+}
+
+// fail answers a page whose data cannot be shown: a missing or forbidden thing gets an
+// error page with the header, so the user can go on; anything else the JSON error.
+func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, err error) {
+	switch {
+	case errors.Is(err, comment.ErrForbidden) && !p.IsAdmin():
+		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites and webhooks. Ask an admin if something here needs to change.")
+	case errors.Is(err, comment.ErrForbidden):
+		d.errorPage(w, r, p, session, http.StatusForbidden, "This page is not open to your account.")
+	case errors.Is(err, comment.ErrNotFound):
+		d.errorPage(w, r, p, session, http.StatusNotFound, "There is nothing here, or it was removed.")
+	default:
+		d.s.writeError(w, r, err)
+	}
+}
+
+// errorPage answers status with a page that says msg under the usual header.
+func (d *dashboard) errorPage(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, status int, msg string) {
+	v := errorView{layoutView: d.layout(p, session, http.StatusText(status), ""), Status: status, Message: msg}
+	d.render(w, r, "admin_error.html", status, v)
+}
+
+// siteRow is one site in the list of sites.
+type siteRow struct {
+	ID, Name, Policy string
+	Origins          []string
+}
+
+// sitesView is what admin_sites.html shows.
+type sitesView struct {
+	layoutView
+	Sites []siteRow
+}
+
+// sitesPage lists the sites, with a form to create one: GET /admin/sites, admins only.
+func (d *dashboard) sitesPage(w http.ResponseWriter, r *http.Request) {
+	p, session, ok := d.pageUser(w, r, true)
+	if !ok {
+		return
+	}
+	sites, err := d.s.store.Sites(r.Context())
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	v := sitesView{layoutView: d.layout(p, session, "Sites", "sites")}
+	for _, s := range sites {
+		v.Sites = append(v.Sites, siteRow{ID: s.ID, Name: s.Name, Policy: string(s.Policy), Origins: s.Origins})
+	}
+	d.render(w, r, "admin_sites.html", http.StatusOK, v)
+}
+
+// siteForm is a site's settings as the form's fields show them.
+type siteForm struct {
+	ID, Name              string
+	Origins, BlockedWords string // one per line
+	MaxLinks              int
+}
+
+// rateRow is one scope's rate limit in the settings form: the values in force, and
+// whether they are the default.
+type rateRow struct {
+	Scope, Help  string
+	Default      bool
+	DefaultText  string
+	Count, Burst int
+	Period       string
+}
+
+// webhookRow is an endpoint as the dashboard lists it.
+type webhookRow struct {
+	ID                      int64
+	URL, Description        string
+	Events, Created, LogURL string
+	Disabled                bool
+}
+
+// siteSettingsView is what admin_site.html shows.
+type siteSettingsView struct {
+	layoutView
+	Site     siteForm
+	Policies []option
+	Limits   []rateRow
+	Webhooks []webhookRow
+	Events   []string
+}
+
+// policyLabels explain the moderation policies in the settings form.
+var policyLabels = map[comment.Policy]string{
+	comment.PolicyAll:       "all: hold every comment for a moderator",
+	comment.PolicyFirstTime: "first_time: publish authors with an earlier approved comment",
+	comment.PolicyNone:      "none: publish everything not judged spam or held by a rule",
+}
+
+// sitePage is a site's settings form and its webhook endpoints: GET
+// /admin/sites/{site}, admins only. admin.js saves with PATCH /api/v1/admin/sites/{site}.
+func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
+	p, session, ok := d.pageUser(w, r, true)
+	if !ok {
+		return
+	}
+	site, err := d.s.store.Site(r.Context(), mux.Vars(r)["site"])
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	hooks, err := d.s.store.Webhooks(r.Context(), nil, site.ID)
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	v := siteSettingsView{layoutView: d.layout(p, session, site.Name, "sites"),
+		Site: siteForm{ID: site.ID, Name: site.Name, Origins: strings.Join(site.Origins, "\n"),
+			BlockedWords: strings.Join(site.BlockedWords, "\n"), MaxLinks: site.MaxLinks}}
+	for _, pol := range []comment.Policy{comment.PolicyAll, comment.PolicyFirstTime, comment.PolicyNone} {
+		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == site.Policy})
+	}
+	set, defaults, effective := site.Limits, comment.DefaultRateLimits(), site.Limits.Effective()
+	help := map[string]string{"ip": "per client address", "email": "per author email", "thread": "per page", "site": "for the whole site"}
+	for _, scope := range []string{"ip", "email", "thread", "site"} {
+		r, def := *rateScopes(&effective)[scope], *rateScopes(&defaults)[scope]
+		v.Limits = append(v.Limits, rateRow{Scope: scope, Help: help[scope], Default: rateScopes(&set)[scope].IsZero(),
+			DefaultText: rateText(def), Count: r.Count, Period: shortDuration(r.Period), Burst: r.Burst})
+	}
+	for _, hook := range hooks {
+		v.Webhooks = append(v.Webhooks, d.webhookRow(hook))
+	}
+	for _, e := range comment.CommentEvents() {
+		v.Events = append(v.Events, string(e))
+	}
+	d.render(w, r, "admin_site.html", http.StatusOK, v)
+}
+
+func (d *dashboard) webhookRow(hook comment.Webhook) webhookRow {
+	evs := make([]string, len(hook.Events))
+	for i, e := range hook.Events {
+		evs[i] = string(e)
+	}
+	return webhookRow{ID: hook.ID, URL: hook.URL, Description: hook.Description, Events: strings.Join(evs, ", "),
+		Created: dashboardTime(hook.CreatedAt), Disabled: hook.Disabled,
+		LogURL: "/admin/sites/" + url.PathEscape(hook.SiteID) + "/webhooks/" + strconv.FormatInt(hook.ID, 10)}
+}
+
+// deliveryRow is one entry of an endpoint's delivery log. Error is the recorded
+// failure, which leaves out the endpoint's URL.
+type deliveryRow struct {
+	ID, CommentID         int64
+	EventID, Type, Status string
+	Attempts, Code        int
+	Latency, Error, Next  string
+	Created, CreatedISO   string
+	HasResponse           bool
+}
+
+// webhookPageView is what admin_webhook.html shows.
+type webhookPageView struct {
+	layoutView
+	SiteID, SiteName string
+	Hook             webhookRow
+	Statuses         []option
+	Deliveries       []deliveryRow
+	MoreURL          string
+}
+
+// webhookPage is one endpoint and its delivery log, newest first and paged: GET
+// /admin/sites/{site}/webhooks/{id}?status=&cursor=, admins only.
+func (d *dashboard) webhookPage(w http.ResponseWriter, r *http.Request) {
+	p, session, ok := d.pageUser(w, r, true)
+	if !ok {
+		return
+	}
+	hook, err := d.s.store.Webhook(r.Context(), pathID(r))
+	if err == nil && hook.SiteID != mux.Vars(r)["site"] {
+		err = comment.ErrNotFound
+	}
+	var site comment.Site
+	if err == nil {
+		site, err = d.s.store.Site(r.Context(), hook.SiteID)
+	}
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	q := r.URL.Query()
+	status := comment.DeliveryStatus(q.Get("status"))
+	v := webhookPageView{layoutView: d.layout(p, session, "Webhook deliveries", "sites"), SiteID: site.ID, SiteName: site.Name,
+		Hook: d.webhookRow(hook)}
+	known := false
+	for _, s := range []comment.DeliveryStatus{"", comment.DeliveryPending, comment.DeliveryFailed, comment.DeliveryDelivered, comment.DeliveryDead} {
+		label := string(s)
+		if s == "" {
+			label = "all"
+		}
+		known = known || s == status
+		v.Statuses = append(v.Statuses, option{Value: string(s), Label: label, Selected: s == status})
+	}
+	if !known {
+		status = ""
+	}
+	ds, next, err := d.s.store.Deliveries(r.Context(), hook.ID, status, q.Get("cursor"), deliveryPage)
+	var ve *comment.ValidationError
+	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
+		ds, next, err = d.s.store.Deliveries(r.Context(), hook.ID, status, "", deliveryPage)
+	}
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	for _, dl := range ds {
+		row := deliveryRow{ID: dl.ID, CommentID: dl.CommentID, EventID: dl.EventID, Type: string(dl.Type), Status: string(dl.Status),
+			Attempts: dl.Attempts, Code: dl.LastStatusCode, HasResponse: dl.LastStatusCode != 0, Error: dl.LastError,
+			Created: dashboardTime(dl.CreatedAt), CreatedISO: dl.CreatedAt.UTC().Format(time.RFC3339)}
+		if dl.Attempts > 0 {
+			row.Latency = dl.Latency.Round(time.Millisecond).String()
+		}
+		if (dl.Status == comment.DeliveryPending || dl.Status == comment.DeliveryFailed) && !dl.NextAttemptAt.IsZero() {
+			row.Next = dashboardTime(dl.NextAttemptAt)
+		}
+		v.Deliveries = append(v.Deliveries, row)
+	}
+	if next != "" {
+		more := url.Values{"cursor": {next}}
+		if status != "" {
+			more.Set("status", string(status))
+		}
+		v.MoreURL = v.Hook.LogURL + "?" + more.Encode()
+	}
+	d.render(w, r, "admin_webhook.html", http.StatusOK, v)
+}
+
+// dashboardTime is how the dashboard shows a time.
+func dashboardTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// rateText reads like "6 per 1m, burst 3".
+func rateText(r comment.Rate) string {
+	return strconv.Itoa(r.Count) + " per " + shortDuration(r.Period) + ", burst " + strconv.Itoa(r.Burst)
+}
+
+// shortDuration writes "1m" and "1h" where time.Duration writes "1m0s" and "1h0m0s",
+// as a person would type them into the form.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
+}
