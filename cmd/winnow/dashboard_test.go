@@ -392,3 +392,72 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 		t.Errorf("the spam queue lacks %q", want)
 	}
 }
+
+// TestQueueUndoEditReply is the queue's second-thoughts journey in Chromium: approve
+// with the keyboard and undo it, fix a comment's text, and answer a held comment as
+// the site, which approves it and publishes the reply under the site's name.
+func TestQueueUndoEditReply(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("u", map[string]any{"name": "Hedge Notes", "policy": "all"})
+	const pw = "undo password qz7undo"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "ed@example.org", "--role", "moderator", "--site", "u"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+	var ids []int64
+	for i, body := range []string{"Teh hedge was lovely.", "Which hawthorn is this?"} {
+		r := in.submit("u", submission("/hedges", map[string]any{"author_email": fmt.Sprintf("r%d@example.org", i), "body": body}), nil).
+			must(t, http.StatusAccepted).json(t)
+		ids = append(ids, int64(num(r, "comment", "id")))
+	}
+	status := func(id int64) string {
+		c := in.do(req{method: "GET", path: fmt.Sprintf("/api/v1/admin/comments/%d", id), token: in.token}).must(t, http.StatusOK).json(t)
+		return c["comment"].(map[string]any)["status"].(string) + " " + c["comment"].(map[string]any)["body_source"].(string)
+	}
+	dashboardLogin(t, ctx, in, "ed@example.org", pw)
+	waitJS(t, ctx, "2 comments", `return `+rowCount+` === 2;`)
+	first, second := fmt.Sprintf("c%d", ids[0]), fmt.Sprintf("c%d", ids[1])
+
+	// Newest first: the current comment is the question. Approve it, then undo.
+	press(t, ctx, "a")
+	waitJS(t, ctx, "the approval", `return !document.getElementById("`+second+`") && !document.querySelector("#undo").disabled;`)
+	press(t, ctx, "u")
+	waitJS(t, ctx, "the undone comment back", `return document.getElementById("`+second+`") && document.querySelector("#status").textContent.startsWith("Undone");`)
+	if got := status(ids[1]); got != "pending Which hawthorn is this?" {
+		t.Fatalf("after undo: %q", got)
+	}
+
+	// Fix the typo in the other comment.
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` button[data-edit]").click()`)
+	waitJS(t, ctx, "the editor", `const a = document.querySelector("#`+first+` .composer textarea"); return a && a.value === "Teh hedge was lovely.";`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "The hedge was *lovely*.";
+		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+	waitJS(t, ctx, "the edited text", `const li = document.querySelector("#`+first+`"); return !li.querySelector(".composer") && li.querySelector(".body em")?.textContent === "lovely";`)
+	if got := status(ids[0]); got != "pending The hedge was *lovely*." {
+		t.Fatalf("after the edit: %q", got)
+	}
+
+	// Answer the question as the site: it is approved, and the reply is published.
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+second+` button[data-reply]").click()`)
+	waitJS(t, ctx, "the reply box", `return document.querySelector("#`+second+` .composer textarea") === document.activeElement;`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+second+` .composer textarea").value = "It is the midland hawthorn.";
+		document.querySelector("#`+second+` .composer button[type=submit]").click()`)
+	waitJS(t, ctx, "the published reply", `return document.querySelector("#status").textContent.startsWith("Reply published");`)
+	thread := in.do(req{method: "GET", path: "/api/v1/sites/u/comments?thread=/hedges"}).must(t, http.StatusOK)
+	v := thread.json(t)
+	cs := list(v, "comments")
+	if len(cs) != 1 {
+		t.Fatalf("public thread: %s", thread.body)
+	}
+	replies, _ := cs[0].(map[string]any)["replies"].([]any)
+	if len(replies) != 1 || replies[0].(map[string]any)["author_name"] != "Hedge Notes" ||
+		!strings.Contains(replies[0].(map[string]any)["body_html"].(string), "midland hawthorn") {
+		t.Fatalf("the reply is not published under the site's name: %s", thread.body)
+	}
+	if strings.Contains(string(thread.body), "ed@example.org") {
+		t.Error("the moderator's email is in the public thread")
+	}
+	if n := js[int](t, ctx, `window.__winnowRan`); n != 0 {
+		t.Fatalf("%d trapped calls (alert, confirm, prompt) on the dashboard", n)
+	}
+}

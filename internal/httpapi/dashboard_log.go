@@ -155,12 +155,19 @@ func (d *dashboard) comment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		es, _, err = d.s.store.ListEvents(r.Context(), comment.EventQuery{Scope: p.Scope(), CommentID: c.ID, Limit: maxAdminPage})
 	}
+	var item queueItem
+	if err == nil {
+		pc := pageContext{threadURLs: map[[2]string]string{}, authors: map[[2]string]comment.Author{}}
+		if pc.parents, err = d.parents(r, []comment.Comment{c}); err == nil {
+			item, err = d.item(r, c, site, pc)
+		}
+	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
 	v := commentView{layoutView: d.layout(p, session, "Comment "+strconv.FormatInt(c.ID, 10), "log"),
-		C: d.item(r, c, site, map[[2]string]string{}), Source: c.BodySource, Events: eventRows(es),
+		C: item, Source: c.BodySource, Events: eventRows(es),
 		QueueURL: "/admin/?" + url.Values{"site": {c.SiteID}, "status": {string(c.Status)}}.Encode()}
 	d.render(w, r, "admin_comment.html", http.StatusOK, v)
 }
