@@ -146,19 +146,32 @@ type parentItem struct {
 	NotPublished bool
 }
 
+// layoutView is what every signed-in page's head and header (admin_layout.html) show.
+type layoutView struct {
+	CSS, JS, CSRF, User, Title string
+	// Nav is the header entry of the page: queue, sites or log.
+	Nav string
+	// Admin shows the Sites entry, which only admins may open.
+	Admin bool
+}
+
+// layout fills the head and header of a page for the signed-in p.
+func (d *dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
+	return layoutView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
+		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
+}
+
 // queueView is what admin_queue.html shows.
 type queueView struct {
-	CSS, JS, CSRF, User, Title string
-	Nav                        string // as in layoutView, for admin_header
-	Admin                      bool
-	Sites                      []siteOption
-	Statuses, Sorts            []option
-	Status                     string
-	Text                       string
-	Error                      string
-	Comments                   []queueItem
-	MoreURL                    string
-	PollMillis                 int64
+	layoutView
+	Sites           []siteOption
+	Statuses, Sorts []option
+	Status          string
+	Text            string
+	Error           string
+	Comments        []queueItem
+	MoreURL         string
+	PollMillis      int64
 }
 
 // queue is the moderation queue: GET /admin/?site=&status=&sort=&q=&cursor=. Pending
@@ -175,8 +188,7 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	v := queueView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
-		User: p.Name, Title: "Queue", Nav: "queue", Admin: p.IsAdmin(), Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
+	v := queueView{layoutView: d.layout(p, session, "Queue", "queue"), Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
 	status := comment.Status(q.Get("status"))
 	if status != "all" && !status.Valid() {
 		status = comment.StatusPending

@@ -17,21 +17,6 @@ import (
 // deliveryPage is how many deliveries one page of an endpoint's log shows.
 const deliveryPage = 50
 
-// layoutView is what every signed-in page's head and header (admin_layout.html) show.
-type layoutView struct {
-	CSS, JS, CSRF, User, Title string
-	// Nav is the header entry of the page: queue, sites or log.
-	Nav string
-	// Admin shows the Sites entry, which only admins may open.
-	Admin bool
-}
-
-// layout fills the head and header of a page for the signed-in p.
-func (d *dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
-	return layoutView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
-		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
-}
-
 // errorView is what admin_error.html shows.
 type errorView struct {
 	layoutView
