@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/winnow/winnow/internal/auth"
 )
@@ -172,4 +175,90 @@ func TestUserManagementAPI(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDashboardUsers is an admin adding a moderator in headless Chromium: the
+// generated password is read from the page, the moderator signs in with it and sees
+// the queue; then a moderator's session that outlived the idle time (configured
+// shorter) ends at the next action and at the next page.
+func TestDashboardUsers(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir(), "WINNOW_SESSIONS_IDLE": "1h"})
+	in.createSite("a", map[string]any{"policy": "all"})
+	in.createSite("b", nil)
+	in.submit("a", submission("/p", map[string]any{"body": "Held for the new moderator."}), nil).must(t, http.StatusAccepted)
+	const adminPW = "administrator password qz7ui"
+	if _, errOut, err := in.cli(adminPW+"\n", "user", "add", "--email", "root@example.org", "--role", "admin"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+
+	dashboardLogin(t, ctx, in, "root@example.org", adminPW)
+	clickAway(t, ctx, "#nav-users")
+	waitJS(t, ctx, "the users page", `return location.pathname === "/admin/users" && document.querySelector("#user-create");`)
+	// An email in use is refused by its field; then the moderator of site a is added.
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#user-create");
+		f.elements.email.value = "ROOT@example.org"; f.elements.role.value = "moderator"; f.elements.role.dispatchEvent(new Event("change"));
+		f.querySelector('input[name=sites][value=a]').checked = true;
+		f.querySelector("button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the email's error", `return !document.querySelector('#user-create [data-error-for="email"]').hidden;`)
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#user-create");
+		f.elements.email.value = "mod@example.org"; f.querySelector("button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the generated password", `return !document.querySelector("#new-password").hidden &&
+		document.querySelector("#new-password-value").textContent.length >= 12 &&
+		document.querySelector('#users li.user[data-email="mod@example.org"]');`)
+	password := js[string](t, ctx, `document.querySelector("#new-password-value").textContent`)
+	if got := js[string](t, ctx, `document.querySelector('#users li.user[data-email="mod@example.org"] .sites').textContent`); got != "sites: a" {
+		t.Errorf("the new moderator's row shows sites %q", got)
+	}
+	// The row's form gives the moderator site b as well; the list shows it.
+	js[chromedp.Void](t, ctx, `{ const li = document.querySelector('#users li.user[data-email="mod@example.org"]');
+		li.querySelector("details").open = true;
+		li.querySelector('.user-form input[name=sites][value=b]').checked = true;
+		li.querySelector(".user-form button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the saved sites", `return document.querySelector("#users-status").textContent === "Saved mod@example.org." &&
+		document.querySelector('#users li.user[data-email="mod@example.org"] .sites').textContent === "sites: a, b";`)
+	if got := js[bool](t, ctx, `!!document.querySelector('#users li.user[data-email="root@example.org"] button[data-disabled]')`); got {
+		t.Error("the admin's own row offers to disable them")
+	}
+	// The layout fits a phone: nothing wider than the screen.
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
+	if w := js[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("the users page is %dpx wide on a 360px screen", w)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1200, 900)); err != nil {
+		t.Fatal(err)
+	}
+
+	clickAway(t, ctx, "#logout button")
+	waitJS(t, ctx, "the sign-in page", `return location.pathname === "/admin/login";`)
+	dashboardLogin(t, ctx, in, "mod@example.org", password)
+	waitJS(t, ctx, "the held comment", `return document.body.textContent.includes("Held for the new moderator.");`)
+	if js[bool](t, ctx, `!!document.querySelector("#nav-users")`) {
+		t.Error("a moderator's header links the users page")
+	}
+	navigate(t, ctx, in.url+"/admin/users")
+	waitJS(t, ctx, "the 403 page", `return document.querySelector("#page-error")?.dataset.status === "403";`)
+	if js[bool](t, ctx, `document.body.textContent.includes("root@example.org")`) {
+		t.Error("the moderator sees the accounts")
+	}
+
+	// Past the idle time the next action lands on the sign-in page.
+	navigate(t, ctx, in.url+"/admin/")
+	waitJS(t, ctx, "the queue", `return document.querySelector("#queue li.comment");`)
+	in.ageSessions(61 * time.Minute)
+	clickAway(t, ctx, "#queue li.comment button[data-action=approve]")
+	waitJS(t, ctx, "the sign-in page after an action", `return location.pathname === "/admin/login" && document.querySelector("#login");`)
+	if n := len(list(in.do(req{method: "GET", path: "/api/v1/admin/comments?site=a", token: in.token}).must(t, http.StatusOK).json(t), "comments")); n != 1 {
+		t.Errorf("the expired session's approval went through: %d pending", n)
+	}
+	// And the next page too.
+	dashboardLogin(t, ctx, in, "mod@example.org", password)
+	in.ageSessions(61 * time.Minute)
+	navigate(t, ctx, in.url+"/admin/log")
+	waitJS(t, ctx, "the sign-in page after a navigation", `return location.pathname === "/admin/login" && document.querySelector("#login");`)
+	if n := js[int](t, ctx, `window.__winnowRan`); n != 0 {
+		t.Fatalf("%d trapped calls (alert, confirm, prompt) on the users pages", n)
+	}
 }

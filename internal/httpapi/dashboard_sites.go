@@ -20,9 +20,9 @@ const deliveryPage = 50
 // layoutView is what every signed-in page's head and header (admin_layout.html) show.
 type layoutView struct {
 	CSS, JS, CSRF, User, Title string
-	// Nav is the header entry of the page: queue, sites or log.
+	// Nav is the header entry of the page: queue, sites, users or log.
 	Nav string
-	// Admin shows the Sites entry, which only admins may open.
+	// Admin shows the Sites and Users entries, which only admins may open.
 	Admin bool
 }
 
@@ -63,7 +63,7 @@ func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly b
 func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, err error) {
 	switch {
 	case errors.Is(err, comment.ErrForbidden) && !p.IsAdmin():
-		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites and webhooks. Ask an admin if something here needs to change.")
+		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites, webhooks and accounts. Ask an admin if something here needs to change.")
 	case errors.Is(err, comment.ErrForbidden):
 		d.errorPage(w, r, p, session, http.StatusForbidden, "This page is not open to your account.")
 	case errors.Is(err, comment.ErrNotFound):
