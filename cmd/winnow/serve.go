@@ -152,7 +152,8 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(extra...)
 	now := time.Now
-	accounts, err := auth.NewAccounts(st, now, auth.Options{})
+	accounts, err := auth.NewAccounts(st, now, auth.Options{
+		Session: auth.SessionPolicy{Idle: cfg.Sessions.Idle, Absolute: cfg.Sessions.Absolute}})
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func TestDashboardPages(t *testing.T) {
 		act(ids[2], "spam", nil, in.token)
 		act(ids[3], "approve", admin.headers(true), "")
 
-		pages := []string{"/admin/sites", "/admin/sites/a", fmt.Sprintf("/admin/sites/a/webhooks/%d", hookA), "/admin/log",
+		pages := []string{"/admin/sites", "/admin/sites/a", fmt.Sprintf("/admin/sites/a/webhooks/%d", hookA), "/admin/users", "/admin/log",
 			fmt.Sprintf("/admin/comments/%d", ids[0])}
 		get := func(path string, headers map[string]string, token string) response {
 			t.Helper()
@@ -83,7 +83,7 @@ func TestDashboardPages(t *testing.T) {
 			if bad := pageProblems(t, r.body); len(bad) > 0 {
 				t.Errorf("%s has inline code: %q", p, bad)
 			}
-			if body := string(r.body); !strings.Contains(body, `href="/admin/sites"`) || !strings.Contains(body, `href="/admin/log"`) {
+			if body := string(r.body); !strings.Contains(body, `href="/admin/sites"`) || !strings.Contains(body, `href="/admin/users"`) || !strings.Contains(body, `href="/admin/log"`) {
 				t.Errorf("%s lacks the navigation", p)
 			}
 		}
@@ -101,20 +101,21 @@ func TestDashboardPages(t *testing.T) {
 			t.Error("the queue has no Sites link for an admin")
 		}
 
-		// A moderator: the 403 page on admin pages, without their data or a Sites link.
-		for _, p := range pages[:3] {
+		// A moderator: the 403 page on admin pages, without their data or a Sites or Users link.
+		for _, p := range pages[:4] {
 			r := get(p, mod.headers(false), "")
 			body := string(r.body)
 			if r.status != http.StatusForbidden || !strings.Contains(body, `id="page-error"`) {
 				t.Errorf("moderator %s: %d\n%s", p, r.status, body)
 			}
-			if strings.Contains(body, "hooks.example") || strings.Contains(body, "a.example") || strings.Contains(body, `href="/admin/sites"`) {
-				t.Errorf("moderator %s shows site data or the Sites link", p)
+			if strings.Contains(body, "hooks.example") || strings.Contains(body, "a.example") || strings.Contains(body, "root@example.org") ||
+				strings.Contains(body, `href="/admin/sites"`) || strings.Contains(body, `href="/admin/users"`) {
+				t.Errorf("moderator %s shows site data, accounts, or the Sites or Users link", p)
 			}
 		}
 		for _, p := range []string{"/admin/", "/admin/log"} {
-			if body := string(get(p, mod.headers(false), "").must(t, http.StatusOK).body); strings.Contains(body, `href="/admin/sites"`) {
-				t.Errorf("moderator %s shows the Sites link", p)
+			if body := string(get(p, mod.headers(false), "").must(t, http.StatusOK).body); strings.Contains(body, `href="/admin/sites"`) || strings.Contains(body, `href="/admin/users"`) {
+				t.Errorf("moderator %s shows the Sites or Users link", p)
 			}
 		}
 		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusForbidden)

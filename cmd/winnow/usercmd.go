@@ -88,19 +88,25 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	role := f.fs.String("role", string(auth.RoleModerator), "admin or moderator")
 	f.fs.Var(&sites, "site", "a site the moderator works (repeatable; required for moderators)")
 	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		for _, id := range sites {
-			if _, err := st.Site(ctx, id); err != nil {
-				return fmt.Errorf("site %q: %w", id, err)
-			}
+		password, _, err := readPassword(stdinFrom(ctx))
+		if err != nil {
+			return err
 		}
-		return withPassword(ctx, st, stdout, stderr, func(a *auth.Accounts, password string) error {
-			u, err := a.AddUser(ctx, *email, auth.Role(*role), sites, password)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stderr, "winnow: created %s %s (id %d)\n", u.Role, u.Email, u.ID)
-			return nil
-		})
+		accounts, err := auth.NewAccounts(st, time.Now, auth.Options{})
+		if err != nil {
+			return err
+		}
+		// Without a password on stdin, AddUser generates one; it is printed once.
+		u, generated, err := accounts.AddUser(ctx, *email, auth.Role(*role), sites, password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "winnow: created %s %s (id %d)\n", u.Role, u.Email, u.ID)
+		if generated != "" {
+			fmt.Fprintln(stderr, "winnow: the password is on stdout and is shown only this once")
+			fmt.Fprintln(stdout, generated)
+		}
+		return nil
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +15,13 @@ import (
 type AccountStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// UserByID returns an account or an error wrapping comment.ErrNotFound.
+	UserByID(ctx context.Context, id int64) (User, error)
+	// UpdateUser stores u's role, sites, password hash and disabled time, or returns
+	// ErrLastAdmin, writing nothing, when no enabled admin would remain.
+	UpdateUser(ctx context.Context, u User) error
+	// Site finds a site, so that a moderator is given only sites that exist.
+	Site(ctx context.Context, id string) (comment.Site, error)
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// CreateFirstAdmin stores u only if setupHash is a stored, unexpired setup token at
 	// now (consuming it; comment.ErrUnauthorized otherwise) and no admin exists
@@ -78,15 +85,8 @@ func (a *Accounts) Policy() SessionPolicy { return a.policy }
 // newUser validates and hashes a new account.
 func (a *Accounts) newUser(email string, role Role, sites []string, password string) (User, error) {
 	email = comment.NormalizeEmail(email)
-	fields := map[string]string{}
-	for _, err := range []error{checkAccount(email, role, sites), CheckPassword(password)} {
-		var ve *comment.ValidationError
-		if errors.As(err, &ve) {
-			maps.Copy(fields, ve.Fields)
-		}
-	}
-	if len(fields) > 0 {
-		return User{}, &comment.ValidationError{Fields: fields}
+	if err := joinInvalid(checkAccount(email, role, sites), CheckPassword(password)); err != nil {
+		return User{}, err
 	}
 	hash, err := HashPassword(password, a.params)
 	if err != nil {
@@ -95,14 +95,136 @@ func (a *Accounts) newUser(email string, role Role, sites []string, password str
 	return User{Email: email, Role: role, Sites: sites, PasswordHash: hash, CreatedAt: a.now().UTC()}, nil
 }
 
-// AddUser creates an account. An email already in use is comment.ErrConflict.
-func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites []string, password string) (User, error) {
+// joinInvalid merges the validation errors among errs into one, so a form can mark
+// every wrong field at once; the first other error wins over them.
+func joinInvalid(errs ...error) error {
+	fields := map[string]string{}
+	for _, err := range errs {
+		var ve *comment.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			for k, v := range ve.Fields {
+				if _, ok := fields[k]; !ok {
+					fields[k] = v
+				}
+			}
+		case err != nil:
+			return err
+		}
+	}
+	if len(fields) > 0 {
+		return &comment.ValidationError{Fields: fields}
+	}
+	return nil
+}
+
+// AddUser creates an account. Without a password it generates one and returns it, for
+// the caller to show once; otherwise the second result is empty. An email in use is a
+// comment.ConflictError on "email"; a site that does not exist is invalid.
+func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites []string, password string) (User, string, error) {
+	var generated string
+	if password == "" {
+		p, err := GeneratePassword()
+		if err != nil {
+			return User{}, "", err
+		}
+		password, generated = p, p
+	}
+	sites = cleanSites(sites)
 	u, err := a.newUser(email, role, sites, password)
-	if err != nil {
-		return User{}, err
+	if err := joinInvalid(err, a.checkSites(ctx, sites)); err != nil {
+		return User{}, "", err
 	}
 	if err := a.store.CreateUser(ctx, &u); err != nil {
-		return User{}, fmt.Errorf("auth: add user: %w", err)
+		if errors.Is(err, comment.ErrConflict) {
+			return User{}, "", comment.Conflict("email", "an account with this email exists")
+		}
+		return User{}, "", fmt.Errorf("auth: add user: %w", err)
+	}
+	return u, generated, nil
+}
+
+// cleanSites sorts a list of site ids and drops repeats.
+func cleanSites(sites []string) []string {
+	sites = slices.Clone(sites)
+	slices.Sort(sites)
+	return slices.Compact(sites)
+}
+
+// checkSites reports the first of sites that does not exist, as invalid "sites".
+func (a *Accounts) checkSites(ctx context.Context, sites []string) error {
+	for _, id := range sites {
+		_, err := a.store.Site(ctx, id)
+		switch {
+		case errors.Is(err, comment.ErrNotFound):
+			return comment.Invalid("sites", fmt.Sprintf("no site %q", id))
+		case err != nil:
+			return fmt.Errorf("auth: site %q: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// UpdateUser applies c to the account id on behalf of actor, an admin. Nobody is
+// locked out: an admin cannot demote or disable themselves, and the last enabled admin
+// cannot be demoted or disabled (comment.ConflictError, on the field concerned). A
+// change of role, sites or password, or disabling, ends the account's sessions, so it
+// applies at once and whoever knew an old password is signed out.
+func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c UserChange) (User, error) {
+	u, err := a.store.UserByID(ctx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("auth: update user: %w", err)
+	}
+	old := u
+	if c.Role != nil {
+		u.Role = *c.Role
+		if u.Role == RoleAdmin && c.Sites == nil {
+			u.Sites = nil // an admin has every site
+		}
+	}
+	if c.Sites != nil {
+		u.Sites = cleanSites(*c.Sites)
+	}
+	if c.Disabled != nil {
+		switch {
+		case !*c.Disabled:
+			u.DisabledAt = time.Time{}
+		case !old.Disabled():
+			u.DisabledAt = a.now().UTC()
+		}
+	}
+	demoted := old.Role == RoleAdmin && u.Role != RoleAdmin
+	field := "role"
+	if !demoted {
+		field = "disabled"
+	}
+	if actor.UserID == id && (demoted || (u.Disabled() && !old.Disabled())) {
+		return User{}, comment.Conflict(field, "you cannot demote or disable your own account; another admin can")
+	}
+	var pwErr error
+	if c.Password != nil {
+		pwErr = CheckPassword(*c.Password)
+	}
+	if err := joinInvalid(checkAccount(u.Email, u.Role, u.Sites), a.checkSites(ctx, u.Sites), pwErr); err != nil {
+		return User{}, err
+	}
+	if c.Password != nil {
+		if u.PasswordHash, err = HashPassword(*c.Password, a.params); err != nil {
+			return User{}, err
+		}
+	}
+	err = a.store.UpdateUser(ctx, u)
+	if errors.Is(err, ErrLastAdmin) {
+		return User{}, comment.Conflict(field, "this is the last enabled admin; make another admin first, so that someone can still manage winnow")
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: update user: %w", err)
+	}
+	changed := u.Role != old.Role || !slices.Equal(u.Sites, old.Sites) || c.Password != nil || u.Disabled() != old.Disabled()
+	if changed {
+		if err := a.RevokeSessions(ctx, u.ID); err != nil {
+			return User{}, err
+		}
 	}
 	return u, nil
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -18,10 +20,49 @@ type memStore struct {
 	sessions map[string]Session
 	setup    map[string]time.Time
 	touches  int
+	sites    map[string]bool
 }
 
 func newMemStore() *memStore {
-	return &memStore{sessions: map[string]Session{}, setup: map[string]time.Time{}}
+	return &memStore{sessions: map[string]Session{}, setup: map[string]time.Time{},
+		sites: map[string]bool{"a": true, "b": true, "blog": true}}
+}
+
+func (m *memStore) Site(_ context.Context, id string) (comment.Site, error) {
+	if !m.sites[id] {
+		return comment.Site{}, comment.ErrNotFound
+	}
+	return comment.Site{ID: id}, nil
+}
+
+func (m *memStore) UserByID(_ context.Context, id int64) (User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id < 1 || id > int64(len(m.users)) {
+		return User{}, comment.ErrNotFound
+	}
+	return m.users[id-1], nil
+}
+
+func (m *memStore) UpdateUser(_ context.Context, u User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if u.ID < 1 || u.ID > int64(len(m.users)) {
+		return comment.ErrNotFound
+	}
+	others := 0
+	for _, o := range m.users {
+		if o.ID != u.ID && o.Role == RoleAdmin && !o.Disabled() {
+			others++
+		}
+	}
+	if (u.Role != RoleAdmin || u.Disabled()) && others == 0 {
+		if old := m.users[u.ID-1]; old.Role == RoleAdmin && !old.Disabled() {
+			return ErrLastAdmin
+		}
+	}
+	m.users[u.ID-1] = u
+	return nil
 }
 
 func (m *memStore) CreateUser(_ context.Context, u *User) error {
@@ -175,7 +216,7 @@ func TestSessionExpiry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, _, c := testAccounts(t)
 			ctx := context.Background()
-			if _, err := a.AddUser(ctx, "Mod@Example.org ", RoleModerator, []string{"blog"}, pw); err != nil {
+			if _, _, err := a.AddUser(ctx, "Mod@Example.org ", RoleModerator, []string{"blog"}, pw); err != nil {
 				t.Fatal(err)
 			}
 			_, session, err := a.Login(ctx, "mod@example.ORG", pw)
@@ -206,7 +247,7 @@ func TestSessionExpiry(t *testing.T) {
 func TestSessionTouchedAtMostOnceAMinute(t *testing.T) {
 	a, st, c := testAccounts(t)
 	ctx := context.Background()
-	if _, err := a.AddUser(ctx, "a@example.org", RoleAdmin, nil, pw); err != nil {
+	if _, _, err := a.AddUser(ctx, "a@example.org", RoleAdmin, nil, pw); err != nil {
 		t.Fatal(err)
 	}
 	_, session, _ := a.Login(ctx, "a@example.org", pw)
@@ -224,7 +265,7 @@ func TestSessionTouchedAtMostOnceAMinute(t *testing.T) {
 func TestLoginFailuresLookAlike(t *testing.T) {
 	a, _, _ := testAccounts(t)
 	ctx := context.Background()
-	if _, err := a.AddUser(ctx, "mod@example.org", RoleModerator, []string{"blog"}, pw); err != nil {
+	if _, _, err := a.AddUser(ctx, "mod@example.org", RoleModerator, []string{"blog"}, pw); err != nil {
 		t.Fatal(err)
 	}
 	verifications := 0
@@ -260,13 +301,15 @@ func TestAddUserRolesAndScope(t *testing.T) {
 		{"admin limited to a site", "a2@example.org", RoleAdmin, []string{"a"}, pw, []string{"sites"}},
 		{"unknown role", "r@example.org", Role("root"), nil, pw, []string{"role"}},
 		{"not an email", "nobody", RoleAdmin, nil, pw, []string{"email"}},
+		{"a site that does not exist", "m3@example.org", RoleModerator, []string{"a", "nope"}, pw, []string{"sites"}},
+		{"no email and no site", "", RoleModerator, []string{"nope"}, pw, []string{"email", "sites"}},
 		{"short password and no email", "", RoleAdmin, nil, "short", []string{"email", "password"}},
 	}
 	a, _, _ := testAccounts(t)
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := a.AddUser(ctx, tt.email, tt.role, tt.sites, tt.password)
+			u, _, err := a.AddUser(ctx, tt.email, tt.role, tt.sites, tt.password)
 			var ve *comment.ValidationError
 			if len(tt.fields) == 0 {
 				if err != nil {
@@ -298,7 +341,7 @@ func TestAddUserRolesAndScope(t *testing.T) {
 			}
 		})
 	}
-	if _, err := a.AddUser(ctx, " ROOT@example.org", RoleAdmin, nil, pw); !errors.Is(err, comment.ErrConflict) {
+	if _, _, err := a.AddUser(ctx, " ROOT@example.org", RoleAdmin, nil, pw); !errors.Is(err, comment.ErrConflict) {
 		t.Errorf("the same email in another case = %v, want ErrConflict", err)
 	}
 }
@@ -306,7 +349,7 @@ func TestAddUserRolesAndScope(t *testing.T) {
 func TestPasswordChangeAndRevocationEndSessions(t *testing.T) {
 	a, _, _ := testAccounts(t)
 	ctx := context.Background()
-	u, _ := a.AddUser(ctx, "mod@example.org", RoleModerator, []string{"a"}, pw)
+	u, _, _ := a.AddUser(ctx, "mod@example.org", RoleModerator, []string{"a"}, pw)
 	_, s1, _ := a.Login(ctx, "mod@example.org", pw)
 	_, s2, _ := a.Login(ctx, "mod@example.org", pw)
 	if err := a.Logout(ctx, s1); err != nil {
@@ -371,5 +414,151 @@ func TestSetupCreatesTheFirstAdminOnce(t *testing.T) {
 	c.add(2 * time.Hour)
 	if _, _, err := a.Setup(ctx, plain, "late@example.org", pw); !errors.Is(err, comment.ErrUnauthorized) {
 		t.Errorf("an expired token = %v", err)
+	}
+}
+
+func TestAddUserGeneratesAMissingPassword(t *testing.T) {
+	a, _, _ := testAccounts(t)
+	ctx := context.Background()
+	u, generated, err := a.AddUser(ctx, "gen@example.org", RoleModerator, []string{"b", "a", "b"}, "")
+	if err != nil || CheckPassword(generated) != nil {
+		t.Fatalf("AddUser without a password = %q, %v", generated, err)
+	}
+	if !slices.Equal(u.Sites, []string{"a", "b"}) {
+		t.Errorf("sites %q, want sorted and without repeats", u.Sites)
+	}
+	if _, _, err := a.Login(ctx, "gen@example.org", generated); err != nil {
+		t.Errorf("the generated password does not sign in: %v", err)
+	}
+	if _, given, err := a.AddUser(ctx, "given@example.org", RoleAdmin, nil, pw); err != nil || given != "" {
+		t.Errorf("a given password is answered back: %q, %v", given, err)
+	}
+	var ce *comment.ConflictError
+	if _, _, err := a.AddUser(ctx, "GEN@example.org", RoleAdmin, nil, pw); !errors.As(err, &ce) || ce.Field != "email" {
+		t.Errorf("an email in use = %v, want a conflict on email", err)
+	}
+}
+
+func TestUpdateUser(t *testing.T) {
+	ptr := func(v any) UserChange {
+		switch v := v.(type) {
+		case Role:
+			return UserChange{Role: &v}
+		case []string:
+			return UserChange{Sites: &v}
+		case bool:
+			return UserChange{Disabled: &v}
+		case string:
+			return UserChange{Password: &v}
+		}
+		panic(v)
+	}
+	// Accounts 1 (root) and 2 (mod); the actor is root unless the step says otherwise.
+	type step struct {
+		name     string
+		actor    int64 // 0: an API token
+		target   int64
+		change   UserChange
+		conflict string // the field of a 409
+		invalid  string // the field of a 422
+		revokes  bool
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		check func(t *testing.T, root, mod User)
+	}{
+		{"sites of a moderator", []step{{name: "sites", actor: 1, target: 2, change: ptr([]string{"b", "a"}), revokes: true}},
+			func(t *testing.T, _, mod User) {
+				if !slices.Equal(mod.Sites, []string{"a", "b"}) {
+					t.Errorf("sites %q", mod.Sites)
+				}
+			}},
+		{"same sites change nothing", []step{{name: "same", actor: 1, target: 2, change: ptr([]string{"a"})}}, nil},
+		{"promote clears the sites", []step{{name: "promote", actor: 1, target: 2, change: ptr(RoleAdmin), revokes: true}},
+			func(t *testing.T, _, mod User) {
+				if mod.Role != RoleAdmin || len(mod.Sites) != 0 {
+					t.Errorf("promoted: %+v", mod)
+				}
+			}},
+		{"a moderator needs sites", []step{{name: "no sites", actor: 1, target: 2, change: ptr([]string{}), invalid: "sites"}}, nil},
+		{"sites must exist", []step{{name: "nope", actor: 1, target: 2, change: ptr([]string{"nope"}), invalid: "sites"}}, nil},
+		{"unknown role", []step{{name: "root role", actor: 1, target: 2, change: ptr(Role("root")), invalid: "role"}}, nil},
+		{"short password", []step{{name: "short", actor: 1, target: 2, change: ptr("short"), invalid: "password"}}, nil},
+		{"new password", []step{{name: "password", actor: 1, target: 2, change: ptr("a new long password"), revokes: true}}, nil},
+		{"disable and enable", []step{
+			{name: "disable", actor: 1, target: 2, change: ptr(true), revokes: true},
+			{name: "disable again", actor: 1, target: 2, change: ptr(true)},
+			{name: "enable", actor: 1, target: 2, change: ptr(false), revokes: true},
+		}, func(t *testing.T, _, mod User) {
+			if mod.Disabled() {
+				t.Error("still disabled")
+			}
+		}},
+		{"not yourself", []step{
+			{name: "demote self", actor: 1, target: 1, change: UserChange{Role: new(RoleModerator), Sites: &[]string{"a"}}, conflict: "role"},
+			{name: "disable self", actor: 1, target: 1, change: ptr(true), conflict: "disabled"},
+			{name: "own password", actor: 1, target: 1, change: ptr("my own new password"), revokes: true},
+		}, nil},
+		{"the last admin stays", []step{
+			{name: "demote by token", target: 1, change: UserChange{Role: new(RoleModerator), Sites: &[]string{"a"}}, conflict: "role"},
+			{name: "disable by token", target: 1, change: ptr(true), conflict: "disabled"},
+			{name: "promote the moderator", target: 2, change: ptr(RoleAdmin), revokes: true},
+			{name: "now root may go", actor: 2, target: 1, change: ptr(true), revokes: true},
+			{name: "and the other is last", target: 2, change: ptr(true), conflict: "disabled"},
+		}, func(t *testing.T, root, mod User) {
+			if !root.Disabled() || mod.Disabled() || mod.Role != RoleAdmin {
+				t.Errorf("root %+v, mod %+v", root, mod)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, st, _ := testAccounts(t)
+			ctx := context.Background()
+			root, _, _ := a.AddUser(ctx, "root@example.org", RoleAdmin, nil, pw)
+			mod, _, _ := a.AddUser(ctx, "mod@example.org", RoleModerator, []string{"a"}, pw)
+			byID := map[int64]User{root.ID: root, mod.ID: mod}
+			for _, s := range tt.steps {
+				_, session, err := a.Login(ctx, byID[s.target].Email, pw)
+				if err != nil && !errors.Is(err, comment.ErrUnauthorized) { // a disabled account cannot sign in
+					t.Fatal(err)
+				}
+				before, _ := st.UserByID(ctx, s.target)
+				actor := Principal{}
+				if s.actor != 0 {
+					actor = principalOf(byID[s.actor])
+				}
+				_, err = a.UpdateUser(ctx, actor, s.target, s.change)
+				var ce *comment.ConflictError
+				var ve *comment.ValidationError
+				switch {
+				case s.conflict != "" && (!errors.As(err, &ce) || ce.Field != s.conflict || !errors.Is(err, comment.ErrConflict)):
+					t.Fatalf("%s: err = %v, want a conflict on %s", s.name, err, s.conflict)
+				case s.invalid != "" && (!errors.As(err, &ve) || ve.Fields[s.invalid] == ""):
+					t.Fatalf("%s: err = %v, want %s invalid", s.name, err, s.invalid)
+				case s.conflict == "" && s.invalid == "" && err != nil:
+					t.Fatalf("%s: %v", s.name, err)
+				}
+				if after, _ := st.UserByID(ctx, s.target); err != nil && !reflect.DeepEqual(after, before) {
+					t.Errorf("%s: a refused change was stored: %+v", s.name, after)
+				}
+				if session != "" {
+					_, aerr := a.Authenticate(ctx, session)
+					if revoked := errors.Is(aerr, comment.ErrUnauthorized); revoked != s.revokes {
+						t.Errorf("%s: session revoked %v, want %v", s.name, revoked, s.revokes)
+					}
+				}
+			}
+			if tt.check != nil {
+				r, _ := st.UserByID(ctx, root.ID)
+				m, _ := st.UserByID(ctx, mod.ID)
+				tt.check(t, r, m)
+			}
+		})
+	}
+	a, _, _ := testAccounts(t)
+	if _, err := a.UpdateUser(context.Background(), Principal{}, 42, UserChange{}); !errors.Is(err, comment.ErrNotFound) {
+		t.Errorf("an unknown account = %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,18 @@ type User struct {
 	PasswordHash string   // argon2id, PHC string format; never logged or answered
 	CreatedAt    time.Time
 	DisabledAt   time.Time // zero while the account may sign in
+}
+
+// ErrLastAdmin is what an AccountStore answers to a change that would leave no enabled
+// admin: nobody could manage the installation, or its accounts, any more.
+var ErrLastAdmin = errors.New("auth: the last enabled admin")
+
+// UserChange is what an admin changes about an account; nil fields stay as they are.
+type UserChange struct {
+	Role     *Role
+	Sites    *[]string
+	Disabled *bool
+	Password *string
 }
 
 // Disabled reports whether the account may no longer sign in.

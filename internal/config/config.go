@@ -35,6 +35,15 @@ type Config struct {
 	Log       Log      `yaml:"log"`
 	Webhooks  Webhooks `yaml:"webhooks"`
 	Spam      Spam     `yaml:"spam"`
+	Sessions  Sessions `yaml:"sessions"`
+}
+
+// Sessions bounds how long a signed-in browser stays signed in: Idle after it was last
+// used, Absolute after sign-in, whichever comes first. A shorter idle time suits
+// shared computers; the absolute limit ends even a session in daily use.
+type Sessions struct {
+	Idle     time.Duration `yaml:"idle"`
+	Absolute time.Duration `yaml:"absolute"`
 }
 
 // Spam configures what becomes of comments in the spam queue.
@@ -129,6 +138,8 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
 		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour},
+		// auth.DefaultSessionPolicy: a day's work, and a week at most.
+		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
 	}
 }
 
@@ -181,12 +192,19 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.HTTP.MaxBodyBytes = n
 	}
-	if v := getenv("WINNOW_SPAM_DISCARD_AFTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("config: WINNOW_SPAM_DISCARD_AFTER: %w", err)
+	durations := map[string]*time.Duration{
+		"WINNOW_SPAM_DISCARD_AFTER": &c.Spam.DiscardAfter,
+		"WINNOW_SESSIONS_IDLE":      &c.Sessions.Idle,
+		"WINNOW_SESSIONS_ABSOLUTE":  &c.Sessions.Absolute,
+	}
+	for name, p := range durations {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s: %w", name, err)
+			}
+			*p = d
 		}
-		c.Spam.DiscardAfter = d
 	}
 	return c.Webhooks.applyEnv(getenv)
 }
@@ -270,6 +288,12 @@ func (c Config) Validate() error {
 	}
 	if c.Spam.DiscardAfter < 0 {
 		return errors.New("config: spam.discard_after must not be negative (0 keeps spam for ever)")
+	}
+	if c.Sessions.Idle <= 0 || c.Sessions.Absolute <= 0 {
+		return errors.New("config: sessions.idle and sessions.absolute must be positive")
+	}
+	if c.Sessions.Idle > c.Sessions.Absolute {
+		return errors.New("config: sessions.idle must not exceed sessions.absolute")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

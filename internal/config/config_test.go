@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/winnow/winnow/internal/auth"
 )
 
 func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
@@ -75,6 +77,9 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"log format", func(c *Config) { c.Log.Format = "xml" }},
 		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
 		{"negative spam retention", func(c *Config) { c.Spam.DiscardAfter = -time.Hour }},
+		{"no idle time", func(c *Config) { c.Sessions.Idle = 0 }},
+		{"negative absolute time", func(c *Config) { c.Sessions.Absolute = -time.Hour }},
+		{"idle longer than absolute", func(c *Config) { c.Sessions.Idle, c.Sessions.Absolute = 2*time.Hour, time.Hour }},
 		{"trusted proxy that is no address", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.internal"} }},
 	}
 	for _, tt := range tests {
@@ -121,5 +126,44 @@ func TestProxiesAcceptAddressesAndRanges(t *testing.T) {
 		if p.String() != want[i] {
 			t.Errorf("proxy %d = %s, want %s", i, p, want[i])
 		}
+	}
+}
+
+func TestSessionLifetimes(t *testing.T) {
+	if d, p := Default().Sessions, auth.DefaultSessionPolicy(); d.Idle != p.Idle || d.Absolute != p.Absolute {
+		t.Errorf("default sessions %+v, auth's defaults %+v", d, p)
+	}
+	path := filepath.Join(t.TempDir(), "winnow.yaml")
+	if err := os.WriteFile(path, []byte("sessions:\n  idle: 30m\n  absolute: 24h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name           string
+		env            map[string]string
+		idle, absolute time.Duration
+		valid          bool
+	}{
+		{"file", nil, 30 * time.Minute, 24 * time.Hour, true},
+		{"env over file", map[string]string{"WINNOW_SESSIONS_IDLE": "2h", "WINNOW_SESSIONS_ABSOLUTE": "720h"}, 2 * time.Hour, 720 * time.Hour, true},
+		{"equal is fine", map[string]string{"WINNOW_SESSIONS_IDLE": "24h"}, 24 * time.Hour, 24 * time.Hour, true},
+		{"idle past absolute", map[string]string{"WINNOW_SESSIONS_IDLE": "25h"}, 25 * time.Hour, 24 * time.Hour, false},
+		{"zero", map[string]string{"WINNOW_SESSIONS_ABSOLUTE": "0s"}, 30 * time.Minute, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(path, func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Sessions.Idle != tt.idle || c.Sessions.Absolute != tt.absolute {
+				t.Errorf("sessions %+v, want %v and %v", c.Sessions, tt.idle, tt.absolute)
+			}
+			if err := c.Validate(); (err == nil) != tt.valid {
+				t.Errorf("Validate = %v, want valid %v", err, tt.valid)
+			}
+		})
+	}
+	if _, err := Load("", func(k string) string { return map[string]string{"WINNOW_SESSIONS_IDLE": "soon"}[k] }); err == nil {
+		t.Error("a malformed WINNOW_SESSIONS_IDLE loaded")
 	}
 }

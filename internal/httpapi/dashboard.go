@@ -26,7 +26,7 @@ const (
 )
 
 // dashboard serves the moderators' pages: the sign-in page, the queue, the audit log
-// and, for admins, the sites' settings and webhooks. The pages are rendered here;
+// and, for admins, the sites' settings, webhooks and the accounts. The pages are rendered here;
 // admin.js changes things only through the JSON API, with the session cookie and its
 // CSRF token. They are the only pages that show a commenter's email and address, and
 // only to a signed-in moderator of the comment's site.
@@ -37,11 +37,11 @@ type dashboard struct {
 }
 
 // dashboardRoutes adds the dashboard's pages to r: /admin/ (the queue), /admin/login,
-// /admin/log, /admin/comments/{id} and the admins' /admin/sites pages.
+// /admin/log, /admin/comments/{id} and the admins' /admin/sites and /admin/users pages.
 func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
 	d := &dashboard{s: s, assets: a,
 		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html",
-			"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html"))}
+			"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html"))}
 	get := func(path string, h http.HandlerFunc) {
 		r.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
 	}
@@ -53,6 +53,7 @@ func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
 	get("/admin/sites", d.sitesPage)
 	get("/admin/sites/{site}", d.sitePage)
 	get("/admin/sites/{site}/webhooks/{id:[0-9]+}", d.webhookPage)
+	get("/admin/users", d.usersPage)
 }
 
 // csp is the policy of the dashboard's pages: scripts, styles and requests to winnow
@@ -149,9 +150,9 @@ type parentItem struct {
 // layoutView is what every signed-in page's head and header (admin_layout.html) show.
 type layoutView struct {
 	CSS, JS, CSRF, User, Title string
-	// Nav is the header entry of the page: queue, sites or log.
+	// Nav is the header entry of the page: queue, sites, users or log.
 	Nav string
-	// Admin shows the Sites entry, which only admins may open.
+	// Admin shows the Sites and Users entries, which only admins may open.
 	Admin bool
 }
 

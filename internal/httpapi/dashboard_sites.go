@@ -48,7 +48,7 @@ func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly b
 func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, err error) {
 	switch {
 	case errors.Is(err, comment.ErrForbidden) && !p.IsAdmin():
-		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites and webhooks. Ask an admin if something here needs to change.")
+		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites, webhooks and accounts. Ask an admin if something here needs to change.")
 	case errors.Is(err, comment.ErrForbidden):
 		d.errorPage(w, r, p, session, http.StatusForbidden, "This page is not open to your account.")
 	case errors.Is(err, comment.ErrNotFound):

@@ -44,6 +44,8 @@ type Store interface {
 	CreateToken(ctx context.Context, t *auth.Token) error
 	Tokens(ctx context.Context) ([]auth.Token, error)
 	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	// Users lists the accounts, for the admins' user management.
+	Users(ctx context.Context) ([]auth.User, error)
 	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
 	DeleteBan(ctx context.Context, scope []string, id int64) error
 }

@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/winnow/winnow/internal/auth"
@@ -114,6 +116,72 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (auth.User, error
 		return auth.User{}, wrap("user by email", err)
 	}
 	return u, nil
+}
+
+// UserByID finds an account by its id, or returns an error wrapping comment.ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return auth.User{}, wrap("user by id", err)
+	}
+	return u, nil
+}
+
+// UpdateUser stores u's role, sites, password hash and disabled time; its email and
+// creation time stay. An unknown id is comment.ErrNotFound. A change that would leave
+// no enabled admin is auth.ErrLastAdmin, and nothing is written: the enabled admins'
+// rows are locked first, so two admins demoting each other at once cannot both succeed.
+func (s *Store) UpdateUser(ctx context.Context, u auth.User) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("update user", err)
+	}
+	defer tx.Rollback()
+	if u.Role != auth.RoleAdmin || u.Disabled() {
+		admins, err := s.lockAdmins(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(admins, []int64{u.ID}) {
+			return fmt.Errorf("sqlstore: update user %d: %w", u.ID, auth.ErrLastAdmin)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE users SET role = $1, sites = $2, password_hash = $3, disabled_at = $4 WHERE id = $5`,
+		string(u.Role), list(u.Sites), u.PasswordHash, micros(u.DisabledAt), u.ID)
+	if err := affectedOne("update user", res, err); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("update user: commit", err)
+	}
+	return nil
+}
+
+// lockAdmins returns the ids of the enabled admins and, on PostgreSQL, locks their rows
+// until tx ends, in id order so that concurrent callers queue rather than deadlock. A
+// SQLite write transaction holds the whole database already.
+func (s *Store) lockAdmins(ctx context.Context, tx *sql.Tx) ([]int64, error) {
+	q := `SELECT id FROM users WHERE role = 'admin' AND disabled_at = 0 ORDER BY id`
+	if s.dialect == dialectPostgres {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, wrap("lock admins", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("lock admins", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("lock admins", err)
+	}
+	return ids, nil
 }
 
 // Users returns every account in creation order.

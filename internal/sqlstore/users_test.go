@@ -156,3 +156,96 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestUpdateUserKeepsAnEnabledAdmin(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		add := func(email string, role auth.Role, sites ...string) auth.User {
+			t.Helper()
+			u := auth.User{Email: email, Role: role, Sites: sites, PasswordHash: "h", CreatedAt: epoch}
+			if u.Sites == nil {
+				u.Sites = []string{}
+			}
+			if err := s.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		// Before any admin exists, moderators change freely.
+		mod := add("mod@example.org", auth.RoleModerator, "a")
+		mod.Sites, mod.PasswordHash = []string{"a", "b"}, "h2"
+		if err := s.UpdateUser(ctx, mod); err != nil {
+			t.Fatalf("UpdateUser(moderator) = %v", err)
+		}
+		if got, err := s.UserByID(ctx, mod.ID); err != nil || !reflect.DeepEqual(got, mod) {
+			t.Errorf("UserByID = %+v, %v; want %+v", got, err, mod)
+		}
+		if _, err := s.UserByID(ctx, 99999); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("UserByID(unknown) = %v", err)
+		}
+		if err := s.UpdateUser(ctx, auth.User{ID: 99999, Role: auth.RoleAdmin}); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("UpdateUser(unknown) = %v", err)
+		}
+
+		a, b := add("a@example.org", auth.RoleAdmin), add("b@example.org", auth.RoleAdmin)
+		demoted := func(u auth.User) auth.User { u.Role, u.Sites = auth.RoleModerator, []string{"a"}; return u }
+		disabled := func(u auth.User) auth.User { u.DisabledAt = epoch; return u }
+		if err := s.UpdateUser(ctx, demoted(a)); err != nil {
+			t.Fatalf("demoting one of two admins = %v", err)
+		}
+		for name, u := range map[string]auth.User{"demote": demoted(b), "disable": disabled(b)} {
+			if err := s.UpdateUser(ctx, u); !errors.Is(err, auth.ErrLastAdmin) {
+				t.Errorf("%s the last admin = %v, want ErrLastAdmin", name, err)
+			}
+		}
+		if got, _ := s.UserByID(ctx, b.ID); !reflect.DeepEqual(got, b) {
+			t.Errorf("a refused change was written: %+v", got)
+		}
+		// A disabled admin does not count: with a disabled, b is still the last.
+		a.DisabledAt = epoch
+		if err := s.UpdateUser(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpdateUser(ctx, disabled(b)); !errors.Is(err, auth.ErrLastAdmin) {
+			t.Errorf("disabling the last enabled admin = %v", err)
+		}
+
+		// Two admins demoting each other at once: one wins, one admin is left.
+		a.DisabledAt = time.Time{}
+		if err := s.UpdateUser(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 5 {
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, u := range []auth.User{disabled(a), demoted(b)} {
+				wg.Go(func() { errs[i] = s.UpdateUser(ctx, u) })
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case !errors.Is(err, auth.ErrLastAdmin) && !errors.Is(err, comment.ErrConflict):
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			us, _ := s.Users(ctx)
+			enabled := 0
+			for _, u := range us {
+				if u.Role == auth.RoleAdmin && !u.Disabled() {
+					enabled++
+				}
+			}
+			if ok != 1 || enabled != 1 {
+				t.Fatalf("round %d: %d changes went through, %d enabled admins left; want 1 and 1", round, ok, enabled)
+			}
+			for _, u := range []auth.User{a, b} { // both admins again
+				if err := s.UpdateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}

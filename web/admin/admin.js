@@ -1,5 +1,5 @@
 // winnow's moderator dashboard: sign-in, the queue's actions, keyboard and polling, and
-// the forms of the sites' settings, webhooks and the audit log.
+// the forms of the sites' settings, webhooks, accounts and the audit log.
 // The pages are rendered by the server; this file only talks to the JSON API with the
 // session cookie and the CSRF token, and reloads the list from the server.
 (() => {
@@ -581,6 +581,71 @@
     });
   }
 
+  // usersPage adds accounts and changes them: role and sites, disabled, password. A
+  // generated password is shown once; after a change the list is read again.
+  function usersPage() {
+    const form = $("#user-create"), status = $("#form-status"), users = $("#users"), pageStatus = $("#users-status");
+    const checked = (f) => Array.from(f.querySelectorAll("input[name=sites]:checked"), (i) => i.value);
+    // An admin has every site: the site choices show for a moderator only.
+    const followRole = (f) => { $(".sites-choice", f).hidden = f.elements.role.value === "admin"; };
+    document.addEventListener("change", (e) => {
+      const f = e.target.closest("#user-create, .user-form");
+      if (f && e.target.name === "role") followRole(f);
+    });
+
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const el = form.elements, role = el.role.value;
+      const body = { email: el.email.value.trim(), role, sites: role === "admin" ? [] : checked(form) };
+      if (el.password.value !== "") body.password = el.password.value;
+      const button = $("button[type=submit]", form);
+      button.disabled = true;
+      const res = await send("POST", "/api/v1/admin/users", body);
+      button.disabled = false;
+      if (!res.ok) return showErrors(form, res, status);
+      const u = res.data.user;
+      $("#new-password").hidden = !res.data.password;
+      if (res.data.password) {
+        $("#new-password-email").textContent = u.email;
+        $("#new-password-value").textContent = res.data.password;
+      }
+      form.reset();
+      followRole(form);
+      say(status, "Added " + u.email + ".");
+      await reloadPart("#users");
+      if (res.data.password) $("#new-password").scrollIntoView({ block: "center" });
+    });
+
+    // patch changes one account and reads the list again; a problem shows in its row.
+    async function patch(f, id, body, done) {
+      clearErrors(f);
+      const rowStatus = $(".row-status", f.closest("li"));
+      say(rowStatus, "Saving…");
+      const res = await send("PATCH", "/api/v1/admin/users/" + id, body);
+      if (!res.ok) return showErrors(f, res, rowStatus);
+      if (f.dataset.self) return location.assign("/admin/login"); // a new password signed this browser out
+      say(pageStatus, done(res.data.user));
+      await reloadPart("#users");
+    }
+    users.addEventListener("submit", (e) => {
+      const f = e.target;
+      e.preventDefault();
+      if (f.classList.contains("user-form")) {
+        const role = f.elements.role.value;
+        patch(f, f.dataset.id, { role, sites: role === "admin" ? [] : checked(f) }, (u) => "Saved " + u.email + ".");
+      } else if (f.classList.contains("password-form")) {
+        patch(f, f.dataset.id, { password: f.elements.password.value }, (u) => "New password set for " + u.email + "; their sessions ended.");
+      }
+    });
+    users.addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-disabled]");
+      if (!b) return;
+      const f = b.closest("form"), disabled = b.dataset.disabled === "true";
+      patch(f, f.dataset.id, { disabled }, (u) => u.email + (disabled ? " is disabled and signed out." : " may sign in again."));
+    });
+  }
+
   // logPage filters the audit log as soon as a filter changes.
   function logPage() {
     const form = $("#log-filters");
@@ -591,7 +656,7 @@
     const page = document.body.dataset.page;
     if (page === "login") loginPage();
     if (page === "queue") queuePage();
-    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage };
+    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage };
     if (others[page]) others[page]();
     if (page !== "queue" && page !== "login") logoutForm();
   };

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// accountView is an account as admins manage it. It has no field for the password
+// hash, so no answer can carry it.
+type accountView struct {
+	ID         int64      `json:"id"`
+	Email      string     `json:"email"`
+	Role       auth.Role  `json:"role"`
+	Sites      []string   `json:"sites"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+}
+
+func viewAccount(u auth.User) accountView {
+	return accountView{ID: u.ID, Email: u.Email, Role: u.Role, Sites: nonNil(u.Sites), CreatedAt: u.CreatedAt,
+		DisabledAt: optionalTime(u.DisabledAt)}
+}
+
+// listUsers answers every account: GET /api/v1/admin/users, admins only.
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.store.Users(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]accountView, len(us))
+	for i, u := range us {
+		out[i] = viewAccount(u)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+type newUserBody struct {
+	Email    string    `json:"email"`
+	Role     auth.Role `json:"role"`
+	Sites    []string  `json:"sites"`
+	Password string    `json:"password"`
+}
+
+// createUser adds an account: POST /api/v1/admin/users, admins only. Without a
+// password one is generated and answered, once, as "password".
+func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
+	if s.accounts == nil {
+		s.writeError(w, r, comment.ErrNotFound)
+		return
+	}
+	var body newUserBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.Role == "" {
+		body.Role = auth.RoleModerator
+	}
+	u, generated, err := s.accounts.AddUser(r.Context(), body.Email, body.Role, body.Sites, body.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := map[string]any{"user": viewAccount(u)}
+	if generated != "" {
+		out["password"] = generated
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+type userPatchBody struct {
+	Role     *auth.Role `json:"role"`
+	Sites    *[]string  `json:"sites"`
+	Disabled *bool      `json:"disabled"`
+	Password *string    `json:"password"`
+}
+
+// updateUser changes an account's role, sites, password or whether it is disabled:
+// PATCH /api/v1/admin/users/{id}, admins only. The account's sessions end; when it is
+// the caller's own, the caller's cookie is cleared too.
+func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
+	if s.accounts == nil {
+		s.writeError(w, r, comment.ErrNotFound)
+		return
+	}
+	var body userPatchBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := principal(r)
+	change := auth.UserChange{Role: body.Role, Sites: body.Sites, Disabled: body.Disabled, Password: body.Password}
+	u, err := s.accounts.UpdateUser(r.Context(), p, pathID(r), change)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if u.ID == p.UserID {
+		if _, err := s.accounts.Authenticate(r.Context(), sessionFrom(r)); err != nil {
+			s.setSession(w, r, "", -time.Second) // signed out by the change
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"user": viewAccount(u)})
+}
