@@ -385,6 +385,15 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 			t.Errorf("the queue page lacks %q\n%s", want, body)
 		}
 	}
+	// A thread's link narrows the queue to it.
+	in.submit("h", submission("/other", map[string]any{"author_email": "vic@example.org", "body": "Elsewhere entirely."}), nil).must(t, http.StatusAccepted)
+	thread := html.UnescapeString(string(in.do(req{method: "GET", path: "/admin/?status=all&thread=%2Fp", headers: adm.headers(false)}).must(t, http.StatusOK).body))
+	if strings.Contains(thread, "Elsewhere entirely") || !strings.Contains(thread, "Answering myself") || !strings.Contains(thread, `href="/admin/?q=Answering+myself%3A+it+also+needs+a&site=h&status=all"`) {
+		t.Errorf("the queue filtered to thread /p shows another thread's comment or not its own")
+	}
+	if !strings.Contains(thread, `<a class="thread" href="/admin/?site=h&status=all&thread=%2Fp"`) {
+		t.Error("a comment's thread does not link to the queue filtered to it")
+	}
 	// Spam says when it will be discarded (30 days by default).
 	in.submit("h", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted)
 	spamPage := string(in.do(req{method: "GET", path: "/admin/?site=h&status=spam", headers: adm.headers(false)}).must(t, http.StatusOK).body)

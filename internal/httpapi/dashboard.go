@@ -129,8 +129,8 @@ type queueItem struct {
 	// History is the author's record on the site: comments approved and marked spam.
 	Approved, Spam int
 	// AuthorQuery lists everything by this author; SimilarQuery everything with the
-	// same opening words (a campaign).
-	AuthorQuery, SimilarQuery string
+	// same opening words (a campaign); ThreadQuery everything on the thread.
+	AuthorQuery, SimilarQuery, ThreadQuery string
 	// Parent is the comment this one replies to, as plain text.
 	Parent *parentItem
 	// Discard is when a spam comment will be deleted unless a moderator takes it out.
@@ -169,10 +169,12 @@ type queueView struct {
 	Statuses, Sorts []option
 	Status          string
 	Text            string
-	Error           string
-	Comments        []queueItem
-	MoreURL         string
-	PollMillis      int64
+	// Thread narrows the list to one thread's comments; AllThreadsURL widens it again.
+	Thread, AllThreadsURL string
+	Error                 string
+	Comments              []queueItem
+	MoreURL               string
+	PollMillis            int64
 }
 
 // queue is the moderation queue: GET /admin/?site=&status=&sort=&q=&cursor=. Pending
@@ -209,6 +211,9 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	if len(v.Text) > 200 {
 		v.Text = strings.ToValidUTF8(v.Text[:200], "")
 	}
+	if v.Thread = q.Get("thread"); len(v.Thread) > comment.MaxThreadKeyLen {
+		v.Thread = ""
+	}
 
 	all, err := d.s.store.Sites(r.Context())
 	if err != nil {
@@ -229,8 +234,11 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	query := comment.Query{Scope: p.Scope(), SiteID: siteID, Status: status, Text: v.Text, Sort: sort,
+	query := comment.Query{Scope: p.Scope(), SiteID: siteID, ThreadKey: v.Thread, Status: status, Text: v.Text, Sort: sort,
 		Cursor: q.Get("cursor"), Limit: dashboardPage}
+	if v.Thread != "" {
+		v.AllThreadsURL = queueURL(siteID, v.Status, "", v.Text)
+	}
 	if status == "all" {
 		query.Status = ""
 	}
@@ -269,6 +277,9 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		}
 		if v.Text != "" {
 			more.Set("q", v.Text)
+		}
+		if v.Thread != "" {
+			more.Set("thread", v.Thread)
 		}
 		v.MoreURL = "/admin/?" + more.Encode()
 	}
@@ -370,8 +381,9 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		// body_html is bluemonday's output, sanitized when the comment was stored.
 		Body:     template.HTML(c.BodyHTML),
 		Approved: author.Approved, Spam: author.Spam,
-		AuthorQuery:  queueURL(c.SiteID, "all", c.AuthorEmail),
-		SimilarQuery: queueURL(c.SiteID, "all", openingWords(c.BodySource)),
+		AuthorQuery:  queueURL(c.SiteID, "all", "", c.AuthorEmail),
+		SimilarQuery: queueURL(c.SiteID, "all", "", openingWords(c.BodySource)),
+		ThreadQuery:  queueURL(c.SiteID, "all", c.ThreadKey, ""),
 	}
 	if c.Status == comment.StatusSpam && d.s.discardAfter > 0 {
 		at := c.UpdatedAt.Add(d.s.discardAfter).UTC()
@@ -384,11 +396,14 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 	return item, nil
 }
 
-// queueURL is the queue filtered to one site, status and search.
-func queueURL(site, status, q string) string {
-	v := url.Values{"status": {status}, "q": {q}}
-	if site != "" {
-		v.Set("site", site)
+// queueURL is the queue filtered to a site, a status, and optionally a thread and a
+// search.
+func queueURL(site, status, thread, q string) string {
+	v := url.Values{"status": {status}}
+	for k, val := range map[string]string{"site": site, "thread": thread, "q": q} {
+		if val != "" {
+			v.Set(k, val)
+		}
 	}
 	return "/admin/?" + v.Encode()
 }
