@@ -348,7 +348,10 @@ func TestJourneyAuthorEditsAndDeletesInsideTheWindow(t *testing.T) {
 		}
 		in.do(req{method: "PATCH", path: path, body: map[string]any{"body": "again"}, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusNotFound)
 		ev := in.do(req{method: "GET", path: "/api/v1/admin/events?comment=" + id, token: in.token}).must(t, http.StatusOK).json(t)
-		if es := list(ev, "events"); len(es) != 1 || es[0].(map[string]any)["actor"] != "author" {
+		// Newest first: the deletion, then the edit (every author edit is logged).
+		es := list(ev, "events")
+		if len(es) != 2 || es[0].(map[string]any)["action"] != "delete" || es[1].(map[string]any)["action"] != "edit" ||
+			es[0].(map[string]any)["actor"] != "author" || es[1].(map[string]any)["actor"] != "author" {
 			t.Errorf("audit: %v", ev)
 		}
 	})

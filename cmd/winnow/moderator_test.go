@@ -185,3 +185,33 @@ func TestJourneyModeratorUndoesEditsAndReplies(t *testing.T) {
 		}
 	})
 }
+
+// TestModeratorEditEndsAuthorEdits: once a moderator has redacted a comment, its author's
+// edit token no longer works, so the redacted text cannot be put back; the author's own
+// edits before that are in the audit log.
+func TestModeratorEditEndsAuthorEdits(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		a := in.submit("blog", submission("/p", map[string]any{"body": "call me at 555-0100"}), nil).must(t, http.StatusCreated).json(t)
+		path, token := "/api/v1/comments/"+fmtID(a), a["edit_token"].(string)
+		edit := func(body string) response {
+			return in.do(req{method: "PATCH", path: path, body: map[string]any{"body": body}, headers: map[string]string{"X-Edit-Token": token}})
+		}
+		edit("call me at 555-0100, evenings").must(t, http.StatusOK)
+		in.do(req{method: "PATCH", path: "/api/v1/admin/comments/" + fmtID(a), body: map[string]any{"body": "[phone number removed]"}, token: in.token}).must(t, http.StatusOK)
+		edit("call me at 555-0100").must(t, http.StatusNotFound)
+		in.do(req{method: "DELETE", path: path, headers: map[string]string{"X-Edit-Token": token}}).must(t, http.StatusNotFound)
+		pub := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK)
+		if strings.Contains(string(pub.body), "555-0100") || !strings.Contains(string(pub.body), "phone number removed") {
+			t.Errorf("public thread after the redaction: %s", pub.body)
+		}
+		var actions []string
+		for _, e := range list(in.do(req{method: "GET", path: "/api/v1/admin/events?site=blog", token: in.token}).must(t, http.StatusOK).json(t), "events") {
+			actions = append(actions, e.(map[string]any)["actor"].(string)+" "+e.(map[string]any)["action"].(string))
+		}
+		if len(actions) != 2 || actions[1] != "author edit" || !strings.HasSuffix(actions[0], " edit") {
+			t.Errorf("audit log, newest first: %q", actions)
+		}
+	})
+}

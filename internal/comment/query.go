@@ -70,4 +70,7 @@ type Edit struct {
 	Transition *Transition
 	Notify     EventType
 	Event      *Event
+	// EndAuthorEdits voids the author's edit token: once a moderator has changed the
+	// text, the author cannot put the old one back.
+	EndAuthorEdits bool
 }

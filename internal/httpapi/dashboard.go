@@ -133,6 +133,9 @@ type queueItem struct {
 	AuthorQuery, SimilarQuery, ThreadQuery string
 	// Parent is the comment this one replies to, as plain text.
 	Parent *parentItem
+	// ClaimTitle and ClaimURL are the page this comment says it was posted from, shown
+	// while approving it would give the thread its public title or address.
+	ClaimTitle, ClaimURL string
 	// Discard is when a spam comment will be deleted unless a moderator takes it out.
 	Discard, DiscardISO string
 }
@@ -257,7 +260,7 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 			return boolRank(a.Status != comment.StatusPending) - boolRank(b.Status != comment.StatusPending)
 		})
 	}
-	ctx := pageContext{threadURLs: map[[2]string]string{}, authors: map[[2]string]comment.Author{}}
+	ctx := newPageContext()
 	if ctx.parents, err = d.parents(r, cs); err != nil {
 		d.s.writeError(w, r, err)
 		return
@@ -296,9 +299,13 @@ func boolRank(b bool) int {
 // pageContext is what the items of one page share: thread links, authors' records
 // and parent comments, each read once.
 type pageContext struct {
-	threadURLs map[[2]string]string
-	authors    map[[2]string]comment.Author
-	parents    map[int64]comment.Comment
+	threads map[[2]string]comment.Thread
+	authors map[[2]string]comment.Author
+	parents map[int64]comment.Comment
+}
+
+func newPageContext() pageContext {
+	return pageContext{threads: map[[2]string]comment.Thread{}, authors: map[[2]string]comment.Author{}}
 }
 
 // parents reads the comments the page's replies answer, in one query.
@@ -353,12 +360,14 @@ func openingWords(text string) string {
 // is on one of the site's origins; winnow's own thread page always is.
 func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) (queueItem, error) {
 	key := [2]string{c.SiteID, c.ThreadKey}
-	u, ok := pc.threadURLs[key]
+	th, ok := pc.threads[key]
 	if !ok {
-		if th, err := d.s.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey); err == nil && th.URL != "" && site.AllowsURL(th.URL) {
-			u = th.URL
-		}
-		pc.threadURLs[key] = u
+		th, _ = d.s.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey) // no thread row: no link
+		pc.threads[key] = th
+	}
+	u := ""
+	if th.URL != "" && site.AllowsURL(th.URL) {
+		u = th.URL
 	}
 	akey := [2]string{c.SiteID, c.AuthorKey}
 	author, ok := pc.authors[akey]
@@ -384,6 +393,10 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		AuthorQuery:  queueURL(c.SiteID, "all", "", c.AuthorEmail),
 		SimilarQuery: queueURL(c.SiteID, "all", "", openingWords(c.BodySource)),
 		ThreadQuery:  queueURL(c.SiteID, "all", c.ThreadKey, ""),
+	}
+	if c.Status != comment.StatusApproved && (th.URL == "" && c.PageURL != "" || th.Title == "" && c.PageTitle != "") {
+		// Publishing this comment will name the thread: the moderator sees with what.
+		item.ClaimTitle, item.ClaimURL = c.PageTitle, c.PageURL
 	}
 	if c.Status == comment.StatusSpam && d.s.discardAfter > 0 {
 		at := c.UpdatedAt.Add(d.s.discardAfter).UTC()

@@ -157,7 +157,7 @@ func (d *dashboard) comment(w http.ResponseWriter, r *http.Request) {
 	}
 	var item queueItem
 	if err == nil {
-		pc := pageContext{threadURLs: map[[2]string]string{}, authors: map[[2]string]comment.Author{}}
+		pc := newPageContext()
 		if pc.parents, err = d.parents(r, []comment.Comment{c}); err == nil {
 			item, err = d.item(r, c, site, pc)
 		}

@@ -56,8 +56,13 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 	if status != c.Status {
 		e.Transition = &comment.Transition{To: status, PublishedAt: c.PublishedAt, Notify: comment.EventFor(c.Status, status),
 			Event: comment.Event{Actor: authorActor, Action: "edit", CreatedAt: now}}
-	} else if status == comment.StatusApproved {
-		e.Notify = comment.EventUpdated
+	} else {
+		// Every author edit is in the audit log, not only those that move the comment.
+		e.Event = &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: authorActor, Action: "edit",
+			From: status, To: status, CreatedAt: now}
+		if status == comment.StatusApproved {
+			e.Notify = comment.EventUpdated
+		}
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)

@@ -45,7 +45,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	now := s.now().UTC().Truncate(time.Microsecond)
 	html := s.sanitizer.HTML(body)
 	e := comment.Edit{Comment: c, BodySource: body, BodyHTML: html, Score: c.Score, Reasons: c.Reasons, At: now,
-		Event: &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: ActionEdit,
+		EndAuthorEdits: true, Event: &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: ActionEdit,
 			From: c.Status, To: c.Status, Note: strings.TrimSpace(req.Note), CreatedAt: now}}
 	if c.Status == comment.StatusApproved {
 		e.Notify = comment.EventUpdated

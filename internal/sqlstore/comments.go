@@ -15,7 +15,7 @@ import (
 const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
 	c.author_name, c.author_email, c.author_url, c.author_key, c.avatar_hash, c.ip, c.user_agent,
 	c.body_source, c.body_html, c.status, c.score, c.reasons, c.edit_token_hash, c.idempotency_key,
-	c.created_at, c.updated_at, c.published_at, c.trained
+	c.created_at, c.updated_at, c.published_at, c.trained, c.page_url, c.page_title
 	FROM comments c JOIN threads t ON t.id = c.thread_id`
 
 // The statements of CreateComment, the hot path. The thread upsert creates the thread
@@ -324,7 +324,7 @@ func scanComment(row scanner) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ThreadID, &c.ThreadKey, &c.ParentID,
 		&c.AuthorName, &c.AuthorEmail, &c.AuthorURL, &c.AuthorKey, &c.AvatarHash, &c.IP, &c.UserAgent,
 		&c.BodySource, &c.BodyHTML, &status, &c.Score, &reasons, &c.EditTokenHash, &c.IdempotencyKey,
-		&created, &updated, &published, &c.Trained)
+		&created, &updated, &published, &c.Trained, &c.PageURL, &c.PageTitle)
 	if err != nil {
 		return comment.Comment{}, err
 	}
@@ -340,8 +340,11 @@ func scanComment(row scanner) (comment.Comment, error) {
 // before, oldest first, and reports how many went. Nothing references a comment by
 // foreign key; the author's counts and what the classifier learned stay.
 func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error) {
+	// The conditions stand twice: PostgreSQL re-checks only the outer ones on a row a
+	// moderator changed (rescued) while the delete waited for its lock.
 	res, err := s.wdb.ExecContext(ctx, `DELETE FROM comments WHERE id IN (
-		SELECT id FROM comments WHERE status = 'spam' AND updated_at < $1 ORDER BY id LIMIT $2)`,
+		SELECT id FROM comments WHERE status = 'spam' AND updated_at < $1 ORDER BY id LIMIT $2)
+		AND status = 'spam' AND updated_at < $1`,
 		micros(before), limit)
 	if err != nil {
 		return 0, wrap("discard spam", err)

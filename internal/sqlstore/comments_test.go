@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -425,4 +426,49 @@ func TestDiscardSpamDeletesOnlyOldSpam(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDiscardSpamSparesARescuedComment: a moderator's "not spam" that commits while
+// DiscardSpam waits for the row's lock keeps the comment (PostgreSQL; SQLite has one
+// writer and cannot interleave).
+func TestDiscardSpamSparesARescuedComment(t *testing.T) {
+	dsn := sqlstoretest.PostgresDSN(t)
+	s := sqlstoretest.Open(t, dsn)
+	ctx := context.Background()
+	mustSite(t, s, "blog")
+	c := newComment("blog", comment.StatusSpam)
+	c.CreatedAt, c.UpdatedAt = epoch, epoch
+	c = mustCreate(t, s, c, "/spam")
+
+	raw, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What transitionSQL does for a not-spam decision: status pending, updated now.
+	if _, err := tx.ExecContext(ctx, `UPDATE comments SET status = 'pending', updated_at = $1 WHERE id = $2 AND status = 'spam'`,
+		time.Now().UnixMicro(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int64)
+	go func() {
+		n, err := s.DiscardSpam(ctx, epoch.Add(24*time.Hour), 500)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- n
+	}()
+	time.Sleep(500 * time.Millisecond) // DiscardSpam is now waiting on the row lock
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	n := <-done
+	got, err := s.Comment(ctx, c.ID)
+	if err != nil || n != 0 || got.Status != comment.StatusPending {
+		t.Errorf("discarded %d; the rescued comment is %q (%v), want pending", n, got.Status, err)
+	}
 }

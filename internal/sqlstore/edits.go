@@ -20,8 +20,8 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 	defer tx.Rollback()
 	c := e.Comment
 	res, err := tx.ExecContext(ctx, `UPDATE comments SET body_source = $1, body_html = $2, score = $3, reasons = $4,
-		updated_at = $5 WHERE id = $6 AND status = $7`,
-		e.BodySource, e.BodyHTML, e.Score, list(e.Reasons), micros(e.At), c.ID, string(c.Status))
+		updated_at = $5, edit_token_hash = CASE WHEN $8 THEN '' ELSE edit_token_hash END WHERE id = $6 AND status = $7`,
+		e.BodySource, e.BodyHTML, e.Score, list(e.Reasons), micros(e.At), c.ID, string(c.Status), e.EndAuthorEdits)
 	if err := affectedOne("edit comment", res, err); err != nil {
 		return fmt.Errorf("sqlstore: edit comment %d: changed since: %w", c.ID, comment.ErrConflict)
 	}
