@@ -128,30 +128,46 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 }
 
-// TestSpamIsDiscardedAfterRetention: a comment judged spam waits in the spam queue,
-// which says when it goes, and is then deleted with its private fields; a held comment
-// of the same age stays.
-func TestSpamIsDiscardedAfterRetention(t *testing.T) {
+// TestRetentionSweeps: a comment judged spam waits in the spam queue and is then
+// deleted with its private fields; a held comment of the same age stays, but loses its
+// address and user agent, after which its author can no longer be banned by address.
+func TestRetentionSweeps(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		env["WINNOW_SPAM_DISCARD_AFTER"] = "2s"
+		env["WINNOW_FORGET_ADDRESSES_AFTER"] = "2s"
 		in := start(t, env)
 		in.createSite("blog", nil)
 		trap := in.submit("blog", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted).json(t)
-		held := in.submit("blog", submission("/p", map[string]any{"author_email": "reader@example.org"}), nil).must(t, http.StatusAccepted).json(t)
-		spamPath := "/api/v1/admin/comments/" + fmtID(trap)
+		held := in.submit("blog", submission("/p", map[string]any{"author_email": "reader@example.org"}),
+			map[string]string{"User-Agent": "RetentionTest/1.0"}).must(t, http.StatusAccepted).json(t)
+		spamPath, heldPath := "/api/v1/admin/comments/"+fmtID(trap), "/api/v1/admin/comments/"+fmtID(held)
 		if c := in.do(req{method: "GET", path: spamPath, token: in.token}).must(t, http.StatusOK).json(t); c["comment"].(map[string]any)["status"] != "spam" {
 			t.Fatalf("the honeypot submission is %v, want spam", c["comment"].(map[string]any)["status"])
 		}
+		if c := in.do(req{method: "GET", path: heldPath, token: in.token}).must(t, http.StatusOK).json(t)["comment"].(map[string]any); c["ip"] == "" || c["user_agent"] != "RetentionTest/1.0" {
+			t.Fatalf("a new comment has no address or user agent: %v %v", c["ip"], c["user_agent"])
+		}
 		deadline := time.Now().Add(20 * time.Second)
-		for in.do(req{method: "GET", path: spamPath, token: in.token}).status != http.StatusNotFound {
+		for {
+			gone := in.do(req{method: "GET", path: spamPath, token: in.token}).status == http.StatusNotFound
+			c := in.do(req{method: "GET", path: heldPath, token: in.token}).must(t, http.StatusOK).json(t)["comment"].(map[string]any)
+			if gone && c["ip"] == "" && c["user_agent"] == "" && c["author_email"] == "reader@example.org" {
+				break
+			}
 			if time.Now().After(deadline) {
-				t.Fatal("the spam comment was not discarded")
+				t.Fatalf("after the retention periods: spam gone %v, held comment %v", gone, c)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		in.do(req{method: "GET", path: "/api/v1/admin/comments/" + fmtID(held), token: in.token}).must(t, http.StatusOK)
-		if !strings.Contains(in.stderr.String(), `"msg":"discarded old spam","comments":1`) {
-			t.Errorf("no log line for the discarded spam:\n%s", in.stderr.String())
+		ban := in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token,
+			body: map[string]any{"kind": "ip", "comment_id": num(held, "comment", "id")}}).must(t, http.StatusUnprocessableEntity).json(t)
+		if ban["error"].(map[string]any)["fields"].(map[string]any)["comment_id"] == nil {
+			t.Errorf("an address ban from a comment without one: %v", ban)
+		}
+		for _, msg := range []string{`"msg":"discarded old spam","comments":1`, `"msg":"forgot old comments' addresses","comments":`} {
+			if !strings.Contains(in.stderr.String(), msg) {
+				t.Errorf("no log line %s", msg)
+			}
 		}
 	})
 }

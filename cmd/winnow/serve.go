@@ -82,7 +82,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
 	go model.Run(runCtx, modelSync)
-	go discardSpam(runCtx, st, cfg.Spam.DiscardAfter, log)
+	go sweepOld(runCtx, st, cfg.Spam.DiscardAfter, cfg.Privacy.ForgetAddressesAfter, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})

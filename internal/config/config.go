@@ -36,6 +36,15 @@ type Config struct {
 	Webhooks  Webhooks `yaml:"webhooks"`
 	Spam      Spam     `yaml:"spam"`
 	Sessions  Sessions `yaml:"sessions"`
+	Privacy   Privacy  `yaml:"privacy"`
+}
+
+// Privacy configures how long private data is kept.
+type Privacy struct {
+	// ForgetAddressesAfter is how long a comment keeps its author's IP address and user
+	// agent, which moderators and the address's reputation (30 days) use; then they are
+	// cleared. Zero keeps them for ever.
+	ForgetAddressesAfter time.Duration `yaml:"forget_addresses_after"`
 }
 
 // Sessions bounds how long a signed-in browser stays signed in: Idle after it was last
@@ -138,6 +147,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
 		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour},
+		Privacy:  Privacy{ForgetAddressesAfter: 90 * 24 * time.Hour},
 		// auth.DefaultSessionPolicy: a day's work, and a week at most.
 		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
 	}
@@ -193,9 +203,10 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.HTTP.MaxBodyBytes = n
 	}
 	durations := map[string]*time.Duration{
-		"WINNOW_SPAM_DISCARD_AFTER": &c.Spam.DiscardAfter,
-		"WINNOW_SESSIONS_IDLE":      &c.Sessions.Idle,
-		"WINNOW_SESSIONS_ABSOLUTE":  &c.Sessions.Absolute,
+		"WINNOW_SPAM_DISCARD_AFTER":     &c.Spam.DiscardAfter,
+		"WINNOW_SESSIONS_IDLE":          &c.Sessions.Idle,
+		"WINNOW_SESSIONS_ABSOLUTE":      &c.Sessions.Absolute,
+		"WINNOW_FORGET_ADDRESSES_AFTER": &c.Privacy.ForgetAddressesAfter,
 	}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
@@ -288,6 +299,9 @@ func (c Config) Validate() error {
 	}
 	if c.Spam.DiscardAfter < 0 {
 		return errors.New("config: spam.discard_after must not be negative (0 keeps spam for ever)")
+	}
+	if c.Privacy.ForgetAddressesAfter < 0 {
+		return errors.New("config: privacy.forget_addresses_after must not be negative (0 keeps addresses for ever)")
 	}
 	if c.Sessions.Idle <= 0 || c.Sessions.Absolute <= 0 {
 		return errors.New("config: sessions.idle and sessions.absolute must be positive")

@@ -18,7 +18,7 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"WINNOW_DATABASE_URL": "postgres://env/db", "WINNOW_REDIS_URL": "redis://127.0.0.1:6379/0",
-		"WINNOW_SPAM_DISCARD_AFTER": "168h"}
+		"WINNOW_SPAM_DISCARD_AFTER": "168h", "WINNOW_FORGET_ADDRESSES_AFTER": "720h"}
 	c, err := Load(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +34,9 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
+	}
+	if c.Privacy.ForgetAddressesAfter != 30*24*time.Hour || Default().Privacy.ForgetAddressesAfter != 90*24*time.Hour {
+		t.Errorf("privacy.forget_addresses_after: env %v, default %v", c.Privacy.ForgetAddressesAfter, Default().Privacy.ForgetAddressesAfter)
 	}
 	if c.Spam.DiscardAfter != 7*24*time.Hour || Default().Spam.DiscardAfter != 30*24*time.Hour {
 		t.Errorf("spam discard_after: env %v, default %v", c.Spam.DiscardAfter, Default().Spam.DiscardAfter)
@@ -77,6 +80,7 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"log format", func(c *Config) { c.Log.Format = "xml" }},
 		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
 		{"negative spam retention", func(c *Config) { c.Spam.DiscardAfter = -time.Hour }},
+		{"negative address retention", func(c *Config) { c.Privacy.ForgetAddressesAfter = -time.Hour }},
 		{"no idle time", func(c *Config) { c.Sessions.Idle = 0 }},
 		{"negative absolute time", func(c *Config) { c.Sessions.Absolute = -time.Hour }},
 		{"idle longer than absolute", func(c *Config) { c.Sessions.Idle, c.Sessions.Absolute = 2*time.Hour, time.Hour }},

@@ -50,6 +50,9 @@ func (s *Service) Ban(ctx context.Context, req BanRequest) (comment.Ban, error) 
 		case comment.BanEmail:
 			req.Value = c.AuthorEmail
 		case comment.BanIP:
+			if c.IP == "" {
+				return comment.Ban{}, comment.Invalid("comment_id", "the comment's address is no longer kept (or was never known); ban a value instead")
+			}
 			req.Value = c.IP
 		case comment.BanDomain:
 			req.Value = comment.EmailDomain(c.AuthorEmail)

@@ -355,3 +355,20 @@ func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (i
 	}
 	return n, nil
 }
+
+// ForgetAddresses clears the IP address and user agent of up to limit comments written
+// before before, oldest first, and reports how many it cleared. Nothing else about the
+// comments changes; an address's reputation looks back less far than this.
+func (s *Store) ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `UPDATE comments SET ip = '', user_agent = '' WHERE id IN (
+		SELECT id FROM comments WHERE created_at < $1 AND (ip <> '' OR user_agent <> '') ORDER BY created_at LIMIT $2)`,
+		micros(before), limit)
+	if err != nil {
+		return 0, wrap("forget addresses", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("forget addresses", err)
+	}
+	return n, nil
+}

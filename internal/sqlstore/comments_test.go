@@ -472,3 +472,38 @@ func TestDiscardSpamSparesARescuedComment(t *testing.T) {
 		t.Errorf("discarded %d; the rescued comment is %q (%v), want pending", n, got.Status, err)
 	}
 }
+
+// TestForgetAddressesClearsOnlyOldOnes: comments older than the cut-off lose their
+// address and user agent, in batches; newer ones keep them; nothing else changes.
+func TestForgetAddressesClearsOnlyOldOnes(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		create := func(at time.Time) *comment.Comment {
+			c := newComment("blog", comment.StatusApproved)
+			c.CreatedAt, c.UpdatedAt = at, at
+			return mustCreate(t, s, c, "/addr")
+		}
+		old := []*comment.Comment{create(epoch), create(epoch.Add(time.Minute)), create(epoch.Add(2 * time.Minute))}
+		recent := create(epoch.Add(48 * time.Hour))
+		cut := epoch.Add(24 * time.Hour)
+		if n, err := s.ForgetAddresses(ctx, cut, 2); err != nil || n != 2 {
+			t.Fatalf("first batch: %d, %v; want 2", n, err)
+		}
+		if n, err := s.ForgetAddresses(ctx, cut, 2); err != nil || n != 1 {
+			t.Fatalf("second batch: %d, %v; want 1", n, err)
+		}
+		if n, err := s.ForgetAddresses(ctx, cut, 2); err != nil || n != 0 {
+			t.Fatalf("third batch: %d, %v; want 0", n, err)
+		}
+		for _, c := range old {
+			got, err := s.Comment(ctx, c.ID)
+			if err != nil || got.IP != "" || got.UserAgent != "" || got.AuthorEmail != c.AuthorEmail || got.Status != c.Status {
+				t.Errorf("old comment %d: ip %q ua %q email %q status %s (%v)", c.ID, got.IP, got.UserAgent, got.AuthorEmail, got.Status, err)
+			}
+		}
+		if got, err := s.Comment(ctx, recent.ID); err != nil || got.IP != recent.IP || got.UserAgent != recent.UserAgent {
+			t.Errorf("a recent comment lost its address: %q %q (%v)", got.IP, got.UserAgent, err)
+		}
+	})
+}

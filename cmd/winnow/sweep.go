@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// sweepStore is the store's side of the retention sweeps (sqlstore.Store).
+type sweepStore interface {
+	DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error)
+	ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
+// sweepBatch bounds one statement, so a large backlog never holds a long transaction.
+const sweepBatch = 500
+
+// sweepInterval is how often the sweeps run: hourly, or more often when something is
+// kept for less than a couple of hours (tests, small installations).
+func sweepInterval(periods ...time.Duration) time.Duration {
+	every := time.Hour
+	for _, p := range periods {
+		if p > 0 {
+			every = min(every, max(p/2, time.Second))
+		}
+	}
+	return every
+}
+
+// sweep is one retention rule: what it removes, after how long, and how.
+type sweep struct {
+	what  string
+	after time.Duration
+	run   func(ctx context.Context, before time.Time, limit int) (int64, error)
+}
+
+// sweepOld enforces the retention settings until ctx ends: spam is deleted discardSpam
+// after it got to the spam queue, and comments' addresses and user agents are cleared
+// forgetAddresses after they were written (0 keeps either for ever). Every replica may
+// run it; whoever gets to a row first changes it.
+func sweepOld(ctx context.Context, st sweepStore, discardSpam, forgetAddresses time.Duration, log *slog.Logger) {
+	sweeps := []sweep{
+		{"discarded old spam", discardSpam, st.DiscardSpam},
+		{"forgot old comments' addresses", forgetAddresses, st.ForgetAddresses},
+	}
+	if discardSpam <= 0 && forgetAddresses <= 0 {
+		return
+	}
+	t := time.NewTicker(sweepInterval(discardSpam, forgetAddresses))
+	defer t.Stop()
+	for {
+		for _, s := range sweeps {
+			if s.after > 0 {
+				s.once(ctx, log)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// once runs a sweep in batches until nothing is left to do or it fails.
+func (s sweep) once(ctx context.Context, log *slog.Logger) {
+	var total int64
+	for ctx.Err() == nil {
+		n, err := s.run(ctx, time.Now().Add(-s.after), sweepBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn(s.what+": failed", slog.String("error", err.Error()))
+			}
+			break
+		}
+		total += n
+		if n < sweepBatch {
+			break
+		}
+	}
+	if total > 0 {
+		log.Info(s.what, slog.Int64("comments", total), slog.Duration("older_than", s.after))
+	}
+}
