@@ -342,33 +342,29 @@ func scanComment(row scanner) (comment.Comment, error) {
 func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error) {
 	// The conditions stand twice: PostgreSQL re-checks only the outer ones on a row a
 	// moderator changed (rescued) while the delete waited for its lock.
-	res, err := s.wdb.ExecContext(ctx, `DELETE FROM comments WHERE id IN (
+	return s.execCount(ctx, "discard spam", `DELETE FROM comments WHERE id IN (
 		SELECT id FROM comments WHERE status = 'spam' AND updated_at < $1 ORDER BY id LIMIT $2)
-		AND status = 'spam' AND updated_at < $1`,
-		micros(before), limit)
-	if err != nil {
-		return 0, wrap("discard spam", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("discard spam", err)
-	}
-	return n, nil
+		AND status = 'spam' AND updated_at < $1`, micros(before), limit)
 }
 
 // ForgetAddresses clears the IP address and user agent of up to limit comments written
 // before before, oldest first, and reports how many it cleared. Nothing else about the
 // comments changes; an address's reputation looks back less far than this.
 func (s *Store) ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error) {
-	res, err := s.wdb.ExecContext(ctx, `UPDATE comments SET ip = '', user_agent = '' WHERE id IN (
+	return s.execCount(ctx, "forget addresses", `UPDATE comments SET ip = '', user_agent = '' WHERE id IN (
 		SELECT id FROM comments WHERE created_at < $1 AND (ip <> '' OR user_agent <> '') ORDER BY created_at LIMIT $2)`,
 		micros(before), limit)
+}
+
+// execCount runs a write and reports how many rows it changed.
+func (s *Store) execCount(ctx context.Context, op, query string, args ...any) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, wrap("forget addresses", err)
+		return 0, wrap(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, wrap("forget addresses", err)
+		return 0, wrap(op, err)
 	}
 	return n, nil
 }
