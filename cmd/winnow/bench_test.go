@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -157,3 +158,59 @@ func BenchmarkThreadRead(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkQueuePage measures a moderator's queue page, /admin/ with 100 pending
+// comments (the page size), rendered for a signed-in admin: the page wp-admin's
+// comment screen is compared with.
+func BenchmarkQueuePage(b *testing.B) {
+	benchEngines(b, func(b *testing.B, st *sqlstore.Store, lim rateLimiter) {
+		h, site := benchHandler(b, st, lim)
+		ctx := context.Background()
+		s, err := st.Site(ctx, site)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Policy = comment.PolicyAll
+		if err := st.UpdateSite(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+		for i := range 100 {
+			body := fmt.Sprintf(`{"thread":"/post-%d","author_name":"Reader %d","author_email":"r%d@example.org","body":%q}`, i%7, i, i%40,
+				fmt.Sprintf("Note %d. %s", i, benchBody))
+			r := httptest.NewRequest("POST", "/api/v1/sites/"+site+"/comments", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusAccepted {
+				b.Fatalf("seed: %d %s", w.Code, w.Body)
+			}
+		}
+		accounts, err := auth.NewAccounts(st, time.Now, auth.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		email := fmt.Sprintf("bench-%d@example.org", time.Now().UnixNano())
+		if _, _, err := accounts.AddUser(ctx, email, auth.RoleAdmin, nil, "bench password 1234"); err != nil {
+			b.Fatal(err)
+		}
+		_, session, err := accounts.Login(ctx, email, "bench password 1234")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetParallelism(32 / max(1, runtimeProcs()))
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := httptest.NewRequest("GET", "/admin/?site="+site, nil)
+				r.AddCookie(&http.Cookie{Name: "winnow_session", Value: session})
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK || strings.Count(w.Body.String(), `class="comment"`) != 100 {
+					b.Fatalf("status %d, %d comments", w.Code, strings.Count(w.Body.String(), `class="comment"`))
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+	})
+}

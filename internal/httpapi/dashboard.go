@@ -260,18 +260,13 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 			return boolRank(a.Status != comment.StatusPending) - boolRank(b.Status != comment.StatusPending)
 		})
 	}
-	ctx := newPageContext()
-	if ctx.parents, err = d.parents(r, cs); err != nil {
+	ctx, err := d.pageContext(r, cs)
+	if err != nil {
 		d.s.writeError(w, r, err)
 		return
 	}
 	for _, c := range cs {
-		item, err := d.item(r, c, sites[c.SiteID], ctx)
-		if err != nil {
-			d.s.writeError(w, r, err)
-			return
-		}
-		v.Comments = append(v.Comments, item)
+		v.Comments = append(v.Comments, d.item(r, c, sites[c.SiteID], ctx))
 	}
 	if next != "" {
 		more := url.Values{"status": {v.Status}, "sort": {sort}, "cursor": {next}}
@@ -304,8 +299,28 @@ type pageContext struct {
 	parents map[int64]comment.Comment
 }
 
-func newPageContext() pageContext {
-	return pageContext{threads: map[[2]string]comment.Thread{}, authors: map[[2]string]comment.Author{}}
+// pageContext reads what the items of cs need beyond themselves: the authors' records
+// (one query per site) and the parent comments (one query).
+func (d *dashboard) pageContext(r *http.Request, cs []comment.Comment) (pageContext, error) {
+	pc := pageContext{threads: map[[2]string]comment.Thread{}, authors: map[[2]string]comment.Author{}}
+	keys := map[string][]string{}
+	for _, c := range cs {
+		if c.AuthorKey != "" && !slices.Contains(keys[c.SiteID], c.AuthorKey) {
+			keys[c.SiteID] = append(keys[c.SiteID], c.AuthorKey)
+		}
+	}
+	for site, ks := range keys {
+		as, err := d.s.store.Authors(r.Context(), site, ks)
+		if err != nil {
+			return pc, err
+		}
+		for k, a := range as {
+			pc.authors[[2]string{site, k}] = a
+		}
+	}
+	var err error
+	pc.parents, err = d.parents(r, cs)
+	return pc, err
 }
 
 // parents reads the comments the page's replies answer, in one query.
@@ -358,7 +373,7 @@ func openingWords(text string) string {
 
 // item prepares one comment for the queue. The thread's page is linked when its URL
 // is on one of the site's origins; winnow's own thread page always is.
-func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) (queueItem, error) {
+func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) queueItem {
 	key := [2]string{c.SiteID, c.ThreadKey}
 	th, ok := pc.threads[key]
 	if !ok {
@@ -369,15 +384,7 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 	if th.URL != "" && site.AllowsURL(th.URL) {
 		u = th.URL
 	}
-	akey := [2]string{c.SiteID, c.AuthorKey}
-	author, ok := pc.authors[akey]
-	if !ok && c.AuthorKey != "" {
-		var err error
-		if author, err = d.s.store.Author(r.Context(), c.SiteID, c.AuthorKey); err != nil {
-			return queueItem{}, err
-		}
-		pc.authors[akey] = author
-	}
+	author := pc.authors[[2]string{c.SiteID, c.AuthorKey}] // zero: no record yet
 	reasons := c.Reasons
 	if reasons == nil {
 		reasons = []string{}
@@ -406,7 +413,7 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		item.Parent = &parentItem{ID: p.ID, AuthorName: p.AuthorName, Excerpt: excerpt(p.BodySource, 280),
 			Status: p.Status, NotPublished: p.Status != comment.StatusApproved}
 	}
-	return item, nil
+	return item
 }
 
 // queueURL is the queue filtered to a site, a status, and optionally a thread and a

@@ -157,9 +157,9 @@ func (d *dashboard) comment(w http.ResponseWriter, r *http.Request) {
 	}
 	var item queueItem
 	if err == nil {
-		pc := newPageContext()
-		if pc.parents, err = d.parents(r, []comment.Comment{c}); err == nil {
-			item, err = d.item(r, c, site, pc)
+		var pc pageContext
+		if pc, err = d.pageContext(r, []comment.Comment{c}); err == nil {
+			item = d.item(r, c, site, pc)
 		}
 	}
 	if err != nil {

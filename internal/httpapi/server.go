@@ -36,7 +36,7 @@ type Store interface {
 	Counts(ctx context.Context, siteID string, keys []string) (map[string]int, error)
 	Comment(ctx context.Context, id int64) (comment.Comment, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
-	Author(ctx context.Context, siteID, key string) (comment.Author, error)
+	Authors(ctx context.Context, siteID string, keys []string) (map[string]comment.Author, error)
 	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
 	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
 	// EventActors lists who acted on the scope's sites, for the audit log's filter.

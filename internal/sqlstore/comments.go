@@ -165,6 +165,37 @@ func (s *Store) Author(ctx context.Context, siteID, key string) (comment.Author,
 	return a, nil
 }
 
+// Authors returns the counts of a site's authors by key, in one query; an author never
+// seen has no entry.
+func (s *Store) Authors(ctx context.Context, siteID string, keys []string) (map[string]comment.Author, error) {
+	out := make(map[string]comment.Author, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, siteID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key, approved, spam FROM authors WHERE site_id = $1 AND key IN (`+
+		placeholders(2, len(keys))+`)`, args...)
+	if err != nil {
+		return nil, wrap("authors", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a := comment.Author{SiteID: siteID}
+		if err := rows.Scan(&a.Key, &a.Approved, &a.Spam); err != nil {
+			return nil, wrap("authors", err)
+		}
+		out[a.Key] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("authors", err)
+	}
+	return out, nil
+}
+
 // CreateComment stores c atomically in as few round trips as the engine allows: one
 // statement on PostgreSQL, one transaction of at most four statements on SQLite. It upserts the thread by (site, key), moving its approved count and version
 // if c is approved, inserts c, and moves the author's counts if c is approved or spam

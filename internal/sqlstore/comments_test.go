@@ -507,3 +507,29 @@ func TestForgetAddressesClearsOnlyOldOnes(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorsReadsASitesAuthorsAtOnce: known authors come back with their counts,
+// unknown keys and other sites' authors do not.
+func TestAuthorsReadsASitesAuthorsAtOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		mustSite(t, s, "other")
+		for _, c := range []struct {
+			site, key string
+			st        comment.Status
+		}{{"blog", "k1", comment.StatusApproved}, {"blog", "k1", comment.StatusApproved}, {"blog", "k2", comment.StatusSpam}, {"other", "k3", comment.StatusApproved}} {
+			cm := newComment(c.site, c.st)
+			cm.AuthorKey = c.key
+			mustCreate(t, s, cm, "/a")
+		}
+		got, err := s.Authors(ctx, "blog", []string{"k1", "k2", "k3", "nobody"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]comment.Author{"k1": {SiteID: "blog", Key: "k1", Approved: 2}, "k2": {SiteID: "blog", Key: "k2", Spam: 1}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Authors = %v, want %v", got, want)
+		}
+	})
+}
