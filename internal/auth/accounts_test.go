@@ -44,7 +44,7 @@ func (m *memStore) UserByID(_ context.Context, id int64) (User, error) {
 	return m.users[id-1], nil
 }
 
-func (m *memStore) UpdateUser(_ context.Context, u User, endSessions bool) error {
+func (m *memStore) UpdateUser(_ context.Context, u User, endSessions bool, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if u.ID < 1 || u.ID > int64(len(m.users)) {

@@ -150,7 +150,7 @@ func TestUpdateUserEndsSessionsWithTheChange(t *testing.T) {
 					defer jamSessionDeletes(t, s)()
 				}
 				changed := tt.change(u)
-				err := s.UpdateUser(ctx, changed, tt.endSessions)
+				err := s.UpdateUser(ctx, changed, tt.endSessions, epoch)
 				switch {
 				case tt.wantErr == nil && err != nil, tt.wantErr == errAny && err == nil,
 					tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr):

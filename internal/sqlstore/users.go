@@ -130,11 +130,14 @@ func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
 // UpdateUser stores u's role, sites, password hash and disabled time; its email and
 // creation time stay. With endSessions it deletes u's sessions in the same
 // transaction, so a new password or a lost role never leaves an old session valid
-// because a second write failed. An unknown id is comment.ErrNotFound. A change that
-// would leave no enabled admin is auth.ErrLastAdmin, and nothing is written: the
-// enabled admins' rows are locked first, so two admins demoting each other at once
-// cannot both succeed.
-func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool) error {
+// because a second write failed. An account left disabled or not an admin keeps none
+// of the API tokens it made: they are revoked at at, in the same transaction, for
+// they carry admin rights it no longer has (its moderator tokens too, which may reach
+// sites it no longer has). An unknown id is comment.ErrNotFound. A change that would
+// leave no enabled admin is auth.ErrLastAdmin, and nothing is written: the enabled
+// admins' rows are locked first, so two admins demoting each other at once cannot
+// both succeed.
+func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool, at time.Time) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("update user", err)
@@ -157,6 +160,13 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool) e
 	if endSessions {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
 			return wrap("update user: end sessions", err)
+		}
+	}
+	if u.Role != auth.RoleAdmin || u.Disabled() {
+		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at = 0`,
+			micros(at), u.ID)
+		if err != nil {
+			return wrap("update user: revoke tokens", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
