@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -108,11 +109,25 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
+		us, err := st.Users(ctx)
+		if err != nil {
+			return err
+		}
+		emails := map[int64]string{}
+		for _, u := range us {
+			emails[u.ID] = u.Email
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSITES\tCREATED\tLAST USED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSITES\tCREATED\tCREATED BY\tLAST USED\tREVOKED")
 		for _, t := range ts {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, strings.Join(t.Sites, ","),
-				stamp(t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+			// "-": made by no account (here, the first run, or before creators were
+			// recorded), so disabling nobody revokes it.
+			by := "-"
+			if t.CreatedBy != 0 {
+				by = cmp.Or(emails[t.CreatedBy], fmt.Sprintf("user %d", t.CreatedBy))
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, strings.Join(t.Sites, ","),
+				stamp(t.CreatedAt), by, stamp(t.LastUsedAt), stamp(t.RevokedAt))
 		}
 		return tw.Flush()
 	})

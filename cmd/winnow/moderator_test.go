@@ -130,6 +130,13 @@ func TestJourneyModeratorUndoesEditsAndReplies(t *testing.T) {
 		if byToken["author_email"] != "" || byToken["author_name"] != "The Blog" {
 			t.Errorf("a token's reply: %v", byToken)
 		}
+		// The moderator's approval of the second comment cannot be undone now: the
+		// reply would stay published under a hidden comment.
+		hidden := as("POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{secondID}}).must(t, http.StatusConflict).json(t)
+		if e := hidden["error"].(map[string]any); e["fields"].(map[string]any)["ids"] == nil ||
+			e["message"] != fmt.Sprintf("comment %d has published replies; unpublish them first", secondID) {
+			t.Errorf("undo of an approval with a published reply: %v", hidden)
+		}
 
 		// Bad input: the right status, and a JSON error naming the field.
 		pending := in.submit("blog", submission("/p", map[string]any{"author_email": "three@example.org"}), nil).must(t, http.StatusAccepted).json(t)

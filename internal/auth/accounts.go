@@ -18,10 +18,14 @@ type AccountStore interface {
 	// UserByID returns an account or an error wrapping comment.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (User, error)
 	// UpdateUser stores u's role, sites, password hash and disabled time, or returns
-	// ErrLastAdmin, writing nothing, when no enabled admin would remain.
-	UpdateUser(ctx context.Context, u User) error
+	// ErrLastAdmin, writing nothing, when no enabled admin would remain. In the same
+	// transaction, both or neither, it deletes u's sessions with endSessions and, if
+	// u is left disabled or not an admin, revokes at at every token u made.
+	UpdateUser(ctx context.Context, u User, endSessions bool, at time.Time) error
 	// Site finds a site, so that a moderator is given only sites that exist.
 	Site(ctx context.Context, id string) (comment.Site, error)
+	// SetPassword replaces a password hash and deletes the account's sessions, both or
+	// neither.
 	SetPassword(ctx context.Context, userID int64, hash string) error
 	// CreateFirstAdmin stores u only if setupHash is a stored, unexpired setup token at
 	// now (consuming it; comment.ErrUnauthorized otherwise) and no admin exists
@@ -169,7 +173,9 @@ func (a *Accounts) checkSites(ctx context.Context, sites []string) error {
 // locked out: an admin cannot demote or disable themselves, and the last enabled admin
 // cannot be demoted or disabled (comment.ConflictError, on the field concerned). A
 // change of role, sites or password, or disabling, ends the account's sessions, so it
-// applies at once and whoever knew an old password is signed out.
+// applies at once and whoever knew an old password is signed out. Disabling or
+// demoting an admin revokes every API token they made, admin and moderator alike:
+// tokens are made with admin rights, and end with them.
 func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c UserChange) (User, error) {
 	u, err := a.store.UserByID(ctx, id)
 	if err != nil {
@@ -213,18 +219,15 @@ func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c 
 			return User{}, err
 		}
 	}
-	err = a.store.UpdateUser(ctx, u)
+	// The sessions end with the change, in its transaction: a change written while
+	// old sessions survive it would let whoever held them keep what was taken away.
+	changed := u.Role != old.Role || !slices.Equal(u.Sites, old.Sites) || c.Password != nil || u.Disabled() != old.Disabled()
+	err = a.store.UpdateUser(ctx, u, changed, a.now().UTC())
 	if errors.Is(err, ErrLastAdmin) {
 		return User{}, comment.Conflict(field, "this is the last enabled admin; make another admin first, so that someone can still manage winnow")
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("auth: update user: %w", err)
-	}
-	changed := u.Role != old.Role || !slices.Equal(u.Sites, old.Sites) || c.Password != nil || u.Disabled() != old.Disabled()
-	if changed {
-		if err := a.RevokeSessions(ctx, u.ID); err != nil {
-			return User{}, err
-		}
 	}
 	return u, nil
 }
@@ -243,10 +246,10 @@ func (a *Accounts) SetUserPassword(ctx context.Context, email, password string) 
 	if err != nil {
 		return err
 	}
-	if err := a.store.SetPassword(ctx, u.ID, hash); err != nil {
+	if err := a.store.SetPassword(ctx, u.ID, hash); err != nil { // ends the sessions too
 		return fmt.Errorf("auth: set password: %w", err)
 	}
-	return a.RevokeSessions(ctx, u.ID)
+	return nil
 }
 
 // Login checks an email and password and starts a session, returning the user and the

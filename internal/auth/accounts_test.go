@@ -44,7 +44,7 @@ func (m *memStore) UserByID(_ context.Context, id int64) (User, error) {
 	return m.users[id-1], nil
 }
 
-func (m *memStore) UpdateUser(_ context.Context, u User) error {
+func (m *memStore) UpdateUser(_ context.Context, u User, endSessions bool, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if u.ID < 1 || u.ID > int64(len(m.users)) {
@@ -62,7 +62,19 @@ func (m *memStore) UpdateUser(_ context.Context, u User) error {
 		}
 	}
 	m.users[u.ID-1] = u
+	if endSessions {
+		m.deleteSessions(u.ID)
+	}
 	return nil
+}
+
+// deleteSessions removes every session of userID; m.mu is held.
+func (m *memStore) deleteSessions(userID int64) {
+	for h, s := range m.sessions {
+		if s.UserID == userID {
+			delete(m.sessions, h)
+		}
+	}
 }
 
 func (m *memStore) CreateUser(_ context.Context, u *User) error {
@@ -93,6 +105,7 @@ func (m *memStore) SetPassword(_ context.Context, id int64, hash string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.users[id-1].PasswordHash = hash
+	m.deleteSessions(id)
 	return nil
 }
 

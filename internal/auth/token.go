@@ -41,6 +41,10 @@ type Token struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time
 	RevokedAt  time.Time
+	// CreatedBy is the account the token was made by, or through a token of: the token
+	// is revoked when that account is disabled or stops being an admin. 0 for none (the
+	// command line, the first run's token, tokens older than the column).
+	CreatedBy int64
 }
 
 // NewToken returns a token record and the plain token to show once.
@@ -80,6 +84,19 @@ type Principal struct {
 	Name    string
 	Role    Role
 	Sites   []string // a moderator's sites; an admin has every site
+	// TokenCreatedBy is, for a token, the account it was made by (0: none).
+	TokenCreatedBy int64
+}
+
+// Account is the account answerable for what the principal does: the signed-in user,
+// or the account behind the token in use (0: none). A token the principal makes is
+// recorded as that account's, so that it cannot outlive the account's rights, even
+// when made with one of its tokens.
+func (p Principal) Account() int64 {
+	if p.UserID != 0 {
+		return p.UserID
+	}
+	return p.TokenCreatedBy
 }
 
 // Actor is how the principal appears in the audit log: names need not be unique, so
@@ -146,5 +163,5 @@ func Authenticate(ctx context.Context, store TokenStore, plain string, now time.
 	if t.Role == RoleAdmin && len(t.Sites) > 0 {
 		return Principal{}, comment.ErrUnauthorized // cannot be created; refuse if found
 	}
-	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites}, nil
+	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites, TokenCreatedBy: t.CreatedBy}, nil
 }

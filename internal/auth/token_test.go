@@ -49,3 +49,20 @@ func TestPrincipalScope(t *testing.T) {
 		t.Error("a moderator without sites must reach nothing, not everything")
 	}
 }
+
+func TestPrincipalAccount(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Principal
+		want int64
+	}{
+		{"signed-in user", Principal{UserID: 3, Name: "ann@example.org"}, 3},
+		{"a user's token", Principal{TokenID: 7, TokenCreatedBy: 3}, 3},
+		{"a token nobody made", Principal{TokenID: 1}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Account(); got != tt.want {
+			t.Errorf("%s: Account() = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -161,15 +161,23 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	emails, err := s.userEmails(r.Context()) // before the token exists, which is shown once
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	t, plain, err := auth.NewToken(body.Name, body.Role, body.Sites, s.now().UTC())
 	if err == nil {
+		// The token belongs to the account behind the request, so that it ends with
+		// that account's admin rights; a token made with a token is its account's too.
+		t.CreatedBy = principal(r).Account()
 		err = s.store.CreateToken(r.Context(), &t)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v := viewToken(t)
+	v := viewToken(t, emails)
 	v.Token = plain
 	writeJSON(w, http.StatusCreated, map[string]any{"token": v})
 }
@@ -180,9 +188,14 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	emails, err := s.userEmails(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := make([]tokenView, len(ts))
 	for i, t := range ts {
-		out[i] = viewToken(t)
+		out[i] = viewToken(t, emails)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
 }
@@ -193,4 +206,17 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// userEmails maps account ids to emails, to name the creators of tokens.
+func (s *server) userEmails(ctx context.Context) (map[int64]string, error) {
+	us, err := s.store.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	emails := make(map[int64]string, len(us))
+	for _, u := range us {
+		emails[u.ID] = u.Email
+	}
+	return emails, nil
 }

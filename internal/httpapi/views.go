@@ -134,13 +134,27 @@ type tokenView struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// CreatedBy is the account the token was made by, for admins to review; null for a
+	// token made by no account (the command line, the first run's token, or a token
+	// older than the record), which disabling nobody revokes.
+	CreatedBy *tokenCreator `json:"created_by"`
 	// Token is the plain token, present only in the answer that created it.
 	Token string `json:"token,omitempty"`
 }
 
-func viewToken(t auth.Token) tokenView {
+// tokenCreator names the account behind a token.
+type tokenCreator struct {
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+}
+
+// viewToken shows t, naming its creator from emails (account id to email).
+func viewToken(t auth.Token, emails map[int64]string) tokenView {
 	v := tokenView{ID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites, CreatedAt: t.CreatedAt,
 		LastUsedAt: optionalTime(t.LastUsedAt), RevokedAt: optionalTime(t.RevokedAt)}
+	if t.CreatedBy != 0 {
+		v.CreatedBy = &tokenCreator{ID: t.CreatedBy, Email: emails[t.CreatedBy]}
+	}
 	if v.Sites == nil {
 		v.Sites = []string{}
 	}

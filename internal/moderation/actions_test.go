@@ -20,6 +20,14 @@ type fakeStore struct {
 	editComment      func(e comment.Edit) error
 	site             func(id string) (comment.Site, error)
 	createComment    func(c *comment.Comment, e comment.Event) error
+	approvedReplies  func(parentIDs []int64) (map[int64][]int64, error)
+}
+
+func (f fakeStore) ApprovedReplies(_ context.Context, parentIDs []int64) (map[int64][]int64, error) {
+	if f.approvedReplies == nil {
+		return nil, errors.New("unexpected ApprovedReplies")
+	}
+	return f.approvedReplies(parentIDs)
 }
 
 func (f fakeStore) LatestEvents(_ context.Context, ids []int64) (map[int64]comment.Event, error) {

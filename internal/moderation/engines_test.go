@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -434,4 +435,100 @@ func TestReplyIsPublishedAsTheSite(t *testing.T) {
 			t.Errorf("reply to a held comment: %v", err)
 		}
 	})
+}
+
+// replyTo stores a reader's reply to parent, in status st.
+func (r *rig) replyTo(parent comment.Comment, st comment.Status) comment.Comment {
+	r.t.Helper()
+	c := comment.Comment{SiteID: "blog", ParentID: parent.ID, AuthorName: "Bo", AuthorEmail: "bo@example.org", AuthorKey: "key-bo",
+		AvatarHash: "avatar-bo", BodySource: "I agree", BodyHTML: "<p>I agree</p>", Status: st, CreatedAt: epoch}
+	if err := r.store.CreateComment(r.ctx, &c, comment.Thread{Key: "/p"}); err != nil {
+		r.t.Fatal(err)
+	}
+	return c
+}
+
+// TestUndoApprovalKeepsNoReplyUnderAHiddenComment: undoing an approval would hide the
+// comment, so it is refused while replies to it stay published, as a reply to a
+// hidden comment is; once they are unpublished, or unpublished in the same undo, it
+// goes through. Undoing what publishes a comment is not concerned.
+func TestUndoApprovalKeepsNoReplyUnderAHiddenComment(t *testing.T) {
+	tests := []struct {
+		name string
+		// prepare makes a comment and its replies and returns the ids to undo and the
+		// comment whose undo must be refused (0: the undo goes through).
+		prepare func(r *rig) (ids []int64, refused int64)
+	}{
+		{"a site's reply", func(r *rig) ([]int64, int64) {
+			c := r.submit(comment.StatusPending)
+			r.apply(mod, moderation.Approve, c.ID)
+			if _, err := r.svc.Reply(r.ctx, moderation.ReplyRequest{Actor: mod, ParentID: c.ID, Body: "Thanks!"}); err != nil {
+				r.t.Fatal(err)
+			}
+			return []int64{c.ID}, c.ID
+		}},
+		{"a reader's reply, approved by someone else", func(r *rig) ([]int64, int64) {
+			c := r.submit(comment.StatusPending)
+			r.apply(mod, moderation.Approve, c.ID)
+			reply := r.replyTo(c, comment.StatusPending)
+			r.apply(other, moderation.Approve, reply.ID)
+			return []int64{c.ID}, c.ID
+		}},
+		{"in a batch with an undoable comment", func(r *rig) ([]int64, int64) {
+			mine := r.submit(comment.StatusPending)
+			r.apply(mod, moderation.Reject, mine.ID)
+			c := r.submit(comment.StatusPending)
+			r.apply(mod, moderation.Approve, c.ID)
+			r.replyTo(c, comment.StatusApproved)
+			return []int64{mine.ID, c.ID}, c.ID
+		}},
+		{"a reply that is not published", func(r *rig) ([]int64, int64) {
+			c := r.submit(comment.StatusPending)
+			r.apply(mod, moderation.Approve, c.ID)
+			r.replyTo(c, comment.StatusPending)
+			r.apply(mod, moderation.Reject, r.replyTo(c, comment.StatusApproved).ID)
+			return []int64{c.ID}, 0
+		}},
+		{"the reply is unpublished in the same undo", func(r *rig) ([]int64, int64) {
+			c := r.submit(comment.StatusPending)
+			reply := r.replyTo(c, comment.StatusPending)
+			r.apply(mod, moderation.Approve, c.ID, reply.ID)
+			return []int64{c.ID, reply.ID}, 0
+		}},
+		{"undoing a delete republishes", func(r *rig) ([]int64, int64) {
+			c := r.submit(comment.StatusApproved)
+			r.replyTo(c, comment.StatusApproved)
+			r.apply(mod, moderation.Delete, c.ID) // ordinary decisions are not concerned
+			return []int64{c.ID}, 0
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+				r := newRig(t, s)
+				ids, refused := tt.prepare(r)
+				before := map[int64]comment.Status{}
+				for _, id := range ids {
+					before[id] = r.get(id).Status
+				}
+				_, err := r.undo(mod, ids...)
+				if refused == 0 {
+					if err != nil {
+						t.Fatalf("undo = %v", err)
+					}
+					return
+				}
+				var ce *comment.ConflictError
+				want := fmt.Sprintf("comment %d has published replies; unpublish them first", refused)
+				if !errors.As(err, &ce) || !errors.Is(err, comment.ErrConflict) || ce.Field != "ids" || ce.Message != want {
+					t.Fatalf("undo = %v, want a conflict on ids saying %q", err, want)
+				}
+				for id, st := range before {
+					if got := r.get(id).Status; got != st {
+						t.Errorf("a refused undo moved comment %d from %s to %s", id, st, got)
+					}
+				}
+			})
+		})
+	}
 }

@@ -19,6 +19,9 @@ type Store interface {
 	// LatestEvents returns each comment's latest audit event among ids, by comment id;
 	// comments without events have no entry.
 	LatestEvents(ctx context.Context, ids []int64) (map[int64]comment.Event, error)
+	// ApprovedReplies returns the ids of the approved replies to each of parentIDs, by
+	// parent; parents without any have no entry.
+	ApprovedReplies(ctx context.Context, parentIDs []int64) (map[int64][]int64, error)
 	// EditComment applies a change of text (see comment.Edit) in one transaction.
 	EditComment(ctx context.Context, e comment.Edit) error
 	// Site returns a site or comment.ErrNotFound.

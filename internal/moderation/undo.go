@@ -32,9 +32,11 @@ type UndoRequest struct {
 // still has the status that decision gave it; it goes back to the status before,
 // deleted comments included. Anything else (someone else's decision, a later change, an
 // edit, a reply, an undo, no decision at all) fails the request with a
-// *comment.ConflictError that names the comment, and nothing changes. Undoing a first
-// approval unpublishes and clears the publication time, and the classifier unlearns
-// the lesson: the comment teaches what its restored status says, or nothing.
+// *comment.ConflictError that names the comment, and nothing changes; so does undoing
+// the approval of a comment whose published replies the undo would leave under it.
+// Undoing a first approval unpublishes and clears the publication time, and the
+// classifier unlearns the lesson: the comment teaches what its restored status says,
+// or nothing.
 func (s *Service) Undo(ctx context.Context, req UndoRequest) ([]comment.Comment, error) {
 	ids, err := checkIDs(req.IDs)
 	if err != nil {
@@ -77,6 +79,9 @@ func (s *Service) Undo(ctx context.Context, req UndoRequest) ([]comment.Comment,
 				From: c.Status, To: e.From, Note: strings.TrimSpace(req.Note), CreatedAt: now}})
 		cs[i].Status, cs[i].UpdatedAt, cs[i].PublishedAt = e.From, now, published
 	}
+	if err := s.checkReplies(ctx, before, cs); err != nil {
+		return nil, err
+	}
 	if err := s.store.ApplyTransitions(ctx, ts); err != nil {
 		return nil, fmt.Errorf("moderation: undo: %w", err)
 	}
@@ -85,6 +90,36 @@ func (s *Service) Undo(ctx context.Context, req UndoRequest) ([]comment.Comment,
 	}
 	slices.SortFunc(cs, func(a, b comment.Comment) int { return cmp.Compare(a.ID, b.ID) })
 	return cs, nil
+}
+
+// checkReplies refuses an undo that would hide a comment (from approved in before to
+// anything else in after) while replies to it stay published, which would leave them
+// showing under a hidden comment, as Reply refuses to; replies this undo also hides do
+// not count. The check is not in the transaction: a reply approved at the same moment
+// can still slip past it, as with Reply.
+func (s *Service) checkReplies(ctx context.Context, before, after []comment.Comment) error {
+	var hidden []int64
+	for i, c := range before {
+		if c.Status == comment.StatusApproved && after[i].Status != comment.StatusApproved {
+			hidden = append(hidden, c.ID)
+		}
+	}
+	if len(hidden) == 0 {
+		return nil
+	}
+	slices.Sort(hidden) // the first comment named is the same every time
+	replies, err := s.store.ApprovedReplies(ctx, hidden)
+	if err != nil {
+		return fmt.Errorf("moderation: undo: load replies: %w", err)
+	}
+	for _, id := range hidden {
+		for _, reply := range replies[id] {
+			if !slices.Contains(hidden, reply) {
+				return comment.Conflict("ids", "comment %d has published replies; unpublish them first", id)
+			}
+		}
+	}
+	return nil
 }
 
 // undoable says why c's latest event e (ok false: none) is not actor's decision to

@@ -7,3 +7,9 @@ func ReadDB(s *Store) *sql.DB { return s.db }
 
 // ApprovedCommentsSQL is the public thread read, for the plan test.
 const ApprovedCommentsSQL = approvedCommentsSQL
+
+// WriteDB exposes the write pool, for tests that make the database fail on purpose.
+func WriteDB(s *Store) *sql.DB { return s.wdb }
+
+// ApprovedRepliesSQL is the replies read, for the plan test.
+func ApprovedRepliesSQL(n int) string { return approvedRepliesSQL(n) }

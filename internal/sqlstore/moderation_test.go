@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -311,6 +313,84 @@ func TestCreateCommentWithEvent(t *testing.T) {
 		}
 		if es, _, _ := s.ListEvents(ctx, comment.EventQuery{}); len(es) != 1 {
 			t.Errorf("%d events after a failed create", len(es))
+		}
+	})
+}
+
+func TestApprovedReplies(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		reply := func(parent int64, st comment.Status) int64 {
+			c := newComment("blog", st)
+			c.ParentID = parent
+			return mustCreate(t, s, c, "/t").ID
+		}
+		a, b, lone := reply(0, comment.StatusApproved), reply(0, comment.StatusApproved), reply(0, comment.StatusApproved)
+		a1, a2 := reply(a, comment.StatusApproved), reply(a, comment.StatusApproved)
+		for _, st := range []comment.Status{comment.StatusPending, comment.StatusRejected, comment.StatusSpam, comment.StatusDeleted} {
+			reply(a, st)
+			reply(b, st)
+		}
+		b1 := reply(b, comment.StatusApproved)
+		reply(a1, comment.StatusApproved) // a reply to a reply is a1's, not a's
+
+		tests := []struct {
+			name    string
+			parents []int64
+			want    map[int64][]int64
+		}{
+			{"none asked", nil, map[int64][]int64{}},
+			{"one parent", []int64{a}, map[int64][]int64{a: {a1, a2}}},
+			{"several, one without", []int64{lone, b, a}, map[int64][]int64{a: {a1, a2}, b: {b1}}},
+			{"only unpublished replies", []int64{a2, 99999}, map[int64][]int64{}},
+		}
+		for _, tt := range tests {
+			got, err := s.ApprovedReplies(ctx, tt.parents)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s: ApprovedReplies(%v) = %v, %v; want %v", tt.name, tt.parents, got, err, tt.want)
+			}
+		}
+
+		// The lookup uses comments_replies rather than reading every approved comment,
+		// which are most of them.
+		for range 200 {
+			reply(0, comment.StatusApproved)
+		}
+		conn, err := sqlstore.ReadDB(s).Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		explain := "EXPLAIN QUERY PLAN "
+		if s.Dialect() == "postgres" {
+			explain = "EXPLAIN "
+			for _, q := range []string{"ANALYZE comments", "SET enable_seqscan = off"} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		rows, err := conn.QueryContext(ctx, explain+sqlstore.ApprovedRepliesSQL(2), a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var plan []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		if text := strings.Join(plan, "\n"); !strings.Contains(text, "comments_replies") {
+			t.Errorf("plan does not use comments_replies:\n%s", text)
 		}
 	})
 }

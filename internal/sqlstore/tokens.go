@@ -2,24 +2,57 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
 )
 
-const selectTokens = `SELECT id, name, role, sites, hash, created_at, last_used_at, revoked_at FROM api_tokens`
+const selectTokens = `SELECT id, name, role, sites, hash, created_at, last_used_at, revoked_at, created_by FROM api_tokens`
 
-// CreateToken stores a token record and sets t.ID. A zero CreatedAt becomes now.
+// CreateToken stores a token record and sets t.ID. A zero CreatedAt becomes now. A
+// token made by an account (CreatedBy) is stored only while that account is an
+// enabled admin, checked with its row locked: an admin disabled at the same moment
+// cannot slip in a token that UpdateUser's revocation would miss. Otherwise it is
+// comment.ErrUnauthorized, and an unknown account too.
 func (s *Store) CreateToken(ctx context.Context, t *auth.Token) error {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = now()
 	}
-	err := s.wdb.QueryRowContext(ctx, `INSERT INTO api_tokens (name, role, sites, hash, created_at, last_used_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		t.Name, string(t.Role), list(t.Sites), t.Hash, micros(t.CreatedAt), micros(t.LastUsedAt), micros(t.RevokedAt)).
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("create token", err)
+	}
+	defer tx.Rollback()
+	if t.CreatedBy != 0 {
+		q := `SELECT role, disabled_at FROM users WHERE id = $1`
+		if s.dialect == dialectPostgres {
+			q += ` FOR SHARE` // waits for an UpdateUser of the account, then reads its outcome
+		}
+		var (
+			role     string
+			disabled int64
+		)
+		err := tx.QueryRowContext(ctx, q, t.CreatedBy).Scan(&role, &disabled)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || err == nil && (auth.Role(role) != auth.RoleAdmin || disabled != 0):
+			return fmt.Errorf("sqlstore: create token: account %d is not an enabled admin: %w", t.CreatedBy, comment.ErrUnauthorized)
+		case err != nil:
+			return wrap("create token", err)
+		}
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO api_tokens (name, role, sites, hash, created_at, last_used_at, revoked_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		t.Name, string(t.Role), list(t.Sites), t.Hash, micros(t.CreatedAt), micros(t.LastUsedAt), micros(t.RevokedAt), t.CreatedBy).
 		Scan(&t.ID)
 	if err != nil {
 		return wrap("create token", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("create token: commit", err)
 	}
 	return nil
 }
@@ -85,7 +118,7 @@ func scanToken(row scanner) (auth.Token, error) {
 		role, sites            string
 		created, used, revoked int64
 	)
-	if err := row.Scan(&t.ID, &t.Name, &role, &sites, &t.Hash, &created, &used, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &role, &sites, &t.Hash, &created, &used, &revoked, &t.CreatedBy); err != nil {
 		return auth.Token{}, err
 	}
 	var err error

@@ -96,3 +96,84 @@ func TestTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestTokensEndWithTheirCreator: a token records the account that made it, can be made
+// only for an enabled admin, and is revoked, in UpdateUser's transaction, when that
+// account is disabled or demoted; nobody else's tokens are.
+func TestTokensEndWithTheirCreator(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(u auth.User) auth.User
+		revokes bool
+	}{
+		{"new password", func(u auth.User) auth.User { u.PasswordHash = "h2"; return u }, false},
+		{"disabled", func(u auth.User) auth.User { u.DisabledAt = epoch; return u }, true},
+		{"demoted", func(u auth.User) auth.User { u.Role, u.Sites = auth.RoleModerator, []string{"a"}; return u }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+				ctx := context.Background()
+				ann := auth.User{Email: "ann@example.org", Role: auth.RoleAdmin, PasswordHash: "h", CreatedAt: epoch}
+				bob := auth.User{Email: "bob@example.org", Role: auth.RoleAdmin, PasswordHash: "h", CreatedAt: epoch}
+				for _, u := range []*auth.User{&ann, &bob} {
+					if err := s.CreateUser(ctx, u); err != nil {
+						t.Fatal(err)
+					}
+				}
+				mint := func(name string, by int64, role auth.Role, sites ...string) auth.Token {
+					t.Helper()
+					tok, _, err := auth.NewToken(name, role, sites, epoch)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tok.CreatedBy = by
+					if err := s.CreateToken(ctx, &tok); err != nil {
+						t.Fatal(err)
+					}
+					return tok
+				}
+				annAdmin, annMod := mint("ann admin", ann.ID, auth.RoleAdmin), mint("ann mod", ann.ID, auth.RoleModerator, "a")
+				bobs, nobodys := mint("bob", bob.ID, auth.RoleAdmin), mint("cli", 0, auth.RoleAdmin)
+				earlier := epoch.Add(-time.Hour)
+				if err := s.RevokeToken(ctx, annMod.ID, earlier); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := s.TokenByHash(ctx, annAdmin.Hash); got.CreatedBy != ann.ID {
+					t.Errorf("created by %d, want %d", got.CreatedBy, ann.ID)
+				}
+
+				at := epoch.Add(time.Hour)
+				if err := s.UpdateUser(ctx, tt.change(ann), false, at); err != nil {
+					t.Fatal(err)
+				}
+				want := map[int64]time.Time{annAdmin.ID: {}, annMod.ID: earlier, bobs.ID: {}, nobodys.ID: {}}
+				if tt.revokes {
+					want[annAdmin.ID] = at
+				}
+				all, err := s.Tokens(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tok := range all {
+					if !tok.RevokedAt.Equal(want[tok.ID]) {
+						t.Errorf("%s: revoked at %v, want %v", tok.Name, tok.RevokedAt, want[tok.ID])
+					}
+				}
+
+				// Only an enabled admin's account may own a new token.
+				tok, _, _ := auth.NewToken("late", auth.RoleAdmin, nil, epoch)
+				tok.CreatedBy = ann.ID
+				err = s.CreateToken(ctx, &tok)
+				if tt.revokes != errors.Is(err, comment.ErrUnauthorized) || !tt.revokes && err != nil {
+					t.Errorf("CreateToken for ann after the change = %v", err)
+				}
+				tok, _, _ = auth.NewToken("ghost", auth.RoleAdmin, nil, epoch)
+				tok.CreatedBy = 99999
+				if err := s.CreateToken(ctx, &tok); !errors.Is(err, comment.ErrUnauthorized) {
+					t.Errorf("CreateToken for an unknown account = %v, want ErrUnauthorized", err)
+				}
+			})
+		})
+	}
+}

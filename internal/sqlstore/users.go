@@ -128,10 +128,16 @@ func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
 }
 
 // UpdateUser stores u's role, sites, password hash and disabled time; its email and
-// creation time stay. An unknown id is comment.ErrNotFound. A change that would leave
-// no enabled admin is auth.ErrLastAdmin, and nothing is written: the enabled admins'
-// rows are locked first, so two admins demoting each other at once cannot both succeed.
-func (s *Store) UpdateUser(ctx context.Context, u auth.User) error {
+// creation time stay. With endSessions it deletes u's sessions in the same
+// transaction, so a new password or a lost role never leaves an old session valid
+// because a second write failed. An account left disabled or not an admin keeps none
+// of the API tokens it made: they are revoked at at, in the same transaction, for
+// they carry admin rights it no longer has (its moderator tokens too, which may reach
+// sites it no longer has). An unknown id is comment.ErrNotFound. A change that would
+// leave no enabled admin is auth.ErrLastAdmin, and nothing is written: the enabled
+// admins' rows are locked first, so two admins demoting each other at once cannot
+// both succeed.
+func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool, at time.Time) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("update user", err)
@@ -150,6 +156,18 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User) error {
 		string(u.Role), list(u.Sites), u.PasswordHash, micros(u.DisabledAt), u.ID)
 	if err := affectedOne("update user", res, err); err != nil {
 		return err
+	}
+	if endSessions {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+			return wrap("update user: end sessions", err)
+		}
+	}
+	if u.Role != auth.RoleAdmin || u.Disabled() {
+		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at = 0`,
+			micros(at), u.ID)
+		if err != nil {
+			return wrap("update user: revoke tokens", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return wrap("update user: commit", err)
@@ -205,10 +223,26 @@ func (s *Store) Users(ctx context.Context) ([]auth.User, error) {
 	return us, nil
 }
 
-// SetPassword replaces an account's password hash, or returns comment.ErrNotFound.
+// SetPassword replaces an account's password hash and deletes its sessions in one
+// transaction, so whoever knew the old password is signed out or the password stays;
+// an unknown account is comment.ErrNotFound.
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
-	res, err := s.wdb.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
-	return affectedOne("set password", res, err)
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("set password", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+	if err := affectedOne("set password", res, err); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return wrap("set password: end sessions", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("set password: commit", err)
+	}
+	return nil
 }
 
 // CreateSession stores a session and sets its ID; an unknown user is comment.ErrNotFound.
