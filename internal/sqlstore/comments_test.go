@@ -247,7 +247,6 @@ func TestApprovedComments(t *testing.T) {
 // the (thread_id, status, created_at, id) index, in order, without sorting.
 func TestApprovedCommentsUsesIndex(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
-		ctx := context.Background()
 		mustSite(t, s, "blog")
 		for i := range 200 {
 			st := comment.StatusApproved
@@ -256,40 +255,7 @@ func TestApprovedCommentsUsesIndex(t *testing.T) {
 			}
 			mustCreate(t, s, newComment("blog", st), fmt.Sprintf("/t%d", i%10))
 		}
-		db := sqlstore.ReadDB(s)
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		explain := "EXPLAIN QUERY PLAN "
-		if s.Dialect() == "postgres" {
-			explain = "EXPLAIN "
-			// Tiny tables make a sequential scan cheapest; the question is whether the
-			// index serves the query at all once the table is large.
-			if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows, err := conn.QueryContext(ctx, explain+sqlstore.ApprovedCommentsSQL, int64(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		var plan []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-		}
-		text := strings.Join(plan, "\n")
+		text := queryPlan(t, s, false, sqlstore.ApprovedCommentsSQL, int64(1))
 		if !strings.Contains(text, "comments_thread_public") {
 			t.Errorf("plan does not use comments_thread_public:\n%s", text)
 		}
@@ -532,4 +498,53 @@ func TestAuthorsReadsASitesAuthorsAtOnce(t *testing.T) {
 			t.Errorf("Authors = %v, want %v", got, want)
 		}
 	})
+}
+
+// queryPlan is the engine's plan for query with args, one line per step. On
+// PostgreSQL sequential scans are off: tiny test tables make a scan cheapest, and the
+// question is whether an index serves the query at all; analyze refreshes the
+// statistics first, for a plan that depends on how values are spread.
+func queryPlan(t *testing.T, s *sqlstore.Store, analyze bool, query string, args ...any) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := sqlstore.ReadDB(s).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	explain := "EXPLAIN QUERY PLAN "
+	if s.Dialect() == "postgres" {
+		explain = "EXPLAIN "
+		setup := []string{"SET enable_seqscan = off"}
+		if analyze {
+			setup = append(setup, "ANALYZE comments")
+		}
+		for _, q := range setup {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rows, err := conn.QueryContext(ctx, explain+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }

@@ -357,39 +357,7 @@ func TestApprovedReplies(t *testing.T) {
 		for range 200 {
 			reply(0, comment.StatusApproved)
 		}
-		conn, err := sqlstore.ReadDB(s).Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		explain := "EXPLAIN QUERY PLAN "
-		if s.Dialect() == "postgres" {
-			explain = "EXPLAIN "
-			for _, q := range []string{"ANALYZE comments", "SET enable_seqscan = off"} {
-				if _, err := conn.ExecContext(ctx, q); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		rows, err := conn.QueryContext(ctx, explain+sqlstore.ApprovedRepliesSQL(2), a, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		var plan []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-		}
-		if text := strings.Join(plan, "\n"); !strings.Contains(text, "comments_replies") {
+		if text := queryPlan(t, s, true, sqlstore.ApprovedRepliesSQL(2), a, b); !strings.Contains(text, "comments_replies") {
 			t.Errorf("plan does not use comments_replies:\n%s", text)
 		}
 	})
