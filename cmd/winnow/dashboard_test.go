@@ -398,7 +398,7 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 	in.submit("h", submission("/unnamed", map[string]any{"author_email": "wes@example.org", "body": "First on this page.",
 		"thread_title": "Cheap pills here", "thread_url": "https://h.example/unnamed"}), nil).must(t, http.StatusAccepted)
 	claims := html.UnescapeString(string(in.do(req{method: "GET", path: "/admin/?site=h&thread=%2Funnamed", headers: adm.headers(false)}).must(t, http.StatusOK).body))
-	if !strings.Contains(claims, `Approving it names the page: <q>Cheap pills here</q> <span class="claim-url">https://h.example/unnamed</span>`) {
+	if !strings.Contains(claims, `Names the page <q>Cheap pills here</q> <span class="claim-url">https://h.example/unnamed</span>`) {
 		t.Error("the queue does not show the page a held comment would name")
 	}
 	// Spam says when it will be discarded (30 days by default).
