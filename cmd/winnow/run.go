@@ -29,7 +29,7 @@ Usage:
   winnow webhook remove --id N
   winnow spam eval --train FILES --test FILES [--json]
   winnow spam eval --folds K FILES [--seed N] [--json]
-  winnow spam train FILES
+  winnow spam train [--site ID] FILES
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.

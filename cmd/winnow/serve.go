@@ -160,7 +160,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewScorer(model.Classifier()), secret, now),
+		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, now),
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, log, now),
 		Accounts:         accounts,
 		Limiter:          limiter,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -61,9 +62,11 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// spamTrain seeds the installation's classifier with labeled files.
+// spamTrain seeds the installation's shared classifier scope with labeled files, the
+// counts every site starts from, or with --site one site's own scope.
 func spamTrain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("spam train", getenv, stderr)
+	site := f.fs.String("site", "", "teach this site's own scope, not the shared one every site starts from")
 	cfg, err := f.load(args, getenv, true)
 	if err != nil {
 		return err
@@ -80,12 +83,23 @@ func spamTrain(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer st.Close()
+	if *site != "" {
+		if _, err := st.Site(ctx, *site); errors.Is(err, comment.ErrNotFound) {
+			return fmt.Errorf("spam train: no site %q", *site)
+		} else if err != nil {
+			return err
+		}
+	}
 	model := spam.NewModel(st, slog.New(slog.NewTextHandler(stderr, nil)))
-	if err := model.LearnExamples(ctx, ex); err != nil {
+	if err := model.LearnExamples(ctx, *site, ex); err != nil {
 		return err
 	}
-	nspam, nham := model.Classifier().Documents()
-	fmt.Fprintf(stdout, "learned %d examples; the model now knows %d spam and %d ham documents\n", len(ex), nspam, nham)
+	nspam, nham := model.Classifier(*site).Documents()
+	scope := "the shared model"
+	if *site != "" {
+		scope = fmt.Sprintf("site %s's model (shared and its own)", *site)
+	}
+	fmt.Fprintf(stdout, "learned %d examples; %s now knows %d spam and %d ham documents\n", len(ex), scope, nspam, nham)
 	return nil
 }
 

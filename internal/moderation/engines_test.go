@@ -128,7 +128,7 @@ func (r *rig) documents() (spamDocs, hamDocs int) {
 	if err := r.model.Sync(r.ctx); err != nil {
 		r.t.Fatal(err)
 	}
-	return r.model.Classifier().Documents()
+	return r.model.Classifier("blog").Documents()
 }
 
 func (r *rig) undo(actor string, ids ...int64) ([]comment.Comment, error) {

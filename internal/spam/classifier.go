@@ -12,14 +12,21 @@ import (
 // chi-square method, which, unlike naive Bayes' product, says "unsure" when the
 // evidence points both ways. It learns one document at a time, so every moderator
 // decision updates it. Safe for concurrent use.
+//
+// A site's classifier is a view: it holds the site's own counts and reads the shared
+// ones (base) beside them, summing the two at each look-up, so that scoring costs no
+// merged copy and a lesson in either scope shows at once.
 type Classifier struct {
 	mu     sync.RWMutex
 	spam   int // documents learned as spam
 	ham    int
 	counts map[string]tokenCount
+	base   *Classifier // the shared counts a site's view adds to its own; nil otherwise
 }
 
-// tokenCount is how many spam and ham documents held a token.
+// tokenCount is how many spam and ham documents held a token. A site's count may be
+// negative: unlearning there a decision that was learned in the shared scope (before
+// scopes existed) takes it back from the site's sum, and sums are clamped at zero.
 type tokenCount struct{ spam, ham int32 }
 
 // Tuning after SpamBayes's defaults, adjusted on the shared labeled data (see the
@@ -34,6 +41,11 @@ const (
 
 // NewClassifier returns an empty classifier: it answers 0.5 until it has learned.
 func NewClassifier() *Classifier { return &Classifier{counts: map[string]tokenCount{}} }
+
+// newView returns an empty site classifier that scores on base's counts plus its own.
+func newView(base *Classifier) *Classifier {
+	return &Classifier{counts: map[string]tokenCount{}, base: base}
+}
 
 // Learn adds (n = 1) or removes (n = -1) one document's tokens as spam or ham.
 // Removing is how a moderator's changed mind is undone.
@@ -60,16 +72,17 @@ func (c *Classifier) Learn(tokens []string, spam bool, n int) {
 	}
 }
 
-// set replaces counts with stored ones; the empty token carries the document totals.
+// set replaces counts with stored ones of its scope; the empty token carries the
+// document totals. Counts are kept as stored, negative ones too; reads clamp the sums.
 func (c *Classifier) set(rows []TokenCounts) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range rows {
 		if r.Token == "" {
-			c.spam, c.ham = int(max(r.Spam, 0)), int(max(r.Ham, 0))
+			c.spam, c.ham = int(r.Spam), int(r.Ham)
 			continue
 		}
-		tc := tokenCount{spam: int32(max(r.Spam, 0)), ham: int32(max(r.Ham, 0))}
+		tc := tokenCount{spam: int32(r.Spam), ham: int32(r.Ham)}
 		if tc == (tokenCount{}) {
 			delete(c.counts, r.Token)
 		} else {
@@ -78,11 +91,18 @@ func (c *Classifier) set(rows []TokenCounts) {
 	}
 }
 
-// Documents returns how many spam and ham documents the classifier has learned.
+// Documents returns how many spam and ham documents the classifier has learned; a
+// site's view counts the shared documents too.
 func (c *Classifier) Documents() (spam, ham int) {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.spam, c.ham
+	spam, ham = c.spam, c.ham
+	c.mu.RUnlock()
+	if b := c.base; b != nil {
+		b.mu.RLock()
+		spam, ham = spam+b.spam, ham+b.ham
+		b.mu.RUnlock()
+	}
+	return max(spam, 0), max(ham, 0)
 }
 
 // Clue is one token's contribution to a verdict.
@@ -92,17 +112,35 @@ type Clue struct {
 }
 
 // Score returns the probability in [0,1] that tokens come from spam and the clues
-// that decided it, most telling first.
+// that decided it, most telling first. A site's view looks each token up in its own
+// counts and the shared ones and sums them.
 func (c *Classifier) Score(tokens []string) (float64, []Clue) {
+	b := c.base
 	c.mu.RLock()
-	nspam, nham := float64(max(c.spam, 1)), float64(max(c.ham, 1))
+	if b != nil {
+		b.mu.RLock() // always after the view's own lock; writers hold one lock at a time
+	}
+	ns, nh := c.spam, c.ham
+	if b != nil {
+		ns, nh = ns+b.spam, nh+b.ham
+	}
+	nspam, nham := float64(max(ns, 1)), float64(max(nh, 1))
 	clues := make([]Clue, 0, len(tokens))
 	for _, t := range tokens {
 		tc, ok := c.counts[t]
+		s, h := float64(tc.spam), float64(tc.ham)
+		if b != nil {
+			if bc, found := b.counts[t]; found {
+				s, h, ok = s+float64(bc.spam), h+float64(bc.ham), true
+			}
+		}
 		if !ok {
 			continue
 		}
-		s, h := float64(tc.spam), float64(tc.ham)
+		s, h = max(s, 0), max(h, 0)
+		if s+h == 0 {
+			continue // a site took back all the shared scope knew of it
+		}
 		spamRatio, hamRatio := s/nspam, h/nham
 		p := spamRatio / (spamRatio + hamRatio)
 		n := s + h
@@ -110,6 +148,9 @@ func (c *Classifier) Score(tokens []string) (float64, []Clue) {
 		if math.Abs(p-0.5) >= minStrength {
 			clues = append(clues, Clue{Token: t, Prob: p})
 		}
+	}
+	if b != nil {
+		b.mu.RUnlock()
 	}
 	c.mu.RUnlock()
 	if len(clues) == 0 {

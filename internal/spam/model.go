@@ -17,19 +17,26 @@ const (
 	LabelHam  = "ham"
 )
 
-// TokenCounts are a token's stored counts and the revision that last changed them.
-// The empty token holds the document totals.
+// Shared is the scope every site's verdicts start from: the seed data. Every other
+// scope is one site's, named by its id, and holds what that site's moderators taught,
+// so that one site's decisions never move another site's verdicts.
+const Shared = ""
+
+// TokenCounts are a token's stored counts in one scope and the revision that last
+// changed them. The empty token holds the scope's document totals.
 type TokenCounts struct {
+	Scope     string
 	Token     string
 	Spam, Ham int64
 	Rev       int64
 }
 
-// Lesson is one change to the stored model, applied atomically: the token and document
-// count changes, and, for a comment, the move of its trained label from From to To
+// Lesson is one change to the stored model in one scope, applied atomically: the token
+// and document count changes, and, for a comment, the move of its trained label from From to To
 // (which fails with comment.ErrConflict if the label is no longer From, so that two
 // moderators cannot teach the same comment twice).
 type Lesson struct {
+	Scope           string
 	CommentID       int64
 	From, To        string
 	Deltas          []TokenCounts
@@ -38,31 +45,49 @@ type Lesson struct {
 
 // Store keeps the model's counts, shared by every replica.
 type Store interface {
-	// SpamTokens returns the rows changed after revision afterRev (all rows for -1).
+	// SpamTokens returns the rows of every scope changed after revision afterRev (all
+	// rows for -1); revisions count the whole installation's changes, not one scope's.
 	SpamTokens(ctx context.Context, afterRev int64) ([]TokenCounts, error)
 	LearnSpam(ctx context.Context, l Lesson) error
 }
 
 // Model is the classifier kept in step with the stored counts: decisions learned on
-// any replica reach this one at the next Sync, and ones learned here at once.
+// any replica reach this one at the next Sync, and ones learned here at once. It keeps
+// the shared scope and one view per site that has learned anything of its own.
 type Model struct {
-	classifier *Classifier
-	store      Store
-	log        *slog.Logger
+	shared *Classifier
+	store  Store
+	log    *slog.Logger
 
 	mu  sync.Mutex // one Sync at a time
 	rev int64
+
+	sitesMu sync.RWMutex
+	sites   map[string]*Classifier // site id → its view on the shared counts
 }
 
 // NewModel returns a model on store; Sync loads it.
 func NewModel(store Store, log *slog.Logger) *Model {
-	return &Model{classifier: NewClassifier(), store: store, log: log, rev: -1}
+	return &Model{shared: NewClassifier(), store: store, log: log, rev: -1, sites: map[string]*Classifier{}}
 }
 
-// Classifier is the in-memory classifier the scorer reads.
-func (m *Model) Classifier() *Classifier { return m.classifier }
+// Classifier is the classifier a site's submissions are scored with: the shared
+// counts plus the site's own. The site Shared, or one that has learned nothing of its
+// own yet, gets the shared counts alone.
+func (m *Model) Classifier(site string) *Classifier {
+	if site == Shared {
+		return m.shared
+	}
+	m.sitesMu.RLock()
+	c := m.sites[site]
+	m.sitesMu.RUnlock()
+	if c == nil {
+		return m.shared
+	}
+	return c
+}
 
-// Sync reads the counts changed since the last Sync.
+// Sync reads the counts changed since the last Sync, in every scope.
 func (m *Model) Sync(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -70,11 +95,31 @@ func (m *Model) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
-	m.classifier.set(rows)
+	byScope := map[string][]TokenCounts{}
 	for _, r := range rows {
+		byScope[r.Scope] = append(byScope[r.Scope], r)
 		m.rev = max(m.rev, r.Rev)
 	}
+	for scope, rows := range byScope {
+		m.scope(scope).set(rows)
+	}
 	return nil
+}
+
+// scope returns the classifier holding scope's own counts, creating a site's view on
+// its first lesson.
+func (m *Model) scope(scope string) *Classifier {
+	if scope == Shared {
+		return m.shared
+	}
+	m.sitesMu.Lock()
+	defer m.sitesMu.Unlock()
+	c := m.sites[scope]
+	if c == nil {
+		c = newView(m.shared)
+		m.sites[scope] = c
+	}
+	return c
 }
 
 // Run syncs every period until ctx ends, so other replicas' lessons arrive.
@@ -93,9 +138,11 @@ func (m *Model) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// LearnComment teaches the model that c is spam or ham, first unlearning what it was
-// taught about c before; the label "" only unlearns, so a moderator's undone decision
-// leaves no lesson behind. Teaching a comment what it already taught is a no-op.
+// LearnComment teaches c's site scope that c is spam or ham, first unlearning what it
+// was taught about c before; the label "" only unlearns, so a moderator's undone
+// decision leaves no lesson behind. Teaching a comment what it already taught is a
+// no-op. Only the comment's site learns: one site's moderators, careless or hostile,
+// cannot move another site's verdicts.
 func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label string) error {
 	if label != LabelSpam && label != LabelHam && label != "" {
 		return fmt.Errorf("spam: unknown label %q", label)
@@ -103,7 +150,7 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	if c.Trained == label {
 		return nil
 	}
-	l := Lesson{CommentID: c.ID, From: c.Trained, To: label}
+	l := Lesson{Scope: c.SiteID, CommentID: c.ID, From: c.Trained, To: label}
 	deltas := map[string]*TokenCounts{}
 	toks := Tokens(c.BodySource)
 	l.addDoc(deltas, toks, c.Trained, -1)
@@ -119,9 +166,10 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	return m.Sync(ctx)
 }
 
-// LearnExamples teaches the model a labeled corpus (seed data) as one change.
-func (m *Model) LearnExamples(ctx context.Context, examples []Example) error {
-	var l Lesson
+// LearnExamples teaches scope (Shared, or a site id) a labeled corpus as one change:
+// seed data every site starts from, or one site's own.
+func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Example) error {
+	l := Lesson{Scope: scope}
 	deltas := map[string]*TokenCounts{}
 	for _, ex := range examples {
 		label := LabelHam

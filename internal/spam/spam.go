@@ -66,11 +66,17 @@ const AkismetTestAuthor = "akismet-guaranteed-spam"
 
 // Scorer scores submissions with the rules and, when it has one, a classifier.
 type Scorer struct {
-	classifier *Classifier
+	classifier *Classifier // one for every site
+	model      *Model      // or each site's own view
 }
 
-// NewScorer returns a Scorer; c may be nil for rules alone.
+// NewScorer returns a Scorer with one classifier for every site, as an evaluation
+// trains it; c may be nil for rules alone.
 func NewScorer(c *Classifier) *Scorer { return &Scorer{classifier: c} }
+
+// NewModelScorer returns a Scorer that judges a submission with its site's classifier
+// (m.Classifier), so that each site's moderators teach its own verdicts.
+func NewModelScorer(m *Model) *Scorer { return &Scorer{model: m} }
 
 // Score runs every rule and combines what fired.
 func (s *Scorer) Score(in Input) comment.Verdict {
@@ -108,9 +114,13 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 			}
 		}
 	}
-	if s.classifier != nil {
-		if ns, nh := s.classifier.Documents(); ns > 0 && nh > 0 {
-			p, clues := s.classifier.Score(a.tokens)
+	c := s.classifier
+	if s.model != nil {
+		c = s.model.Classifier(in.Site.ID)
+	}
+	if c != nil {
+		if ns, nh := c.Documents(); ns > 0 && nh > 0 {
+			p, clues := c.Score(a.tokens)
 			// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
 			if w := 2 * (p - 0.5); w > 0 {
 				v.add(w, classifierReason(p, clues))

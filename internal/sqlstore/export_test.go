@@ -1,6 +1,9 @@
 package sqlstore
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+)
 
 // ReadDB exposes the read pool to the external tests, which check query plans.
 func ReadDB(s *Store) *sql.DB { return s.db }
@@ -13,3 +16,13 @@ func WriteDB(s *Store) *sql.DB { return s.wdb }
 
 // ApprovedRepliesSQL is the replies read, for the plan test.
 func ApprovedRepliesSQL(n int) string { return approvedRepliesSQL(n) }
+
+// MigrateTo applies the migrations up to version alone, for tests of one migration.
+func MigrateTo(ctx context.Context, s *Store, version int64) error {
+	p, err := s.migrations(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

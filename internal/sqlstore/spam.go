@@ -10,13 +10,14 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// tokenBatch bounds the rows of one multi-row upsert (4 parameters a row).
+// tokenBatch bounds the rows of one multi-row upsert (5 parameters a row).
 const tokenBatch = 200
 
-// SpamTokens returns the classifier counts changed after revision afterRev; -1
-// returns every row. The row with the empty token holds the document totals.
+// SpamTokens returns the classifier counts of every scope changed after revision
+// afterRev; -1 returns every row. A scope's row with the empty token holds its
+// document totals.
 func (s *Store) SpamTokens(ctx context.Context, afterRev int64) ([]spam.TokenCounts, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT token, spam, ham, rev FROM spam_tokens WHERE rev > $1`, afterRev)
+	rows, err := s.db.QueryContext(ctx, `SELECT scope, token, spam, ham, rev FROM spam_tokens WHERE rev > $1`, afterRev)
 	if err != nil {
 		return nil, wrap("spam tokens", err)
 	}
@@ -24,7 +25,7 @@ func (s *Store) SpamTokens(ctx context.Context, afterRev int64) ([]spam.TokenCou
 	var out []spam.TokenCounts
 	for rows.Next() {
 		var t spam.TokenCounts
-		if err := rows.Scan(&t.Token, &t.Spam, &t.Ham, &t.Rev); err != nil {
+		if err := rows.Scan(&t.Scope, &t.Token, &t.Spam, &t.Ham, &t.Rev); err != nil {
 			return nil, wrap("spam tokens", err)
 		}
 		out = append(out, t)
@@ -36,9 +37,11 @@ func (s *Store) SpamTokens(ctx context.Context, afterRev int64) ([]spam.TokenCou
 }
 
 // LearnSpam applies one lesson in a transaction: the comment's trained label moves
-// from l.From to l.To (comment.ErrConflict if it is no longer l.From), the model's
-// revision and document totals move, and each token's counts move by its delta,
-// stamped with the new revision so that replicas can read just the change.
+// from l.From to l.To (comment.ErrConflict if it is no longer l.From), the
+// installation's revision moves (it lives in the shared scope's totals row, so every
+// lesson, whatever its scope, queues behind the one before), and the scope's document
+// totals and each token's counts move by their deltas, stamped with the new revision
+// so that replicas can read just the change.
 func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -52,13 +55,14 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 		}
 	}
 	var rev int64
-	err = tx.QueryRowContext(ctx, `UPDATE spam_tokens SET spam = spam + $1, ham = ham + $2, rev = rev + 1
-		WHERE token = '' RETURNING rev`, l.DocSpam, l.DocHam).Scan(&rev)
+	err = tx.QueryRowContext(ctx, `UPDATE spam_tokens SET rev = rev + 1 WHERE scope = '' AND token = '' RETURNING rev`).Scan(&rev)
 	if err != nil {
-		return wrap("learn spam: totals", err)
+		return wrap("learn spam: revision", err)
 	}
-	for start := 0; start < len(l.Deltas); start += tokenBatch {
-		if err := upsertTokens(ctx, tx, l.Deltas[start:min(start+tokenBatch, len(l.Deltas))], rev); err != nil {
+	// The scope's totals row goes first; a site's is created by its first lesson.
+	ds := append([]spam.TokenCounts{{Token: "", Spam: l.DocSpam, Ham: l.DocHam}}, l.Deltas...)
+	for start := 0; start < len(ds); start += tokenBatch {
+		if err := upsertTokens(ctx, tx, l.Scope, ds[start:min(start+tokenBatch, len(ds))], rev); err != nil {
 			return err
 		}
 	}
@@ -68,18 +72,18 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 	return nil
 }
 
-func upsertTokens(ctx context.Context, tx *sql.Tx, ds []spam.TokenCounts, rev int64) error {
+func upsertTokens(ctx context.Context, tx *sql.Tx, scope string, ds []spam.TokenCounts, rev int64) error {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO spam_tokens (token, spam, ham, rev) VALUES `)
-	args := make([]any, 0, 4*len(ds))
+	b.WriteString(`INSERT INTO spam_tokens (scope, token, spam, ham, rev) VALUES `)
+	args := make([]any, 0, 5*len(ds))
 	for i, d := range ds {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + placeholders(4*i+1, 4) + ")")
-		args = append(args, d.Token, d.Spam, d.Ham, rev)
+		b.WriteString("(" + placeholders(5*i+1, 5) + ")")
+		args = append(args, scope, d.Token, d.Spam, d.Ham, rev)
 	}
-	b.WriteString(` ON CONFLICT (token) DO UPDATE SET spam = spam_tokens.spam + excluded.spam,
+	b.WriteString(` ON CONFLICT (scope, token) DO UPDATE SET spam = spam_tokens.spam + excluded.spam,
 		ham = spam_tokens.ham + excluded.ham, rev = excluded.rev`)
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return wrap("learn spam: tokens", err)

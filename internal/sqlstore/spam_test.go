@@ -30,22 +30,22 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 			seed = append(seed, spam.Example{Text: "subscribe to my channel for free money", Spam: true},
 				spam.Example{Text: "what a lovely song, the chorus is great"})
 		}
-		if err := a.LearnExamples(ctx, seed); err != nil {
+		if err := a.LearnExamples(ctx, spam.Shared, seed); err != nil {
 			t.Fatal(err)
 		}
-		if sp, hm := a.Classifier().Documents(); sp != 20 || hm != 20 {
+		if sp, hm := a.Classifier(spam.Shared).Documents(); sp != 20 || hm != 20 {
 			t.Fatalf("replica a knows %d/%d documents", sp, hm)
 		}
-		if sp, _ := b.Classifier().Documents(); sp != 0 {
+		if sp, _ := b.Classifier(spam.Shared).Documents(); sp != 0 {
 			t.Fatal("replica b learned before syncing")
 		}
 		if err := b.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if sp, hm := b.Classifier().Documents(); sp != 20 || hm != 20 {
+		if sp, hm := b.Classifier(spam.Shared).Documents(); sp != 20 || hm != 20 {
 			t.Fatalf("after sync replica b knows %d/%d documents", sp, hm)
 		}
-		p, _ := b.Classifier().Score(spam.Tokens("free money, subscribe"))
+		p, _ := b.Classifier(spam.Shared).Score(spam.Tokens("free money, subscribe"))
 		if p < 0.9 {
 			t.Errorf("replica b scores spam %.2f", p)
 		}
@@ -67,7 +67,7 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 		if err := a.LearnComment(ctx, got, spam.LabelHam); err != nil {
 			t.Fatal(err)
 		}
-		if sp, hm := a.Classifier().Documents(); sp != 20 || hm != 21 {
+		if sp, hm := a.Classifier("blog").Documents(); sp != 20 || hm != 21 {
 			t.Errorf("after spam then ham: %d/%d documents, want 20/21", sp, hm)
 		}
 		// A stale copy (still untrained) is a decision another moderator beat: no change.
@@ -77,7 +77,7 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Sync(ctx)
-		if sp, hm := b.Classifier().Documents(); sp != 20 || hm != 21 {
+		if sp, hm := b.Classifier("blog").Documents(); sp != 20 || hm != 21 {
 			t.Errorf("a stale lesson counted: %d/%d", sp, hm)
 		}
 		if err := s.LearnSpam(ctx, spam.Lesson{CommentID: c.ID, From: "", To: "spam"}); !errors.Is(err, comment.ErrConflict) {
@@ -96,7 +96,7 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 		if got, _ = s.Comment(ctx, c.ID); got.Trained != "" {
 			t.Errorf("trained = %q after forgetting", got.Trained)
 		}
-		if sp, hm := a.Classifier().Documents(); sp != 20 || hm != 20 {
+		if sp, hm := a.Classifier("blog").Documents(); sp != 20 || hm != 20 {
 			t.Errorf("after forgetting: %d/%d documents, want 20/20", sp, hm)
 		}
 		if err := a.LearnComment(ctx, got, "maybe"); err == nil {

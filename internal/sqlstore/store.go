@@ -173,29 +173,38 @@ func (s *Store) Dialect() string { return s.dialect }
 // while it does, so that replicas starting together migrate once; the others wait
 // and then find nothing to do.
 func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.migrations(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return wrap("migrate", err)
+	}
+	return nil
+}
+
+// migrations returns the goose provider for the store's dialect, locked on PostgreSQL.
+func (s *Store) migrations(ctx context.Context) (*goose.Provider, error) {
 	dialect, fsys := goose.DialectSQLite3, migrations.SQLite()
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if s.dialect == dialectPostgres {
 		dialect, fsys = goose.DialectPostgres, migrations.Postgres()
 		id, err := s.lockID(ctx)
 		if err != nil {
-			return wrap("migrate", err)
+			return nil, wrap("migrate", err)
 		}
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 600))
 		if err != nil {
-			return fmt.Errorf("sqlstore: migrate: %w", err)
+			return nil, fmt.Errorf("sqlstore: migrate: %w", err)
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	// The provider is not closed: Close would close our pool.
 	p, err := goose.NewProvider(dialect, s.wdb, fsys, opts...)
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
+		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return wrap("migrate", err)
-	}
-	return nil
+	return p, nil
 }
 
 // lockID derives the migration lock from the schema, so that replicas sharing a
