@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -103,4 +104,201 @@ func TestSpamModelIsSharedThroughTheStore(t *testing.T) {
 			t.Error("an unknown label was learned")
 		}
 	})
+}
+
+// TestSpamScopesAreKeptApart checks the stored scopes: each has its own token counts
+// and totals row, one installation-wide revision orders every lesson, and a replica
+// reading the rows changed since a revision gets every scope's changes and no others.
+func TestSpamScopesAreKeptApart(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		learn := func(scope string, spamDocs int64, tokens ...string) {
+			t.Helper()
+			l := spam.Lesson{Scope: scope, DocSpam: spamDocs}
+			for _, tok := range tokens {
+				l.Deltas = append(l.Deltas, spam.TokenCounts{Token: tok, Spam: spamDocs})
+			}
+			if err := s.LearnSpam(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows := func(afterRev int64) map[string]spam.TokenCounts {
+			t.Helper()
+			rs, err := s.SpamTokens(ctx, afterRev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]spam.TokenCounts{}
+			for _, r := range rs {
+				out[r.Scope+"/"+r.Token] = r
+			}
+			return out
+		}
+		learn(spam.Shared, 2, "money")
+		learn("a", 1, "money", "coinpump")
+		learn("b", 3, "money")
+		all := rows(-1)
+		tests := []struct {
+			key       string
+			spam, rev int64
+		}{
+			{"/", 2, 3}, // the shared totals row carries the installation's revision
+			{"/money", 2, 1},
+			{"a/", 1, 2},
+			{"a/money", 1, 2},
+			{"a/coinpump", 1, 2},
+			{"b/", 3, 3},
+			{"b/money", 3, 3},
+		}
+		for _, tt := range tests {
+			r, ok := all[tt.key]
+			if !ok || r.Spam != tt.spam || r.Rev != tt.rev {
+				t.Errorf("row %q = %+v (present %v), want spam %d rev %d", tt.key, r, ok, tt.spam, tt.rev)
+			}
+		}
+		if len(all) != len(tests) {
+			t.Errorf("%d rows, want %d: %v", len(all), len(tests), all)
+		}
+
+		// Sync by revision across scopes: after revision 3 a replica reads site a's new
+		// lesson and the revision row, nothing of b's or of the shared tokens.
+		learn("a", 1, "coinpump")
+		got := rows(3)
+		if len(got) != 3 || got["a/coinpump"].Spam != 2 || got["a/"].Spam != 2 || got["/"].Rev != 4 {
+			t.Errorf("rows after revision 3: %v", got)
+		}
+	})
+}
+
+// TestSpamModelLearnsPerSite checks the model on the store: a moderator's decision on
+// a site's comment moves that site's score alone, also on another replica after a
+// sync, while the shared seed moves every site's.
+func TestSpamModelLearnsPerSite(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		m, replica := spam.NewModel(s, log), spam.NewModel(s, log)
+		var seed []spam.Example
+		for range 10 {
+			seed = append(seed, spam.Example{Text: "subscribe to my channel for free money", Spam: true},
+				spam.Example{Text: "what a lovely song, the chorus is great"})
+		}
+		if err := m.LearnExamples(ctx, spam.Shared, seed); err != nil {
+			t.Fatal(err)
+		}
+		mustSite(t, s, "a")
+		mustSite(t, s, "b")
+		probe := spam.Tokens("discounted widgetcoin at coinpump exchange")
+		score := func(m *spam.Model, site string) float64 {
+			p, _ := m.Classifier(site).Score(probe)
+			return p
+		}
+		beforeA, beforeB := score(m, "a"), score(m, "b")
+		for i := range 3 {
+			c := mustCreate(t, s, newComment("a", comment.StatusPending), "/t")
+			got, err := s.Comment(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.BodySource = fmt.Sprintf("widgetcoin tokens discounted at coinpump exchange, round %d", i)
+			if err := m.LearnComment(ctx, got, spam.LabelSpam); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := replica.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []*spam.Model{m, replica} {
+			if p := score(m, "a"); p <= beforeA+0.2 {
+				t.Errorf("site a scores %.2f after its lessons, %.2f before", p, beforeA)
+			}
+			if p := score(m, "b"); p != beforeB {
+				t.Errorf("site a's lessons moved site b from %.2f to %.2f", beforeB, p)
+			}
+			if sp, hm := m.Classifier("b").Documents(); sp != 10 || hm != 10 {
+				t.Errorf("site b counts %d/%d documents, want the shared 10/10", sp, hm)
+			}
+			if sp, hm := m.Classifier("a").Documents(); sp != 13 || hm != 10 {
+				t.Errorf("site a counts %d/%d documents, want 13/10", sp, hm)
+			}
+		}
+
+		// The shared seed moves both sites.
+		var more []spam.Example
+		for range 5 {
+			more = append(more, spam.Example{Text: "coinpump widgetcoin discounted free money", Spam: true})
+		}
+		if err := m.LearnExamples(ctx, spam.Shared, more); err != nil {
+			t.Fatal(err)
+		}
+		if p := score(m, "b"); p <= beforeB+0.2 {
+			t.Errorf("after more shared seed site b scores %.2f, %.2f before", p, beforeB)
+		}
+		if sp, _ := m.Classifier("a").Documents(); sp != 18 {
+			t.Errorf("site a counts %d spam documents, want 18", sp)
+		}
+	})
+}
+
+// TestSpamScopeMigrationKeepsOldRowsShared migrates a store with counts learned before
+// scopes existed: they become the shared scope's, and the revision goes on from theirs.
+func TestSpamScopeMigrationKeepsOldRowsShared(t *testing.T) {
+	for _, engine := range []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlstore.Open(ctx, engine.dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := sqlstore.MigrateTo(ctx, s, 12); err != nil {
+				t.Fatal(err)
+			}
+			db := sqlstore.WriteDB(s)
+			if _, err := db.ExecContext(ctx, `UPDATE spam_tokens SET spam = 4, ham = 6, rev = 7 WHERE token = ''`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT INTO spam_tokens (token, spam, ham, rev) VALUES ('money', 4, 1, 7), ('song', 0, 5, 2)`); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := s.SpamTokens(ctx, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]spam.TokenCounts{
+				"":      {Spam: 4, Ham: 6, Rev: 7},
+				"money": {Token: "money", Spam: 4, Ham: 1, Rev: 7},
+				"song":  {Token: "song", Ham: 5, Rev: 2},
+			}
+			if len(rows) != len(want) {
+				t.Fatalf("rows after migration: %+v", rows)
+			}
+			for _, r := range rows {
+				if r.Scope != spam.Shared || r != want[r.Token] {
+					t.Errorf("row %+v, want %+v in the shared scope", r, want[r.Token])
+				}
+			}
+			if err := s.LearnSpam(ctx, spam.Lesson{Scope: "blog", DocHam: 1, Deltas: []spam.TokenCounts{{Token: "song", Ham: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			rows, err = s.SpamTokens(ctx, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 3 {
+				t.Errorf("rows after revision 7: %+v, want the revision row and blog's two", rows)
+			}
+			for _, r := range rows {
+				if r.Rev != 8 {
+					t.Errorf("row %+v, want revision 8", r)
+				}
+			}
+		})
+	}
 }
