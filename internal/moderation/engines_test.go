@@ -123,10 +123,15 @@ func (r *rig) events(id int64) []string {
 	return out
 }
 
+// documents counts what the classifier learned from the blog's decisions, checking
+// that every one (decide, undo, edit) taught the blog's scope and not the shared one.
 func (r *rig) documents() (spamDocs, hamDocs int) {
 	r.t.Helper()
 	if err := r.model.Sync(r.ctx); err != nil {
 		r.t.Fatal(err)
+	}
+	if sp, hm := r.model.Classifier(spam.Shared).Documents(); sp != 0 || hm != 0 {
+		r.t.Errorf("the shared scope learned %d/%d documents from the blog's decisions", sp, hm)
 	}
 	return r.model.Classifier("blog").Documents()
 }
