@@ -32,9 +32,9 @@ type TokenCounts struct {
 }
 
 // Lesson is one change to the stored model in one scope, applied atomically: the token
-// and document count changes, and, for a comment, the move of its trained label from From to To
-// (which fails with comment.ErrConflict if the label is no longer From, so that two
-// moderators cannot teach the same comment twice).
+// and document count changes, and, for a comment, the move of its trained label from
+// From to To (which fails with comment.ErrConflict if the label is no longer From, so
+// that two moderators cannot teach the same comment twice).
 type Lesson struct {
 	Scope           string
 	CommentID       int64
