@@ -172,11 +172,7 @@ func (s *Store) Authors(ctx context.Context, siteID string, keys []string) (map[
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, siteID)
-	for _, k := range keys {
-		args = append(args, k)
-	}
+	args := siteKeyArgs(siteID, keys)
 	rows, err := s.db.QueryContext(ctx, `SELECT key, approved, spam FROM authors WHERE site_id = $1 AND key IN (`+
 		placeholders(2, len(keys))+`)`, args...)
 	if err != nil {

@@ -41,11 +41,7 @@ func (s *Store) Counts(ctx context.Context, siteID string, keys []string) (map[s
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, siteID)
-	for _, k := range keys {
-		args = append(args, k)
-	}
+	args := siteKeyArgs(siteID, keys)
 	rows, err := s.db.QueryContext(ctx, `SELECT key, approved_count FROM threads
 		WHERE site_id = $1 AND key IN (`+placeholders(2, len(keys))+`)`, args...)
 	if err != nil {

@@ -123,3 +123,13 @@ func placeholders(start, n int) string {
 	}
 	return b.String()
 }
+
+// siteKeyArgs are the arguments of a "site_id = $1 AND key IN ($2, ...)" query.
+func siteKeyArgs(siteID string, keys []string) []any {
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, siteID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	return args
+}
