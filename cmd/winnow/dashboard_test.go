@@ -430,7 +430,26 @@ func TestQueueUndoEditReply(t *testing.T) {
 		c := in.do(req{method: "GET", path: fmt.Sprintf("/api/v1/admin/comments/%d", id), token: in.token}).must(t, http.StatusOK).json(t)
 		return c["comment"].(map[string]any)["status"].(string) + " " + c["comment"].(map[string]any)["body_source"].(string)
 	}
-	dashboardLogin(t, ctx, in, "ed@example.org", pw)
+	// A page asked for before signing in is where the sign-in lands; a sign-in link
+	// cannot send the browser off the dashboard.
+	r := in.doWith(noRedirects, req{method: "GET", path: "/admin/log?site=u"})
+	if loc := r.header.Get("Location"); r.status != http.StatusSeeOther || loc != "/admin/login?next=%2Fadmin%2Flog%3Fsite%3Du" {
+		t.Fatalf("signed out /admin/log: %d %q", r.status, loc)
+	}
+	if body := string(in.do(req{method: "GET", path: "/admin/login?next=//evil.example/"}).must(t, http.StatusOK).body); !strings.Contains(body, `data-next="/admin/"`) {
+		t.Error("the sign-in page accepted an off-site next")
+	}
+	navigate(t, ctx, in.url+"/admin/log?site=u")
+	waitJS(t, ctx, "the sign-in page", `return location.pathname === "/admin/login" && document.querySelector("#login");`)
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#login input[name=email]`), "ed@example.org"),
+		chromedp.SetValue(chromedp.CSS(`#login input[name=password]`), pw),
+	); err != nil {
+		t.Fatal(err)
+	}
+	clickAway(t, ctx, "#login button")
+	waitJS(t, ctx, "the audit log", `return location.pathname === "/admin/log" && location.search === "?site=u";`)
+	navigate(t, ctx, in.url+"/admin/")
 	waitJS(t, ctx, "2 comments", `return `+rowCount+` === 2;`)
 	first, second := fmt.Sprintf("c%d", ids[0]), fmt.Sprintf("c%d", ids[1])
 

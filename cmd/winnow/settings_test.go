@@ -65,7 +65,7 @@ func TestDashboardPages(t *testing.T) {
 		// Without a session, and with an API token: the sign-in page.
 		for _, p := range pages {
 			for _, token := range []string{"", in.token} {
-				if r := get(p, nil, token); r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin/login" {
+				if r := get(p, nil, token); r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin/login?"+(url.Values{"next": {p}}).Encode() {
 					t.Errorf("%s signed out (token %t): %d %q", p, token != "", r.status, r.header.Get("Location"))
 				}
 			}

@@ -81,22 +81,45 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 	})
 }
 
-// loginView is what admin_login.html shows.
-type loginView struct{ CSS, JS string }
+// loginView is what admin_login.html shows; Next is where a successful sign-in goes.
+type loginView struct{ CSS, JS, Next string }
 
 // login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
-// signed-in browser on to the queue.
+// signed-in browser on to the page it asked for (?next=), or the queue.
 func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
+	next := dashboardPath(r.URL.Query().Get("next"))
 	_, _, err := d.signedIn(r)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	case !errors.Is(err, comment.ErrUnauthorized):
 		d.s.writeError(w, r, err)
 		return
 	}
-	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js")})
+	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), Next: next})
+}
+
+// toLogin sends a browser that is not signed in to the sign-in page, which brings it
+// back to the page it asked for.
+func (d *dashboard) toLogin(w http.ResponseWriter, r *http.Request) {
+	to := "/admin/login"
+	if next := r.URL.RequestURI(); r.Method == http.MethodGet && dashboardPath(next) == next && next != "/admin/" {
+		to += "?" + url.Values{"next": {next}}.Encode()
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// dashboardPath returns p when it is a path on the dashboard, and the queue otherwise,
+// so that a sign-in link can never send a browser to another site ("//evil.example",
+// "https://...", "/\\evil").
+func dashboardPath(p string) string {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(p, "/admin/") ||
+		strings.ContainsAny(p, "\\\x00\r\n") || strings.HasPrefix(u.Path, "/admin/login") {
+		return "/admin/"
+	}
+	return p
 }
 
 // option is one choice of a filter's select element.
@@ -186,7 +209,7 @@ type queueView struct {
 func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	p, session, err := d.signedIn(r)
 	if errors.Is(err, comment.ErrUnauthorized) {
-		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		d.toLogin(w, r)
 		return
 	}
 	if err != nil {

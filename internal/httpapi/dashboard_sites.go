@@ -31,7 +31,7 @@ func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly b
 	p, session, err := d.signedIn(r)
 	switch {
 	case errors.Is(err, comment.ErrUnauthorized):
-		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		d.toLogin(w, r)
 		return p, session, false
 	case err != nil:
 		d.s.writeError(w, r, err)

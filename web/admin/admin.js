@@ -19,7 +19,8 @@
           body: JSON.stringify({ email: form.elements.email.value, password: form.elements.password.value }),
         });
         if (res.ok) {
-          location.assign("/admin/");
+          // The server checked data-next is a dashboard path.
+          location.assign(document.body.dataset.next || "/admin/");
           return;
         }
         err.textContent = res.status === 401 ? "Wrong email or password."
