@@ -280,6 +280,21 @@ func TestDashboardSettings(t *testing.T) {
 	if n := js[int](t, ctx, `document.querySelectorAll("script").length`); n != 1 {
 		t.Errorf("%d script elements on the webhook page", n)
 	}
+	// A pending delivery is not offered for redelivery (it is on its way); the secret
+	// can be rotated, shown once; the endpoint can be disabled and enabled again.
+	if js[bool](t, ctx, `!!document.querySelector("#deliveries li[data-status=pending] button[data-redeliver]")`) {
+		t.Error("a pending delivery offers Redeliver")
+	}
+	js[chromedp.Void](t, ctx, `document.querySelector("#rotate").click()`)
+	waitJS(t, ctx, "the new secret", `return !document.querySelector("#new-secret").hidden && document.querySelector("#new-secret-value").textContent.startsWith("whsec_");`)
+	clickAway(t, ctx, "#toggle")
+	waitJS(t, ctx, "the disabled endpoint", `return document.querySelector("#endpoint").dataset.disabled === "true" && document.querySelector("#toggle").textContent === "Enable";`)
+	hooks := list(in.do(req{method: "GET", path: "/api/v1/admin/webhooks?site=a", token: in.token}).must(t, http.StatusOK).json(t), "webhooks")
+	if len(hooks) != 1 || hooks[0].(map[string]any)["disabled"] != true {
+		t.Errorf("after Disable: %v", hooks)
+	}
+	clickAway(t, ctx, "#toggle")
+	waitJS(t, ctx, "the enabled endpoint", `return document.querySelector("#endpoint").dataset.disabled === "false";`)
 
 	// Sign out; a moderator has no Sites link and meets the 403 page.
 	clickAway(t, ctx, "#logout button")

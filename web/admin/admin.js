@@ -568,6 +568,19 @@
       say(status, "Ping queued as delivery #" + res.data.delivery.id + ".");
       await reloadPart("#deliveries");
     });
+    $("#toggle").addEventListener("click", async () => {
+      const disabled = $("#endpoint").dataset.disabled !== "true";
+      const res = await send("PATCH", "/api/v1/admin/webhooks/" + id, { disabled });
+      if (!res.ok) return say(status, res.message, true);
+      location.reload();
+    });
+    $("#rotate").addEventListener("click", async () => {
+      const res = await send("POST", "/api/v1/admin/webhooks/" + id + "/rotate");
+      if (!res.ok) return say(status, res.message, true);
+      $("#new-secret-value").textContent = res.data.webhook.secret;
+      $("#new-secret").hidden = false;
+      say(status, "Secret rotated.");
+    });
     $("#deliveries").addEventListener("click", async (e) => {
       const b = e.target.closest("button[data-redeliver]");
       if (!b) return;
