@@ -201,7 +201,7 @@ func dashboardJourney(t *testing.T, env map[string]string) {
 	js[chromedp.Void](t, ctx, `document.querySelector("`+second+` details.ban").open = true;
 		document.querySelector("`+second+` select.ban-period").value = "24h";
 		document.querySelector("`+second+` button[data-ban=domain]").click()`)
-	waitJS(t, ctx, "the domain ban", `return document.querySelector("#status").textContent.includes("(domain) for 1 day");`)
+	waitJS(t, ctx, "the domain ban", `return document.querySelector("#status").textContent === "Banned the email domain (example.org) for 1 day.";`)
 	bans = list(in.do(req{method: "GET", path: "/api/v1/admin/bans?site=a", token: in.token}).must(t, http.StatusOK).json(t), "bans")
 	var domainBan map[string]any
 	for _, b := range bans {
@@ -401,10 +401,16 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 	if !strings.Contains(claims, `Names the page <q>Cheap pills here</q> <span class="claim-url">https://h.example/unnamed</span>`) {
 		t.Error("the queue does not show the page a held comment would name")
 	}
+	// A deleted comment offers no actions that would fail.
+	in.do(req{method: "DELETE", path: fmt.Sprintf("/api/v1/admin/comments/%d", parent), token: in.token}).must(t, http.StatusOK)
+	deleted := string(in.do(req{method: "GET", path: "/admin/?site=h&status=deleted", headers: adm.headers(false)}).must(t, http.StatusOK).body)
+	if !strings.Contains(deleted, "Deleted comments cannot be changed.") || strings.Contains(deleted, "data-action=") {
+		t.Error("the deleted list offers actions")
+	}
 	// Spam says when it will be discarded (30 days by default).
 	in.submit("h", submission("/p", map[string]any{"website": "http://bot.example"}), nil).must(t, http.StatusAccepted)
 	spamPage := string(in.do(req{method: "GET", path: "/admin/?site=h&status=spam", headers: adm.headers(false)}).must(t, http.StatusOK).body)
-	if want := "discarded <time datetime=\"" + time.Now().UTC().Add(30*24*time.Hour).Format("2006-01-02"); !strings.Contains(spamPage, want) {
+	if want := "to be discarded <time datetime=\"" + time.Now().UTC().Add(30*24*time.Hour).Format("2006-01-02"); !strings.Contains(spamPage, want) {
 		t.Errorf("the spam queue lacks %q", want)
 	}
 }
@@ -465,8 +471,14 @@ func TestQueueUndoEditReply(t *testing.T) {
 	// Fix the typo in the other comment.
 	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` button[data-edit]").click()`)
 	waitJS(t, ctx, "the editor", `const a = document.querySelector("#`+first+` .composer textarea"); return a && a.value === "Teh hedge was lovely.";`)
+	// The list's refresh waits while a text box is open: the moderator's typing stays.
 	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "The hedge was *lovely*.";
-		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+		document.querySelector("#refresh").click()`)
+	time.Sleep(300 * time.Millisecond)
+	if got := js[string](t, ctx, `document.querySelector("#`+first+` .composer textarea")?.value || ""`); got != "The hedge was *lovely*." {
+		t.Fatalf("after a refresh the editor holds %q", got)
+	}
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer button[type=submit]").click()`)
 	waitJS(t, ctx, "the edited text", `const li = document.querySelector("#`+first+`"); return !li.querySelector(".composer") && li.querySelector(".body em")?.textContent === "lovely";`)
 	if got := status(ids[0]); got != "pending The hedge was *lovely*." {
 		t.Fatalf("after the edit: %q", got)
@@ -495,4 +507,15 @@ func TestQueueUndoEditReply(t *testing.T) {
 	if n := js[int](t, ctx, `window.__winnowRan`); n != 0 {
 		t.Fatalf("%d trapped calls (alert, confirm, prompt) on the dashboard", n)
 	}
+
+	// The session ends while the moderator works on a filtered list: the next action
+	// goes to the sign-in page, which will bring the browser back to the same list.
+	navigate(t, ctx, in.url+"/admin/?status=approved&site=u")
+	waitJS(t, ctx, "the approved list", `return document.querySelector("#queue li.current");`)
+	in.ageSessions(13 * time.Hour)
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.KeyEvent("r"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the sign-in page with the way back", `return location.pathname === "/admin/login" &&
+		new URLSearchParams(location.search).get("next") === "/admin/?status=approved&site=u";`)
 }

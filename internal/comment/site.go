@@ -55,9 +55,7 @@ func NewSite(id, name string) Site {
 func (s *Site) Normalize() {
 	s.ID = strings.TrimSpace(s.ID)
 	s.Name = strings.TrimSpace(s.Name)
-	s.Origins = uniqueNonEmpty(s.Origins, func(o string) string {
-		return strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/")
-	})
+	s.Origins = uniqueNonEmpty(s.Origins, normalizeOrigin)
 	s.BlockedWords = uniqueNonEmpty(s.BlockedWords, func(w string) string {
 		return strings.ToLower(strings.TrimSpace(w))
 	})
@@ -109,7 +107,7 @@ func (s Site) Validate() error {
 // AllowsOrigin reports whether a browser origin (scheme://host[:port]) may use the
 // site's public API.
 func (s Site) AllowsOrigin(origin string) bool {
-	origin = strings.ToLower(strings.TrimRight(origin, "/"))
+	origin = normalizeOrigin(origin)
 	for _, o := range s.Origins {
 		if o == origin {
 			return true
@@ -126,6 +124,19 @@ func (s Site) AllowsURL(u string) bool {
 		return false
 	}
 	return s.AllowsOrigin(p.Scheme + "://" + p.Host)
+}
+
+// normalizeOrigin writes an origin as browsers send it: lowercase, no trailing slash,
+// no default port ("https://blog.example:443" is "https://blog.example").
+func normalizeOrigin(o string) string {
+	o = strings.TrimRight(strings.ToLower(strings.TrimSpace(o)), "/")
+	if rest, ok := strings.CutSuffix(o, ":443"); ok && strings.HasPrefix(o, "https://") {
+		return rest
+	}
+	if rest, ok := strings.CutSuffix(o, ":80"); ok && strings.HasPrefix(o, "http://") {
+		return rest
+	}
+	return o
 }
 
 func validOrigin(o string) bool {

@@ -5,6 +5,9 @@
 (() => {
   "use strict";
   const $ = (sel, root = document) => root.querySelector(sel);
+  // signInAgain goes to the sign-in page when the session has ended, which brings the
+  // browser back to this page afterwards.
+  const signInAgain = () => location.assign("/admin/login?next=" + encodeURIComponent(location.pathname + location.search));
 
   function loginPage() {
     const form = $("#login"), err = $("#error");
@@ -56,7 +59,7 @@
       }
       const res = await fetch(path, init);
       if (res.status === 401) {
-        location.assign("/admin/login");
+        signInAgain();
         throw new Error("Signed out.");
       }
       let data = null;
@@ -155,6 +158,8 @@
           li.className = "empty";
           li.textContent = "Nothing to moderate here.";
           list.append(li);
+          // A full page cleared: what waited on the next page comes up.
+          if (document.querySelector(".more a") && inFlight === 0) location.reload();
         }
       }
     }
@@ -170,7 +175,9 @@
           $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
           $("details.ban", li).open = false;
         }
-        say("Banned " + data.ban.hint + " (" + kind + ") " + (duration ? "for " + label : "for ever") + ".");
+        // The hint is masked (an address shows as its /24), but the ban is on the exact value.
+        const what = { email: "the author's email", ip: "the author's address", domain: "the email domain" }[kind];
+        say("Banned " + what + " (" + data.ban.hint + ") " + (duration ? "for " + label : "for ever") + ".");
       } catch (e) {
         say(e.message, true);
       }
@@ -272,18 +279,19 @@
     // refresh reads the list again from the server, keeping the selection and the
     // cursor; an answer that an action overtook is dropped.
     async function refresh() {
-      if (inFlight > 0) return;
+      // An open editor or reply box is the moderator's work in progress: the list waits.
+      if (inFlight > 0 || list.querySelector(".composer")) return;
       const gen = generation;
       try {
         const res = await fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } });
         if (res.redirected && new URL(res.url).pathname === "/admin/login") {
-          location.assign("/admin/login");
+          signInAgain();
           return;
         }
         if (!res.ok) return;
         const doc = new DOMParser().parseFromString(await res.text(), "text/html");
         const fresh = doc.getElementById("queue");
-        if (!fresh || gen !== generation || inFlight > 0) return;
+        if (!fresh || gen !== generation || inFlight > 0 || list.querySelector(".composer")) return;
         list.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
         const present = new Set(rows().map((r) => r.dataset.id));
         for (const id of Array.from(selected)) if (!present.has(id)) selected.delete(id);
@@ -380,7 +388,7 @@
     } catch (_) {
       return { ok: false, status: 0, data: null, fields: {}, message: "winnow cannot be reached. Try again." };
     }
-    if (res.status === 401) location.assign("/admin/login");
+    if (res.status === 401) signInAgain();
     let data = null;
     try { data = await res.json(); } catch (_) { /* 204 */ }
     const err = (data && data.error) || {};
