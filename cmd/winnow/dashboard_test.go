@@ -215,7 +215,16 @@ func dashboardJourney(t *testing.T, env map[string]string) {
 	if exp, err := time.Parse(time.RFC3339Nano, domainBan["expires_at"].(string)); err != nil || time.Until(exp) > 25*time.Hour || time.Until(exp) < 23*time.Hour {
 		t.Errorf("a one-day ban expires at %v (%v)", domainBan["expires_at"], err)
 	}
-	in.do(req{method: "DELETE", path: fmt.Sprintf("/api/v1/admin/bans/%v", domainBan["id"]), token: in.token}).must(t, http.StatusNoContent)
+	// Lifted on the bans page, which lists both.
+	navigate(t, ctx, in.url+"/admin/bans")
+	waitJS(t, ctx, "the bans page", `return document.querySelectorAll("#bans li.ban").length === 2;`)
+	js[chromedp.Void](t, ctx, fmt.Sprintf(`document.querySelector("button[data-lift='%v']").click()`, domainBan["id"]))
+	waitJS(t, ctx, "the lifted ban", `return document.querySelectorAll("#bans li.ban").length === 1 && document.querySelector("#form-status").textContent === "Ban lifted.";`)
+	if bans = list(in.do(req{method: "GET", path: "/api/v1/admin/bans?site=a", token: in.token}).must(t, http.StatusOK).json(t), "bans"); len(bans) != 1 {
+		t.Fatalf("bans after lifting one: %v", bans)
+	}
+	navigate(t, ctx, in.url+"/admin/")
+	waitJS(t, ctx, "24 comments again", `return `+rowCount+` === 24;`)
 
 	// Select five with the keyboard; a refresh brings a new comment and keeps them.
 	press(t, ctx, "x", "j", "x", "j", "x", "j", "x", "j", "x")

@@ -57,7 +57,7 @@ func TestDashboardPages(t *testing.T) {
 		act(ids[3], "approve", admin.headers(true), "")
 
 		pages := []string{"/admin/sites", "/admin/sites/a", fmt.Sprintf("/admin/sites/a/webhooks/%d", hookA), "/admin/users", "/admin/log",
-			fmt.Sprintf("/admin/comments/%d", ids[0])}
+			fmt.Sprintf("/admin/comments/%d", ids[0]), "/admin/bans"}
 		get := func(path string, headers map[string]string, token string) response {
 			t.Helper()
 			return in.doWith(noRedirects, req{method: "GET", path: path, headers: headers, token: token})
@@ -119,6 +119,13 @@ func TestDashboardPages(t *testing.T) {
 			}
 		}
 		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusForbidden)
+		// Bans: each user sees their sites' bans only.
+		for _, b := range []map[string]any{{"site": "a", "kind": "domain", "value": "spam-a.example"}, {"site": "b", "kind": "domain", "value": "spam-b.example"}} {
+			in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token, body: b}).must(t, http.StatusCreated)
+		}
+		if bans := string(get("/admin/bans", mod.headers(false), "").must(t, http.StatusOK).body); !strings.Contains(bans, "spam-a.example") || strings.Contains(bans, "spam-b.example") {
+			t.Error("the moderator's bans page does not show site a's ban alone")
+		}
 		get(fmt.Sprintf("/admin/comments/%d", ids[3]), mod.headers(false), "").must(t, http.StatusNotFound)
 		own := string(get(fmt.Sprintf("/admin/comments/%d", ids[0]), mod.headers(false), "").must(t, http.StatusOK).body)
 		if !strings.Contains(own, "r0@example.org") || !strings.Contains(own, "approve") {

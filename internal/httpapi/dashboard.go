@@ -37,10 +37,11 @@ type dashboard struct {
 }
 
 // dashboardRoutes adds the dashboard's pages to r: /admin/ (the queue), /admin/login,
-// /admin/log, /admin/comments/{id} and the admins' /admin/sites and /admin/users pages.
+// /admin/log, /admin/bans, /admin/comments/{id} and the admins' /admin/sites and
+// /admin/users pages.
 func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
 	d := &dashboard{s: s, assets: a,
-		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html",
+		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
 			"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html"))}
 	get := func(path string, h http.HandlerFunc) {
 		r.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
@@ -49,6 +50,7 @@ func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
 	get("/admin/", d.queue)
 	get("/admin/login", d.login)
 	get("/admin/log", d.auditLog)
+	get("/admin/bans", d.bansPage)
 	get("/admin/comments/{id:[0-9]+}", d.comment)
 	get("/admin/sites", d.sitesPage)
 	get("/admin/sites/{site}", d.sitePage)

@@ -669,6 +669,23 @@
   }
 
   // logPage filters the audit log as soon as a filter changes.
+  // bansPage lifts bans; a lifted ban leaves the list.
+  function bansPage() {
+    const status = $("#form-status");
+    $("#bans").addEventListener("click", async (e) => {
+      const b = e.target.closest("button[data-lift]");
+      if (!b) return;
+      b.disabled = true;
+      const res = await send("DELETE", "/api/v1/admin/bans/" + b.dataset.lift);
+      if (!res.ok) {
+        b.disabled = false;
+        return say(status, res.message, true);
+      }
+      b.closest("li.ban").remove();
+      say(status, "Ban lifted.");
+    });
+  }
+
   function logPage() {
     const form = $("#log-filters");
     for (const s of form.querySelectorAll("select")) s.addEventListener("change", () => form.requestSubmit());
@@ -678,7 +695,7 @@
     const page = document.body.dataset.page;
     if (page === "login") loginPage();
     if (page === "queue") queuePage();
-    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage };
+    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage, bans: bansPage };
     if (others[page]) others[page]();
     if (page !== "queue" && page !== "login") logoutForm();
   };
