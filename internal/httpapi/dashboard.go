@@ -258,6 +258,9 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, ok := sites[siteID]; siteID != "" && !ok {
 		v.Error = "You do not moderate this site."
+		if p.IsAdmin() {
+			v.Error = "There is no such site."
+		}
 		d.render(w, r, "admin_queue.html", http.StatusForbidden, v)
 		return
 	}

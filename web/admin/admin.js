@@ -68,12 +68,14 @@
       return data;
     }
 
-    function setCurrent(li) {
+    // setCurrent marks li as the comment the keys act on, scrolled into view unless
+    // quiet (the first mark on load leaves the filters in sight).
+    function setCurrent(li, quiet) {
       for (const r of list.querySelectorAll("li.current")) r.classList.remove("current");
       currentID = li ? li.dataset.id : null;
       if (li) {
         li.classList.add("current");
-        li.scrollIntoView({ block: "nearest" });
+        if (!quiet) li.scrollIntoView({ block: "nearest" });
       }
     }
 
@@ -367,7 +369,7 @@
       f();
     });
 
-    move(0);
+    setCurrent(rows()[0] || null, true);
     syncSelection();
     setInterval(refresh, Number(document.body.dataset.poll) || 15000);
   }
