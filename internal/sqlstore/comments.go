@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -156,13 +155,14 @@ func (s *Store) CommentsByID(ctx context.Context, ids []int64) ([]comment.Commen
 // Author returns an author's counts on a site; an author never seen is a zero Author
 // with the site and key filled in, not an error.
 func (s *Store) Author(ctx context.Context, siteID, key string) (comment.Author, error) {
-	a := comment.Author{SiteID: siteID, Key: key}
-	err := s.db.QueryRowContext(ctx, `SELECT approved, spam FROM authors WHERE site_id = $1 AND key = $2`,
-		siteID, key).Scan(&a.Approved, &a.Spam)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return comment.Author{}, wrap("author", err)
+	as, err := s.Authors(ctx, siteID, []string{key})
+	if err != nil {
+		return comment.Author{}, err
 	}
-	return a, nil
+	if a, ok := as[key]; ok {
+		return a, nil
+	}
+	return comment.Author{SiteID: siteID, Key: key}, nil
 }
 
 // Authors returns the counts of a site's authors by key, in one query; an author never
