@@ -26,6 +26,21 @@ const (
 	MaxBlockedWordLen = 100
 )
 
+// SeedAction says how far the built-in spam seed, the model every fresh install ships
+// with, may act on a site's comments by itself: the seed was trained on other people's
+// comments, so a site may prefer that it only holds comments for review.
+type SeedAction string
+
+// The seed actions a site can choose.
+const (
+	// SeedFold lets the seed alone send a comment to the spam folder (the default: a
+	// fresh install keeps obvious spam out of the queue from its first comment).
+	SeedFold SeedAction = "fold"
+	// SeedHold lets the seed alone hold a comment for review, never fold it: only the
+	// site's own lessons, the shared training and the rules can send to the spam folder.
+	SeedHold SeedAction = "hold"
+)
+
 // DefaultMaxLinks is WordPress's comment_max_links: this many links or more hold a comment.
 const DefaultMaxLinks = 2
 
@@ -39,7 +54,9 @@ type Site struct {
 	MaxLinks     int
 	BlockedWords []string
 	// Limits override the default submission rate limits; zero rates take the default.
-	Limits    RateLimits
+	Limits RateLimits
+	// SpamSeed says how far the built-in seed may act alone; empty means SeedFold.
+	SpamSeed  SeedAction
 	CreatedAt time.Time
 }
 
@@ -61,6 +78,9 @@ func (s *Site) Normalize() {
 	})
 	if s.Policy == "" {
 		s.Policy = PolicyFirstTime
+	}
+	if s.SpamSeed == "" {
+		s.SpamSeed = SeedFold
 	}
 }
 
@@ -84,6 +104,11 @@ func (s Site) Validate() error {
 	case PolicyAll, PolicyFirstTime, PolicyNone:
 	default:
 		f.add("policy", "must be all, first_time or none")
+	}
+	switch s.SpamSeed {
+	case "", SeedFold, SeedHold:
+	default:
+		f.add("spam_seed", "must be fold or hold")
 	}
 	if s.MaxLinks < 0 || s.MaxLinks > 100 {
 		f.add("max_links", "must be between 0 and 100")
