@@ -19,8 +19,8 @@ func TestModeratorsTeachTheClassifier(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		seed := func() {
 			var out, errb bytes.Buffer
-			err := run(context.Background(), []string{"spam", "train", "../../../shared/data/spam/youtube/Youtube01-Psy.csv",
-				"../../../shared/data/spam/youtube/Youtube02-KatyPerry.csv"}, func(k string) string { return env[k] }, &out, &errb)
+			err := run(context.Background(), []string{"spam", "train", "../../internal/spam/testdata/youtube/Youtube01-Psy.csv",
+				"../../internal/spam/testdata/youtube/Youtube02-KatyPerry.csv"}, func(k string) string { return env[k] }, &out, &errb)
 			if err != nil {
 				t.Fatalf("spam train: %v\n%s", err, errb.String())
 			}
@@ -90,7 +90,7 @@ func TestSitesLearnApart(t *testing.T) {
 			}
 			return nil
 		}
-		if err := train("../../../shared/data/spam/youtube/Youtube01-Psy.csv", "../../../shared/data/spam/youtube/Youtube02-KatyPerry.csv"); err != nil {
+		if err := train("../../internal/spam/testdata/youtube/Youtube01-Psy.csv", "../../internal/spam/testdata/youtube/Youtube02-KatyPerry.csv"); err != nil {
 			t.Fatalf("spam train: %v", err)
 		}
 		in := start(t, env)
@@ -141,7 +141,7 @@ func TestSitesLearnApart(t *testing.T) {
 		}
 
 		// Seeding one site's scope: an unknown site is an error, a known one learns.
-		if err := train("--site", "nosuch", "../../../shared/data/spam/youtube/Youtube01-Psy.csv"); err == nil || !strings.Contains(err.Error(), `no site "nosuch"`) {
+		if err := train("--site", "nosuch", "../../internal/spam/testdata/youtube/Youtube01-Psy.csv"); err == nil || !strings.Contains(err.Error(), `no site "nosuch"`) {
 			t.Errorf("spam train --site nosuch: %v", err)
 		}
 		labeled := filepath.Join(t.TempDir(), "b.txt")

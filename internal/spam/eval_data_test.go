@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// dataDir is the shared labeled data (../shared/data/spam from the repository root).
-const dataDir = "../../../shared/data/spam"
+// dataDir is the labeled data kept in the repository (credits in testdata/README.md).
+const dataDir = "testdata"
 
 // loadData reads a labeled file, skipping the test without the data on a developer's
 // machine and failing in CI.
@@ -38,7 +38,7 @@ func loadData(t testing.TB, name string) []Example {
 var videos = []string{"youtube/Youtube01-Psy.csv", "youtube/Youtube02-KatyPerry.csv", "youtube/Youtube03-LMFAO.csv"}
 
 // TestEvaluationOnSharedData measures the scorer as the service runs it on the shared
-// labeled data (credits in ../shared/data/README.md) and guards the figures reached so
+// labeled data (credits in testdata/README.md) and guards the figures reached so
 // far against regressions. The targets of the anti-abuse issue are higher; the log
 // lines are what `winnow spam eval` prints.
 func TestEvaluationOnSharedData(t *testing.T) {
