@@ -6,7 +6,7 @@
 // reader's own HTML, which is shown as the text it is (see newMarkdown). The
 // HTML goldmark renders is passed through a bluemonday allowlist, which alone
 // decides what is safe, and finally re-serialised with balanced tags so that
-// a comment can neither close nor reopen the allowedElements of the page around it.
+// a comment can neither close nor reopen the elements of the page around it.
 package sanitize
 
 import (
@@ -54,7 +54,7 @@ type Sanitizer struct {
 	policy *bluemonday.Policy
 }
 
-// New builds the Markdown renderer and the allowlist: the allowedElements above, links
+// New builds the Markdown renderer and the allowlist: allowedElements, links
 // to http, https and mailto URLs, and the start number of an ordered list.
 func New() *Sanitizer {
 	p := bluemonday.NewPolicy()
@@ -86,7 +86,7 @@ func (s *Sanitizer) HTML(source string) string {
 	return s.Render(source).HTML
 }
 
-// Render renders a comment body as HTML does, and lists the links in the
+// Render renders a comment body as HTML does and also lists the links in the
 // result, so that a caller needs to parse the body only once.
 func (s *Sanitizer) Render(source string) Rendered {
 	src := newlines.Replace(strings.ToValidUTF8(source, "\uFFFD"))
@@ -102,7 +102,7 @@ func (s *Sanitizer) Render(source string) Rendered {
 	return Rendered{HTML: strings.TrimRight(h, "\n"), Links: links}
 }
 
-// Links counts the links (<a> allowedElements) in rendered HTML. The spam rules hold
+// Links counts the links (<a> elements) in rendered HTML. The spam rules hold
 // a comment with too many links, counted as WordPress's comment_max_links does.
 func Links(h string) int {
 	n := 0

@@ -129,10 +129,7 @@ func specExclusion(s *Sanitizer, plain parser.Parser, ex specExample) string {
 		}
 		return ast.WalkContinue, nil
 	})
-	if why != "" {
-		return why
-	}
-	return ""
+	return why
 }
 
 // winnowise normalises the spec's HTML for an example (normHTML) after
@@ -238,9 +235,7 @@ func policyKeeps(href string) bool {
 // autolinkInAngles reports whether an autolink was written <like this>,
 // which CommonMark itself links, rather than found bare by linkify.
 func autolinkInAngles(src []byte, n *ast.AutoLink) bool {
-	label := n.Label(src)
-	i := strings.Index(string(src), "<"+string(label)+">")
-	return i >= 0
+	return strings.Contains(string(src), "<"+string(n.Label(src))+">")
 }
 
 var (
