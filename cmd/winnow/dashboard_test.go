@@ -302,7 +302,7 @@ func dashboardJourney(t *testing.T, env map[string]string) {
 	t.Logf("dashboard journey in %v", time.Since(began).Round(time.Millisecond))
 }
 
-// TestDashboardXSS shows payloads from ../shared/data/xss as bodies, names and websites
+// TestDashboardXSS shows payloads from the XSS lists (xssDir) as bodies, names and websites
 // in the queue, first as rendered by the server, then as read again by the poll:
 // nothing runs and nothing active is in the DOM.
 func TestDashboardXSS(t *testing.T) {

@@ -338,7 +338,7 @@ func TestEditPublishedCommentUpdatesThread(t *testing.T) {
 			t.Fatal(err)
 		}
 		stored := r.get(c.ID)
-		if stored.BodySource != "Fixed a *typo* <script>x</script>" || stored.BodyHTML != "<p>Fixed a <em>typo</em> </p>" || got.BodyHTML != stored.BodyHTML {
+		if stored.BodySource != "Fixed a *typo* <script>x</script>" || stored.BodyHTML != "<p>Fixed a <em>typo</em> &lt;script&gt;x&lt;/script&gt;</p>" || got.BodyHTML != stored.BodyHTML {
 			t.Errorf("stored %q -> %q, answered %q", stored.BodySource, stored.BodyHTML, got.BodyHTML)
 		}
 		if stored.Status != comment.StatusApproved || stored.Score != 0.3 || len(stored.Reasons) != 1 || !stored.PublishedAt.Equal(c.PublishedAt) {

@@ -1,18 +1,22 @@
 // Package sanitize turns what a reader typed into a comment form into HTML
 // that is safe to insert into any page.
 //
-// A comment body is Markdown-lite or limited HTML. It is rendered to HTML,
-// passed through a bluemonday allowlist, which alone decides what is safe,
-// and finally re-serialised with balanced tags so that a comment can neither
-// close nor reopen the elements of the page around it.
+// A comment body is Markdown: CommonMark as goldmark parses it, with line
+// breaks kept, bare URLs linked and ~~strikethrough~~, but without the
+// reader's own HTML, which is shown as the text it is (see newMarkdown). The
+// HTML goldmark renders is passed through a bluemonday allowlist, which alone
+// decides what is safe, and finally re-serialised with balanced tags so that
+// a comment can neither close nor reopen the elements of the page around it.
 package sanitize
 
 import (
+	"bytes"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -25,38 +29,77 @@ const rel = "nofollow ugc noopener"
 // balancing pass linear and spares browsers absurd trees.
 const maxDepth = 64
 
+// allowedElements is the whole vocabulary of a rendered comment, what the
+// renderer makes of Markdown: paragraphs and line breaks, strong and em,
+// code spans and blocks, quotes, lists, strikethrough (del), thematic breaks
+// (hr) and links. Headings come out as bold paragraphs and images as links,
+// so neither h1-h6 nor img is here; nor is any attribute but a link's href
+// and rel and an ordered list's start.
+var allowedElements = []string{"p", "br", "strong", "em", "code", "pre", "blockquote",
+	"ul", "ol", "li", "del", "hr", "a"}
+
 var (
 	relRe      = regexp.MustCompile(`^` + rel + `$`)
+	startRe    = regexp.MustCompile(`^[0-9]{1,9}$`) // CommonMark's longest list number
 	blankLines = regexp.MustCompile(`\n[ \t]*(?:\n[ \t]*)+`)
+
+	newlines = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\x00", "\uFFFD")
 )
 
-// Sanitizer renders comment bodies. A bluemonday policy is meant to be
-// built once, not per request, so build one Sanitizer at start and share it:
-// it is safe for concurrent use.
+// Sanitizer renders comment bodies. A bluemonday policy and a goldmark
+// instance are meant to be built once, not per request, so build one
+// Sanitizer at start and share it: it is safe for concurrent use.
 type Sanitizer struct {
+	md     goldmark.Markdown
 	policy *bluemonday.Policy
 }
 
-// New builds the allowlist: a few inline and block elements without
-// attributes, and links to http, https and mailto URLs.
+// New builds the Markdown renderer and the allowlist: allowedElements, links
+// to http, https and mailto URLs, and the start number of an ordered list.
 func New() *Sanitizer {
 	p := bluemonday.NewPolicy()
-	p.AllowElements("b", "strong", "i", "em", "code", "pre", "blockquote",
-		"p", "br", "ul", "ol", "li", "del", "s")
+	p.AllowElements(allowedElements...)
 	p.AllowAttrs("href").OnElements("a")
 	// Only the rel that tidy writes, so that the output passes the policy unchanged.
 	p.AllowAttrs("rel").Matching(relRe).OnElements("a")
+	p.AllowAttrs("start").Matching(startRe).OnElements("ol")
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireParseableURLs(true)
 	p.RequireNoFollowOnLinks(true)
-	return &Sanitizer{policy: p}
+	return &Sanitizer{md: newMarkdown(), policy: p}
 }
 
-// HTML renders a comment body, Markdown-lite or limited HTML, to HTML that
-// is safe to insert into any page. Everything outside the allowlist is
-// removed; the result is valid UTF-8 and well formed.
+// Rendered is a comment body rendered once: its safe HTML and what later
+// steps would otherwise parse that HTML again to learn.
+type Rendered struct {
+	// HTML is safe to insert into any page.
+	HTML string
+	// Links are the href of every link in HTML, in order, as they are
+	// written there (the spam rules count them; their hosts are features).
+	Links []string
+}
+
+// HTML renders a comment body to HTML that is safe to insert into any page.
+// Everything outside the allowlist is removed; the result is valid UTF-8 and
+// well formed.
 func (s *Sanitizer) HTML(source string) string {
-	return tidy(s.policy.Sanitize(render(source)))
+	return s.Render(source).HTML
+}
+
+// Render renders a comment body as HTML does and also lists the links in the
+// result, so that a caller needs to parse the body only once.
+func (s *Sanitizer) Render(source string) Rendered {
+	src := newlines.Replace(strings.ToValidUTF8(source, "\uFFFD"))
+	var buf bytes.Buffer
+	buf.Grow(len(src) + len(src)/2)
+	if err := s.md.Convert([]byte(src), &buf); err != nil {
+		// Writing to a bytes.Buffer fails only if memory runs out; show
+		// nothing rather than half a comment.
+		return Rendered{}
+	}
+	h, links := tidy(s.policy.SanitizeReader(&buf).String())
+	// goldmark ends every block with a newline; the last one is no content.
+	return Rendered{HTML: strings.TrimRight(h, "\n"), Links: links}
 }
 
 // Links counts the links (<a> elements) in rendered HTML. The spam rules hold
@@ -81,8 +124,10 @@ func Links(h string) int {
 // <div>, <article> or <li> of the page: every element is closed, stray end tags are dropped, and nothing relies on
 // the parser's implied end tags (a block inside <p>, an <li> outside a list,
 // a link inside a link). It sets rel on every link and writes nothing the
-// policy does not allow: text is escaped again, and only href is kept.
-func tidy(s string) string {
+// policy does not allow: text is escaped again, and only href (and an ordered
+// list's start) is kept. It returns the hrefs of the links it wrote.
+func tidy(s string) (string, []string) {
+	var links []string
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	var open []atom.Atom
@@ -112,7 +157,7 @@ func tidy(s string) string {
 		switch z.Next() {
 		case html.ErrorToken:
 			closeTo(0)
-			return b.String()
+			return b.String(), links
 		case html.TextToken:
 			text = append(text, z.Text()...)
 		case html.EndTagToken:
@@ -139,6 +184,13 @@ func tidy(s string) string {
 				flush()
 				b.WriteString("<br>")
 				continue
+			case atom.Hr:
+				if i := slices.Index(open, atom.P); i >= 0 {
+					closeTo(i)
+				}
+				flush()
+				b.WriteString("<hr>")
+				continue
 			case atom.A:
 				var href string
 				for more {
@@ -156,17 +208,38 @@ func tidy(s string) string {
 				b.WriteString(html.EscapeString(href))
 				b.WriteString(`" rel="` + rel + `">`)
 				open = append(open, a)
+				links = append(links, href)
+				continue
+			case atom.Ol:
+				var start string
+				for more {
+					var k, v []byte
+					k, v, more = z.TagAttr()
+					if string(k) == "start" && startRe.Match(v) {
+						start = string(v)
+					}
+				}
+				if i := slices.Index(open, atom.P); i >= 0 {
+					closeTo(i)
+				}
+				flush()
+				b.WriteString("<ol")
+				if start != "" {
+					b.WriteString(` start="` + start + `"`)
+				}
+				b.WriteByte('>')
+				open = append(open, a)
 				continue
 			case atom.Li:
 				if top != atom.Ul && top != atom.Ol {
 					continue
 				}
-			case atom.P, atom.Pre, atom.Blockquote, atom.Ul, atom.Ol:
+			case atom.P, atom.Pre, atom.Blockquote, atom.Ul:
 				// A browser ends an open <p> here; do it explicitly.
 				if i := slices.Index(open, atom.P); i >= 0 {
 					closeTo(i)
 				}
-			case atom.B, atom.Strong, atom.I, atom.Em, atom.Code, atom.Del, atom.S:
+			case atom.Strong, atom.Em, atom.Code, atom.Del:
 			default:
 				continue
 			}
