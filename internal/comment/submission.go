@@ -144,8 +144,9 @@ func hasControl(v string, multiline bool) bool {
 			}
 			return true
 		}
-		// Line and paragraph separators (U+2028, U+2029) break a line as a newline does.
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		// Line and paragraph separators (U+2028, U+2029) break a line as a newline
+		// does: one-line fields refuse them; a body is text of many lines.
+		if unicode.IsControl(r) || !multiline && (r == '\u2028' || r == '\u2029') {
 			return true
 		}
 	}

@@ -58,6 +58,7 @@ func TestVisibleTextAndDirectionControls(t *testing.T) {
 		{"Arabic with a right-to-left mark keeps it", "body", "مرحبا\u200F (123)!", "مرحبا\u200F (123)!", ""},
 		{"emoji family keeps its joiners", "body", "👨\u200D👩\u200D👧", "👨\u200D👩\u200D👧", ""},
 		{"decomposed text is stored composed", "body", "Cafe\u0301 au lait", "Café au lait", ""},
+		{"a line separator in a body is a line break", "body", "one\u2028two", "one\u2028two", ""},
 		{"CJK body", "body", "写得很好。", "写得很好。", ""},
 		{"invalid UTF-8 is refused, not mended by the stripping", "body", "\xff\u202Ex", "", "must be valid UTF-8"},
 		{"invalid UTF-8 in a name is refused, not mended by NFC", "author_name", "e\u0301\xff", "", "must be valid UTF-8"},
