@@ -17,9 +17,11 @@ require (
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
-	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875
 	golang.org/x/crypto v0.58.0
 )
+
+require golang.org/x/text v0.43.0
 
 require (
 	github.com/aymerick/douceur v0.2.0 // indirect

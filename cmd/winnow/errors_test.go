@@ -34,6 +34,9 @@ func TestSubmitRejectsBadInputWithFieldErrorsAndStoresNothing(t *testing.T) {
 		{"JSON array", `[]`, "application/json", 400, ""},
 		{"empty body", ``, "application/json", 400, ""},
 		{"wrong content type", `thread=/p`, "text/plain", 415, ""},
+		{"invalid UTF-8 in JSON", "{\"thread\":\"/p\",\"author_name\":\"\xff\",\"author_email\":\"a@b.org\",\"body\":\"x\"}", "application/json", 422, "author_name"},
+		{"a lone surrogate in JSON", `{"thread":"/p","author_name":"Ann","author_email":"a@b.org","body":"\ud800"}`, "application/json", 422, "body"},
+		{"invisible name", submission("/p", map[string]any{"author_name": "\u200b"}), "", 422, "author_name"},
 		{"invalid UTF-8 in a form", "thread=%2Fp&author_name=%FF&author_email=a%40b.org&body=x", "application/x-www-form-urlencoded", 422, "author_name"},
 		{"too large", `{"body": "` + strings.Repeat("x", 70000) + `"}`, "application/json", 413, ""},
 	}

@@ -68,13 +68,15 @@ func NewSite(id, name string) Site {
 }
 
 // Normalize trims fields, lowercases origins and drops duplicate origins and words,
-// so that the stored form is the form compared against.
+// so that the stored form is the form compared against. The name and the words are
+// put in NFC, as comments are (normalizeLine), or a word typed decomposed would never
+// match.
 func (s *Site) Normalize() {
 	s.ID = strings.TrimSpace(s.ID)
-	s.Name = strings.TrimSpace(s.Name)
+	s.Name = normalizeLine(s.Name)
 	s.Origins = uniqueNonEmpty(s.Origins, normalizeOrigin)
 	s.BlockedWords = uniqueNonEmpty(s.BlockedWords, func(w string) string {
-		return strings.ToLower(strings.TrimSpace(w))
+		return strings.ToLower(normalizeLine(w))
 	})
 	if s.Policy == "" {
 		s.Policy = PolicyFirstTime
@@ -94,6 +96,11 @@ func (s Site) Validate() error {
 		f.add("name", "required")
 	} else if len(s.Name) > 200 {
 		f.add("name", "at most 200 characters")
+	} else if hasBidiControl(s.Name) {
+		// The site's name signs its moderators' replies: an author name like any other.
+		f.add("name", "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
+	} else if !hasVisible(s.Name) {
+		f.add("name", "must contain a visible character")
 	}
 	for _, o := range s.Origins {
 		if !validOrigin(o) {

@@ -48,22 +48,25 @@ type Submission struct {
 	FormToken string `json:"form_token"`
 }
 
-// Normalize trims surrounding space and canonical line endings; it runs before Validate
-// so that the stored text is what was validated.
+// Normalize trims surrounding space, puts free text in NFC and drops direction
+// controls from the text shown as written (the body and the page title); it runs
+// before Validate so that the stored text is what was validated. The thread key and
+// the email are identifiers, compared as given: they are only trimmed.
 func (s *Submission) Normalize() {
 	s.Thread = strings.TrimSpace(s.Thread)
-	s.ThreadURL = strings.TrimSpace(s.ThreadURL)
-	s.ThreadTitle = strings.TrimSpace(s.ThreadTitle)
-	s.AuthorName = strings.TrimSpace(s.AuthorName)
+	s.ThreadURL = normalizeLine(s.ThreadURL)
+	s.ThreadTitle = normalizeText(s.ThreadTitle)
+	s.AuthorName = normalizeLine(s.AuthorName)
 	s.AuthorEmail = strings.TrimSpace(s.AuthorEmail)
-	s.AuthorURL = strings.TrimSpace(s.AuthorURL)
+	s.AuthorURL = normalizeLine(s.AuthorURL)
 	s.Body = NormalizeBody(s.Body)
 }
 
-// NormalizeBody trims a comment text and makes its line endings canonical: the form it
-// is validated, sanitized and stored in, whoever wrote it.
+// NormalizeBody puts a comment text in the form it is validated, sanitized and stored
+// in, whoever wrote it: canonical line endings, NFC, no direction controls
+// (U+202A-U+202E, U+2066-U+2069), trimmed.
 func NormalizeBody(body string) string {
-	return strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	return normalizeText(strings.ReplaceAll(body, "\r\n", "\n"))
 }
 
 // ValidateBody checks a normalized comment text alone, by the rules Validate applies
@@ -71,8 +74,15 @@ func NormalizeBody(body string) string {
 // and answered with the same field error ("body").
 func ValidateBody(body string) error {
 	f := fieldErrors{}
-	text(f, "body", body, MaxBodyLen, true)
+	validateBody(f, body)
 	return f.err()
+}
+
+func validateBody(f fieldErrors, body string) {
+	text(f, "body", body, MaxBodyLen, true)
+	if _, bad := f["body"]; !bad && !hasVisible(body) {
+		f.add("body", "must contain a visible character")
+	}
 }
 
 // Validate reports every wrong field at once.
@@ -84,8 +94,19 @@ func (s Submission) Validate() error {
 	text(f, "author_email", s.AuthorEmail, MaxEmailLen, true)
 	text(f, "author_url", s.AuthorURL, MaxURLLen, false)
 	text(f, "thread_url", s.ThreadURL, MaxURLLen, false)
-	text(f, "body", s.Body, MaxBodyLen, true)
+	validateBody(f, s.Body)
 	text(f, "form_token", s.FormToken, 200, false)
+	// What names an author or a page is refused with direction controls, not
+	// quietly changed: the text would no longer be what the author is known by.
+	for field, v := range map[string]string{"thread": s.Thread, "author_name": s.AuthorName,
+		"author_email": s.AuthorEmail, "author_url": s.AuthorURL, "thread_url": s.ThreadURL} {
+		if _, bad := f[field]; !bad && hasBidiControl(v) {
+			f.add(field, "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
+		}
+	}
+	if _, bad := f["author_name"]; !bad && !hasVisible(s.AuthorName) {
+		f.add("author_name", "must contain a visible character")
+	}
 	if _, bad := f["author_email"]; !bad && !ValidEmail(s.AuthorEmail) {
 		f.add("author_email", "not a valid email address")
 	}
@@ -123,7 +144,9 @@ func hasControl(v string, multiline bool) bool {
 			}
 			return true
 		}
-		if unicode.IsControl(r) {
+		// Line and paragraph separators (U+2028, U+2029) break a line as a newline
+		// does: one-line fields refuse them; a body is text of many lines.
+		if unicode.IsControl(r) || !multiline && (r == '\u2028' || r == '\u2029') {
 			return true
 		}
 	}

@@ -7,7 +7,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // Body kinds a handler accepts.
@@ -42,12 +49,27 @@ func decodeJSON(r *http.Request, v any) error {
 	return decodeJSONBody(r.Body, v)
 }
 
+// jsonOptions are the decoding rules of every JSON body winnow reads. They are those
+// of encoding/json, which winnow used before, but for two refusals: a string holding
+// invalid UTF-8 or a lone surrogate escape (\ud800), which encoding/json would store as
+// U+FFFD without a word, and an object naming a member twice (also when the names
+// differ only in case), which encoding/json resolves silently to the last one. Names
+// still match struct fields without regard to case, though not across "_" and "-", as
+// with encoding/json; unknown members are still ignored.
+var jsonOptions = jsonv2.JoinOptions(
+	jsontext.AllowInvalidUTF8(false),
+	jsontext.AllowDuplicateNames(false),
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsonv2.RejectUnknownMembers(false),
+)
+
 func decodeJSONBody(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
+	dec := jsontext.NewDecoder(body, jsonOptions)
+	if err := jsonv2.UnmarshalDecode(dec, v, jsonOptions); err != nil {
 		return jsonError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		if tooLarge(err) {
 			return jsonError(err)
 		}
@@ -58,39 +80,84 @@ func decodeJSONBody(body io.Reader, v any) error {
 
 // jsonError turns a decoding error into a client error that names the field.
 func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	switch {
 	case tooLarge(err):
 		return &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: "the request body is too large"}
-	case errors.As(err, &syn):
-		return badRequest(fmt.Sprintf("malformed JSON at byte %d", syn.Offset), nil)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return badRequest("the body must be a JSON object", nil)
-		}
-		return badRequest("a field has the wrong type", map[string]string{field: "must be " + jsonKind(typ.Type.Kind().String())})
 	case errors.Is(err, io.EOF):
 		return badRequest("the body is empty", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return badRequest("the JSON body ends early", nil)
+	case errors.As(err, &syn) && badEncoding(syn.Err):
+		// The same answer the form path gives: the text cannot be stored as sent.
+		if field := jsonField(syn.JSONPointer); field != "" {
+			return comment.Invalid(field, "must be valid UTF-8")
+		}
+		return badRequest("the JSON body must be valid UTF-8", nil)
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		field := jsonField(syn.JSONPointer)
+		return badRequest("a member is named twice", map[string]string{field: "given more than once"})
+	case errors.As(err, &syn):
+		return badRequest(fmt.Sprintf("malformed JSON at byte %d", syn.ByteOffset), nil)
+	case errors.As(err, &sem):
+		field := jsonField(sem.JSONPointer)
+		if field == "" {
+			return badRequest("the body must be a JSON object", nil)
+		}
+		return badRequest("a field has the wrong type", map[string]string{field: "must be " + jsonKind(sem.GoType)})
 	}
 	return badRequest("malformed JSON", nil)
 }
 
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
-		return "a number"
-	case goKind == "string":
-		return "a string"
-	case goKind == "bool":
-		return "true or false"
-	case goKind == "slice":
-		return "an array"
+// badEncoding tells a string that is not Unicode text (invalid UTF-8 bytes, or an
+// escaped UTF-16 surrogate without its pair) from other syntax errors. jsontext does
+// not export these errors, so they are known by their text; the decoder's tests hold
+// every case, so a change in the library's wording fails them rather than passing
+// bad text as malformed JSON.
+func badEncoding(err error) bool {
+	if err == nil {
+		return false
 	}
-	return "a " + goKind
+	msg := err.Error()
+	return msg == "invalid UTF-8" || strings.HasPrefix(msg, "invalid surrogate pair")
+}
+
+// jsonField names a member by its path, as the error vocabulary does ("body",
+// "rate_limits.ip.period"); array positions are left out ("sites", not "sites.0"),
+// as encoding/json named them. "" is the body itself, or a member's name.
+func jsonField(p jsontext.Pointer) string {
+	var parts []string
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			continue
+		}
+		parts = append(parts, tok)
+	}
+	return strings.Join(parts, ".")
+}
+
+func jsonKind(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "another type"
+	}
+	switch k := t.Kind(); {
+	case k >= reflect.Int && k <= reflect.Float64:
+		return "a number"
+	case k == reflect.String:
+		return "a string"
+	case k == reflect.Bool:
+		return "true or false"
+	case k == reflect.Slice || k == reflect.Array:
+		return "an array"
+	case k == reflect.Struct || k == reflect.Map:
+		return "an object"
+	default:
+		return "a " + k.String()
+	}
 }
 
 func tooLarge(err error) bool {

@@ -28,11 +28,14 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
-	sub := comment.Submission{Thread: c.ThreadKey, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL, Body: body}
-	sub.Normalize()
-	if err := sub.Validate(); err != nil {
+	// An edit changes the text alone, so the text alone is checked, by the rules of a
+	// submission's body: a name stored before a rule was added cannot lock its author
+	// out of their own comment.
+	body = comment.NormalizeBody(body)
+	if err := comment.ValidateBody(body); err != nil {
 		return Result{}, err
 	}
+	sub := comment.Submission{Thread: c.ThreadKey, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL, Body: body}
 	if err := s.checkLimits(ctx, site, c.ThreadKey, comment.EmailKey(s.secret, c.AuthorEmail), meta.IP); err != nil {
 		return Result{}, err // edits count against the submission limits
 	}

@@ -69,11 +69,37 @@ func TestEditByTheAuthor(t *testing.T) {
 func TestEditValidatesTheNewText(t *testing.T) {
 	c := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/p", AuthorName: "Ann", AuthorEmail: "ann@example.org",
 		Status: comment.StatusPending, EditTokenHash: hashToken("t"), CreatedAt: now()}
-	st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil }}
-	_, err := newService(st).Edit(context.Background(), 3, "t", "  ", Meta{})
-	var ve *comment.ValidationError
-	if !errors.As(err, &ve) || ve.Fields["body"] == "" {
-		t.Fatalf("err = %v", err)
+	for body, want := range map[string]string{
+		"  ":           "required",
+		"\uFEFF":       "must contain a visible character",
+		"\u2800\u200B": "must contain a visible character",
+		"\u202E":       "required",
+		"\xff":         "must be valid UTF-8",
+	} {
+		st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil }}
+		_, err := newService(st).Edit(context.Background(), 3, "t", body, Meta{})
+		var ve *comment.ValidationError
+		if !errors.As(err, &ve) || ve.Fields["body"] != want {
+			t.Errorf("%+q: err = %v, want body: %s", body, err, want)
+		}
+	}
+}
+
+// TestEditStoresTheNormalizedText: the author's new text loses its direction
+// overrides and is stored in NFC, as a submission's; a name stored before the name
+// rules does not stand in the way of an edit to the text.
+func TestEditStoresTheNormalizedText(t *testing.T) {
+	c := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/p", AuthorName: "\u200B", AuthorEmail: "ann@example.org",
+		Status: comment.StatusPending, EditTokenHash: hashToken("t"), CreatedAt: now()}
+	var got comment.Edit
+	st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil },
+		edit: func(e comment.Edit) error { got = e; return nil }}
+	res, err := newService(st).Edit(context.Background(), 3, "t", "Cafe\u0301 admin\u202Etxt.exe", Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Café admintxt.exe"; got.BodySource != want || res.Comment.BodySource != want {
+		t.Errorf("stored %+q, answered %+q, want %+q", got.BodySource, res.Comment.BodySource, want)
 	}
 }
 

@@ -144,6 +144,9 @@ func TestSubmitRejectsWithoutStoring(t *testing.T) {
 		{"parent on another thread", func() comment.Submission { s := valid; s.ParentID = 3; return s }(), Meta{}, "parent_id"},
 		{"parent not published", func() comment.Submission { s := valid; s.ParentID = 4; return s }(), Meta{}, "parent_id"},
 		{"parent missing", func() comment.Submission { s := valid; s.ParentID = 5; return s }(), Meta{}, "parent_id"},
+		{"an invisible name", func() comment.Submission { s := valid; s.AuthorName = "\u200B\u3164"; return s }(), Meta{}, "author_name"},
+		{"a name with a direction override", func() comment.Submission { s := valid; s.AuthorName = "admin\u202Etxt.exe"; return s }(), Meta{}, "author_name"},
+		{"an invisible body", func() comment.Submission { s := valid; s.Body = "\u2800"; return s }(), Meta{}, "body"},
 	}
 	st := fakeStore{t: t, get: func(id int64) (comment.Comment, error) {
 		switch id {

@@ -37,6 +37,18 @@ func TestWritingRefusesBadInputBeforeTouchingStorage(t *testing.T) {
 			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "bell\a"})
 			return err
 		}},
+		{"an invisible edit", "body", func() error {
+			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "\uFEFF\u200B"})
+			return err
+		}},
+		{"an edit of direction overrides only", "body", func() error {
+			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "\u202E\u2066"})
+			return err
+		}},
+		{"an invisible reply", "body", func() error {
+			_, err := s.Reply(ctx, ReplyRequest{ParentID: 1, Body: "\u2800"})
+			return err
+		}},
 		{"a long edit note", "note", func() error {
 			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "ok", Note: strings.Repeat("n", MaxNote+1)})
 			return err
