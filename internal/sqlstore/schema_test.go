@@ -70,4 +70,3 @@ func columns(ctx context.Context, t *testing.T, s *sqlstore.Store, query string)
 	}
 	return out
 }
-
