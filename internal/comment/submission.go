@@ -64,10 +64,14 @@ func (s *Submission) Normalize() {
 
 // NormalizeBody puts a comment text in the form it is validated, sanitized and stored
 // in, whoever wrote it: canonical line endings, NFC, no direction controls
-// (U+202A-U+202E, U+2066-U+2069), trimmed.
+// (U+202A-U+202E, U+2066-U+2069), trimmed. A lone CR (classic Mac OS line ends, or a
+// client that sends them) is a line end as the renderer reads it, not a control
+// character that refuses the whole body.
 func NormalizeBody(body string) string {
-	return normalizeText(strings.ReplaceAll(body, "\r\n", "\n"))
+	return normalizeText(lineEnds.Replace(body))
 }
+
+var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // ValidateBody checks a normalized comment text alone, by the rules Validate applies
 // to a submission's body, so a moderator's edit or reply is held to the same limits

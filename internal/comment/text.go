@@ -59,25 +59,30 @@ func hasBidiControl(s string) bool {
 	return strings.IndexFunc(s, isBidiControl) >= 0
 }
 
-// hasVisible reports whether s holds at least one character that shows: a letter,
-// mark, number, punctuation or symbol that is not a format character (Cf: zero-width
+// hasVisible reports whether s holds at least one character that shows by itself: a
+// letter, number, punctuation or symbol that is not a format character (Cf: zero-width
 // space and joiners, the byte order mark, direction marks) nor one of the characters
 // that pass unicode.IsGraphic but draw nothing (see isBlank). A name or a body made
-// only of such characters would publish an empty-looking comment.
+// only of such characters would publish an empty-looking comment. Combining marks
+// (M) count only with a base character to sit on: alone they draw nothing at all
+// (U+16FE4 KHITAN SMALL SCRIPT FILLER, U+1D16D), or a stray accent or overlay
+// stroke that no reader can tell from an empty name.
 func hasVisible(s string) bool {
 	for _, r := range s {
-		if unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S) && !isBlank(r) {
+		if unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) && !isBlank(r) {
 			return true
 		}
 	}
 	return false
 }
 
-// isBlank reports the letters, marks and symbols that render as nothing: the Hangul
+// isBlank reports the letters and symbols that render as nothing: the Hangul
 // fillers (U+115F, U+1160, U+3164, U+FFA0) and the other default-ignorable code points
 // (U+034F combining grapheme joiner, U+17B4 and U+17B5 Khmer inherent vowels), the
-// variation selectors, and the blank Braille pattern U+2800. (The space separators
-// U+2000-U+200A, U+3000 and the like are not letters or symbols at all.)
+// variation selectors, the blank Braille pattern U+2800 and the musical null notehead
+// U+1D159, an empty space the width of a note. (The space separators U+2000-U+200A,
+// U+3000 and the like are not letters or symbols at all.)
 func isBlank(r rune) bool {
-	return r == '\u2800' || unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+	return r == '\u2800' || r == '\U0001D159' ||
+		unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
