@@ -32,6 +32,13 @@ func TestJourneyTextThatIsNotWhatItShows(t *testing.T) {
 		{"a body of a byte order mark", raw("Ann", `\ufeff`), jsonType, "body", "must contain a visible character"},
 		{"a body of blank Braille", raw("Ann", "\u2800"), jsonType, "body", "must contain a visible character"},
 		{"a body of an override alone", raw("Ann", `\u202e`), jsonType, "body", "required"},
+		{"a name of a combining mark alone", raw(`\u0301\u0336`, "hi"), jsonType, "author_name", "must contain a visible character"},
+		// Visible source, invisible rendering: character references and empty markup.
+		{"a body of a zero-width space by reference", raw("Ann", "&#8203;"), jsonType, "body", "must contain a visible character"},
+		{"a body of an empty heading and quote", raw("Ann", `#\n\n>`), jsonType, "body", "must contain a visible character"},
+		{"a body of a link without text", raw("Ann", "[](https://spam.example/)"), jsonType, "body", "must contain a visible character"},
+		{"a form body of a Hangul filler by reference", "thread=%2Fp&author_name=Ann&author_email=ann%40example.org&body=%26%23x3164%3B", formType,
+			"body", "must contain a visible character"},
 		{"a form name of a Hangul filler", "thread=%2Fp&author_name=%E3%85%A4&author_email=ann%40example.org&body=hi", formType,
 			"author_name", "must contain a visible character"},
 		{"a form name with an override", "thread=%2Fp&author_name=a%E2%80%AEb&author_email=ann%40example.org&body=hi", formType,
@@ -90,6 +97,7 @@ func TestJourneyTextThatIsNotWhatItShows(t *testing.T) {
 		fieldError(t, authorEdit(`{"body":"\udfff"}`), http.StatusUnprocessableEntity, "body", "must be valid UTF-8")
 		fieldError(t, authorEdit("{\"body\":\"\x80\"}"), http.StatusUnprocessableEntity, "body", "must be valid UTF-8")
 		fieldError(t, authorEdit(`{"body":"\u2800\u200b"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
+		fieldError(t, authorEdit(`{"body":"&nbsp;&#x200b;"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
 		fieldError(t, authorEdit(`{"body":"a","body":"b"}`), http.StatusBadRequest, "body", "given more than once")
 		authorEdit(`{"body":"fixed \u2066it\u2069"}`).must(t, http.StatusOK)
 		if got := published()["body_html"]; got != "<p>fixed it</p>" {
@@ -105,6 +113,8 @@ func TestJourneyTextThatIsNotWhatItShows(t *testing.T) {
 		fieldError(t, asAdmin("PATCH", admin, `{"body":"\ud83d"}`), http.StatusUnprocessableEntity, "body", "must be valid UTF-8")
 		fieldError(t, asAdmin("PATCH", admin, `{"body":"\u200d\ufeff"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
 		fieldError(t, asAdmin("POST", admin+"/reply", `{"body":"\u3164"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
+		fieldError(t, asAdmin("PATCH", admin, `{"body":"- \n\n***"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
+		fieldError(t, asAdmin("POST", admin+"/reply", `{"body":"[ ](https://x.example/)"}`), http.StatusUnprocessableEntity, "body", "must contain a visible character")
 		fieldError(t, asAdmin("POST", admin+"/reply", `{"body":"hi","note":"\ud800"}`), http.StatusUnprocessableEntity, "note", "must be valid UTF-8")
 		edited, _ := asAdmin("PATCH", admin, `{"body":"Cafe\u0301 \u202eredacted"}`).must(t, http.StatusOK).json(t)["comment"].(map[string]any)
 		if edited["body_source"] != "Café redacted" || published()["body_html"] != "<p>Café redacted</p>" {

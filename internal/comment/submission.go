@@ -82,6 +82,19 @@ func ValidateBody(body string) error {
 	return f.err()
 }
 
+// ValidateShown checks what a valid body shows once rendered (its text without the
+// markup, as the sanitizer reports it) by the rule its source is held to: it must
+// show a visible character. Markup and character references can make visible source
+// render as nothing ("&#8203;", "&#x3164;", "# ", "> ", "[](https://x.example)"), which
+// would publish an empty-looking comment. Every path that renders a body (submission,
+// author edit, moderator edit and reply) calls it after rendering.
+func ValidateShown(text string) error {
+	if !hasVisible(text) {
+		return Invalid("body", "must contain a visible character")
+	}
+	return nil
+}
+
 func validateBody(f fieldErrors, body string) {
 	text(f, "body", body, MaxBodyLen, true)
 	if _, bad := f["body"]; !bad && !hasVisible(body) {

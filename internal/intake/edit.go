@@ -8,7 +8,6 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
-	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -45,13 +44,18 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
-	html := s.sanitizer.HTML(sub.Body)
+	// Rendered after the limits, which bound what a client can make the renderer do.
+	r := s.sanitizer.Render(sub.Body)
+	if err := comment.ValidateShown(r.Text); err != nil {
+		return Result{}, err
+	}
+	html := r.HTML
 	text := spam.Read(sub.Body)
 	campaign, err := s.campaign(ctx, site.ID, sub, text, c.AuthorKey)
 	if err != nil {
 		return Result{}, err
 	}
-	v := s.scorer.Score(spam.Input{Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP,
+	v := s.scorer.Score(spam.Input{Site: site, Submission: sub, Links: len(r.Links), IP: meta.IP,
 		UserAgent: meta.UserAgent, Author: record.Author, AddressApproved: record.IPApproved,
 		AddressSpam: record.IPSpam, Banned: record.Banned, Campaign: campaign, Text: text})
 	e := comment.Edit{Comment: c, BodySource: sub.Body, BodyHTML: html, Score: v.Score, Reasons: v.Reasons, At: now}

@@ -70,11 +70,13 @@ func TestEditValidatesTheNewText(t *testing.T) {
 	c := comment.Comment{ID: 3, SiteID: "blog", ThreadKey: "/p", AuthorName: "Ann", AuthorEmail: "ann@example.org",
 		Status: comment.StatusPending, EditTokenHash: hashToken("t"), CreatedAt: now()}
 	for body, want := range map[string]string{
-		"  ":           "required",
-		"\uFEFF":       "must contain a visible character",
-		"\u2800\u200B": "must contain a visible character",
-		"\u202E":       "required",
-		"\xff":         "must be valid UTF-8",
+		"  ":            "required",
+		"\uFEFF":        "must contain a visible character",
+		"\u2800\u200B":  "must contain a visible character",
+		"&nbsp;&#8203;": "must contain a visible character",
+		"- \n\n***":     "must contain a visible character",
+		"\u202E":        "required",
+		"\xff":          "must be valid UTF-8",
 	} {
 		st := fakeStore{t: t, get: func(int64) (comment.Comment, error) { return c, nil }}
 		_, err := newService(st).Edit(context.Background(), 3, "t", body, Meta{})

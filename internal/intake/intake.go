@@ -100,7 +100,12 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		}
 	}
 
-	html := s.sanitizer.HTML(sub.Body)
+	// Rendered after the limits, which bound what a client can make the renderer do.
+	rendered := s.sanitizer.Render(sub.Body)
+	if err := comment.ValidateShown(rendered.Text); err != nil {
+		return Result{}, err
+	}
+	html := rendered.HTML
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	record, err := s.store.Record(ctx, site.ID, authorKey, publicAddress(meta.IP),
 		comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-addressMemory), now)
@@ -118,7 +123,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, err
 	}
 	verdict := s.scorer.Score(spam.Input{
-		Site: site, Submission: sub, Links: sanitize.Links(html), IP: meta.IP, UserAgent: meta.UserAgent,
+		Site: site, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
 		Author: author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: form, Banned: record.Banned, Campaign: campaign, Text: text,
 	})
 	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)

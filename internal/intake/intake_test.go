@@ -147,6 +147,10 @@ func TestSubmitRejectsWithoutStoring(t *testing.T) {
 		{"an invisible name", func() comment.Submission { s := valid; s.AuthorName = "\u200B\u3164"; return s }(), Meta{}, "author_name"},
 		{"a name with a direction override", func() comment.Submission { s := valid; s.AuthorName = "admin\u202Etxt.exe"; return s }(), Meta{}, "author_name"},
 		{"an invisible body", func() comment.Submission { s := valid; s.Body = "\u2800"; return s }(), Meta{}, "body"},
+		// Visible source that renders as nothing: a character reference, empty markup.
+		{"a zero-width space by reference", func() comment.Submission { s := valid; s.Body = "&#8203;&#x3164;"; return s }(), Meta{}, "body"},
+		{"an empty heading and quote", func() comment.Submission { s := valid; s.Body = "#\n\n>"; return s }(), Meta{}, "body"},
+		{"a link with no text", func() comment.Submission { s := valid; s.Body = "[](https://spam.example/)"; return s }(), Meta{}, "body"},
 	}
 	st := fakeStore{t: t, get: func(id int64) (comment.Comment, error) {
 		switch id {

@@ -35,6 +35,10 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	if err := comment.ValidateBody(body); err != nil {
 		return comment.Comment{}, err
 	}
+	html := s.sanitizer.Render(body)
+	if err := comment.ValidateShown(html.Text); err != nil {
+		return comment.Comment{}, err
+	}
 	if len(req.Note) > MaxNote {
 		return comment.Comment{}, comment.Invalid("note", fmt.Sprintf("at most %d bytes", MaxNote))
 	}
@@ -43,8 +47,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 		return comment.Comment{}, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	html := s.sanitizer.HTML(body)
-	e := comment.Edit{Comment: c, BodySource: body, BodyHTML: html, Score: c.Score, Reasons: c.Reasons, At: now,
+	e := comment.Edit{Comment: c, BodySource: body, BodyHTML: html.HTML, Score: c.Score, Reasons: c.Reasons, At: now,
 		EndAuthorEdits: true, Event: &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: ActionEdit,
 			From: c.Status, To: c.Status, Note: strings.TrimSpace(req.Note), CreatedAt: now}}
 	if c.Status == comment.StatusApproved {
@@ -54,7 +57,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 		return comment.Comment{}, fmt.Errorf("moderation: edit: %w", err)
 	}
 	before := c
-	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html, now
+	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
 	if before.Trained != "" && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
@@ -89,6 +92,10 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (comment.Comment,
 	if err := comment.ValidateBody(body); err != nil {
 		return comment.Comment{}, err
 	}
+	html := s.sanitizer.Render(body)
+	if err := comment.ValidateShown(html.Text); err != nil {
+		return comment.Comment{}, err
+	}
 	if len(req.Note) > MaxNote {
 		return comment.Comment{}, comment.Invalid("note", fmt.Sprintf("at most %d bytes", MaxNote))
 	}
@@ -112,7 +119,7 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (comment.Comment,
 		// and no moderator's address feeds a published hash. No author key: a site
 		// has no reputation to build.
 		AvatarHash: comment.SiteAvatarHash(s.secret, site.ID),
-		BodySource: body, BodyHTML: s.sanitizer.HTML(body),
+		BodySource: body, BodyHTML: html.HTML,
 		Status: comment.StatusApproved, Reasons: []string{"reply by " + req.Actor},
 		CreatedAt: now, UpdatedAt: now, PublishedAt: now,
 	}

@@ -45,6 +45,14 @@ func TestWritingRefusesBadInputBeforeTouchingStorage(t *testing.T) {
 			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "\u202E\u2066"})
 			return err
 		}},
+		{"an edit that renders as nothing", "body", func() error {
+			_, err := s.Edit(ctx, EditRequest{ID: 1, Body: "&#x200B; [ ](https://x.example/)"})
+			return err
+		}},
+		{"a reply that renders as nothing", "body", func() error {
+			_, err := s.Reply(ctx, ReplyRequest{ParentID: 1, Body: "# &#8203;"})
+			return err
+		}},
 		{"an invisible reply", "body", func() error {
 			_, err := s.Reply(ctx, ReplyRequest{ParentID: 1, Body: "\u2800"})
 			return err

@@ -77,6 +77,12 @@ type Rendered struct {
 	// Links are the href of every link in HTML, in order, as they are
 	// written there (the spam rules count them; their hosts are features).
 	Links []string
+	// Text is what HTML shows a reader, its text without the markup and with
+	// character references decoded, trimmed (the space between blocks is the
+	// renderer's, not the reader's). A body's source can be visible while its
+	// rendering is not ("&#8203;", "# ", "[](https://x.example)"), so the rule
+	// that a comment shows something is checked on this too.
+	Text string
 }
 
 // HTML renders a comment body to HTML that is safe to insert into any page.
@@ -97,9 +103,9 @@ func (s *Sanitizer) Render(source string) Rendered {
 		// nothing rather than half a comment.
 		return Rendered{}
 	}
-	h, links := tidy(s.policy.SanitizeReader(&buf).String())
+	h, text, links := tidy(s.policy.SanitizeReader(&buf).String())
 	// goldmark ends every block with a newline; the last one is no content.
-	return Rendered{HTML: strings.TrimRight(h, "\n"), Links: links}
+	return Rendered{HTML: strings.TrimRight(h, "\n"), Links: links, Text: strings.TrimSpace(text)}
 }
 
 // Links counts the links (<a> elements) in rendered HTML. The spam rules hold
@@ -125,14 +131,16 @@ func Links(h string) int {
 // the parser's implied end tags (a block inside <p>, an <li> outside a list,
 // a link inside a link). It sets rel on every link and writes nothing the
 // policy does not allow: text is escaped again, and only href (and an ordered
-// list's start) is kept. It returns the hrefs of the links it wrote.
-func tidy(s string) (string, []string) {
+// list's start) is kept. It returns the text it wrote, unescaped, and the hrefs
+// of the links it wrote.
+func tidy(s string) (string, string, []string) {
 	var links []string
-	var b strings.Builder
+	var b, shown strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	var open []atom.Atom
 	var text []byte // unescaped, so that the text around a dropped tag is one
 	flush := func() {
+		shown.Write(text)
 		t := html.EscapeString(string(text))
 		text = text[:0]
 		if strings.Count(t, "\n") > 1 && !slices.Contains(open, atom.Pre) {
@@ -157,7 +165,7 @@ func tidy(s string) (string, []string) {
 		switch z.Next() {
 		case html.ErrorToken:
 			closeTo(0)
-			return b.String(), links
+			return b.String(), shown.String(), links
 		case html.TextToken:
 			text = append(text, z.Text()...)
 		case html.EndTagToken:

@@ -133,6 +133,34 @@ func TestHTMLConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
+// TestRenderText: Text is what the HTML shows a reader, with references
+// decoded and no markup, so that a body whose source is visible but whose
+// rendering is not can be told (comment.ValidateShown).
+func TestRenderText(t *testing.T) {
+	s := New()
+	for in, want := range map[string]string{
+		"Hello, *world*.":                   "Hello, world.",
+		"&#8203;":                           "\u200b",
+		"&#x3164;&nbsp;":                    "\u3164",
+		"# ":                                "",
+		">":                                 "",
+		"- \n- ":                            "",
+		"***":                               "",
+		"```\n```":                          "",
+		"[](https://spam.example/)":         "",
+		"[ ](https://spam.example/)":        "",
+		"one\n\n> two":                      "one\n\ntwo",
+		"[x](javascript:alert(1))":          "x",
+		"![cat](https://img.example/c.png)": "cat",
+		"<b>&amp;</b>":                      "<b>&</b>",
+		"a  \nb":                            "a\nb",
+	} {
+		if got := s.Render(in).Text; got != want {
+			t.Errorf("Render(%q).Text = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestLinks(t *testing.T) {
 	s := New()
 	tests := []struct {
