@@ -144,6 +144,37 @@ func TestDecodeJSONKeepsEncodingJSONRules(t *testing.T) {
 	}
 }
 
+// TestDecodeSubmissionRefusesRepeatedFields: a form field given twice is a 400
+// naming it, as a JSON member named twice is, not silently its first copy.
+func TestDecodeSubmissionRefusesRepeatedFields(t *testing.T) {
+	for body, field := range map[string]string{
+		`{"body":"ham","body":"spam"}`:                "body",
+		"body=ham&body=spam":                          "body",
+		"thread=%2Fp&author_name=a&author_name=b":     "author_name",
+		"website=&website=x":                          "website",
+		"thread=%2Fp&body=hi&parent_id=1&parent_id=2": "parent_id",
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if strings.HasPrefix(body, "{") {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		_, _, err := decodeSubmission(r)
+		if err == nil {
+			t.Errorf("%s: accepted", body)
+			continue
+		}
+		if status, fields := answer(t, err); status != http.StatusBadRequest || fields[field] != "given more than once" {
+			t.Errorf("%s: %d %v, want 400 naming %s", body, status, fields, field)
+		}
+	}
+	r := httptest.NewRequest("POST", "/", strings.NewReader("thread=%2Fp&body=hi&unknown=1&unknown=2"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, _, err := decodeSubmission(r); err != nil {
+		t.Errorf("a repeated field that is not a submission's: %v", err)
+	}
+}
+
 func TestRequestKindRefusesOtherMediaTypes(t *testing.T) {
 	for ct, want := range map[string]int{
 		"application/json; charset=utf-8":   0,

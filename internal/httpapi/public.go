@@ -347,6 +347,10 @@ func (s *server) countSubmission(err error) {
 	s.metrics.submissions.WithLabelValues("error").Inc()
 }
 
+// submissionFields are the form fields of a submission, named as its JSON members.
+var submissionFields = []string{"thread", "thread_url", "thread_title", "parent_id", "author_name",
+	"author_email", "author_url", "body", "website", "form_token"}
+
 // decodeSubmission reads a JSON or form-encoded submission; form reports which.
 func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err error) {
 	kind, err := requestKind(r, true)
@@ -360,6 +364,13 @@ func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err e
 		return sub, true, err
 	}
 	f := r.PostForm
+	// A field given twice is refused, as a JSON member named twice is: which copy
+	// counts would otherwise depend on who reads the form (a proxy, a filter, winnow).
+	for _, k := range submissionFields {
+		if len(f[k]) > 1 {
+			return sub, true, badRequest("a field is given twice", map[string]string{k: "given more than once"})
+		}
+	}
 	sub = comment.Submission{
 		Thread: f.Get("thread"), ThreadURL: f.Get("thread_url"), ThreadTitle: f.Get("thread_title"),
 		AuthorName: f.Get("author_name"), AuthorEmail: f.Get("author_email"), AuthorURL: f.Get("author_url"),
