@@ -406,6 +406,37 @@ func BenchmarkHTML(b *testing.B) {
 	}
 }
 
+// BenchmarkHTMLPathological renders the inputs known to make CommonMark parsers
+// superlinear, each as long as a body may be (comment.MaxBodyLen characters),
+// beside plain text of that length: compare their ns/op to "plain". goldmark is
+// quadratic on the five after plain (a review measured 14-22 ms each at this length on
+// a loaded 2-core machine, 45-70 times plain text, and about four times as much
+// per doubling of the length); the body limit, checked before anything is
+// rendered, is what bounds them.
+func BenchmarkHTMLPathological(b *testing.B) {
+	const maxBody = 10000 // comment.MaxBodyLen (this file's comment constant hides the package)
+	s := New()
+	for _, p := range []struct{ name, unit string }{
+		{"plain", "Lorem ipsum dolor sit amet, consectetur. "},
+		{"nested-ordered-lists", "1. "},
+		{"nested-quotes", "> "},
+		{"unclosed-links", "[]("},
+		{"unclosed-link-destinations", "[a](b"},
+		{"unclosed-angle-destinations", "[a](<b"},
+		{"mixed-emphasis", "*a_b*c_d**e_f*g**h*i_j**"},
+		{"brackets", "["},
+		{"stars", "a*"},
+	} {
+		in := strings.Repeat(p.unit, maxBody/len(p.unit))
+		b.Run(p.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				s.HTML(in)
+			}
+		})
+	}
+}
+
 func BenchmarkNew(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
