@@ -55,6 +55,15 @@ func isBidiControl(r rune) bool {
 	return ('\u202A' <= r && r <= '\u202E') || ('\u2066' <= r && r <= '\u2069')
 }
 
+// RemovedFromBody reports the characters no rendered body shows: the direction
+// controls a body loses (see isBidiControl) and the control characters it may not
+// hold, but for line feed and tab. Validation keeps them out of a body's source; the
+// sanitizer drops them from the HTML it renders, where a character reference
+// ("&#x202E;", "&#27;") would otherwise bring them back.
+func RemovedFromBody(r rune) bool {
+	return isBidiControl(r) || unicode.IsControl(r) && r != '\n' && r != '\t'
+}
+
 func hasBidiControl(s string) bool {
 	return strings.IndexFunc(s, isBidiControl) >= 0
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/yuin/goldmark"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // rel goes on every link: nofollow and ugc tell search engines that a reader,
@@ -140,6 +142,15 @@ func tidy(s string) (string, string, []string) {
 	var open []atom.Atom
 	var text []byte // unescaped, so that the text around a dropped tag is one
 	flush := func() {
+		if bytes.IndexFunc(text, comment.RemovedFromBody) >= 0 {
+			// Only a character reference can have made them: the source has none.
+			text = bytes.Map(func(r rune) rune {
+				if comment.RemovedFromBody(r) {
+					return -1
+				}
+				return r
+			}, text)
+		}
 		shown.Write(text)
 		t := html.EscapeString(string(text))
 		text = text[:0]

@@ -2,16 +2,20 @@ package sanitize
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 const link = ` rel="nofollow ugc noopener"`
@@ -104,6 +108,11 @@ var markdownTests = []struct {
 	{"script is text", "hi <script>alert(1)</script>there", "<p>hi &lt;script&gt;alert(1)&lt;/script&gt;there</p>"},
 	{"encoded newlines make no blank line", "a&#10; &#10;b", "<p>a\nb</p>"},
 	{"invalid UTF-8 is replaced", "caf\xe9 \x00", "<p>caf\uFFFD \uFFFD</p>"},
+	// A body's source may not hold these; references must not bring them back.
+	{"references make no direction controls", "see admin&#x202E;txt.exe &#x2067;x&#8297;", "<p>see admintxt.exe x</p>"},
+	{"references make no control characters", "a&#7;b&#x1b;c&#127;d&#x85;e&#12;f", "<p>abcdef</p>"},
+	{"references make no control characters in links", "[a&#x202e;b&#27;](https://x.example/)",
+		`<p><a href="https://x.example/"` + link + `>ab</a></p>`},
 }
 
 func TestHTMLMarkdown(t *testing.T) {
@@ -119,12 +128,12 @@ func TestHTMLMarkdown(t *testing.T) {
 
 func TestHTMLConcurrentUse(t *testing.T) {
 	s := New()
-	want := s.HTML(comment)
+	want := s.HTML(realistic)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
 			for range 20 {
-				if got := s.HTML(comment); got != want {
+				if got := s.HTML(realistic); got != want {
 					t.Errorf("concurrent HTML = %q, want %q", got, want)
 				}
 			}
@@ -382,8 +391,8 @@ func FuzzHTML(f *testing.F) {
 	})
 }
 
-// comment is a realistic comment: two links, some emphasis, a quote, ~600 bytes.
-const comment = `> The cache has to hold the largest thread, or it holds nothing.
+// realistic is a realistic comment: two links, some emphasis, a quote, ~600 bytes.
+const realistic = `> The cache has to hold the largest thread, or it holds nothing.
 
 Agreed, and that matches what we saw in production. We moved to *keyed by thread version* and
 the hit rate went from 40% to **97%** overnight; invalidation is one UPDATE per write.
@@ -399,10 +408,10 @@ Thanks for writing this up, it saved us a week of guessing. Happy to share numbe
 
 func BenchmarkHTML(b *testing.B) {
 	s := New()
-	b.SetBytes(int64(len(comment)))
+	b.SetBytes(int64(len(realistic)))
 	b.ReportAllocs()
 	for b.Loop() {
-		s.HTML(comment)
+		s.HTML(realistic)
 	}
 }
 
@@ -414,7 +423,6 @@ func BenchmarkHTML(b *testing.B) {
 // per doubling of the length); the body limit, checked before anything is
 // rendered, is what bounds them.
 func BenchmarkHTMLPathological(b *testing.B) {
-	const maxBody = 10000 // comment.MaxBodyLen (this file's comment constant hides the package)
 	s := New()
 	for _, p := range []struct{ name, unit string }{
 		{"plain", "Lorem ipsum dolor sit amet, consectetur. "},
@@ -427,7 +435,7 @@ func BenchmarkHTMLPathological(b *testing.B) {
 		{"brackets", "["},
 		{"stars", "a*"},
 	} {
-		in := strings.Repeat(p.unit, maxBody/len(p.unit))
+		in := strings.Repeat(p.unit, comment.MaxBodyLen/len(p.unit))
 		b.Run(p.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
@@ -454,11 +462,18 @@ var allowed = []atom.Atom{atom.A, atom.Strong, atom.Em, atom.Code, atom.Pre, ato
 // element or attribute outside the allowlist (so no <script>, <style>,
 // <iframe> or event handler), a link to anything but http, https or mailto
 // (so no javascript:, data: or vbscript:), invalid UTF-8, or a tree that
-// differs from the tags as written.
+// differs from the tags as written; nor a direction control or a control
+// character but newline and tab, in the text as a browser decodes it.
 func problems(out string) []string {
 	var ps []string
 	if !utf8.ValidString(out) {
 		ps = append(ps, "invalid UTF-8")
+	}
+	if i := strings.IndexFunc(html.UnescapeString(out), func(r rune) bool {
+		return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' ||
+			unicode.IsControl(r) && r != '\n' && r != '\t'
+	}); i >= 0 {
+		ps = append(ps, fmt.Sprintf("a direction control or control character at %d", i))
 	}
 	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(out), ctx)
