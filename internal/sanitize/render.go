@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"bufio"
+	"bytes"
 	"regexp"
 
 	"github.com/yuin/goldmark"
@@ -116,31 +118,47 @@ func renderImage(w util.BufWriter, source []byte, node ast.Node, entering bool) 
 		_, _ = w.Write(util.EscapeHTML(dest))
 	}
 	_, _ = w.WriteString(`">`)
-	alt := plainText(nil, source, n)
-	if len(alt) == 0 {
-		alt = n.Destination
+	var alt bytes.Buffer
+	bw := bufio.NewWriter(&alt)
+	writePlain(bw, source, n)
+	_ = bw.Flush()
+	if alt.Len() > 0 {
+		_, _ = w.Write(alt.Bytes())
+	} else {
+		gmhtml.DefaultWriter.Write(w, n.Destination)
 	}
-	_, _ = w.Write(util.EscapeHTML(alt))
 	_, _ = w.WriteString("</a>")
 	return ast.WalkSkipChildren, nil
 }
 
-// plainText appends the text of n's descendants to b, without markup.
-func plainText(b, source []byte, n ast.Node) []byte {
+// writePlain writes the text of n's descendants without their markup, as
+// goldmark writes text: character references resolved and backslash escapes
+// removed (but in code spans), HTML escaped; a line break is a space.
+func writePlain(w util.BufWriter, source []byte, n ast.Node) {
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c := c.(type) {
 		case *ast.Text:
-			b = append(b, c.Segment.Value(source)...)
+			if c.IsRaw() { // a code span's text
+				gmhtml.DefaultWriter.RawWrite(w, c.Segment.Value(source))
+			} else {
+				gmhtml.DefaultWriter.Write(w, c.Segment.Value(source))
+			}
 			if c.SoftLineBreak() || c.HardLineBreak() {
-				b = append(b, ' ')
+				_ = w.WriteByte(' ')
 			}
 		case *ast.String:
-			b = append(b, c.Value...)
+			switch {
+			case c.IsCode():
+				_, _ = w.Write(c.Value)
+			case c.IsRaw():
+				gmhtml.DefaultWriter.RawWrite(w, c.Value)
+			default:
+				gmhtml.DefaultWriter.Write(w, c.Value)
+			}
 		case *ast.AutoLink:
-			b = append(b, c.Label(source)...)
+			_, _ = w.Write(util.EscapeHTML(c.Label(source)))
 		default:
-			b = plainText(b, source, c)
+			writePlain(w, source, c)
 		}
 	}
-	return b
 }
