@@ -92,14 +92,12 @@ func (s Site) Validate() error {
 	if !siteIDPattern.MatchString(s.ID) {
 		f.add("id", "must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit")
 	}
-	if s.Name == "" {
-		f.add("name", "required")
-	} else if len(s.Name) > 200 {
-		f.add("name", "at most 200 characters")
-	} else if hasBidiControl(s.Name) {
-		// The site's name signs its moderators' replies: an author name like any other.
+	// The site's name signs its moderators' replies: an author name like any other,
+	// held to the same rules (characters, not bytes; no control characters).
+	text(f, "name", s.Name, 200, true)
+	if _, bad := f["name"]; !bad && hasBidiControl(s.Name) {
 		f.add("name", "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
-	} else if !hasVisible(s.Name) {
+	} else if !bad && !hasVisible(s.Name) {
 		f.add("name", "must contain a visible character")
 	}
 	for _, o := range s.Origins {
