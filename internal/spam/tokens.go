@@ -23,6 +23,8 @@ const (
 var (
 	tagPattern  = regexp.MustCompile(`(?is)<[^>]*>`)
 	hrefPattern = regexp.MustCompile(`(?i)href\s*=\s*["']?([^"'\s>]+)`)
+	// autolinkPattern is a Markdown autolink, <https://x.example/>: a link, not a tag.
+	autolinkPattern = regexp.MustCompile(`(?i)<((?:https?://|www\.)[^<>\s]*)>`)
 )
 
 // linkTLDs are the top-level domains a bare "name.tld" is taken as a link with; a
@@ -38,14 +40,30 @@ func splitLinks(text string) (links []string, rest string) {
 	}
 	var b strings.Builder
 	for _, f := range strings.Fields(text) {
-		if l := strings.TrimRight(f, ".,;:!?)]}'\""); isLink(l) {
+		if words, l := linkIn(f); isLink(l) {
 			links = append(links, l)
+			if words != "" {
+				b.WriteString(words)
+				b.WriteByte(' ')
+			}
 			continue
 		}
 		b.WriteString(f)
 		b.WriteByte(' ')
 	}
 	return links, b.String()
+}
+
+// linkIn splits a field into the words before a link and the link it may hold, as
+// the comment Markdown writes links: a link or image by its destination ("[buy](",
+// then "http://x.example)"), and no brackets, parentheses, quotes or emphasis around
+// a URL ("(https://x.example)", "**www.x.example**").
+func linkIn(f string) (words, link string) {
+	if i := strings.LastIndex(f, "]("); i >= 0 {
+		words, f = f[:i], f[i+2:]
+	}
+	f = strings.TrimLeft(f, "([<*_~'\"")
+	return words, strings.TrimRight(f, ".,;:!?)]}>*_~'\"")
 }
 
 func isLink(f string) bool {
@@ -80,6 +98,7 @@ func plainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return s
 	}
+	s = autolinkPattern.ReplaceAllString(s, " $1 ")
 	var hrefs []string
 	for _, m := range hrefPattern.FindAllStringSubmatch(s, -1) {
 		hrefs = append(hrefs, m[1])

@@ -17,6 +17,13 @@ func TestTokens(t *testing.T) {
 		{"links give a domain and no words", "see https://www.Example.com/x?y=1 now", []string{"shape:link", "url:example.com", "see", "now"}, []string{"https", "www", "example"}},
 		{"bare domains are links", "visit bit.ly/abc.", []string{"url:bit.ly"}, []string{"bit", "ly"}},
 		{"a sentence end is no link", "the end.Next time", []string{"end", "next"}, []string{"shape:link"}},
+		// The comment Markdown's ways of writing a link.
+		{"markdown links count by destination", "[cheap pills](http://pills.example.net/buy) here",
+			[]string{"shape:link", "url:example.net", "cheap", "pills", "here"}, []string{"http", "buy"}},
+		{"markdown images count by destination", "![x](https://img.example.org/i.png)", []string{"url:example.org"}, nil},
+		{"autolinks are links, not tags", "see <https://pills.example.com/x> now", []string{"url:example.com", "see", "now"}, nil},
+		{"links in parentheses and emphasis", "(https://a.example.com) **www.b.example.net**",
+			[]string{"url:example.com", "url:example.net", "shape:links"}, nil},
 		{"html links count by href", `<a href="http://spam.example.net/x">click</a><br />`, []string{"url:example.net", "click"}, []string{"br", "href"}},
 		{"entities decode", "it&#39;s &amp; more", []string{"its", "more"}, []string{"39"}},
 		{"byte order marks vanish", "cool\ufeff", []string{"cool"}, nil},
