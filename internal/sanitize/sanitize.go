@@ -11,6 +11,7 @@ package sanitize
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -96,18 +97,63 @@ func (s *Sanitizer) HTML(source string) string {
 
 // Render renders a comment body as HTML does and also lists the links in the
 // result, so that a caller needs to parse the body only once.
+//
+// A body whose Markdown would render to more than maxRendered bytes is shown
+// as typed instead, as plain text: a link reference repeats its URL at every
+// use, so that ten thousand characters ("[a]: http://x/aaaa…" and "[a]"
+// a thousand times) would otherwise render to megabytes of HTML, stored with
+// the comment and sent with every read of its thread.
 func (s *Sanitizer) Render(source string) Rendered {
 	src := newlines.Replace(strings.ToValidUTF8(source, "\uFFFD"))
-	var buf bytes.Buffer
-	buf.Grow(len(src) + len(src)/2)
-	if err := s.md.Convert([]byte(src), &buf); err != nil {
+	limit := maxRendered(len(src))
+	buf := &cappedBuffer{max: limit}
+	buf.buf.Grow(len(src) + len(src)/2)
+	if err := s.md.Convert([]byte(src), buf); errors.Is(err, errTooLong) {
+		return s.plain(src)
+	} else if err != nil {
 		// Writing to a bytes.Buffer fails only if memory runs out; show
 		// nothing rather than half a comment.
 		return Rendered{}
 	}
-	h, text, links := tidy(s.policy.SanitizeReader(&buf).String())
+	h, text, links := tidy(s.policy.SanitizeReader(&buf.buf).String())
+	if len(h) > limit { // tidy's rel attributes, on a great many links
+		return s.plain(src)
+	}
 	// goldmark ends every block with a newline; the last one is no content.
 	return Rendered{HTML: strings.TrimRight(h, "\n"), Links: links, Text: strings.TrimSpace(text)}
+}
+
+// maxRendered bounds the HTML a body of n bytes may render to: generous for
+// any comment (escaping makes at most five bytes of one, a bare link about
+// three times its length and fifty bytes), far below what link references
+// can make.
+func maxRendered(n int) int { return 64<<10 + 8*n }
+
+// plain renders src as typed, without Markdown: escaped text in one
+// paragraph, its line breaks kept. It grows by at most six times.
+func (s *Sanitizer) plain(src string) Rendered {
+	h := "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(src)), "\n", "<br>\n") + "</p>"
+	h, text, links := tidy(h)
+	return Rendered{HTML: h, Links: links, Text: strings.TrimSpace(text)}
+}
+
+// errTooLong stops a rendering that has grown past its bound.
+var errTooLong = errors.New("sanitize: rendered body too long")
+
+// cappedBuffer is a buffer that refuses to grow past max bytes, so that
+// goldmark stops writing (and allocating) as soon as a body renders too long.
+// It is an io.Writer and nothing more: a WriteString or ReadFrom that writers
+// like bufio.Writer prefer would bypass the cap.
+type cappedBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.buf.Len()+len(p) > b.max {
+		return 0, errTooLong
+	}
+	return b.buf.Write(p)
 }
 
 // Links counts the links (<a> elements) in rendered HTML. The spam rules hold

@@ -148,6 +148,44 @@ func TestHTMLConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
+// TestRenderIsBoundedByTheBody: link references repeat their URL at every
+// use, so a body of the longest length could render to megabytes; past
+// maxRendered it is shown as typed instead, while ordinary bodies, link-heavy
+// or escape-heavy ones included, render as Markdown.
+func TestRenderIsBoundedByTheBody(t *testing.T) {
+	s := New()
+	def := "[a]: http://x.example/" + strings.Repeat("a", 5000) + "\n\n"
+	for name, in := range map[string]string{
+		"references": def + strings.Repeat("[a]", (comment.MaxBodyLen-len(def))/3),
+		"images":     def + strings.Repeat("![a]", (comment.MaxBodyLen-len(def))/4),
+	} {
+		r := s.Render(in)
+		if len(r.HTML) > maxRendered(len(in)) || len(r.Links) != 0 {
+			t.Errorf("%s: %d bytes of HTML from %d, %d links", name, len(r.HTML), len(in), len(r.Links))
+		}
+		if !strings.HasPrefix(r.HTML, "<p>[a]: http://x.example/aaaa") || !strings.Contains(r.HTML, "<br>\n<br>\n") {
+			t.Errorf("%s: not shown as typed: %.80q", name, r.HTML)
+		}
+		for _, p := range problems(r.HTML) {
+			t.Errorf("%s: %s", name, p)
+		}
+	}
+	for _, tt := range []struct {
+		name, in, want string // want: a tag only Markdown makes of it
+	}{
+		{"bare links", strings.Repeat("www.a.bc ", comment.MaxBodyLen/9), "<a "},
+		{"long links", strings.Repeat("https://example.com/"+strings.Repeat("p", 80)+" ", comment.MaxBodyLen/101), "<a "},
+		{"quotes and a link", strings.Repeat(`"`, comment.MaxBodyLen-20) + " https://x.example/", "<a "},
+		{"short references", "[a]: https://x.example/\n\n" + strings.Repeat("[a] ", 200), "<a "},
+		{"nested quotes", strings.Repeat("> ", comment.MaxBodyLen/2) + "x", "<blockquote>"},
+		{"a long comment", strings.Repeat(realistic+"\n\n", comment.MaxBodyLen/(len(realistic)+2)), "<li>"},
+	} {
+		if r := s.Render(tt.in); !strings.Contains(r.HTML, tt.want) {
+			t.Errorf("%s: shown as typed, %d bytes from %d", tt.name, len(r.HTML), len(tt.in))
+		}
+	}
+}
+
 // TestRenderText: Text is what the HTML shows a reader, with references
 // decoded and no markup, so that a body whose source is visible but whose
 // rendering is not can be told (comment.ValidateShown).
@@ -391,6 +429,9 @@ func FuzzHTML(f *testing.F) {
 		if again := s.policy.Sanitize(out); tags(again) != tags(out) {
 			t.Errorf("HTML(%q) = %q, the policy changes its tags: %q", in, out, again)
 		}
+		if src := newlines.Replace(strings.ToValidUTF8(in, "\uFFFD")); len(out) > maxRendered(len(src)) {
+			t.Errorf("HTML(%q) is %d bytes, more than %d", in, len(out), maxRendered(len(src)))
+		}
 		if hrefs := hrefs(out); !slices.Equal(hrefs, r.Links) {
 			t.Errorf("Render(%q).Links = %q, the HTML %q links to %q", in, r.Links, out, hrefs)
 		}
@@ -440,6 +481,7 @@ func BenchmarkHTMLPathological(b *testing.B) {
 		{"mixed-emphasis", "*a_b*c_d**e_f*g**h*i_j**"},
 		{"brackets", "["},
 		{"stars", "a*"},
+		{"reference-amplification", "[a]: http://x.example/" + strings.Repeat("a", 5000) + "\n\n" + strings.Repeat("[a]", 1600)},
 	} {
 		in := strings.Repeat(p.unit, comment.MaxBodyLen/len(p.unit))
 		b.Run(p.name, func(b *testing.B) {
