@@ -49,13 +49,20 @@ type Submission struct {
 }
 
 // Normalize trims surrounding space, puts free text in NFC and drops direction
-// controls from the text shown as written (the body and the page title); it runs
+// controls from the text shown as written (the body and the page title), and a
+// title that shows nothing; it runs
 // before Validate so that the stored text is what was validated. The thread key and
 // the email are identifiers, compared as given: they are only trimmed.
 func (s *Submission) Normalize() {
 	s.Thread = strings.TrimSpace(s.Thread)
 	s.ThreadURL = normalizeLine(s.ThreadURL)
 	s.ThreadTitle = normalizeText(s.ThreadTitle)
+	if !hasVisible(s.ThreadTitle) {
+		// A title is the page's claim, sent by the widget from document.title: one
+		// that shows nothing is no title (the thread key stands in for it), not a
+		// reason to refuse the reader's comment.
+		s.ThreadTitle = ""
+	}
 	s.AuthorName = normalizeLine(s.AuthorName)
 	s.AuthorEmail = strings.TrimSpace(s.AuthorEmail)
 	s.AuthorURL = normalizeLine(s.AuthorURL)

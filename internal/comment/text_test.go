@@ -113,6 +113,20 @@ func TestVisibleTextAndDirectionControls(t *testing.T) {
 	}
 }
 
+// TestAnInvisibleTitleIsNoTitle: the page title is an optional claim; one that
+// shows nothing is dropped rather than published or held against the comment.
+func TestAnInvisibleTitleIsNoTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"\u200B\u3164": "", "\u202E": "", "\u2800 ": "", "A post\u202E": "A post", "\u3164Ann": "\u3164Ann",
+	} {
+		s := Submission{Thread: "/p", ThreadTitle: in, AuthorName: "Ann", AuthorEmail: "ann@example.org", Body: "Hi"}
+		s.Normalize()
+		if err := s.Validate(); err != nil || s.ThreadTitle != want {
+			t.Errorf("title %+q: stored %+q (%v), want %+q", in, s.ThreadTitle, err, want)
+		}
+	}
+}
+
 // TestModeratorTextFollowsTheBodyRules: a moderator's edit and reply go through
 // NormalizeBody and ValidateBody, the body rules of a submission.
 func TestModeratorTextFollowsTheBodyRules(t *testing.T) {
