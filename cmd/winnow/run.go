@@ -17,6 +17,7 @@ Usage:
   winnow serve   [--config FILE] [--addr HOST:PORT] [--data DIR] [--demo]
   winnow migrate [--config FILE]
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
+                     [--spam-seed fold|hold]
   winnow site list
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
