@@ -31,6 +31,7 @@ Usage:
   winnow spam eval --train FILES --test FILES [--json]
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
+  winnow spam reset --site ID | --shared
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamEval(rest, stdout, stderr)
 	case "spam train":
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
+	case "spam reset":
+		return spamReset(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
