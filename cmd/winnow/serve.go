@@ -81,7 +81,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
-	go sweepOld(runCtx, st, cfg.Spam.DiscardAfter, cfg.Privacy.ForgetAddressesAfter, log)
+	go sweepOld(runCtx, []sweep{
+		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
+		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
+		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+	}, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
