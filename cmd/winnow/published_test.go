@@ -44,9 +44,9 @@ func TestPublishedCommentsTeachHam(t *testing.T) {
 			return c.Trained
 		}
 		eventually(t, "the published comment to teach ham", func() bool { return trained(id) == "ham" && trained(replyID) == "none" })
-		if !strings.Contains(in.stderr.String(), `"msg":"learned from comments left published"`) {
-			t.Error("the sweep did not log what it did")
-		}
+		eventually(t, "the sweep to log what it did", func() bool {
+			return strings.Contains(in.stderr.String(), `"msg":"learned from comments left published"`)
+		})
 		in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/spam", id), token: in.token}).must(t, http.StatusOK)
 		if got := trained(id); got != "spam" {
 			t.Errorf("after the moderator marked it spam: trained %q", got)
