@@ -26,6 +26,8 @@ type PublishedStore interface {
 // spam. Each comment teaches once: its trained label records the lesson, so a
 // moderator who later marks it spam turns the lesson around rather than adding one, and
 // two replicas sweeping at once cannot both teach it (the second finds the label moved).
+// A comment stored with the label spam.LabelNone is never looked at: an importer can
+// keep imported comments from teaching that way, with no flag of their own.
 type LeftAlone struct {
 	store   PublishedStore
 	learner Learner
