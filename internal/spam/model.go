@@ -180,8 +180,8 @@ func (m *Model) Run(ctx context.Context, every time.Duration) {
 
 // LearnComment teaches c's site scope that c is spam or ham, first unlearning what it
 // was taught about c before; the label "" only unlearns, so a moderator's undone
-// decision leaves no lesson behind, and LabelNone unlearns and marks c as looked at. Teaching a comment what it already taught is a
-// no-op. Only the comment's site learns: one site's moderators, careless or hostile,
+// decision leaves no lesson behind, and LabelNone unlearns and marks c as looked at.
+// Teaching a comment what it already taught is a no-op. Only the comment's site learns: one site's moderators, careless or hostile,
 // cannot move another site's verdicts.
 func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label string) error {
 	if label != LabelSpam && label != LabelHam && label != LabelNone && label != "" {
