@@ -81,8 +81,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
-	go model.Run(runCtx, modelSync)
-	go sweepOld(runCtx, st, cfg.Spam.DiscardAfter, cfg.Privacy.ForgetAddressesAfter, log)
+	go sweepOld(runCtx, []sweep{
+		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
+		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
+		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+	}, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
@@ -131,13 +134,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	return nil
 }
 
-// modelSync is how often a replica reads the classifier lessons other replicas learned.
-const modelSync = 10 * time.Second
+// modelSync is how often a replica reads the spam model's changes whatever it was
+// told: on PostgreSQL other replicas' lessons arrive at once by notification, and this
+// period bounds the delay for what no notification reports (a lost one, or `spam train`
+// and `spam reset` on SQLite). A sync that finds nothing costs two indexed reads.
+const modelSync = 2 * time.Second
+
+// syncModel keeps model in step with the stored one until ctx ends: when told that
+// another replica changed it, and every period regardless.
+func syncModel(ctx context.Context, model *spam.Model, every time.Duration, changed <-chan struct{}, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-changed:
+		}
+		if err := model.Sync(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("spam model sync failed", slog.String("error", err.Error()))
+		}
+	}
+}
 
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
 // extra are more collectors for /metrics (the webhook dispatcher's).
-// ctx bounds the background work the handler needs (watching thread changes).
+// ctx bounds the background work the handler needs (watching thread and spam model
+// changes, keeping model in step).
 func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
@@ -145,9 +170,17 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		return nil, err
 	}
 	threads := httpapi.NewThreadCache(time.Now)
-	if err := st.WatchThreads(ctx, threads.Changed); err != nil {
+	modelChanged := make(chan struct{}, 1) // one pending sync covers any number of changes
+	err = st.Watch(ctx, sqlstore.Watchers{Threads: threads.Changed, Spam: func() {
+		select {
+		case modelChanged <- struct{}{}:
+		default:
+		}
+	}})
+	if err != nil {
 		return nil, err
 	}
+	go syncModel(ctx, model, modelSync, modelChanged, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(extra...)

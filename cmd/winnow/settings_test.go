@@ -231,14 +231,15 @@ func TestDashboardSettings(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#f-max-links`), "5"),
 		chromedp.SetValue(chromedp.CSS(`#f-words`), "viagra\nCasino Bonus\n"),
+		chromedp.SetValue(chromedp.CSS(`#f-spam-seed`), "hold"),
 	); err != nil {
 		t.Fatal(err)
 	}
 	js[chromedp.Void](t, ctx, `document.querySelector("#site-form button[type=submit]").click()`)
 	waitJS(t, ctx, "the saved message", `return document.querySelector("#form-status").textContent === "Saved.";`)
 	s := readSite()
-	if s["max_links"] != float64(5) || fmt.Sprint(s["blocked_words"]) != "[viagra casino bonus]" {
-		t.Errorf("after saving: max_links %v, blocked_words %v", s["max_links"], s["blocked_words"])
+	if s["max_links"] != float64(5) || fmt.Sprint(s["blocked_words"]) != "[viagra casino bonus]" || s["spam_seed"] != "hold" {
+		t.Errorf("after saving: max_links %v, blocked_words %v, spam_seed %v", s["max_links"], s["blocked_words"], s["spam_seed"])
 	}
 	if got := js[string](t, ctx, `document.querySelector("#f-words").value`); got != "viagra\ncasino bonus" {
 		t.Errorf("the form shows the words as %q, not as stored", got)

@@ -6,12 +6,6 @@ import (
 	"time"
 )
 
-// sweepStore is the store's side of the retention sweeps (sqlstore.Store).
-type sweepStore interface {
-	DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error)
-	ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error)
-}
-
 // sweepBatch bounds one statement, so a large backlog never holds a long transaction.
 const sweepBatch = 500
 
@@ -27,26 +21,31 @@ func sweepInterval(periods ...time.Duration) time.Duration {
 	return every
 }
 
-// sweep is one retention rule: what it removes, after how long, and how.
+// sweep is one rule about comments of a certain age: what it does, after how long, and
+// how (a batch of at most limit comments older than before; fewer than limit done
+// means nothing is left).
 type sweep struct {
 	what  string
 	after time.Duration
 	run   func(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// sweepOld enforces the retention settings until ctx ends: spam is deleted discardSpam
-// after it got to the spam queue, and comments' addresses and user agents are cleared
-// forgetAddresses after they were written (0 keeps either for ever). Every replica may
-// run it; whoever gets to a row first changes it.
-func sweepOld(ctx context.Context, st sweepStore, discardSpam, forgetAddresses time.Duration, log *slog.Logger) {
-	sweeps := []sweep{
-		{"discarded old spam", discardSpam, st.DiscardSpam},
-		{"forgot old comments' addresses", forgetAddresses, st.ForgetAddresses},
+// sweepOld runs the sweeps until ctx ends: for example spam is deleted
+// spam.discard_after after it got to the spam queue, comments' addresses and user
+// agents are cleared privacy.forget_addresses_after after they were written, and
+// comments left published spam.learn_published_after teach ham (0 turns any off).
+// Every replica may run them; whoever gets to a comment first changes it.
+func sweepOld(ctx context.Context, sweeps []sweep, log *slog.Logger) {
+	var periods []time.Duration
+	for _, s := range sweeps {
+		if s.after > 0 {
+			periods = append(periods, s.after)
+		}
 	}
-	if discardSpam <= 0 && forgetAddresses <= 0 {
+	if len(periods) == 0 {
 		return
 	}
-	t := time.NewTicker(sweepInterval(discardSpam, forgetAddresses))
+	t := time.NewTicker(sweepInterval(periods...))
 	defer t.Stop()
 	for {
 		for _, s := range sweeps {

@@ -92,7 +92,8 @@ type Comment struct {
 	Reasons        []string
 	EditTokenHash  string
 	IdempotencyKey string
-	// Trained is what the spam classifier learned from this comment: "", "spam" or "ham".
+	// Trained is what the spam classifier learned from this comment: "" (nothing yet),
+	// "spam", "ham", or "none" (looked at and teaches nothing, or its lesson was reset).
 	Trained     string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -109,6 +110,10 @@ type Author struct {
 	Approved int
 	Spam     int
 }
+
+// ActorAuthor is the actor of an author's own edits and deletions in the audit log;
+// every other actor is a moderator (or a token) acting for the site.
+const ActorAuthor = "author"
 
 // Event is one entry of the moderation audit log.
 type Event struct {

@@ -61,6 +61,11 @@ type Spam struct {
 	// find a mistake, before it is deleted with its author's email and address. Zero
 	// keeps spam for ever.
 	DiscardAfter time.Duration `yaml:"discard_after"`
+	// LearnPublishedAfter is how long a comment must stay published, untouched by a
+	// moderator, before it teaches its site's spam model that it is wanted (ham): so
+	// that sites whose comments are published without review learn ham, not spam
+	// alone. Zero turns it off.
+	LearnPublishedAfter time.Duration `yaml:"learn_published_after"`
 }
 
 // Webhooks configures the delivery of webhook events to consumer endpoints.
@@ -146,7 +151,7 @@ func Default() Config {
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
-		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour},
+		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour, LearnPublishedAfter: 24 * time.Hour},
 		Privacy:  Privacy{ForgetAddressesAfter: 90 * 24 * time.Hour},
 		// auth.DefaultSessionPolicy: a day's work, and a week at most.
 		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
@@ -203,10 +208,11 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.HTTP.MaxBodyBytes = n
 	}
 	durations := map[string]*time.Duration{
-		"WINNOW_SPAM_DISCARD_AFTER":     &c.Spam.DiscardAfter,
-		"WINNOW_SESSIONS_IDLE":          &c.Sessions.Idle,
-		"WINNOW_SESSIONS_ABSOLUTE":      &c.Sessions.Absolute,
-		"WINNOW_FORGET_ADDRESSES_AFTER": &c.Privacy.ForgetAddressesAfter,
+		"WINNOW_SPAM_DISCARD_AFTER":         &c.Spam.DiscardAfter,
+		"WINNOW_SPAM_LEARN_PUBLISHED_AFTER": &c.Spam.LearnPublishedAfter,
+		"WINNOW_SESSIONS_IDLE":              &c.Sessions.Idle,
+		"WINNOW_SESSIONS_ABSOLUTE":          &c.Sessions.Absolute,
+		"WINNOW_FORGET_ADDRESSES_AFTER":     &c.Privacy.ForgetAddressesAfter,
 	}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
@@ -299,6 +305,9 @@ func (c Config) Validate() error {
 	}
 	if c.Spam.DiscardAfter < 0 {
 		return errors.New("config: spam.discard_after must not be negative (0 keeps spam for ever)")
+	}
+	if c.Spam.LearnPublishedAfter < 0 {
+		return errors.New("config: spam.learn_published_after must not be negative (0 turns it off)")
 	}
 	if c.Privacy.ForgetAddressesAfter < 0 {
 		return errors.New("config: privacy.forget_addresses_after must not be negative (0 keeps addresses for ever)")

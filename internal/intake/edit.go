@@ -13,7 +13,7 @@ import (
 )
 
 // authorActor names an author's own edits and deletions in the audit log.
-const authorActor = "author"
+const authorActor = comment.ActorAuthor
 
 // Edit changes an author's comment text, with the edit token the submission returned,
 // inside comment.EditWindow. The new text is sanitized and judged again; an edit can

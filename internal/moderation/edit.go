@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/spam"
 )
 
 // Audit log actions of a moderator writing rather than deciding. Neither can be
@@ -55,7 +56,8 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	}
 	before := c
 	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html, now
-	if before.Trained != "" && before.BodySource != c.BodySource {
+	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam
+	if taught && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
 		s.learn(ctx, before, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -372,6 +373,31 @@ func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (i
 	return s.execCount(ctx, "discard spam", `DELETE FROM comments WHERE id IN (
 		SELECT id FROM comments WHERE status = 'spam' AND updated_at < $1 ORDER BY id LIMIT $2)
 		AND status = 'spam' AND updated_at < $1`, micros(before), limit)
+}
+
+// untaughtPublishedSQL finds published comments that taught the spam model nothing yet,
+// oldest published first, from the comments_untaught index.
+const untaughtPublishedSQL = selectComments + ` WHERE c.status = 'approved' AND c.trained = ''
+	AND c.published_at >= $1 AND c.published_at < $2 ORDER BY c.published_at, c.id LIMIT $3`
+
+// UntaughtPublished returns up to limit comments first published from since until
+// before that are still published and have taught the spam model nothing (their
+// trained label is empty), oldest published first: the candidates for learning ham
+// from what stays up. Which of them teach is the caller's rule; each leaves this list
+// when its label is set.
+func (s *Store) UntaughtPublished(ctx context.Context, since, before time.Time, limit int) ([]comment.Comment, error) {
+	return s.queryComments(ctx, "untaught published comments", s.untaughtPublishedSQL(), micros(since), micros(before), limit)
+}
+
+// untaughtPublishedSQL is the sweep's read in the store's dialect. SQLite, without
+// statistics, would rather read every approved comment by the status index and sort
+// them; it is told to use the partial index, which also fails loudly if the index
+// ever stops matching the query.
+func (s *Store) untaughtPublishedSQL() string {
+	if s.dialect == dialectSQLite {
+		return strings.Replace(untaughtPublishedSQL, "FROM comments c ", "FROM comments c INDEXED BY comments_untaught ", 1)
+	}
+	return untaughtPublishedSQL
 }
 
 // ForgetAddresses clears the IP address and user agent of up to limit comments written
