@@ -27,6 +27,7 @@ type crowd struct {
 	client   *http.Client
 	target   atomic.Pointer[string] // base URL of the server to send to
 	halt     chan struct{}          // closed: finish the submission at hand, then stop
+	abort    chan struct{}          // closed: stop now, acknowledged or not (the test ended)
 	wg       sync.WaitGroup
 	deadline time.Time // a submission not acknowledged by then fails the test
 
@@ -54,8 +55,8 @@ const crowdRetryPause = 25 * time.Millisecond
 // little between submissions so that a small machine keeps up.
 func newCrowd(t *testing.T, site, baseURL string, readers int) *crowd {
 	c := &crowd{
-		t: t, site: site, halt: make(chan struct{}), deadline: time.Now().Add(2 * time.Minute),
-		client: &http.Client{Timeout: 10 * time.Second},
+		t: t, site: site, halt: make(chan struct{}), abort: make(chan struct{}), deadline: time.Now().Add(2 * time.Minute),
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: readers}},
 		acks:   map[string]crowdAck{}, answers: map[int]int{},
 	}
 	c.target.Store(&baseURL)
@@ -63,7 +64,7 @@ func newCrowd(t *testing.T, site, baseURL string, readers int) *crowd {
 		c.wg.Add(1)
 		go c.read(r)
 	}
-	t.Cleanup(c.stop)
+	t.Cleanup(func() { close(c.abort); c.stop(); c.client.CloseIdleConnections() })
 	return c
 }
 
@@ -133,7 +134,11 @@ func (c *crowd) submit(key string, body map[string]any) bool {
 			c.t.Errorf("submission %s not acknowledged after %d attempts; last: %d %v", key, attempt, status, err)
 			return false
 		}
-		time.Sleep(crowdRetryPause)
+		select {
+		case <-c.abort:
+			return false
+		case <-time.After(crowdRetryPause):
+		}
 	}
 }
 

@@ -197,6 +197,7 @@ func TestFaultRedisStopStart(t *testing.T) {
 	})
 	t.Logf("Redis down for %s; used again %s after it was back",
 		restarted.Sub(stopped).Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
+	cr.waitAcked(cr.acked.Load() + 5) // no decision begun without Redis is still under way
 	local := metric("winnow_ratelimit_local_decisions_total")
 	if n := burst("127.0.0.12"); n != 3 {
 		t.Errorf("with Redis back: %d accepted, want the limit of 3", n)
