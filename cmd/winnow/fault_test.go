@@ -66,8 +66,9 @@ func TestFaultKill9UnderConcurrentSubmissions(t *testing.T) {
 		b, _ := startProcess(t, env) // same data directory or database
 		b.token = a.token
 		cr.retarget(b.url)
+		cr.waitAcked(acked + 1)
+		t.Logf("a new process acknowledged submissions %s after the kill", time.Since(killed).Round(time.Millisecond))
 		cr.waitAcked(acked + 100)
-		t.Logf("restarted and serving again in %s", time.Since(killed).Round(time.Millisecond))
 		ids := cr.verify(b)
 		repeats := c.published(ids)
 		t.Logf("%d comments announced; %d events delivered more than once (in flight at the kill)", len(ids), repeats)
@@ -103,10 +104,9 @@ func TestFaultPostgresStopStart(t *testing.T) {
 	eventually(t, "winnow to be ready again", func() bool {
 		return in.do(req{method: "GET", path: "/readyz"}).status == http.StatusOK
 	})
-	acked := cr.acked.Load()
-	cr.waitAcked(acked + 50)
-	t.Logf("database down for %s; winnow serving again %s after it was back",
+	t.Logf("database down for %s; winnow ready again %s after it was back",
 		restarted.Sub(stopped).Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond))
+	cr.waitAcked(cr.acked.Load() + 50)
 
 	ids := cr.verify(in)
 	// No partial writes: each thread's count is its stored comments, and each comment
