@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -492,103 +491,6 @@ func TestCLIAddsListsAndRemovesWebhooks(t *testing.T) {
 	}
 	if out, _ := cli("webhook", "list"); strings.Contains(out, "hooks.example") {
 		t.Errorf("removed endpoint still listed: %q", out)
-	}
-}
-
-// TestWebhookEventsSurviveSIGKILL kills the winnow process while deliveries are in
-// flight and committed events wait, then starts a new one on the same database: every
-// event arrives, correctly signed.
-func TestWebhookEventsSurviveSIGKILL(t *testing.T) {
-	engines(t, func(t *testing.T, env map[string]string) {
-		env = webhookEnv(env)
-		env["WINNOW_WEBHOOKS_TIMEOUT"] = "1s"
-		var up atomic.Bool
-		c := newConsumer(t, func(n int64, w http.ResponseWriter, r *http.Request) int {
-			if !up.Load() {
-				<-r.Context().Done() // hang until winnow gives up or dies
-				return http.StatusServiceUnavailable
-			}
-			return http.StatusOK
-		})
-		a, cmd := startProcess(t, env)
-		a.openSite("blog")
-		_, secret := a.addWebhook("blog", c.srv.URL, nil)
-		c.trust(secret)
-		const events = 30
-		for i := range events {
-			a.publish("blog", fmt.Sprintf("/kill-%d", i%4), i)
-		}
-		eventually(t, "deliveries in flight", func() bool { return c.n.Load() > 0 })
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		cmd.Wait()
-		up.Store(true)
-		b, _ := startProcess(t, env)
-		b.token = a.token
-		eventually(t, "every event", func() bool {
-			ids := map[string]bool{}
-			for _, r := range c.accepted() {
-				ids[r.id] = true
-			}
-			return len(ids) == events
-		})
-		c.check()
-	})
-}
-
-// TestTwoProcessesShareDeliveriesWithoutDoubles runs two winnow processes on one
-// PostgreSQL database and one consumer: 1,000 events, each delivered exactly once.
-func TestTwoProcessesShareDeliveriesWithoutDoubles(t *testing.T) {
-	env := webhookEnv(map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_DATA_DIR": t.TempDir()})
-	c := newConsumer(t, nil)
-	a, _ := startProcess(t, env)
-	b, _ := startProcess(t, maps.Clone(env))
-	a.token = firstToken(t, a, b)
-	b.token = a.token
-	a.openSite("blog")
-	_, secret := a.addWebhook("blog", c.srv.URL, nil)
-	c.trust(secret)
-	const events = 1000
-	var wg sync.WaitGroup
-	for w := range 8 {
-		in := a
-		if w%2 == 1 {
-			in = b
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < events; i += 8 {
-				r := in.submit("blog", submission(fmt.Sprintf("/t-%d", i%50), map[string]any{"author_email": fmt.Sprintf("r%d@example.org", i),
-					"author_name": fmt.Sprintf("Reader %d", i), "body": fmt.Sprintf("Comment %d on item %d.", i, i*13+1)}), nil)
-				if r.status != http.StatusCreated {
-					t.Errorf("submit %d: %d %s", i, r.status, r.body)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	eventually(t, "every event", func() bool { return len(c.accepted()) >= events })
-	time.Sleep(500 * time.Millisecond) // a double would arrive about now
-	seen := map[string]int{}
-	for _, r := range c.accepted() {
-		seen[r.id]++
-	}
-	for id, n := range seen {
-		if n > 1 {
-			t.Errorf("event %s delivered %d times", id, n)
-		}
-	}
-	if len(seen) != events {
-		t.Errorf("%d distinct events, want %d", len(seen), events)
-	}
-	c.check()
-	for _, in := range []*instance{a, b} {
-		if strings.Contains(in.stderr.String(), "claim lost") {
-			t.Error("a process lost a claim under normal operation")
-		}
 	}
 }
 
