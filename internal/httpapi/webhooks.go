@@ -111,9 +111,11 @@ func (b webhookBody) applyTo(w *comment.Webhook) {
 
 func (s *server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	p, siteID := principal(r), r.URL.Query().Get("site")
-	if siteID != "" && !p.CanSite(siteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return
+	if siteID != "" {
+		if err := p.See(siteID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	ws, err := s.store.Webhooks(r.Context(), p.Scope(), siteID)
 	if err != nil {
@@ -170,8 +172,8 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 // webhook loads the endpoint of the request's {id} if the caller may see its site.
 func (s *server) webhook(r *http.Request) (comment.Webhook, error) {
 	hook, err := s.store.Webhook(r.Context(), pathID(r))
-	if err == nil && !principal(r).CanSite(hook.SiteID) {
-		err = comment.ErrForbidden
+	if err == nil {
+		err = principal(r).See(hook.SiteID)
 	}
 	return hook, err
 }

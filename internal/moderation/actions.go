@@ -149,7 +149,7 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 	var ts []comment.Transition
 	for i, c := range cs {
 		if req.Allowed != nil && !req.Allowed(c.SiteID) {
-			return nil, fmt.Errorf("moderation: comment %d: %w", c.ID, comment.ErrForbidden)
+			return nil, fmt.Errorf("moderation: comment %d: %w", c.ID, comment.ErrNotVisible)
 		}
 		if c.Status == comment.StatusDeleted {
 			return nil, fmt.Errorf("moderation: comment %d is deleted: %w", c.ID, comment.ErrNotFound)

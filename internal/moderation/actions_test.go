@@ -149,7 +149,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 			commentsByID: func(ids []int64) ([]comment.Comment, error) { cs, _ := pendingComments(ids[:1]); return cs, nil },
 		}, nil, comment.ErrNotFound},
 		{"a comment of another site fails the batch", fakeStore{commentsByID: pendingComments},
-			func(site string) bool { return site != "blog" }, comment.ErrForbidden},
+			func(site string) bool { return site != "blog" }, comment.ErrNotFound},
 		{"a deleted comment cannot come back", fakeStore{commentsByID: func(ids []int64) ([]comment.Comment, error) {
 			return []comment.Comment{{ID: ids[0], Status: comment.StatusDeleted}}, nil
 		}}, nil, comment.ErrNotFound},
