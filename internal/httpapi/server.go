@@ -111,7 +111,10 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// AllowPrivateNetworks is webhooks.allow_private_networks: without it an endpoint
+	// whose URL names a private or reserved address is refused at registration.
+	AllowPrivateNetworks bool
+	Now                  func() time.Time
 }
 
 type server struct {
@@ -133,6 +136,8 @@ type server struct {
 	now       func() time.Time
 	// discardAfter is how long spam is kept (0: for ever).
 	discardAfter time.Duration
+	// allowPrivate lets webhook URLs name private addresses (see Deps).
+	allowPrivate bool
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -142,6 +147,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
+		allowPrivate: d.AllowPrivateNetworks,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()

@@ -151,7 +151,7 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	hook := comment.Webhook{SiteID: body.Site, Secret: comment.NewWebhookSecret(), CreatedAt: now}
 	body.applyTo(&hook)
 	hook.Normalize()
-	err := hook.Validate()
+	err := hook.Validate(s.allowPrivate)
 	if err == nil {
 		if _, err = s.store.Site(r.Context(), hook.SiteID); errors.Is(err, comment.ErrNotFound) {
 			err = comment.Invalid("site", "no such site")
@@ -201,7 +201,7 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		body.applyTo(&hook)
 		hook.Normalize()
 		hook.UpdatedAt = s.now().UTC()
-		err = hook.Validate()
+		err = hook.Validate(s.allowPrivate)
 	}
 	if err == nil {
 		err = s.store.UpdateWebhook(r.Context(), hook)
