@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -31,4 +33,55 @@ func TestReplicasSeeEachOthersThreadChanges(t *testing.T) {
 	eventually(t, "replica b to see the approval", func() bool { return count(b) == 1 })
 	b.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/reject", id), token: a.token}).must(t, http.StatusOK)
 	eventually(t, "replica a to see the rejection", func() bool { return count(a) == 0 })
+}
+
+// TestReplicasPrintOneSetupLink: two replicas on one PostgreSQL, and a restart, print
+// the same first-run setup link, so none cancels another; it works once, on any of them.
+func TestReplicasPrintOneSetupLink(t *testing.T) {
+	env := map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_DATA_DIR": t.TempDir()}
+	clone := func() map[string]string {
+		out := map[string]string{}
+		for k, v := range env {
+			out[k] = v
+		}
+		return out
+	}
+	token := func(in *instance) string {
+		t.Helper()
+		m := setupRe.FindStringSubmatch(in.stderr.String())
+		if m == nil {
+			t.Fatalf("no setup link printed:\n%s", in.stderr.String())
+		}
+		u, err := url.Parse(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Query().Get("token")
+	}
+	a, b := start(t, clone()), start(t, clone())
+	first := token(a)
+	if second := token(b); second != first {
+		t.Fatalf("two replicas printed two links: %q and %q", first, second)
+	}
+	if !strings.Contains(a.stderr.String(), "it works once, until ") {
+		t.Errorf("the link does not say until when it works:\n%s", a.stderr.String())
+	}
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	a = start(t, clone())
+	if again := token(a); again != first {
+		t.Fatalf("a restart printed a new link: %q, then %q", first, again)
+	}
+	a.do(req{method: "GET", path: "/admin/setup?token=" + first}).must(t, http.StatusOK)
+	form := url.Values{"token": {first}, "email": {"root@example.org"}, "password": {"a long enough password"},
+		"password_again": {"a long enough password"}}.Encode()
+	b.do(req{method: "POST", path: "/admin/setup", ctype: "application/x-www-form-urlencoded", body: form}).must(t, http.StatusOK)
+	a.do(req{method: "GET", path: "/admin/setup?token=" + first}).must(t, http.StatusNotFound)
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if c := start(t, clone()); setupRe.MatchString(c.stderr.String()) {
+		t.Errorf("a link printed with an admin present:\n%s", c.stderr.String())
+	}
 }

@@ -63,7 +63,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ln.Close()
 		return err
 	}
-	if err := offerSetup(ctx, st, baseURL, stderr); err != nil {
+	if err := offerSetup(ctx, st, secret, baseURL, stderr); err != nil {
 		ln.Close()
 		return err
 	}
