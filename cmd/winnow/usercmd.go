@@ -15,7 +15,6 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore"
 )
 
-
 // stdinKey carries the reader the user commands read a password from. run's callers
 // (tests) set it with withStdin; otherwise it is the process's standard input.
 type stdinKey struct{}
