@@ -160,12 +160,13 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
 		Store:                st,
-		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, now),
-		Moderator:            moderation.NewService(st, model, sanitizer, secret, log, now),
+		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
+		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
 		Accounts:             accounts,
 		Limiter:              limiter,
 		Secret:               secret,
 		TrustedProxies:       proxies,
+		IPv6Prefix:           hc.IPv6Prefix,
 		Logger:               log,
 		Registry:             reg,
 		Gatherer:             reg,

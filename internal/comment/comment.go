@@ -87,6 +87,10 @@ type Comment struct {
 	AuthorURL   string
 	IP          string
 	UserAgent   string
+	// AddressKey is the keyed hash of the client's network (see AddressKey) that an
+	// address's reputation is looked up by; "" for an address that is not public. It
+	// is cleared with IP.
+	AddressKey string
 	// AuthorKey is a keyed hash of the normalized email: reputation is kept by it.
 	AuthorKey string
 	// AvatarHash is a different keyed hash of the email, safe to publish.

@@ -95,7 +95,10 @@ type Deps struct {
 	Secret []byte
 	// TrustedProxies are the peers whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
-	Logger         *slog.Logger
+	// IPv6Prefix is the IPv6 network that counts as one client for the limits on
+	// wrong credentials (comment.AddressPrefix); 0 means comment.DefaultIPv6Prefix.
+	IPv6Prefix int
+	Logger     *slog.Logger
 	// Registry receives the server's metrics; Gatherer serves /metrics.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -138,6 +141,7 @@ type server struct {
 	discardAfter time.Duration
 	// allowPrivate lets webhook URLs name private addresses (see Deps).
 	allowPrivate bool
+	v6bits       int
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -147,7 +151,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
-		allowPrivate: d.AllowPrivateNetworks,
+		allowPrivate: d.AllowPrivateNetworks, v6bits: d.IPv6Prefix,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()

@@ -88,7 +88,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, now)
+	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, now)
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
@@ -248,7 +248,7 @@ func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
 	var stored comment.Comment
 	st := fakeStore{t: t,
 		bans: func(keys comment.BanKeys) ([]comment.BanKind, error) {
-			if keys.Email == comment.EmailKey(secret, "ann@example.org") && keys.IP == comment.IPKey(secret, "192.0.2.1") &&
+			if keys.Email == comment.EmailKey(secret, "ann@example.org") && keys.IPs[0] == comment.IPKey(secret, "192.0.2.1") &&
 				len(keys.Domains) == 2 && keys.Domains[0] == "example.org" && keys.Domains[1] == "ann.example" {
 				return []comment.BanKind{comment.BanEmail}, nil
 			}

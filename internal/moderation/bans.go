@@ -66,7 +66,7 @@ func (s *Service) Ban(ctx context.Context, req BanRequest) (comment.Ban, error) 
 	if req.Allowed != nil && !req.Allowed(req.SiteID) {
 		return comment.Ban{}, fmt.Errorf("moderation: ban on %s: %w", req.SiteID, comment.ErrNotVisible)
 	}
-	b, err := comment.NewBan(s.secret, req.SiteID, req.Kind, req.Value, req.Note, req.Actor,
+	b, err := comment.NewBan(s.secret, s.v6bits, req.SiteID, req.Kind, req.Value, req.Note, req.Actor,
 		s.now().UTC().Truncate(time.Microsecond), req.Duration)
 	if err != nil {
 		return comment.Ban{}, err

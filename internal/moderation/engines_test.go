@@ -56,7 +56,7 @@ func newRig(t *testing.T, s *sqlstore.Store) *rig {
 	at := epoch
 	clock := func() time.Time { at = at.Add(time.Second); return at }
 	return &rig{t: t, ctx: ctx, store: s, model: model, hook: hook,
-		svc: moderation.NewService(s, model, sanitize.New(), []byte("secret"), log, clock)}
+		svc: moderation.NewService(s, model, sanitize.New(), []byte("secret"), comment.DefaultIPv6Prefix, log, clock)}
 }
 
 // submit stores a reader's comment in status st on thread /p.
