@@ -14,7 +14,7 @@ import (
 // comments only, found by the key of the client's network (comment.AddressKey) on the
 // index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
 // $5 now, $6 on: comment.MaxBanKeys ban values (email key, the keys of the address's
-// networks, domains), padded with ''.
+// networks, domains), padded with ”.
 var recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
 	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM (SELECT status FROM comments
