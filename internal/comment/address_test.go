@@ -156,3 +156,15 @@ func TestBanKeysCoverEveryNetworkABanMayName(t *testing.T) {
 }
 
 var banTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// BenchmarkSubmissionBanKeys is what keying an address for bans costs per submission.
+func BenchmarkSubmissionBanKeys(b *testing.B) {
+	secret := []byte("a 32-byte installation secret...")
+	for _, ip := range []string{"203.0.113.9", "2001:db8:1:2::7"} {
+		b.Run(ip, func(b *testing.B) {
+			for b.Loop() {
+				SubmissionBanKeys(secret, DefaultIPv6Prefix, "ann@example.org", "https://ann.example", ip)
+			}
+		})
+	}
+}
