@@ -306,3 +306,26 @@ func TestPublicAddressIgnoresProxiesAndLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestReputationIsKeptByTheClientsNetwork: a comment stores the key of its client's
+// network (an IPv6 /64, an IPv4 address), which the address's record is read by; a
+// private address, most likely an unconfigured proxy's, has none.
+func TestReputationIsKeptByTheClientsNetwork(t *testing.T) {
+	var stored []comment.Comment
+	st := fakeStore{t: t, create: func(c *comment.Comment, _ comment.Thread) error { stored = append(stored, *c); return nil }}
+	svc := newService(st)
+	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:3::1", "203.0.113.9", "10.0.0.1"} {
+		sub := valid
+		sub.AuthorEmail = fmt.Sprintf("r%d@example.org", i)
+		if _, err := svc.Submit(context.Background(), site, sub, Meta{IP: ip}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := func(i int) string { return stored[i].AddressKey }
+	if k(0) == "" || k(0) != k(1) || k(2) == k(0) || k(3) != comment.IPKey(secret, "203.0.113.9") || k(4) != "" {
+		t.Errorf("address keys %q", []string{k(0), k(1), k(2), k(3), k(4)})
+	}
+	if stored[0].IP != "2001:db8:1:2::1" {
+		t.Errorf("the comment keeps its own address for moderators: %q", stored[0].IP)
+	}
+}

@@ -464,11 +464,11 @@ func TestForgetAddressesClearsOnlyOldOnes(t *testing.T) {
 		}
 		for _, c := range old {
 			got, err := s.Comment(ctx, c.ID)
-			if err != nil || got.IP != "" || got.UserAgent != "" || got.AuthorEmail != c.AuthorEmail || got.Status != c.Status {
-				t.Errorf("old comment %d: ip %q ua %q email %q status %s (%v)", c.ID, got.IP, got.UserAgent, got.AuthorEmail, got.Status, err)
+			if err != nil || got.IP != "" || got.AddressKey != "" || got.UserAgent != "" || got.AuthorEmail != c.AuthorEmail || got.Status != c.Status {
+				t.Errorf("old comment %d: ip %q key %q ua %q email %q status %s (%v)", c.ID, got.IP, got.AddressKey, got.UserAgent, got.AuthorEmail, got.Status, err)
 			}
 		}
-		if got, err := s.Comment(ctx, recent.ID); err != nil || got.IP != recent.IP || got.UserAgent != recent.UserAgent {
+		if got, err := s.Comment(ctx, recent.ID); err != nil || got.IP != recent.IP || got.AddressKey != recent.AddressKey || got.UserAgent != recent.UserAgent {
 			t.Errorf("a recent comment lost its address: %q %q (%v)", got.IP, got.UserAgent, err)
 		}
 	})
