@@ -417,6 +417,22 @@ func TestWebhooksRefusePrivateAddressesByDefault(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "url") || out.Len() != 0 {
 		t.Errorf("the CLI added a private endpoint: %v, %q", err, out.String())
 	}
+	// One registered while allowed can still be disabled, but not moved to another private address.
+	allowed := map[string]string{"WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"}
+	for k, v := range env {
+		allowed[k] = v
+	}
+	if err := run(t.Context(), []string{"webhook", "add", "--site", "blog", "--url", "http://10.0.0.9/hook"},
+		func(k string) string { return allowed[k] }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ws := list(in.do(req{method: "GET", path: "/api/v1/admin/webhooks?site=blog", token: in.token}).must(t, http.StatusOK).json(t), "webhooks")
+	if len(ws) != 1 {
+		t.Fatalf("webhooks %v", ws)
+	}
+	old := fmt.Sprintf("/api/v1/admin/webhooks/%d", int64(num(ws[0].(map[string]any), "id")))
+	in.do(req{method: "PATCH", path: old, token: in.token, body: map[string]any{"disabled": true}}).must(t, http.StatusOK)
+	in.do(req{method: "PATCH", path: old, token: in.token, body: map[string]any{"url": "http://10.0.0.10/hook"}}).must(t, http.StatusUnprocessableEntity)
 	hook, _ := in.addWebhook("blog", strings.Replace(c.srv.URL, "127.0.0.1", "localhost", 1), nil)
 	in.do(req{method: "PATCH", path: fmt.Sprintf("/api/v1/admin/webhooks/%d", hook), token: in.token,
 		body: map[string]any{"url": c.srv.URL}}).must(t, http.StatusUnprocessableEntity)

@@ -198,10 +198,14 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		err = comment.Invalid("site", "an endpoint cannot move to another site")
 	}
 	if err == nil {
+		before := hook.URL
 		body.applyTo(&hook)
 		hook.Normalize()
 		hook.UpdatedAt = s.now().UTC()
-		err = hook.Validate(s.allowPrivate)
+		// A URL is judged when it is set: an endpoint registered before the check (or
+		// while private networks were allowed) can still be disabled or described, and
+		// its deliveries stay refused at connect time.
+		err = hook.Validate(s.allowPrivate || hook.URL == before)
 	}
 	if err == nil {
 		err = s.store.UpdateWebhook(r.Context(), hook)
