@@ -124,21 +124,32 @@ func addressBanKeys(secret []byte, ip string, v6bits int) []string {
 	if client.Addr().Is6() {
 		lowest = MinBanIPv6Bits
 	}
+	// IPKey's hash, with one HMAC state and buffers for every length: this runs for
+	// every submission.
 	m := hmac.New(sha256.New, secret)
-	key := func(text string) string {
+	var text, sum, out []byte
+	key := func() string {
 		m.Reset()
-		m.Write([]byte("ip"))
-		m.Write([]byte{0})
-		m.Write([]byte(text))
-		return hex.EncodeToString(m.Sum(nil)[:16])
+		m.Write([]byte("ip\x00"))
+		m.Write(text)
+		sum = m.Sum(sum[:0])
+		out = hex.AppendEncode(out[:0], sum[:16])
+		return string(out)
 	}
 	keys := make([]string, 0, client.Bits()-lowest+2)
 	for bits := client.Bits(); bits >= lowest; bits-- {
-		keys = append(keys, key(prefixText(netip.PrefixFrom(client.Addr(), bits).Masked())))
+		p := netip.PrefixFrom(client.Addr(), bits).Masked()
+		if bits == p.Addr().BitLen() {
+			text = p.Addr().AppendTo(text[:0])
+		} else {
+			text = p.AppendTo(text[:0])
+		}
+		keys = append(keys, key())
 	}
 	if a := client.Addr(); client.Bits() < a.BitLen() {
 		full, _ := netip.ParseAddr(strings.TrimSpace(ip))
-		keys = append(keys, key(full.Unmap().WithZone("").String()))
+		text = full.Unmap().WithZone("").AppendTo(text[:0])
+		keys = append(keys, key())
 	}
 	return keys
 }
