@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
+	"regexp"
 	"testing"
+	"time"
 )
 
 // TestReplicasSeeEachOthersThreadChanges runs two winnow replicas on one PostgreSQL:
@@ -63,8 +64,12 @@ func TestReplicasPrintOneSetupLink(t *testing.T) {
 	if second := token(b); second != first {
 		t.Fatalf("two replicas printed two links: %q and %q", first, second)
 	}
-	if !strings.Contains(a.stderr.String(), "it works once, until ") {
-		t.Errorf("the link does not say until when it works:\n%s", a.stderr.String())
+	m := regexp.MustCompile(`it works once, until (\d{4}-\d\d-\d\d \d\d:\d\d UTC)`).FindStringSubmatch(a.stderr.String())
+	if m == nil {
+		t.Fatalf("the link does not say until when it works:\n%s", a.stderr.String())
+	}
+	if until, err := time.Parse("2006-01-02 15:04 MST", m[1]); err != nil || time.Until(until) < 23*time.Hour || time.Until(until) > 24*time.Hour {
+		t.Errorf("the link works until %s (%v), want in 24 hours", m[1], err)
 	}
 	if err := a.stop(); err != nil {
 		t.Fatal(err)
