@@ -116,3 +116,38 @@ func TestAnIPv6NetworkIsOneClient(t *testing.T) {
 		}
 	})
 }
+
+// TestUpgradeKeysOldCommentsAddresses: comments stored before address keys existed
+// get theirs at the next start, so addresses keep their reputation across the upgrade.
+func TestUpgradeKeysOldCommentsAddresses(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		env["WINNOW_TRUSTED_PROXIES"] = "127.0.0.1"
+		in := start(t, env)
+		in.createSite("blog", nil)
+		in.submit("blog", submission("/p", nil), map[string]string{"X-Forwarded-For": "2001:db8:1:2::5"}).must(t, http.StatusAccepted)
+		db := in.database()
+		keyOf := func() string {
+			var k string
+			if err := db.QueryRow(`SELECT ip_key FROM comments`).Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		written := keyOf()
+		if written == "" {
+			t.Fatal("a new comment has no address key")
+		}
+		// As a comment of an older version, on an installation not yet keyed.
+		if _, err := db.Exec(`UPDATE comments SET ip_key = ''`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`DELETE FROM settings WHERE key = 'address_keys_backfilled'`); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.stop(); err != nil {
+			t.Fatal(err)
+		}
+		start(t, env)
+		eventually(t, "the old comment's address key", func() bool { return keyOf() == written })
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
@@ -83,6 +84,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	defer stopRun()
 	go model.Run(runCtx, modelSync)
 	go sweepOld(runCtx, st, cfg.Spam.DiscardAfter, cfg.Privacy.ForgetAddressesAfter, log)
+	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})

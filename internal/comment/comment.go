@@ -87,9 +87,9 @@ type Comment struct {
 	AuthorURL   string
 	IP          string
 	UserAgent   string
-	// AddressKey is the keyed hash of the client's network (see AddressKey) that an
-	// address's reputation is looked up by; "" for an address that is not public. It
-	// is cleared with IP.
+	// AddressKey is the keyed hash of IP's network (see AddressKey) that an address's
+	// reputation is looked up by (for public addresses only); "" without an IP. It is
+	// cleared with IP.
 	AddressKey string
 	// AuthorKey is a keyed hash of the normalized email: reputation is kept by it.
 	AuthorKey string

@@ -25,8 +25,8 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// addressMemory is how far back an address's record counts: addresses change hands.
-const addressMemory = 30 * 24 * time.Hour
+// AddressMemory is how far back an address's record counts: addresses change hands.
+const AddressMemory = 30 * 24 * time.Hour
 
 // MaxIdempotencyKey bounds the Idempotency-Key a client may send.
 const MaxIdempotencyKey = 200
@@ -104,9 +104,8 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 
 	html := s.sanitizer.HTML(sub.Body)
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	addressKey := s.reputationKey(meta.IP)
-	record, err := s.store.Record(ctx, site.ID, authorKey, addressKey,
-		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-addressMemory), now)
+	record, err := s.store.Record(ctx, site.ID, authorKey, s.reputationKey(meta.IP),
+		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: record: %w", err)
 	}
@@ -133,7 +132,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
-		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
+		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: comment.AddressKey(s.secret, meta.IP, s.v6bits),
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,

@@ -384,6 +384,81 @@ func (s *Store) ForgetAddresses(ctx context.Context, before time.Time, limit int
 		micros(before), limit)
 }
 
+// addressKeysDone is the settings key that says every comment written before schema
+// version 14 that still mattered has been given its address key (KeyAddresses).
+const addressKeysDone = "address_keys_backfilled"
+
+// KeyAddresses gives up to limit comments created after since that keep an address
+// but no key of its network (comments written before schema version 14) the key that
+// key returns for their address, oldest first, and reports how many it keyed: without
+// it an upgrade would wipe every address's reputation. Older comments do not count
+// towards a reputation and are left alone. Once none is left it says so in settings,
+// and later calls cost one read. Which network and which secret make a key is the
+// caller's rule; key must return a key for every address. Replicas may run it
+// together: a row is keyed once.
+func (s *Store) KeyAddresses(ctx context.Context, since time.Time, limit int, key func(ip string) string) (int64, error) {
+	var done int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE key = $1`, addressKeysDone).Scan(&done); err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	if done > 0 {
+		return 0, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, ip FROM comments WHERE ip <> '' AND ip_key = '' AND created_at > $1
+		ORDER BY created_at LIMIT $2`, micros(since), limit)
+	if err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	type addressed struct {
+		id int64
+		ip string
+	}
+	var found []addressed
+	for rows.Next() {
+		var a addressed
+		if err := rows.Scan(&a.id, &a.ip); err != nil {
+			rows.Close()
+			return 0, wrap("key addresses", err)
+		}
+		found = append(found, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	if len(found) == 0 {
+		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, 'done') ON CONFLICT (key) DO NOTHING`, addressKeysDone); err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		return 0, nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	defer tx.Rollback()
+	var n int64
+	for _, a := range found {
+		k := key(a.ip)
+		if k == "" {
+			return 0, fmt.Errorf("sqlstore: key addresses: no key for the address of comment %d", a.id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET ip_key = $1 WHERE id = $2 AND ip = $3 AND ip_key = ''`, k, a.id, a.ip)
+		if err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		changed, err := res.RowsAffected()
+		if err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		n += changed
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, wrap("key addresses: commit", err)
+	}
+	return n, nil
+}
+
 // execCount runs a write and reports how many rows it changed.
 func (s *Store) execCount(ctx context.Context, op, query string, args ...any) (int64, error) {
 	res, err := s.wdb.ExecContext(ctx, query, args...)

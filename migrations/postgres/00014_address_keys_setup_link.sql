@@ -4,8 +4,8 @@
 -- so rotating addresses within one /64 does not start a clean record. ip_key is that
 -- network's keyed hash, written with each comment and cleared with its ip; the index
 -- answers "this network's latest comments on this site" as the old one did for one
--- address. Comments written before this version have no key: their addresses stop
--- counting towards a reputation, which looks back 30 days.
+-- address. Comments written before this version get their key at the next start, from
+-- Go (the key needs the installation secret): sqlstore.Store.KeyAddresses.
 ALTER TABLE comments ADD COLUMN ip_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX comments_site_ip_key ON comments (site_id, ip_key, created_at);
 DROP INDEX comments_site_ip;
