@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
@@ -63,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ln.Close()
 		return err
 	}
-	if err := offerSetup(ctx, st, baseURL, stderr); err != nil {
+	if err := offerSetup(ctx, st, secret, baseURL, stderr); err != nil {
 		ln.Close()
 		return err
 	}
@@ -86,6 +87,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
 	}, log)
+	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
@@ -192,22 +194,24 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
-		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, now),
-		Moderator:        moderation.NewService(st, model, sanitizer, secret, log, now),
-		Accounts:         accounts,
-		Limiter:          limiter,
-		Secret:           secret,
-		TrustedProxies:   proxies,
-		Logger:           log,
-		Registry:         reg,
-		Gatherer:         reg,
-		BaseURL:          baseURL,
-		MaxBodyBytes:     hc.MaxBodyBytes,
-		ThreadCacheBytes: hc.ThreadCacheBytes,
-		DiscardSpamAfter: cfg.Spam.DiscardAfter,
-		Threads:          threads,
-		Now:              now,
+		Store:                st,
+		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
+		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
+		Accounts:             accounts,
+		Limiter:              limiter,
+		Secret:               secret,
+		TrustedProxies:       proxies,
+		IPv6Prefix:           hc.IPv6Prefix,
+		Logger:               log,
+		Registry:             reg,
+		Gatherer:             reg,
+		BaseURL:              baseURL,
+		MaxBodyBytes:         hc.MaxBodyBytes,
+		ThreadCacheBytes:     hc.ThreadCacheBytes,
+		DiscardSpamAfter:     cfg.Spam.DiscardAfter,
+		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks,
+		Threads:              threads,
+		Now:                  now,
 	}), nil
 }
 

@@ -118,13 +118,19 @@ func TestDashboardPages(t *testing.T) {
 				t.Errorf("moderator %s shows the Sites or Users link", p)
 			}
 		}
-		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusForbidden)
+		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusNotFound)
 		// Bans: each user sees their sites' bans only.
-		for _, b := range []map[string]any{{"site": "a", "kind": "domain", "value": "spam-a.example"}, {"site": "b", "kind": "domain", "value": "spam-b.example"}} {
+		for _, b := range []map[string]any{{"site": "a", "kind": "domain", "value": "spam-a.example"}, {"site": "b", "kind": "domain", "value": "spam-b.example"},
+			{"site": "a", "kind": "ip", "value": "2001:db8:77:1::/64"}, {"site": "a", "kind": "ip", "value": "198.51.100.0/22"}} {
 			in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token, body: b}).must(t, http.StatusCreated)
 		}
-		if bans := string(get("/admin/bans", mod.headers(false), "").must(t, http.StatusOK).body); !strings.Contains(bans, "spam-a.example") || strings.Contains(bans, "spam-b.example") {
+		bans := string(get("/admin/bans", mod.headers(false), "").must(t, http.StatusOK).body)
+		if !strings.Contains(bans, "spam-a.example") || strings.Contains(bans, "spam-b.example") {
 			t.Error("the moderator's bans page does not show site a's ban alone")
+		}
+		// Networks: a wide one as it is, a narrow one masked to its /48 with its width.
+		if !strings.Contains(bans, "198.51.100.0/22") || !strings.Contains(bans, "2001:db8:77::/48 (a /64 in it)") || strings.Contains(bans, "2001:db8:77:1") {
+			t.Errorf("the bans page shows networks as:\n%s", bans)
 		}
 		get(fmt.Sprintf("/admin/comments/%d", ids[3]), mod.headers(false), "").must(t, http.StatusNotFound)
 		own := string(get(fmt.Sprintf("/admin/comments/%d", ids[0]), mod.headers(false), "").must(t, http.StatusOK).body)

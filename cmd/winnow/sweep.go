@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/winnow/winnow/internal/intake"
 )
 
 // sweepBatch bounds one statement, so a large backlog never holds a long transaction.
@@ -79,5 +81,35 @@ func (s sweep) once(ctx context.Context, log *slog.Logger) {
 	}
 	if total > 0 {
 		log.Info(s.what, slog.Int64("comments", total), slog.Duration("older_than", s.after))
+	}
+}
+
+// addressKeyer gives comments written before schema version 14 their address key
+// (sqlstore.Store).
+type addressKeyer interface {
+	KeyAddresses(ctx context.Context, since time.Time, limit int, key func(ip string) string) (int64, error)
+}
+
+// keyOldAddresses gives the comments of the last intake.AddressMemory that were written
+// before address keys existed the key of their address's network (key), in batches,
+// so that an upgrade does not wipe addresses' reputations. The store remembers when it
+// is done; after that a start costs one read. Every replica may run it.
+func keyOldAddresses(ctx context.Context, st addressKeyer, key func(ip string) string, log *slog.Logger) {
+	var total int64
+	for ctx.Err() == nil {
+		n, err := st.KeyAddresses(ctx, time.Now().Add(-intake.AddressMemory), sweepBatch, key)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("keying old comments' addresses: failed", slog.String("error", err.Error()))
+			}
+			return
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		log.Info("keyed old comments' addresses for their reputation", slog.Int64("comments", total))
 	}
 }

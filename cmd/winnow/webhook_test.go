@@ -395,11 +395,46 @@ func TestWebhookRotationSignsWithBothSecrets(t *testing.T) {
 	}
 }
 
+// TestWebhooksRefusePrivateAddressesByDefault: a URL naming a private address is
+// refused at registration (422, url), through the API and the CLI alike; a name that
+// resolves to one is registered and refused at delivery.
 func TestWebhooksRefusePrivateAddressesByDefault(t *testing.T) {
-	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir(), "WINNOW_WEBHOOKS_POLL_INTERVAL": "20ms"})
+	env := map[string]string{"WINNOW_DATA_DIR": t.TempDir(), "WINNOW_WEBHOOKS_POLL_INTERVAL": "20ms"}
+	in := start(t, env)
 	in.openSite("blog")
 	c := newConsumer(t, nil)
-	hook, _ := in.addWebhook("blog", c.srv.URL, nil)
+	for _, u := range []string{c.srv.URL, "http://[::1]:9/x", "http://169.254.169.254/latest"} {
+		r := in.do(req{method: "POST", path: "/api/v1/admin/webhooks", token: in.token,
+			body: map[string]any{"site": "blog", "url": u}}).must(t, http.StatusUnprocessableEntity).json(t)
+		if msg, _ := r["error"].(map[string]any)["fields"].(map[string]any)["url"].(string); !strings.Contains(msg, "allow_private_networks") {
+			t.Errorf("%s: %v", u, r)
+		}
+	}
+	var out strings.Builder
+	err := run(t.Context(), []string{"webhook", "add", "--site", "blog", "--url", "http://10.0.0.8/hook"},
+		func(k string) string { return env[k] }, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "url") || out.Len() != 0 {
+		t.Errorf("the CLI added a private endpoint: %v, %q", err, out.String())
+	}
+	// One registered while allowed can still be disabled, but not moved to another private address.
+	allowed := map[string]string{"WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"}
+	for k, v := range env {
+		allowed[k] = v
+	}
+	if err := run(t.Context(), []string{"webhook", "add", "--site", "blog", "--url", "http://10.0.0.9/hook"},
+		func(k string) string { return allowed[k] }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ws := list(in.do(req{method: "GET", path: "/api/v1/admin/webhooks?site=blog", token: in.token}).must(t, http.StatusOK).json(t), "webhooks")
+	if len(ws) != 1 {
+		t.Fatalf("webhooks %v", ws)
+	}
+	old := fmt.Sprintf("/api/v1/admin/webhooks/%d", int64(num(ws[0].(map[string]any), "id")))
+	in.do(req{method: "PATCH", path: old, token: in.token, body: map[string]any{"disabled": true}}).must(t, http.StatusOK)
+	in.do(req{method: "PATCH", path: old, token: in.token, body: map[string]any{"url": "http://10.0.0.10/hook"}}).must(t, http.StatusUnprocessableEntity)
+	hook, _ := in.addWebhook("blog", strings.Replace(c.srv.URL, "127.0.0.1", "localhost", 1), nil)
+	in.do(req{method: "PATCH", path: fmt.Sprintf("/api/v1/admin/webhooks/%d", hook), token: in.token,
+		body: map[string]any{"url": c.srv.URL}}).must(t, http.StatusUnprocessableEntity)
 	in.publish("blog", "/ssrf", 1)
 	eventually(t, "a dead delivery", func() bool {
 		ds := in.deliveries(hook)
@@ -482,6 +517,11 @@ func TestCLIAddsListsAndRemovesWebhooks(t *testing.T) {
 	if _, err := cli("webhook", "add", "--site", "blog", "--url", "gopher://x"); err == nil {
 		t.Error("a gopher URL was accepted")
 	}
+	env["WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = "true" // a private address, allowed
+	if _, err := cli("webhook", "add", "--site", "blog", "--url", "http://10.0.0.8/hook"); err != nil {
+		t.Errorf("a private endpoint, allowed: %v", err)
+	}
+	delete(env, "WINNOW_WEBHOOKS_ALLOW_PRIVATE_NETWORKS")
 	out, err := cli("webhook", "list")
 	if err != nil || !strings.Contains(out, "https://hooks.example/x") || strings.Contains(out, "whsec_") {
 		t.Fatalf("list printed %q, %v", out, err)
@@ -489,7 +529,7 @@ func TestCLIAddsListsAndRemovesWebhooks(t *testing.T) {
 	if _, err := cli("webhook", "remove", "--id", "1"); err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := cli("webhook", "list"); strings.Contains(out, "hooks.example") {
+	if out, _ := cli("webhook", "list"); strings.Contains(out, "hooks.example") || !strings.Contains(out, "10.0.0.8") {
 		t.Errorf("removed endpoint still listed: %q", out)
 	}
 }

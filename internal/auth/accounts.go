@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -378,11 +381,55 @@ func (a *Accounts) Setup(ctx context.Context, token, email, password string) (Us
 	return u, plain, nil
 }
 
-// NewSetupToken returns a one-time setup token and its hash, which is what is stored.
-func NewSetupToken() (plain, hash string, err error) {
-	plain, err = randomString(32)
+// SetupValidity is how long a first-run setup link works.
+const SetupValidity = 24 * time.Hour
+
+// SetupToken is what is stored of the first-run setup link: the hash of its token (to
+// check and consume it), when it expires, and the nonce the token is derived from.
+type SetupToken struct {
+	Hash      string
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+// SetupStore keeps the one first-run setup token.
+type SetupStore interface {
+	// ClaimSetupToken stores t unless an unexpired token is stored at now, and returns
+	// the stored one.
+	ClaimSetupToken(ctx context.Context, t SetupToken, now time.Time) (SetupToken, error)
+}
+
+// OfferSetup returns the first-run setup token to print and when it expires. Every
+// replica, and every restart, must print the same link until it is used or expires:
+// a second link that replaced the first would break the one an operator already
+// copied. So the token is not random and stored (only its hash is kept, as before)
+// but derived: an HMAC, keyed with the installation secret that every replica reads
+// from the same database, of a random nonce stored with the hash. The first start
+// stores its nonce; every later one finds it and derives the same token, and a new
+// nonce is stored only once the last one has expired (or been used). The nonce alone
+// gives nothing away; whoever can read the secret can read or write the database.
+func OfferSetup(ctx context.Context, st SetupStore, secret []byte, now time.Time) (string, time.Time, error) {
+	nonce, err := randomString(16)
 	if err != nil {
-		return "", "", fmt.Errorf("auth: setup token: %w", err)
+		return "", time.Time{}, fmt.Errorf("auth: setup token: %w", err)
 	}
-	return plain, HashToken(plain), nil
+	token := setupToken(secret, nonce)
+	stored, err := st.ClaimSetupToken(ctx, SetupToken{Hash: HashToken(token), Nonce: nonce, ExpiresAt: now.Add(SetupValidity)}, now)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("auth: setup token: %w", err)
+	}
+	if stored.Nonce != nonce {
+		token = setupToken(secret, stored.Nonce)
+	}
+	if HashToken(token) != stored.Hash { // stored under another secret: the link could not work
+		return "", time.Time{}, errors.New("auth: setup token: the stored token does not match the installation secret")
+	}
+	return token, stored.ExpiresAt, nil
+}
+
+// setupToken derives the setup token of nonce.
+func setupToken(secret []byte, nonce string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("setup\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -109,6 +109,11 @@ type HTTP struct {
 	// TrustedProxies are addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For header names the client; from anyone else it is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// IPv6Prefix is the IPv6 network that counts as one client: every per-address
+	// limit, an address's reputation and IP bans work on an IPv6 address's /IPv6Prefix
+	// (an IPv4 address on itself), since one home or server is handed a whole /64 and
+	// could otherwise rotate through it. 32 to 128; 128 limits single addresses.
+	IPv6Prefix int `yaml:"ipv6_prefix"`
 }
 
 // Proxies parses TrustedProxies; a bare address is a one-address range.
@@ -148,6 +153,7 @@ func Default() Config {
 			WriteTimeout:     30 * time.Second,
 			ShutdownTimeout:  20 * time.Second,
 			ThreadCacheBytes: 64 << 20,
+			IPv6Prefix:       64,
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
@@ -199,6 +205,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("WINNOW_TRUSTED_PROXIES"); v != "" {
 		c.HTTP.TrustedProxies = strings.Split(v, ",")
+	}
+	if v := getenv("WINNOW_IPV6_PREFIX"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(v), "/"))
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_IPV6_PREFIX: %w", err)
+		}
+		c.HTTP.IPv6Prefix = n
 	}
 	if v := getenv("WINNOW_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -285,6 +298,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.HTTP.Proxies(); err != nil {
 		return err
+	}
+	if c.HTTP.IPv6Prefix < 32 || c.HTTP.IPv6Prefix > 128 {
+		return fmt.Errorf("config: http.ipv6_prefix %d must be between 32 and 128 (64: one client holds a /64)", c.HTTP.IPv6Prefix)
 	}
 	if c.HTTP.ThreadCacheBytes < 0 {
 		return errors.New("config: http.thread_cache_bytes must not be negative")

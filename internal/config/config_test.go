@@ -175,3 +175,25 @@ func TestSessionLifetimes(t *testing.T) {
 		t.Error("a malformed WINNOW_SESSIONS_IDLE loaded")
 	}
 }
+
+func TestIPv6PrefixDefaultsEnvAndBounds(t *testing.T) {
+	if Default().HTTP.IPv6Prefix != 64 {
+		t.Errorf("default http.ipv6_prefix = %d, want 64", Default().HTTP.IPv6Prefix)
+	}
+	for v, want := range map[string]int{"56": 56, "/48": 48, "128": 128} {
+		c, err := Load("", func(k string) string { return map[string]string{"WINNOW_IPV6_PREFIX": v}[k] })
+		if err != nil || c.HTTP.IPv6Prefix != want || c.Validate() != nil {
+			t.Errorf("WINNOW_IPV6_PREFIX=%s: %d, %v, %v", v, c.HTTP.IPv6Prefix, err, c.Validate())
+		}
+	}
+	if _, err := Load("", func(k string) string { return map[string]string{"WINNOW_IPV6_PREFIX": "sixty"}[k] }); err == nil {
+		t.Error("WINNOW_IPV6_PREFIX=sixty loaded")
+	}
+	for _, bits := range []int{0, 31, 129} {
+		c := Default()
+		c.HTTP.IPv6Prefix = bits
+		if err := c.Validate(); err == nil {
+			t.Errorf("http.ipv6_prefix %d passed Validate", bits)
+		}
+	}
+}

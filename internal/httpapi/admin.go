@@ -114,8 +114,8 @@ func (s *server) listComments(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getComment(w http.ResponseWriter, r *http.Request) {
 	c, err := s.store.Comment(r.Context(), pathID(r))
-	if err == nil && !principal(r).CanSite(c.SiteID) {
-		err = comment.ErrForbidden
+	if err == nil {
+		err = principal(r).See(c.SiteID)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -207,9 +207,11 @@ func (s *server) checkListing(w http.ResponseWriter, r *http.Request, fields map
 		s.writeError(w, r, badRequest("invalid query", fields))
 		return 0, false
 	}
-	if siteID != "" && !principal(r).CanSite(siteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return 0, false
+	if siteID != "" {
+		if err := principal(r).See(siteID); err != nil {
+			s.writeError(w, r, err)
+			return 0, false
+		}
 	}
 	return limit, true
 }

@@ -95,7 +95,10 @@ type Deps struct {
 	Secret []byte
 	// TrustedProxies are the peers whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
-	Logger         *slog.Logger
+	// IPv6Prefix is the IPv6 network that counts as one client for the limits on
+	// wrong credentials (comment.AddressPrefix); 0 means comment.DefaultIPv6Prefix.
+	IPv6Prefix int
+	Logger     *slog.Logger
 	// Registry receives the server's metrics; Gatherer serves /metrics.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -111,7 +114,10 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// AllowPrivateNetworks is webhooks.allow_private_networks: without it an endpoint
+	// whose URL names a private or reserved address is refused at registration.
+	AllowPrivateNetworks bool
+	Now                  func() time.Time
 }
 
 type server struct {
@@ -133,6 +139,9 @@ type server struct {
 	now       func() time.Time
 	// discardAfter is how long spam is kept (0: for ever).
 	discardAfter time.Duration
+	// allowPrivate lets webhook URLs name private addresses (see Deps).
+	allowPrivate bool
+	v6bits       int
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -142,6 +151,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
+		allowPrivate: d.AllowPrivateNetworks, v6bits: d.IPv6Prefix,
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()

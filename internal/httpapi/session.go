@@ -83,10 +83,15 @@ func (s *server) countFailure(ctx context.Context, key string, rate comment.Rate
 	}
 }
 
-// addressKey is the limiter key for wrong credentials from r's client address; API
-// tokens and passwords share it.
+// addressKey is the limiter key for wrong credentials from r's client (its address,
+// or its IPv6 network: comment.AddressKey); API tokens, passwords and the setup
+// token share it.
 func (s *server) addressKey(r *http.Request) string {
-	return "auth:" + comment.IPKey(s.secret, s.clientIP(r))
+	v6bits := s.v6bits
+	if v6bits == 0 {
+		v6bits = comment.DefaultIPv6Prefix
+	}
+	return "auth:" + comment.AddressKey(s.secret, s.clientIP(r), v6bits)
 }
 
 // cookiePrincipal authenticates a session cookie and, for a request that changes

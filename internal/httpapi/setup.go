@@ -33,7 +33,7 @@ const setupPage = `<!doctype html>
 {{- else if eq .State "exists"}}
 <p>This installation already has an administrator. Sign in instead.</p>
 {{- else}}
-<p>This setup link is not valid: it was used, it expired, or a restart printed a newer one.</p>
+<p>This setup link is not valid: it was used, or it expired (a restart prints a new one then).</p>
 {{- end}}
 </main>
 </body>

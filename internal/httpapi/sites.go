@@ -29,8 +29,8 @@ func (s *server) listSites(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getSite(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["site"]
-	if !principal(r).CanSite(id) {
-		s.writeError(w, r, comment.ErrForbidden)
+	if err := principal(r).See(id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	site, err := s.store.Site(r.Context(), id)

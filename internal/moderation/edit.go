@@ -127,7 +127,7 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (comment.Comment,
 }
 
 // moderatable loads the comment a moderator writes about: not found when missing or
-// deleted, forbidden outside the moderator's sites.
+// deleted, and not visible (also a 404) outside the moderator's sites.
 func (s *Service) moderatable(ctx context.Context, id int64, allowed func(siteID string) bool) (comment.Comment, error) {
 	cs, err := s.store.CommentsByID(ctx, []int64{id})
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) moderatable(ctx context.Context, id int64, allowed func(siteID
 	}
 	c := cs[0]
 	if allowed != nil && !allowed(c.SiteID) {
-		return comment.Comment{}, fmt.Errorf("moderation: comment %d: %w", id, comment.ErrForbidden)
+		return comment.Comment{}, fmt.Errorf("moderation: comment %d: %w", id, comment.ErrNotVisible)
 	}
 	if c.Status == comment.StatusDeleted {
 		return comment.Comment{}, fmt.Errorf("moderation: comment %d is deleted: %w", id, comment.ErrNotFound)

@@ -238,6 +238,7 @@ func newComment(site string, st comment.Status) *comment.Comment {
 		AuthorKey:   "key-ada",
 		AvatarHash:  "avatar-ada",
 		IP:          "192.0.2.1",
+		AddressKey:  "net-ada",
 		UserAgent:   "Mozilla/5.0",
 		BodySource:  "Hello",
 		BodyHTML:    "<p>Hello</p>",

@@ -177,7 +177,8 @@
           $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
           $("details.ban", li).open = false;
         }
-        // The hint is masked (an address shows as its /24), but the ban is on the exact value.
+        // The hint is masked (an IPv4 address shows as its /24), but the ban is on the exact
+        // value: the address, or for IPv6 its network (http.ipv6_prefix, a /64).
         const what = { email: "the author's email", ip: "the author's address", domain: "the email domain" }[kind];
         say("Banned " + what + " (" + data.ban.hint + ") " + (duration ? "for " + label : "for ever") + ".");
       } catch (e) {
