@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -109,4 +110,42 @@ func TestLoginLimitPerAccountAndDevice(t *testing.T) {
 		forged := map[string]string{"Cookie": "winnow_device=" + device[:len(device)-1] + last}
 		login(nil, "mod@example.org", pw, forged).must(t, http.StatusTooManyRequests)
 	})
+}
+
+// TestDashboardSignInWithDeviceCookie: a real browser keeps the device cookie from its
+// sign-in on the dashboard (out of reach of scripts) and sends it back with the next
+// one, so its owner signs in again while guesses from elsewhere have spent the
+// account's budget.
+func TestDashboardSignInWithDeviceCookie(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("a", nil)
+	const pw = "moderator password qz7device"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "mod@example.org", "--role", "moderator", "--site", "a"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+	dashboardLogin(t, ctx, in, "mod@example.org", pw)
+	if cookies := js[string](t, ctx, `document.cookie`); strings.Contains(cookies, "winnow_device") {
+		t.Errorf("a script can read the device cookie: %q", cookies)
+	}
+
+	// Signed out everywhere; then someone guesses from ten other addresses.
+	users := list(in.do(req{method: "GET", path: "/api/v1/admin/users", token: in.token}).must(t, http.StatusOK).json(t), "users")
+	id := users[0].(map[string]any)["id"]
+	in.do(req{method: "POST", path: "/api/v1/auth/sessions/revoke", token: in.token, body: map[string]any{"user_id": id}}).must(t, http.StatusNoContent)
+	for i := range 10 {
+		in.doWith(localClient(fmt.Sprintf("127.0.8.%d", i+1)), req{method: "POST", path: "/api/v1/auth/login",
+			body: map[string]string{"email": "mod@example.org", "password": "a wrong guess 123"}}).must(t, http.StatusUnauthorized)
+	}
+	in.doWith(localClient("127.0.8.99"), req{method: "POST", path: "/api/v1/auth/login",
+		body: map[string]string{"email": "mod@example.org", "password": pw}}).must(t, http.StatusTooManyRequests)
+
+	// The browser signs in as its login page does, on its own budget.
+	status := js[float64](t, ctx, `fetch("/api/v1/auth/login", {method: "POST", credentials: "same-origin",
+		headers: {"Content-Type": "application/json"}, body: JSON.stringify({email: "mod@example.org", password: "`+pw+`"})}).then(r => r.status)`)
+	if status != http.StatusOK {
+		t.Fatalf("the owner's browser signing in again: %v, want 200", status)
+	}
+	navigate(t, ctx, in.url+"/admin/")
+	waitJS(t, ctx, "the queue", `return location.pathname === "/admin/" && document.querySelector("#queue");`)
 }
