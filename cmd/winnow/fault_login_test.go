@@ -64,8 +64,13 @@ const mib = 1 << 20
 // hashing (argon2id, 19 MiB each) runs a few at a time, so the server stays under
 // 200 MB resident and gives the memory back afterwards; what cannot get a turn is
 // refused with 503 and Retry-After, and guesses past an account's limit with 429.
+// It runs on SQLite with the in-process limiter and on PostgreSQL with Redis.
 func TestFaultLoginFlood(t *testing.T) {
-	in, cmd := startProcess(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	limitEngines(t, loginFlood)
+}
+
+func loginFlood(t *testing.T, env map[string]string) {
+	in, cmd := startProcess(t, env)
 	pid := cmd.Process.Pid
 	const pw = "the victim's long password"
 	in.do(req{method: "POST", path: "/api/v1/admin/users", token: in.token,
