@@ -73,12 +73,9 @@ func NewGuard(limiter Limiter, secret []byte, now func() time.Time) *Guard {
 	return &Guard{limiter: limiter, secret: secret, deviceKey: m.Sum(nil), now: now}
 }
 
-// Attempt is one sign-in in progress: the bucket it was counted in, to give back if it
+// Attempt is one sign-in in progress: the limiter key it was counted in, cleared if it
 // succeeds.
-type Attempt struct {
-	key  string
-	rate comment.Rate
-}
+type Attempt struct{ key string }
 
 // BeginLogin counts a sign-in to email from client, before the password is checked:
 // counting only failures, after a check that takes tens of milliseconds, would let
@@ -88,22 +85,23 @@ type Attempt struct {
 // account is counted and refused exactly like one with an account.
 func (g *Guard) BeginLogin(ctx context.Context, email, client, device string) (Attempt, error) {
 	emailKey := comment.EmailKey(g.secret, email)
-	a := Attempt{key: "login-account:" + emailKey, rate: accountLogins}
+	key, rate := "login-account:"+emailKey, accountLogins
 	if id, ok := g.checkDevice(device, email); ok {
-		a = Attempt{key: "login-device:" + emailKey + ":" + id, rate: deviceLogins}
+		key, rate = "login-device:"+emailKey+":"+id, deviceLogins
 	}
 	if err := g.spend(ctx, "login-client:"+client, clientLogins); err != nil {
 		return Attempt{}, err
 	}
-	if err := g.spend(ctx, a.key, a.rate); err != nil {
+	if err := g.spend(ctx, key, rate); err != nil {
 		return Attempt{}, err
 	}
-	return a, nil
+	return Attempt{key: key}, nil
 }
 
-// LoginSucceeded gives back what a successful sign-in was counted in its account's (or
-// device's) budget, so that the budget is for failures in a row, and returns a new
-// device cookie for email. The client's count stays: it bounds attempts of any kind.
+// LoginSucceeded clears the count of the account (or device) the successful sign-in
+// was counted in, its own attempt with it, so that the budget is for failures in a row,
+// and returns a new device cookie for email. The client's count stays: it bounds
+// attempts of any kind.
 func (g *Guard) LoginSucceeded(ctx context.Context, a Attempt, email string) (string, error) {
 	if g.limiter != nil && a.key != "" {
 		_ = g.limiter.Reset(ctx, a.key) // best effort: the limiter may be away
