@@ -187,7 +187,8 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(extra...)
 	now := time.Now
-	accounts, err := auth.NewAccounts(st, now, auth.Options{
+	guard := auth.NewGuard(limiter, secret, now)
+	accounts, err := auth.NewAccounts(st, now, auth.Options{Guard: guard,
 		Session: auth.SessionPolicy{Idle: cfg.Sessions.Idle, Absolute: cfg.Sessions.Absolute}})
 	if err != nil {
 		return nil, err
@@ -199,6 +200,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
 		Accounts:             accounts,
 		Limiter:              limiter,
+		Guard:                guard,
 		Secret:               secret,
 		TrustedProxies:       proxies,
 		IPv6Prefix:           hc.IPv6Prefix,
@@ -215,9 +217,10 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	}), nil
 }
 
-// rateLimiter is both the intake's and the HTTP layer's view of rate limiting.
+// rateLimiter is the intake's, the guard's and the HTTP layer's view of rate limiting.
 type rateLimiter interface {
 	intake.Limiter
+	auth.Limiter
 	httpapi.Limiter
 }
 

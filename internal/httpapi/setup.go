@@ -106,7 +106,7 @@ func (s *server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	v := setupView{State: "form", Token: f.Get("token"), Email: f.Get("email")}
 	// A cheap token check, counted per address, comes before the costly password hash.
-	if err := s.spend(r.Context(), s.addressKey(r), authFailures()); err != nil {
+	if err := s.guard.Guess(r.Context(), s.addressKey(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -28,6 +28,7 @@
         }
         err.textContent = res.status === 401 ? "Wrong email or password."
           : res.status === 429 ? "Too many attempts. Wait a minute and try again."
+          : res.status === 503 ? "winnow is busy. Try again in a few seconds."
           : res.status === 422 ? "Enter your email and password." : "Sign-in failed (" + res.status + ").";
       } catch (_) {
         err.textContent = "winnow cannot be reached. Try again.";
