@@ -43,12 +43,16 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 	name := f.fs.String("name", "", "site name")
 	policy := f.fs.String("policy", string(comment.PolicyFirstTime), "moderation policy: all, first_time or none")
 	maxLinks := f.fs.Int("max-links", comment.DefaultMaxLinks, "hold comments with this many links or more (0: off)")
+	seed := f.fs.String("spam-seed", string(comment.SeedFold), "how far the built-in spam model may act alone: fold (may send to the spam folder) or hold (only holds)")
 	f.fs.Var(&origins, "origin", "allowed origin, e.g. https://blog.example (repeatable)")
 	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
 	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
 		site := comment.NewSite(*id, *name)
 		site.Origins, site.BlockedWords = origins, words
-		site.Policy, site.MaxLinks = comment.Policy(*policy), *maxLinks
+		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
+		if *seed == "" {
+			return comment.Invalid("spam_seed", "must be fold or hold")
+		}
 		site.CreatedAt = time.Now().UTC()
 		site.Normalize()
 		if err := site.Validate(); err != nil {
@@ -70,9 +74,9 @@ func siteList(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tORIGINS")
+		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tSPAM SEED\tORIGINS")
 		for _, s := range sites {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, strings.Join(s.Origins, " "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, s.SpamSeed, strings.Join(s.Origins, " "))
 		}
 		return tw.Flush()
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,15 +113,15 @@ func TestAdminAPIRequiresATokenScopedToTheSite(t *testing.T) {
 		modA := created["token"].(map[string]any)["token"].(string)
 
 		in.do(req{method: "GET", path: "/api/v1/admin/comments?site=a", token: modA}).must(t, http.StatusOK)
-		in.do(req{method: "GET", path: "/api/v1/admin/comments?site=b", token: modA}).must(t, http.StatusForbidden)
+		in.do(req{method: "GET", path: "/api/v1/admin/comments?site=b", token: modA}).must(t, http.StatusNotFound)
 		all := in.do(req{method: "GET", path: "/api/v1/admin/comments", token: modA}).must(t, http.StatusOK).json(t)
 		if n := len(list(all, "comments")); n != 0 {
 			t.Errorf("moderator of a sees %d comments of b", n)
 		}
-		in.do(req{method: "POST", path: "/api/v1/admin/comments/" + itoa(idB) + "/approve", token: modA}).must(t, http.StatusForbidden)
-		in.do(req{method: "GET", path: "/api/v1/admin/comments/" + itoa(idB), token: modA}).must(t, http.StatusForbidden)
+		in.do(req{method: "POST", path: "/api/v1/admin/comments/" + itoa(idB) + "/approve", token: modA}).must(t, http.StatusNotFound)
+		in.do(req{method: "GET", path: "/api/v1/admin/comments/" + itoa(idB), token: modA}).must(t, http.StatusNotFound)
 		in.do(req{method: "POST", path: "/api/v1/admin/comments/bulk", token: modA,
-			body: map[string]any{"ids": []int64{idB}, "action": "spam"}}).must(t, http.StatusForbidden)
+			body: map[string]any{"ids": []int64{idB}, "action": "spam"}}).must(t, http.StatusNotFound)
 		in.do(req{method: "POST", path: "/api/v1/admin/sites", token: modA, body: map[string]any{"id": "c", "name": "C"}}).must(t, http.StatusForbidden)
 		in.do(req{method: "GET", path: "/api/v1/admin/tokens", token: modA}).must(t, http.StatusForbidden)
 		in.do(req{method: "PATCH", path: "/api/v1/admin/sites/b", token: modA, body: map[string]any{"name": "x"}}).must(t, http.StatusForbidden)
@@ -181,5 +182,70 @@ func TestModeratorActionsAndBulk(t *testing.T) {
 		if c["comment"].(map[string]any)["status"] != "approved" {
 			t.Errorf("a failed bulk action changed a comment: %v", c)
 		}
+	})
+}
+
+// TestAnotherSitesThingsAnswerAsMissing: a moderator asking for a comment, webhook,
+// ban or site of a site they do not moderate gets exactly the answer a missing one
+// gets, so ids cannot be probed across sites.
+func TestAnotherSitesThingsAnswerAsMissing(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("a", nil)
+		in.createSite("b", nil)
+		onB := in.submit("b", submission("/p", nil), nil).must(t, http.StatusAccepted).json(t)
+		idB := itoa(int64(num(onB, "comment", "id")))
+		hook := in.do(req{method: "POST", path: "/api/v1/admin/webhooks", token: in.token,
+			body: map[string]any{"site": "b", "url": "https://hooks.example/b"}}).must(t, http.StatusCreated).json(t)
+		hookB := itoa(int64(num(hook, "webhook", "id")))
+		ban := in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token,
+			body: map[string]any{"site": "b", "kind": "domain", "value": "spam.example"}}).must(t, http.StatusCreated).json(t)
+		banB := itoa(int64(num(ban, "ban", "id")))
+		created := in.do(req{method: "POST", path: "/api/v1/admin/tokens", token: in.token,
+			body: map[string]any{"name": "mod-a", "role": "moderator", "sites": []string{"a"}}}).must(t, http.StatusCreated).json(t)
+		modA := created["token"].(map[string]any)["token"].(string)
+
+		const missing = "999999"
+		tests := []struct {
+			kind, method, other, gone string
+			body                      any
+		}{
+			{"comment", "GET", "/api/v1/admin/comments/" + idB, "/api/v1/admin/comments/" + missing, nil},
+			{"comment action", "POST", "/api/v1/admin/comments/" + idB + "/spam", "/api/v1/admin/comments/" + missing + "/spam", nil},
+			{"comment edit", "PATCH", "/api/v1/admin/comments/" + idB, "/api/v1/admin/comments/" + missing, map[string]any{"body": "x"}},
+			{"comment reply", "POST", "/api/v1/admin/comments/" + idB + "/reply", "/api/v1/admin/comments/" + missing + "/reply", map[string]any{"body": "x"}},
+			{"comment delete", "DELETE", "/api/v1/admin/comments/" + idB, "/api/v1/admin/comments/" + missing, nil},
+			{"ban by comment", "POST", "/api/v1/admin/bans", "/api/v1/admin/bans", nil},
+			{"webhook", "GET", "/api/v1/admin/webhooks/" + hookB, "/api/v1/admin/webhooks/" + missing, nil},
+			{"webhook deliveries", "GET", "/api/v1/admin/webhooks/" + hookB + "/deliveries", "/api/v1/admin/webhooks/" + missing + "/deliveries", nil},
+			{"webhooks of a site", "GET", "/api/v1/admin/webhooks?site=b", "/api/v1/admin/webhooks?site=zz", nil},
+			{"ban", "DELETE", "/api/v1/admin/bans/" + banB, "/api/v1/admin/bans/" + missing, nil},
+			{"bans of a site", "GET", "/api/v1/admin/bans?site=b", "/api/v1/admin/bans?site=zz", nil},
+			{"site", "GET", "/api/v1/admin/sites/b", "/api/v1/admin/sites/zz", nil},
+			{"queue of a site", "GET", "/api/v1/admin/comments?site=b", "/api/v1/admin/comments?site=zz", nil},
+			{"audit log of a site", "GET", "/api/v1/admin/events?site=b", "/api/v1/admin/events?site=zz", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.kind, func(t *testing.T) {
+				otherBody, goneBody := tt.body, tt.body
+				if tt.kind == "ban by comment" {
+					otherBody = map[string]any{"kind": "email", "comment_id": int64(num(onB, "comment", "id"))}
+					goneBody = map[string]any{"kind": "email", "comment_id": 999999}
+				}
+				other := in.do(req{method: tt.method, path: tt.other, token: modA, body: otherBody})
+				gone := in.do(req{method: tt.method, path: tt.gone, token: modA, body: goneBody})
+				if other.status != gone.status || other.status != http.StatusNotFound && tt.kind != "ban by comment" {
+					t.Fatalf("another site's %s: %d %s; a missing one: %d %s", tt.kind, other.status, other.body, gone.status, gone.body)
+				}
+				oe, ge := other.json(t)["error"].(map[string]any), gone.json(t)["error"].(map[string]any)
+				delete(oe, "request_id")
+				delete(ge, "request_id")
+				if fmt.Sprint(oe) != fmt.Sprint(ge) {
+					t.Errorf("another site's %s: %v; a missing one: %v", tt.kind, oe, ge)
+				}
+			})
+		}
+		// The owner still sees it all.
+		in.do(req{method: "GET", path: "/api/v1/admin/comments/" + idB, token: in.token}).must(t, http.StatusOK)
 	})
 }

@@ -154,7 +154,7 @@ func TestJourneyModeratorUndoesEditsAndReplies(t *testing.T) {
 			{"an oversized edit", "PATCH", path, map[string]any{"body": strings.Repeat("x", 10001)}, 422, "validation", "body"},
 			{"an edit of the wrong type", "PATCH", path, map[string]any{"body": 5}, 400, "bad_request", "body"},
 			{"an edit of an unknown comment", "PATCH", "/api/v1/admin/comments/999999", map[string]any{"body": "x"}, 404, "not_found", ""},
-			{"an edit on another site", "PATCH", otherPath, map[string]any{"body": "x"}, 403, "forbidden", ""},
+			{"an edit on another site", "PATCH", otherPath, map[string]any{"body": "x"}, 404, "not_found", ""},
 			{"a request too large", "PATCH", path, `{"body": "` + strings.Repeat("x", 70000) + `"}`, 413, "too_large", ""},
 			{"an empty reply", "POST", path + "/reply", map[string]any{"body": ""}, 422, "validation", "body"},
 			{"an oversized reply", "POST", path + "/reply", map[string]any{"body": strings.Repeat("é", 10001)}, 422, "validation", "body"},
@@ -163,7 +163,7 @@ func TestJourneyModeratorUndoesEditsAndReplies(t *testing.T) {
 			{"undo of nothing", "POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{}}, 422, "validation", "ids"},
 			{"undo without a decision", "POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{int64(num(pending, "comment", "id"))}}, 409, "conflict", "ids"},
 			{"undo of an unknown comment", "POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{999999}}, 404, "not_found", ""},
-			{"undo on another site", "POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{int64(num(otherSite, "comment", "id"))}}, 403, "forbidden", ""},
+			{"undo on another site", "POST", "/api/v1/admin/comments/undo", map[string]any{"ids": []int64{int64(num(otherSite, "comment", "id"))}}, 404, "not_found", ""},
 			{"undo without a body", "POST", "/api/v1/admin/comments/undo", "", 400, "bad_request", ""},
 		}
 		for _, tt := range tests {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,38 +109,6 @@ func redisURL(t *testing.T) string {
 		t.Skip("WINNOW_TEST_REDIS_URL is not set")
 	}
 	return u
-}
-
-func TestTwoProcessesOnOneRedisEnforceOneLimit(t *testing.T) {
-	env := map[string]string{"WINNOW_REDIS_URL": redisURL(t), "WINNOW_DATA_DIR": t.TempDir()}
-	if os.Getenv("WINNOW_TEST_POSTGRES_URL") != "" || os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1" {
-		env["WINNOW_DATABASE_URL"] = postgresDSN(t)
-	}
-	a, _ := startProcess(t, env)
-	envB := map[string]string{}
-	for k, v := range env {
-		envB[k] = v
-	}
-	b, _ := startProcess(t, envB)
-	a.token = firstToken(t, a, b)
-
-	// A fresh site id per run keeps runs apart on the shared Redis.
-	suffix := make([]byte, 4)
-	rand.Read(suffix)
-	site := "rl-" + hex.EncodeToString(suffix)
-	a.createSite(site, map[string]any{"rate_limits": map[string]any{"ip": map[string]any{"count": 1, "period": "1h", "burst": 3}}})
-	post := func(in *instance, i int) response {
-		return in.submit(site, submission("/p", map[string]any{"author_email": fmt.Sprintf("p%d@example.org", i)}), nil)
-	}
-	post(a, 0).must(t, http.StatusAccepted)
-	post(b, 1).must(t, http.StatusAccepted)
-	post(a, 2).must(t, http.StatusAccepted)
-	post(b, 3).must(t, http.StatusTooManyRequests)
-	post(a, 4).must(t, http.StatusTooManyRequests)
-	ready := b.do(req{method: "GET", path: "/readyz"}).must(t, http.StatusOK).json(t)
-	if ready["rate_limits"] != "redis" {
-		t.Errorf("readyz = %v", ready)
-	}
 }
 
 // firstToken is the admin token printed by whichever process created it first.

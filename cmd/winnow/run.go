@@ -17,6 +17,7 @@ Usage:
   winnow serve   [--config FILE] [--addr HOST:PORT] [--data DIR] [--demo]
   winnow migrate [--config FILE]
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
+                     [--spam-seed fold|hold]
   winnow site list
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
@@ -30,6 +31,7 @@ Usage:
   winnow spam eval --train FILES --test FILES [--json]
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
+  winnow spam reset --site ID | --shared
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamEval(rest, stdout, stderr)
 	case "spam train":
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
+	case "spam reset":
+		return spamReset(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
@@ -63,7 +64,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ln.Close()
 		return err
 	}
-	if err := offerSetup(ctx, st, baseURL, stderr); err != nil {
+	if err := offerSetup(ctx, st, secret, baseURL, stderr); err != nil {
 		ln.Close()
 		return err
 	}
@@ -81,8 +82,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
-	go model.Run(runCtx, modelSync)
-	go sweepOld(runCtx, st, cfg.Spam.DiscardAfter, cfg.Privacy.ForgetAddressesAfter, log)
+	go sweepOld(runCtx, []sweep{
+		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
+		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
+		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+	}, log)
+	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
@@ -131,13 +136,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	return nil
 }
 
-// modelSync is how often a replica reads the classifier lessons other replicas learned.
-const modelSync = 10 * time.Second
+// modelSync is how often a replica reads the spam model's changes whatever it was
+// told: on PostgreSQL other replicas' lessons arrive at once by notification, and this
+// period bounds the delay for what no notification reports (a lost one, or `spam train`
+// and `spam reset` on SQLite). A sync that finds nothing costs two indexed reads.
+const modelSync = 2 * time.Second
+
+// syncModel keeps model in step with the stored one until ctx ends: when told that
+// another replica changed it, and every period regardless.
+func syncModel(ctx context.Context, model *spam.Model, every time.Duration, changed <-chan struct{}, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-changed:
+		}
+		if err := model.Sync(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("spam model sync failed", slog.String("error", err.Error()))
+		}
+	}
+}
 
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
 // extra are more collectors for /metrics (the webhook dispatcher's).
-// ctx bounds the background work the handler needs (watching thread changes).
+// ctx bounds the background work the handler needs (watching thread and spam model
+// changes, keeping model in step).
 func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
@@ -145,42 +172,55 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		return nil, err
 	}
 	threads := httpapi.NewThreadCache(time.Now)
-	if err := st.WatchThreads(ctx, threads.Changed); err != nil {
+	modelChanged := make(chan struct{}, 1) // one pending sync covers any number of changes
+	err = st.Watch(ctx, sqlstore.Watchers{Threads: threads.Changed, Spam: func() {
+		select {
+		case modelChanged <- struct{}{}:
+		default:
+		}
+	}})
+	if err != nil {
 		return nil, err
 	}
+	go syncModel(ctx, model, modelSync, modelChanged, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(extra...)
 	now := time.Now
-	accounts, err := auth.NewAccounts(st, now, auth.Options{
+	guard := auth.NewGuard(limiter, secret, now)
+	accounts, err := auth.NewAccounts(st, now, auth.Options{Guard: guard,
 		Session: auth.SessionPolicy{Idle: cfg.Sessions.Idle, Absolute: cfg.Sessions.Absolute}})
 	if err != nil {
 		return nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
-		Store:            st,
-		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, now),
-		Moderator:        moderation.NewService(st, model, sanitizer, secret, log, now),
-		Accounts:         accounts,
-		Limiter:          limiter,
-		Secret:           secret,
-		TrustedProxies:   proxies,
-		Logger:           log,
-		Registry:         reg,
-		Gatherer:         reg,
-		BaseURL:          baseURL,
-		MaxBodyBytes:     hc.MaxBodyBytes,
-		ThreadCacheBytes: hc.ThreadCacheBytes,
-		DiscardSpamAfter: cfg.Spam.DiscardAfter,
-		Threads:          threads,
-		Now:              now,
+		Store:                st,
+		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
+		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
+		Accounts:             accounts,
+		Limiter:              limiter,
+		Guard:                guard,
+		Secret:               secret,
+		TrustedProxies:       proxies,
+		IPv6Prefix:           hc.IPv6Prefix,
+		Logger:               log,
+		Registry:             reg,
+		Gatherer:             reg,
+		BaseURL:              baseURL,
+		MaxBodyBytes:         hc.MaxBodyBytes,
+		ThreadCacheBytes:     hc.ThreadCacheBytes,
+		DiscardSpamAfter:     cfg.Spam.DiscardAfter,
+		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks,
+		Threads:              threads,
+		Now:                  now,
 	}), nil
 }
 
-// rateLimiter is both the intake's and the HTTP layer's view of rate limiting.
+// rateLimiter is the intake's, the guard's and the HTTP layer's view of rate limiting.
 type rateLimiter interface {
 	intake.Limiter
+	auth.Limiter
 	httpapi.Limiter
 }
 

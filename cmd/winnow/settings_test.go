@@ -118,13 +118,19 @@ func TestDashboardPages(t *testing.T) {
 				t.Errorf("moderator %s shows the Sites or Users link", p)
 			}
 		}
-		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusForbidden)
+		get("/admin/log?site=b", mod.headers(false), "").must(t, http.StatusNotFound)
 		// Bans: each user sees their sites' bans only.
-		for _, b := range []map[string]any{{"site": "a", "kind": "domain", "value": "spam-a.example"}, {"site": "b", "kind": "domain", "value": "spam-b.example"}} {
+		for _, b := range []map[string]any{{"site": "a", "kind": "domain", "value": "spam-a.example"}, {"site": "b", "kind": "domain", "value": "spam-b.example"},
+			{"site": "a", "kind": "ip", "value": "2001:db8:77:1::/64"}, {"site": "a", "kind": "ip", "value": "198.51.100.0/22"}} {
 			in.do(req{method: "POST", path: "/api/v1/admin/bans", token: in.token, body: b}).must(t, http.StatusCreated)
 		}
-		if bans := string(get("/admin/bans", mod.headers(false), "").must(t, http.StatusOK).body); !strings.Contains(bans, "spam-a.example") || strings.Contains(bans, "spam-b.example") {
+		bans := string(get("/admin/bans", mod.headers(false), "").must(t, http.StatusOK).body)
+		if !strings.Contains(bans, "spam-a.example") || strings.Contains(bans, "spam-b.example") {
 			t.Error("the moderator's bans page does not show site a's ban alone")
+		}
+		// Networks: a wide one as it is, a narrow one masked to its /48 with its width.
+		if !strings.Contains(bans, "198.51.100.0/22") || !strings.Contains(bans, "2001:db8:77::/48 (a /64 in it)") || strings.Contains(bans, "2001:db8:77:1") {
+			t.Errorf("the bans page shows networks as:\n%s", bans)
 		}
 		get(fmt.Sprintf("/admin/comments/%d", ids[3]), mod.headers(false), "").must(t, http.StatusNotFound)
 		own := string(get(fmt.Sprintf("/admin/comments/%d", ids[0]), mod.headers(false), "").must(t, http.StatusOK).body)
@@ -231,14 +237,15 @@ func TestDashboardSettings(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#f-max-links`), "5"),
 		chromedp.SetValue(chromedp.CSS(`#f-words`), "viagra\nCasino Bonus\n"),
+		chromedp.SetValue(chromedp.CSS(`#f-spam-seed`), "hold"),
 	); err != nil {
 		t.Fatal(err)
 	}
 	js[chromedp.Void](t, ctx, `document.querySelector("#site-form button[type=submit]").click()`)
 	waitJS(t, ctx, "the saved message", `return document.querySelector("#form-status").textContent === "Saved.";`)
 	s := readSite()
-	if s["max_links"] != float64(5) || fmt.Sprint(s["blocked_words"]) != "[viagra casino bonus]" {
-		t.Errorf("after saving: max_links %v, blocked_words %v", s["max_links"], s["blocked_words"])
+	if s["max_links"] != float64(5) || fmt.Sprint(s["blocked_words"]) != "[viagra casino bonus]" || s["spam_seed"] != "hold" {
+		t.Errorf("after saving: max_links %v, blocked_words %v, spam_seed %v", s["max_links"], s["blocked_words"], s["spam_seed"])
 	}
 	if got := js[string](t, ctx, `document.querySelector("#f-words").value`); got != "viagra\ncasino bonus" {
 		t.Errorf("the form shows the words as %q, not as stored", got)

@@ -103,6 +103,41 @@ func spamTrain(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
+// spamReset drops what was learned on top of the built-in seed in one scope: the
+// shared one (`spam train` without --site) or one site's (its moderators' decisions and
+// `spam train --site`). Running replicas reload at their next sync.
+func spamReset(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("spam reset", getenv, stderr)
+	site := f.fs.String("site", "", "drop what this site's model learned (its moderators' decisions, spam train --site)")
+	shared := f.fs.Bool("shared", false, "drop what the shared model learned (spam train without --site)")
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	if (*site == "") == !*shared {
+		return errors.New("spam reset: give --site ID or --shared")
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	scope, what := spam.Shared, "the shared model"
+	if *site != "" {
+		if _, err := st.Site(ctx, *site); errors.Is(err, comment.ErrNotFound) {
+			return fmt.Errorf("spam reset: no site %q", *site)
+		} else if err != nil {
+			return err
+		}
+		scope, what = *site, fmt.Sprintf("site %s's model", *site)
+	}
+	if err := st.ResetSpam(ctx, scope); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "reset %s: what it learned is gone, the built-in seed stays; running servers reload it within seconds\n", what)
+	return nil
+}
+
 // readExamples reads labeled files: the UCI YouTube CSV format (a header naming
 // CONTENT and CLASS) or the SMS format (label, tab, text).
 func readExamples(names []string) ([]spam.Example, error) {

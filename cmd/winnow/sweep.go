@@ -4,13 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"time"
-)
 
-// sweepStore is the store's side of the retention sweeps (sqlstore.Store).
-type sweepStore interface {
-	DiscardSpam(ctx context.Context, before time.Time, limit int) (int64, error)
-	ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error)
-}
+	"github.com/winnow/winnow/internal/intake"
+)
 
 // sweepBatch bounds one statement, so a large backlog never holds a long transaction.
 const sweepBatch = 500
@@ -27,26 +23,31 @@ func sweepInterval(periods ...time.Duration) time.Duration {
 	return every
 }
 
-// sweep is one retention rule: what it removes, after how long, and how.
+// sweep is one rule about comments of a certain age: what it does, after how long, and
+// how (a batch of at most limit comments older than before; fewer than limit done
+// means nothing is left).
 type sweep struct {
 	what  string
 	after time.Duration
 	run   func(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// sweepOld enforces the retention settings until ctx ends: spam is deleted discardSpam
-// after it got to the spam queue, and comments' addresses and user agents are cleared
-// forgetAddresses after they were written (0 keeps either for ever). Every replica may
-// run it; whoever gets to a row first changes it.
-func sweepOld(ctx context.Context, st sweepStore, discardSpam, forgetAddresses time.Duration, log *slog.Logger) {
-	sweeps := []sweep{
-		{"discarded old spam", discardSpam, st.DiscardSpam},
-		{"forgot old comments' addresses", forgetAddresses, st.ForgetAddresses},
+// sweepOld runs the sweeps until ctx ends: for example spam is deleted
+// spam.discard_after after it got to the spam queue, comments' addresses and user
+// agents are cleared privacy.forget_addresses_after after they were written, and
+// comments left published spam.learn_published_after teach ham (0 turns any off).
+// Every replica may run them; whoever gets to a comment first changes it.
+func sweepOld(ctx context.Context, sweeps []sweep, log *slog.Logger) {
+	var periods []time.Duration
+	for _, s := range sweeps {
+		if s.after > 0 {
+			periods = append(periods, s.after)
+		}
 	}
-	if discardSpam <= 0 && forgetAddresses <= 0 {
+	if len(periods) == 0 {
 		return
 	}
-	t := time.NewTicker(sweepInterval(discardSpam, forgetAddresses))
+	t := time.NewTicker(sweepInterval(periods...))
 	defer t.Stop()
 	for {
 		for _, s := range sweeps {
@@ -80,5 +81,35 @@ func (s sweep) once(ctx context.Context, log *slog.Logger) {
 	}
 	if total > 0 {
 		log.Info(s.what, slog.Int64("comments", total), slog.Duration("older_than", s.after))
+	}
+}
+
+// addressKeyer gives comments written before schema version 14 their address key
+// (sqlstore.Store).
+type addressKeyer interface {
+	KeyAddresses(ctx context.Context, since time.Time, limit int, key func(ip string) string) (int64, error)
+}
+
+// keyOldAddresses gives the comments of the last intake.AddressMemory that were written
+// before address keys existed the key of their address's network (key), in batches,
+// so that an upgrade does not wipe addresses' reputations. The store remembers when it
+// is done; after that a start costs one read. Every replica may run it.
+func keyOldAddresses(ctx context.Context, st addressKeyer, key func(ip string) string, log *slog.Logger) {
+	var total int64
+	for ctx.Err() == nil {
+		n, err := st.KeyAddresses(ctx, time.Now().Add(-intake.AddressMemory), sweepBatch, key)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("keying old comments' addresses: failed", slog.String("error", err.Error()))
+			}
+			return
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		log.Info("keyed old comments' addresses for their reputation", slog.Int64("comments", total))
 	}
 }

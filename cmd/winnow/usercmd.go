@@ -15,9 +15,6 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore"
 )
 
-// setupValidity is how long a first-run setup link works, if no restart replaces it first.
-const setupValidity = 24 * time.Hour
-
 // stdinKey carries the reader the user commands read a password from. run's callers
 // (tests) set it with withStdin; otherwise it is the process's standard input.
 type stdinKey struct{}
@@ -141,21 +138,19 @@ func userList(ctx context.Context, args []string, getenv func(string) string, st
 	})
 }
 
-// offerSetup prints a one-time link to create the first admin account while there is
-// none. Only the token's hash is stored; a restart replaces it.
-func offerSetup(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) error {
+// offerSetup prints the one-time link to create the first admin account while there
+// is none: the same link on every replica and after every restart, until it is used or
+// expires (see auth.OfferSetup).
+func offerSetup(ctx context.Context, st *sqlstore.Store, secret []byte, baseURL string, stderr io.Writer) error {
 	n, err := st.CountAdmins(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
-	plain, hash, err := auth.NewSetupToken()
+	token, expires, err := auth.OfferSetup(ctx, st, secret, time.Now())
 	if err != nil {
 		return err
 	}
-	if err := st.SaveSetupToken(ctx, hash, time.Now().Add(setupValidity)); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "\nwinnow: no administrator account yet. Create one with this link; it works once, for %s,\n"+
-		"and a restart replaces it:\n\n    %s/admin/setup?token=%s\n\n", setupValidity, baseURL, plain)
+	fmt.Fprintf(stderr, "\nwinnow: no administrator account yet. Create one with this link; it works once, until %s:\n\n"+
+		"    %s/admin/setup?token=%s\n\n", expires.UTC().Format("2006-01-02 15:04 MST"), baseURL, token)
 	return nil
 }

@@ -32,25 +32,32 @@ func webhookAdd(ctx context.Context, args []string, getenv func(string) string, 
 	url := f.fs.String("url", "", "endpoint URL (http or https)")
 	desc := f.fs.String("description", "", "what the endpoint is for")
 	f.fs.Var(&evs, "event", "event to send: comment.published, comment.unpublished, comment.updated (repeatable; default all)")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		w := comment.Webhook{SiteID: *site, URL: *url, Description: *desc, Secret: comment.NewWebhookSecret(),
-			CreatedAt: time.Now().UTC()}
-		for _, e := range evs {
-			w.Events = append(w.Events, comment.EventType(e))
-		}
-		w.Normalize()
-		if err := w.Validate(); err != nil {
-			return err
-		}
-		if _, err := st.Site(ctx, w.SiteID); err != nil {
-			return fmt.Errorf("site %q: %w", w.SiteID, err)
-		}
-		if err := st.CreateWebhook(ctx, &w); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, w.Secret)
-		return nil
-	})
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := comment.Webhook{SiteID: *site, URL: *url, Description: *desc, Secret: comment.NewWebhookSecret(),
+		CreatedAt: time.Now().UTC()}
+	for _, e := range evs {
+		w.Events = append(w.Events, comment.EventType(e))
+	}
+	w.Normalize()
+	if err := w.Validate(cfg.Webhooks.AllowPrivateNetworks); err != nil {
+		return err
+	}
+	if _, err := st.Site(ctx, w.SiteID); err != nil {
+		return fmt.Errorf("site %q: %w", w.SiteID, err)
+	}
+	if err := st.CreateWebhook(ctx, &w); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, w.Secret)
+	return nil
 }
 
 func webhookList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

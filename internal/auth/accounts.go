@@ -2,10 +2,16 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -47,7 +53,27 @@ type AccountStore interface {
 type Options struct {
 	Params  Params
 	Session SessionPolicy
+	// Guard limits sign-ins (SignIn); nil limits nothing.
+	Guard *Guard
+	// HashMemory is how much memory password hashes may hold at once
+	// (DefaultHashMemory): it sets how many run together.
+	HashMemory int64
+	// HashWait is how long a password check waits for its turn before it is refused
+	// with ErrBusy (DefaultHashWait).
+	HashWait time.Duration
 }
+
+// DefaultHashMemory lets four argon2id hashes of OWASP's 19 MiB run at once: a flood of
+// sign-ins costs tens of megabytes, not one hash's memory per request.
+const DefaultHashMemory = 4 * 19 << 20
+
+// DefaultHashWait is how long a password check queues for a free slot: long enough
+// that people signing in at a busy moment wait rather than fail.
+const DefaultHashWait = time.Second
+
+// ErrBusy refuses a password check when every hashing slot stayed busy for the whole
+// wait: the caller should come back in a moment (HTTP: 503 with Retry-After).
+var ErrBusy = fmt.Errorf("auth: too many password checks at once: %w", comment.ErrUnavailable)
 
 // Accounts signs moderators in and out and manages their passwords and sessions.
 // The CLI and the HTTP layer share it, so the rules live in one place.
@@ -61,6 +87,14 @@ type Accounts struct {
 	dummy string
 	// verify checks a password against a hash; tests count the calls.
 	verify func(password, encoded string) (bool, error)
+	guard  *Guard
+	// slots holds one token per password hash in flight (argon2id allocates its whole
+	// memory cost per call); wait is how long a hash queues for one.
+	slots chan struct{}
+	wait  time.Duration
+	// hashers counts password checks in flight or queued; the last one out returns the
+	// hashes' memory to the operating system.
+	hashers atomic.Int64
 }
 
 // NewAccounts returns the account service on store with clock now. It hashes once,
@@ -80,19 +114,90 @@ func NewAccounts(store AccountStore, now func() time.Time, o Options) (*Accounts
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, now: now, params: o.Params, policy: o.Session, dummy: dummy, verify: VerifyPassword}, nil
+	if o.HashMemory <= 0 {
+		o.HashMemory = DefaultHashMemory
+	}
+	if o.HashWait <= 0 {
+		o.HashWait = DefaultHashWait
+	}
+	// Slots from the memory budget; a hash whose stored parameters cost more still takes
+	// one slot, but decodeHash bounds those.
+	n := max(1, o.HashMemory/(int64(o.Params.Memory)<<10))
+	return &Accounts{store: store, now: now, params: o.Params, policy: o.Session, dummy: dummy, verify: VerifyPassword,
+		guard: o.Guard, slots: make(chan struct{}, n), wait: o.HashWait}, nil
+}
+
+// HashSlots is how many password hashes may run at once.
+func (a *Accounts) HashSlots() int { return cap(a.slots) }
+
+// hashTurn waits up to the configured wait for a hashing slot and returns the function
+// that frees it, or ErrBusy (or the context's error).
+//
+// argon2id allocates its whole memory cost afresh on every call, and that memory is
+// garbage as soon as the hash is done. Left to the garbage collector's pacing, a burst
+// of hashes lets the heap grow to twice the slots' memory before a collection, and the
+// resident size stays at that peak for minutes. So a hash collects its own garbage
+// before its slot passes on (a collection is cheap here: the hash's memory holds no
+// pointers), and the last one out of a burst also returns the memory to the operating
+// system: a burst costs the slots' memory while it lasts, and nothing after.
+func (a *Accounts) hashTurn(ctx context.Context) (func(), error) {
+	a.hashers.Add(1)
+	select {
+	case a.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(a.wait)
+		defer t.Stop()
+		select {
+		case a.slots <- struct{}{}:
+		case <-t.C:
+			a.hashers.Add(-1)
+			return nil, ErrBusy
+		case <-ctx.Done():
+			a.hashers.Add(-1)
+			return nil, ctx.Err()
+		}
+	}
+	return func() {
+		if a.hashers.Load() == 1 { // nobody else hashing or waiting
+			debug.FreeOSMemory()
+		} else {
+			runtime.GC()
+		}
+		<-a.slots
+		a.hashers.Add(-1)
+	}, nil
+}
+
+// hash hashes a new password in its turn.
+func (a *Accounts) hash(ctx context.Context, password string) (string, error) {
+	release, err := a.hashTurn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return HashPassword(password, a.params)
+}
+
+// check verifies a password against a stored hash in its turn.
+func (a *Accounts) check(ctx context.Context, password, encoded string) (bool, error) {
+	release, err := a.hashTurn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return a.verify(password, encoded)
 }
 
 // Policy is the session policy in force.
 func (a *Accounts) Policy() SessionPolicy { return a.policy }
 
 // newUser validates and hashes a new account.
-func (a *Accounts) newUser(email string, role Role, sites []string, password string) (User, error) {
+func (a *Accounts) newUser(ctx context.Context, email string, role Role, sites []string, password string) (User, error) {
 	email = comment.NormalizeEmail(email)
 	if err := joinInvalid(checkAccount(email, role, sites), CheckPassword(password)); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(password, a.params)
+	hash, err := a.hash(ctx, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -135,7 +240,7 @@ func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites [
 		password, generated = p, p
 	}
 	sites = cleanSites(sites)
-	u, err := a.newUser(email, role, sites, password)
+	u, err := a.newUser(ctx, email, role, sites, password)
 	if err := joinInvalid(err, a.checkSites(ctx, sites)); err != nil {
 		return User{}, "", err
 	}
@@ -215,7 +320,7 @@ func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c 
 		return User{}, err
 	}
 	if c.Password != nil {
-		if u.PasswordHash, err = HashPassword(*c.Password, a.params); err != nil {
+		if u.PasswordHash, err = a.hash(ctx, *c.Password); err != nil {
 			return User{}, err
 		}
 	}
@@ -242,7 +347,7 @@ func (a *Accounts) SetUserPassword(ctx context.Context, email, password string) 
 	if err != nil {
 		return fmt.Errorf("auth: set password: %w", err)
 	}
-	hash, err := HashPassword(password, a.params)
+	hash, err := a.hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -252,20 +357,68 @@ func (a *Accounts) SetUserPassword(ctx context.Context, email, password string) 
 	return nil
 }
 
+// LoginRequest is a sign-in as a front end sees it.
+type LoginRequest struct {
+	Email    string
+	Password string
+	// Client is an opaque key for the address the request comes from (see Guard).
+	Client string
+	// Device is the device cookie the browser sent, or "".
+	Device string
+}
+
+// LoginResult is a successful sign-in: the user, the session id for the session cookie
+// and a new device cookie, which lets this browser sign in to this account again even
+// while someone elsewhere spends the account's budget of attempts.
+type LoginResult struct {
+	User    User
+	Session string
+	Device  string
+}
+
+// SignIn is Login behind the guard's limits, the way every front end signs people in:
+// the attempt is counted first (a *comment.RateLimitedError when a limit refuses it),
+// then checked, and given back when it succeeds. Every wrong email or password is
+// comment.ErrUnauthorized; ErrBusy when the check could not get its turn.
+func (a *Accounts) SignIn(ctx context.Context, r LoginRequest) (LoginResult, error) {
+	var attempt Attempt
+	if a.guard != nil {
+		var err error
+		if attempt, err = a.guard.BeginLogin(ctx, r.Email, r.Client, r.Device); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	u, session, err := a.Login(ctx, r.Email, r.Password)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	res := LoginResult{User: u, Session: session}
+	if a.guard != nil {
+		if res.Device, err = a.guard.LoginSucceeded(ctx, attempt, r.Email); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	return res, nil
+}
+
 // Login checks an email and password and starts a session, returning the user and the
-// session id for the cookie. Every failure is comment.ErrUnauthorized and costs one
-// password verification, so neither the answer nor its timing tells whether the
-// email has an account.
+// session id for the cookie, with no limit on attempts: front ends call SignIn. Every
+// failure is comment.ErrUnauthorized and costs one password verification, so neither
+// the answer nor its timing tells whether the email has an account. At most
+// HashSlots verifications run at once; one that waited too long for its turn is
+// ErrBusy.
 func (a *Accounts) Login(ctx context.Context, email, password string) (User, string, error) {
 	u, err := a.store.UserByEmail(ctx, comment.NormalizeEmail(email))
 	switch {
 	case errors.Is(err, comment.ErrNotFound):
-		_, _ = a.verify(password, a.dummy)
+		if _, err := a.check(ctx, password, a.dummy); err != nil {
+			return User{}, "", err
+		}
 		return User{}, "", comment.ErrUnauthorized
 	case err != nil:
 		return User{}, "", fmt.Errorf("auth: login: %w", err)
 	}
-	ok, err := a.verify(password, u.PasswordHash)
+	ok, err := a.check(ctx, password, u.PasswordHash)
 	if err != nil {
 		return User{}, "", fmt.Errorf("auth: login: user %d: %w", u.ID, err)
 	}
@@ -364,7 +517,7 @@ func (a *Accounts) Setup(ctx context.Context, token, email, password string) (Us
 	if ok, err := a.SetupValid(ctx, token); err != nil || !ok {
 		return User{}, "", errors.Join(err, comment.ErrUnauthorized)
 	}
-	u, err := a.newUser(email, RoleAdmin, nil, password)
+	u, err := a.newUser(ctx, email, RoleAdmin, nil, password)
 	if err != nil {
 		return User{}, "", err
 	}
@@ -378,11 +531,55 @@ func (a *Accounts) Setup(ctx context.Context, token, email, password string) (Us
 	return u, plain, nil
 }
 
-// NewSetupToken returns a one-time setup token and its hash, which is what is stored.
-func NewSetupToken() (plain, hash string, err error) {
-	plain, err = randomString(32)
+// SetupValidity is how long a first-run setup link works.
+const SetupValidity = 24 * time.Hour
+
+// SetupToken is what is stored of the first-run setup link: the hash of its token (to
+// check and consume it), when it expires, and the nonce the token is derived from.
+type SetupToken struct {
+	Hash      string
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+// SetupStore keeps the one first-run setup token.
+type SetupStore interface {
+	// ClaimSetupToken stores t unless an unexpired token is stored at now, and returns
+	// the stored one.
+	ClaimSetupToken(ctx context.Context, t SetupToken, now time.Time) (SetupToken, error)
+}
+
+// OfferSetup returns the first-run setup token to print and when it expires. Every
+// replica, and every restart, must print the same link until it is used or expires:
+// a second link that replaced the first would break the one an operator already
+// copied. So the token is not random and stored (only its hash is kept, as before)
+// but derived: an HMAC, keyed with the installation secret that every replica reads
+// from the same database, of a random nonce stored with the hash. The first start
+// stores its nonce; every later one finds it and derives the same token, and a new
+// nonce is stored only once the last one has expired (or been used). The nonce alone
+// gives nothing away; whoever can read the secret can read or write the database.
+func OfferSetup(ctx context.Context, st SetupStore, secret []byte, now time.Time) (string, time.Time, error) {
+	nonce, err := randomString(16)
 	if err != nil {
-		return "", "", fmt.Errorf("auth: setup token: %w", err)
+		return "", time.Time{}, fmt.Errorf("auth: setup token: %w", err)
 	}
-	return plain, HashToken(plain), nil
+	token := setupToken(secret, nonce)
+	stored, err := st.ClaimSetupToken(ctx, SetupToken{Hash: HashToken(token), Nonce: nonce, ExpiresAt: now.Add(SetupValidity)}, now)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("auth: setup token: %w", err)
+	}
+	if stored.Nonce != nonce {
+		token = setupToken(secret, stored.Nonce)
+	}
+	if HashToken(token) != stored.Hash { // stored under another secret: the link could not work
+		return "", time.Time{}, errors.New("auth: setup token: the stored token does not match the installation secret")
+	}
+	return token, stored.ExpiresAt, nil
+}
+
+// setupToken derives the setup token of nonce.
+func setupToken(secret []byte, nonce string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("setup\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

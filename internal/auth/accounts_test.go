@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,11 +271,9 @@ func TestSetupCreatesTheFirstAdminOnce(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
 		a, c := testAccounts(t, st)
 		ctx := context.Background()
-		plain, hash, err := auth.NewSetupToken()
+		secret := []byte("installation secret")
+		plain, _, err := auth.OfferSetup(ctx, st, secret, c.now())
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SaveSetupToken(ctx, hash, c.now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if ok, _ := a.SetupValid(ctx, plain); !ok {
@@ -293,13 +292,68 @@ func TestSetupCreatesTheFirstAdminOnce(t *testing.T) {
 		if _, _, err := a.Setup(ctx, plain, "other@example.org", pw); !errors.Is(err, comment.ErrUnauthorized) {
 			t.Errorf("a used token = %v", err)
 		}
-		plain, hash, _ = auth.NewSetupToken()
-		if err := st.SaveSetupToken(ctx, hash, c.now().Add(time.Hour)); err != nil {
+		if plain, _, err = auth.OfferSetup(ctx, st, secret, c.now()); err != nil {
 			t.Fatal(err)
 		}
-		c.add(2 * time.Hour)
+		c.add(auth.SetupValidity)
 		if _, _, err := a.Setup(ctx, plain, "late@example.org", pw); !errors.Is(err, comment.ErrUnauthorized) {
 			t.Errorf("an expired token = %v", err)
+		}
+	})
+}
+
+// TestSetupLinkIsTheSameEverywhereUntilUsedOrExpired: every offer (each replica, each
+// restart, racing or not) gets the same token while it is unused and unexpired; it
+// expires after SetupValidity, and a new one is offered after that or after use.
+func TestSetupLinkIsTheSameEverywhereUntilUsedOrExpired(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
+		a, c := testAccounts(t, st)
+		ctx := context.Background()
+		secret := []byte("installation secret")
+		tokens := make([]string, 8)
+		errs := make([]error, len(tokens))
+		var wg sync.WaitGroup
+		for i := range tokens {
+			wg.Go(func() { tokens[i], _, errs[i] = auth.OfferSetup(ctx, st, secret, c.now()) })
+		}
+		wg.Wait()
+		for i := range tokens {
+			if errs[i] != nil || tokens[i] != tokens[0] {
+				t.Fatalf("concurrent offers: %q, %v", tokens, errs)
+			}
+		}
+		first := tokens[0]
+		c.add(auth.SetupValidity - time.Minute)
+		again, expires, err := auth.OfferSetup(ctx, st, secret, c.now())
+		if err != nil || again != first || !expires.Equal(newClock().now().Add(auth.SetupValidity)) {
+			t.Fatalf("a later offer = %q, %s, %v; want %q until %s", again, expires, err, first, newClock().now().Add(auth.SetupValidity))
+		}
+		if ok, _ := a.SetupValid(ctx, first); !ok {
+			t.Fatal("the token is not valid before it expires")
+		}
+		c.add(time.Minute)
+		if ok, _ := a.SetupValid(ctx, first); ok {
+			t.Fatal("the token is valid after 24 hours")
+		}
+		renewed, _, err := auth.OfferSetup(ctx, st, secret, c.now())
+		if err != nil || renewed == first {
+			t.Fatalf("after expiry: %q, %v", renewed, err)
+		}
+		if again, _, _ := auth.OfferSetup(ctx, st, secret, c.now()); again != renewed {
+			t.Errorf("the renewed token changed: %q then %q", renewed, again)
+		}
+		if _, _, err := a.Setup(ctx, renewed, "root@example.org", pw); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Setup(ctx, renewed, "twice@example.org", pw); !errors.Is(err, comment.ErrUnauthorized) {
+			t.Errorf("a used token = %v", err)
+		}
+		// Another secret cannot produce a token the stored hash accepts.
+		if _, _, err := auth.OfferSetup(ctx, st, []byte("other"), c.now()); err != nil {
+			t.Fatal(err) // used: a fresh nonce is stored for it
+		}
+		if _, _, err := auth.OfferSetup(ctx, st, secret, c.now()); err == nil {
+			t.Error("a token stored under another secret was offered")
 		}
 	})
 }

@@ -118,6 +118,16 @@ func (p Principal) CanSite(site string) bool {
 	return p.IsAdmin() || slices.Contains(p.Sites, site)
 }
 
+// See is the one site-scope check of a single thing (a comment, webhook, ban or the
+// site itself): nil when the principal works on site, else comment.ErrNotVisible,
+// which is answered as if the thing did not exist.
+func (p Principal) See(site string) error {
+	if p.CanSite(site) {
+		return nil
+	}
+	return comment.ErrNotVisible
+}
+
 // Scope is the list of sites to restrict queries to; nil means every site.
 func (p Principal) Scope() []string {
 	if p.IsAdmin() {

@@ -1,7 +1,8 @@
 package comment
 
 import (
-	"net"
+	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -19,8 +20,8 @@ const (
 )
 
 // Ban keeps an author, an address or a domain off a site until it expires. Value is
-// a keyed hash for emails and addresses (see EmailKey, IPKey) and the domain itself
-// for domains; Hint is what a moderator sees of it.
+// a keyed hash for emails and address networks (see EmailKey, BanNetworkKey) and the
+// domain itself for domains; Hint is what a moderator sees of it.
 type Ban struct {
 	ID        int64
 	SiteID    string
@@ -47,15 +48,24 @@ type Record struct {
 
 // BanKeys are the values a submission is checked against, computed once.
 type BanKeys struct {
-	Email, IP string   // keyed hashes
-	Domains   []string // of the email and the website
+	Email string // keyed hash
+	// IPs are the keyed hashes of every network an IP ban may name that holds the
+	// client's address, narrowest first.
+	IPs     []string
+	Domains []string // of the email and the website
 }
 
-// SubmissionBanKeys derives what bans to look for from a submission's author.
-func SubmissionBanKeys(secret []byte, email, website, ip string) BanKeys {
+// Values are all the keys, at most MaxBanKeys.
+func (k BanKeys) Values() []string {
+	return append(append([]string{k.Email}, k.IPs...), k.Domains...)
+}
+
+// SubmissionBanKeys derives what bans to look for from a submission's author; v6bits
+// is the IPv6 prefix that is one client (see AddressPrefix).
+func SubmissionBanKeys(secret []byte, v6bits int, email, website, ip string) BanKeys {
 	k := BanKeys{Email: EmailKey(secret, email)}
 	if ip != "" {
-		k.IP = IPKey(secret, ip)
+		k.IPs = addressBanKeys(secret, ip, v6bits)
 	}
 	if d := EmailDomain(email); d != "" {
 		k.Domains = append(k.Domains, d)
@@ -78,8 +88,9 @@ func EmailDomain(email string) string {
 }
 
 // NewBan builds a ban of value for a site, hashing private values with secret.
-// duration 0 means for ever.
-func NewBan(secret []byte, siteID string, kind BanKind, value, note, by string, now time.Time, duration time.Duration) (Ban, error) {
+// duration 0 means for ever. An IP ban's value is an address or a CIDR prefix (see
+// ParseBanNetwork; v6bits is the IPv6 prefix that is one client).
+func NewBan(secret []byte, v6bits int, siteID string, kind BanKind, value, note, by string, now time.Time, duration time.Duration) (Ban, error) {
 	f := fieldErrors{}
 	value = strings.TrimSpace(value)
 	b := Ban{SiteID: siteID, Kind: kind, Note: strings.TrimSpace(note), CreatedBy: by, CreatedAt: now}
@@ -90,13 +101,12 @@ func NewBan(secret []byte, siteID string, kind BanKind, value, note, by string, 
 		}
 		b.Value, b.Hint = EmailKey(secret, value), maskEmail(value)
 	case BanIP:
-		ip := net.ParseIP(value)
-		if ip == nil {
-			f.add("ip", "not an IP address")
+		p, err := ParseBanNetwork(value, v6bits)
+		if err != nil {
+			f.add("ip", "%s", err)
 		} else {
-			value = ip.String()
+			b.Value, b.Hint = BanNetworkKey(secret, p), maskNetwork(p)
 		}
-		b.Value, b.Hint = IPKey(secret, value), maskIP(ip)
 	case BanDomain:
 		value = strings.TrimPrefix(strings.ToLower(value), "www.")
 		if !strings.Contains(value, ".") || strings.ContainsAny(value, "/@: ") || len(value) > 253 {
@@ -126,13 +136,28 @@ func maskEmail(email string) string {
 	return email[:1] + "***" + email[at:]
 }
 
-// maskIP keeps the network part: 192.0.2.x, 2001:db8:85a3::/48.
-func maskIP(ip net.IP) string {
-	if ip == nil {
-		return ""
+// Hints show at most an IPv4 /24 or an IPv6 /48: enough to recognize a network, not
+// to point at one household.
+const (
+	hintIPv4Bits = 24
+	hintIPv6Bits = 48
+)
+
+// maskNetwork is a ban network as a moderator sees it: the network itself when it is
+// no narrower than a hint may show ("198.51.100.0/22"), else its /24 or /48 with the
+// width of the ban ("2001:db8:1::/48 (a /64 in it)"; a single IPv4 address reads
+// "203.0.113.0/24", as address bans always have).
+func maskNetwork(p netip.Prefix) string {
+	limit := hintIPv4Bits
+	if p.Addr().Is6() {
+		limit = hintIPv6Bits
 	}
-	if v4 := ip.To4(); v4 != nil {
-		return net.IP(v4.Mask(net.CIDRMask(24, 32))).String() + "/24"
+	if p.Bits() <= limit {
+		return p.Masked().String()
 	}
-	return ip.Mask(net.CIDRMask(48, 128)).String() + "/48"
+	shown := netip.PrefixFrom(p.Addr(), limit).Masked().String()
+	if p.Addr().Is4() && p.Bits() == 32 {
+		return shown
+	}
+	return fmt.Sprintf("%s (a /%d in it)", shown, p.Bits())
 }

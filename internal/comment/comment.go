@@ -6,6 +6,7 @@ package comment
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -24,6 +25,11 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrEditClosed means the author's window to edit or delete a comment has passed.
 	ErrEditClosed = errors.New("the edit window has closed")
+	// ErrNotVisible is the answer about a comment, webhook, ban or site on a site the
+	// credential does not work on. It is an ErrNotFound (404), never an ErrForbidden:
+	// a 403 for another site's id beside a 404 for a missing one would tell a moderator
+	// of one site which ids exist on the others. Every site-scope check returns it.
+	ErrNotVisible = fmt.Errorf("outside the credential's sites: %w", ErrNotFound)
 )
 
 // EditWindow is how long an author may edit or delete their comment: long enough to
@@ -81,6 +87,10 @@ type Comment struct {
 	AuthorURL   string
 	IP          string
 	UserAgent   string
+	// AddressKey is the keyed hash of IP's network (see AddressKey) that an address's
+	// reputation is looked up by (for public addresses only); "" without an IP. It is
+	// cleared with IP.
+	AddressKey string
 	// AuthorKey is a keyed hash of the normalized email: reputation is kept by it.
 	AuthorKey string
 	// AvatarHash is a different keyed hash of the email, safe to publish.
@@ -92,7 +102,8 @@ type Comment struct {
 	Reasons        []string
 	EditTokenHash  string
 	IdempotencyKey string
-	// Trained is what the spam classifier learned from this comment: "", "spam" or "ham".
+	// Trained is what the spam classifier learned from this comment: "" (nothing yet),
+	// "spam", "ham", or "none" (looked at and teaches nothing, or its lesson was reset).
 	Trained     string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -109,6 +120,10 @@ type Author struct {
 	Approved int
 	Spam     int
 }
+
+// ActorAuthor is the actor of an author's own edits and deletions in the audit log;
+// every other actor is a moderator (or a token) acting for the site.
+const ActorAuthor = "author"
 
 // Event is one entry of the moderation audit log.
 type Event struct {

@@ -39,8 +39,10 @@ func SiteAvatarHash(secret []byte, siteID string) string {
 	return keyedHash(secret, "site-avatar", siteID, 16)
 }
 
-// IPKey is the private key that per-address limits and reputation are kept by, so no
-// client address is stored outside the comment row itself.
+// IPKey is the keyed hash of an address or network written as text, so no client
+// address is stored outside the comment row itself. Per-address limits, reputation
+// and bans do not call it with an address directly but through AddressKey and
+// SubmissionBanKeys, which decide what network stands for one client.
 func IPKey(secret []byte, ip string) string {
 	return keyedHash(secret, "ip", ip, 16)
 }

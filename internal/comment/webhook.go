@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -111,9 +112,50 @@ func (w *Webhook) Normalize() {
 	w.Events = evs
 }
 
-// Validate checks a normalized endpoint. Whether its address may be reached is decided
-// when delivering, on the resolved address, since a name can change what it points at.
-func (w Webhook) Validate() error {
+// nonPublic are ranges beyond the net/netip predicates that are not the public internet.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, and broadcast
+	netip.MustParsePrefix("2001::/32"),     // Teredo: tunnels to embedded IPv4
+	netip.MustParsePrefix("2001:db8::/32"), // documentation
+	netip.MustParsePrefix("2002::/16"),     // 6to4: tunnels to embedded IPv4
+}
+
+// globalUnicast6 is where the public IPv6 internet lives. Everything outside it
+// (NAT64 64:ff9b::/96, IPv4-compatible ::/96, discard 100::/64, site-local fec0::/10
+// ...) can lead to internal IPv4 services and is refused.
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+
+// DeliverableAddress reports whether a webhook delivery may connect to a when private
+// networks are not allowed (webhooks.allow_private_networks): not loopback, private,
+// link-local, multicast, unspecified or reserved. It is the one rule behind both
+// checks: the dispatcher's on the resolved address at connect time, and Validate's on
+// a URL whose host is a literal address, refused at registration already.
+func DeliverableAddress(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	if a.Is6() && !globalUnicast6.Contains(a) {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks a normalized endpoint. A URL whose host is a literal address that
+// DeliverableAddress refuses is refused here already, unless allowPrivateNetworks;
+// a name is judged when delivering, on the address it resolves to then, since a name
+// can change what it points at. The HTTP API and the CLI both register through it.
+func (w Webhook) Validate(allowPrivateNetworks bool) error {
 	f := fieldErrors{}
 	if !siteIDPattern.MatchString(w.SiteID) {
 		f.add("site", "required")
@@ -126,6 +168,9 @@ func (w Webhook) Validate() error {
 		f.add("url", "must be an http or https URL")
 	} else if p.User != nil {
 		f.add("url", "must not hold credentials")
+	} else if a, err := netip.ParseAddr(p.Hostname()); err == nil && !allowPrivateNetworks && !DeliverableAddress(a) {
+		f.add("url", "%s is a loopback, private or reserved address, which winnow does not deliver to "+
+			"(webhooks.allow_private_networks is off)", a)
 	}
 	for _, e := range w.Events {
 		if !slices.Contains(CommentEvents(), e) {

@@ -2,6 +2,8 @@ package comment
 
 import (
 	"encoding/json"
+	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +65,60 @@ func TestWebhookRotationKeepsTheOldSecretForADay(t *testing.T) {
 	}
 	if got := w.Secrets(now.Add(WebhookRotationGrace)); len(got) != 1 || got[0] != "whsec_new" {
 		t.Errorf("after it: %v", got)
+	}
+}
+
+func TestPrivateAddressesAreNotDeliverable(t *testing.T) {
+	cases := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1", false}, {"10.1.2.3", false}, {"172.16.0.1", false}, {"192.168.1.1", false},
+		{"169.254.169.254", false}, {"100.64.0.1", false}, {"0.0.0.0", false}, {"::1", false},
+		{"fe80::1", false}, {"fd00::1", false}, {"::ffff:127.0.0.1", false}, {"::ffff:10.0.0.1", false},
+		{"64:ff9b::a9fe:a9fe", false}, {"64:ff9b::a00:1", false}, {"2002:a9fe:a9fe::1", false}, {"::7f00:1", false},
+		{"2001:0:4136:e378::1", false}, {"100::1", false}, {"fec0::1", false},
+		{"93.184.215.14", true}, {"2606:4700::1111", true}, {"8.8.8.8", true},
+	}
+	for _, tc := range cases {
+		if got := DeliverableAddress(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("DeliverableAddress(%s) = %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestWebhookURLsNamingPrivateAddressesAreRefused: a literal address that a delivery
+// would refuse is refused at registration, with the field url, unless private networks
+// are allowed; a name is left to the delivery-time check on what it resolves to.
+func TestWebhookURLsNamingPrivateAddressesAreRefused(t *testing.T) {
+	cases := []struct {
+		url          string
+		allowPrivate bool
+		refused      bool
+	}{
+		{"http://127.0.0.1:8080/hook", false, true},
+		{"http://127.0.0.1:8080/hook", true, false},
+		{"https://10.0.0.5/hook", false, true},
+		{"http://169.254.169.254/latest/meta-data", false, true},
+		{"http://[::1]/hook", false, true},
+		{"http://[::ffff:127.0.0.1]/hook", false, true},
+		{"http://[fe80::1%25eth0]/hook", false, true},
+		{"http://0.0.0.0/", false, true},
+		{"https://93.184.215.14/hook", false, false},
+		{"https://[2606:4700::1111]/hook", false, false},
+		{"https://hooks.example/winnow", false, false},
+		{"http://localhost/hook", false, false}, // a name: judged at delivery, on its address
+	}
+	for _, tc := range cases {
+		w := Webhook{SiteID: "blog", URL: tc.url, Secret: NewWebhookSecret()}
+		w.Normalize()
+		err := w.Validate(tc.allowPrivate)
+		var ve *ValidationError
+		switch {
+		case tc.refused && (!errors.As(err, &ve) || ve.Fields["url"] == "" || len(ve.Fields) != 1):
+			t.Errorf("%s (allow private %v): %v, want a refusal of url", tc.url, tc.allowPrivate, err)
+		case !tc.refused && err != nil:
+			t.Errorf("%s (allow private %v): %v", tc.url, tc.allowPrivate, err)
+		}
 	}
 }

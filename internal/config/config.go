@@ -61,6 +61,11 @@ type Spam struct {
 	// find a mistake, before it is deleted with its author's email and address. Zero
 	// keeps spam for ever.
 	DiscardAfter time.Duration `yaml:"discard_after"`
+	// LearnPublishedAfter is how long a comment must stay published, untouched by a
+	// moderator, before it teaches its site's spam model that it is wanted (ham): so
+	// that sites whose comments are published without review learn ham, not spam
+	// alone. Zero turns it off.
+	LearnPublishedAfter time.Duration `yaml:"learn_published_after"`
 }
 
 // Webhooks configures the delivery of webhook events to consumer endpoints.
@@ -104,6 +109,11 @@ type HTTP struct {
 	// TrustedProxies are addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For header names the client; from anyone else it is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// IPv6Prefix is the IPv6 network that counts as one client: every per-address
+	// limit, an address's reputation and IP bans work on an IPv6 address's /IPv6Prefix
+	// (an IPv4 address on itself), since one home or server is handed a whole /64 and
+	// could otherwise rotate through it. 32 to 128; 128 limits single addresses.
+	IPv6Prefix int `yaml:"ipv6_prefix"`
 }
 
 // Proxies parses TrustedProxies; a bare address is a one-address range.
@@ -143,10 +153,11 @@ func Default() Config {
 			WriteTimeout:     30 * time.Second,
 			ShutdownTimeout:  20 * time.Second,
 			ThreadCacheBytes: 64 << 20,
+			IPv6Prefix:       64,
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
-		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour},
+		Spam:     Spam{DiscardAfter: 30 * 24 * time.Hour, LearnPublishedAfter: 24 * time.Hour},
 		Privacy:  Privacy{ForgetAddressesAfter: 90 * 24 * time.Hour},
 		// auth.DefaultSessionPolicy: a day's work, and a week at most.
 		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
@@ -195,6 +206,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("WINNOW_TRUSTED_PROXIES"); v != "" {
 		c.HTTP.TrustedProxies = strings.Split(v, ",")
 	}
+	if v := getenv("WINNOW_IPV6_PREFIX"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(v), "/"))
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_IPV6_PREFIX: %w", err)
+		}
+		c.HTTP.IPv6Prefix = n
+	}
 	if v := getenv("WINNOW_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -203,10 +221,11 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.HTTP.MaxBodyBytes = n
 	}
 	durations := map[string]*time.Duration{
-		"WINNOW_SPAM_DISCARD_AFTER":     &c.Spam.DiscardAfter,
-		"WINNOW_SESSIONS_IDLE":          &c.Sessions.Idle,
-		"WINNOW_SESSIONS_ABSOLUTE":      &c.Sessions.Absolute,
-		"WINNOW_FORGET_ADDRESSES_AFTER": &c.Privacy.ForgetAddressesAfter,
+		"WINNOW_SPAM_DISCARD_AFTER":         &c.Spam.DiscardAfter,
+		"WINNOW_SPAM_LEARN_PUBLISHED_AFTER": &c.Spam.LearnPublishedAfter,
+		"WINNOW_SESSIONS_IDLE":              &c.Sessions.Idle,
+		"WINNOW_SESSIONS_ABSOLUTE":          &c.Sessions.Absolute,
+		"WINNOW_FORGET_ADDRESSES_AFTER":     &c.Privacy.ForgetAddressesAfter,
 	}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
@@ -280,6 +299,9 @@ func (c Config) Validate() error {
 	if _, err := c.HTTP.Proxies(); err != nil {
 		return err
 	}
+	if c.HTTP.IPv6Prefix < 32 || c.HTTP.IPv6Prefix > 128 {
+		return fmt.Errorf("config: http.ipv6_prefix %d must be between 32 and 128 (64: one client holds a /64)", c.HTTP.IPv6Prefix)
+	}
 	if c.HTTP.ThreadCacheBytes < 0 {
 		return errors.New("config: http.thread_cache_bytes must not be negative")
 	}
@@ -299,6 +321,9 @@ func (c Config) Validate() error {
 	}
 	if c.Spam.DiscardAfter < 0 {
 		return errors.New("config: spam.discard_after must not be negative (0 keeps spam for ever)")
+	}
+	if c.Spam.LearnPublishedAfter < 0 {
+		return errors.New("config: spam.learn_published_after must not be negative (0 turns it off)")
 	}
 	if c.Privacy.ForgetAddressesAfter < 0 {
 		return errors.New("config: privacy.forget_addresses_after must not be negative (0 keeps addresses for ever)")

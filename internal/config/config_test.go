@@ -18,7 +18,7 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"WINNOW_DATABASE_URL": "postgres://env/db", "WINNOW_REDIS_URL": "redis://127.0.0.1:6379/0",
-		"WINNOW_SPAM_DISCARD_AFTER": "168h", "WINNOW_FORGET_ADDRESSES_AFTER": "720h"}
+		"WINNOW_SPAM_DISCARD_AFTER": "168h", "WINNOW_SPAM_LEARN_PUBLISHED_AFTER": "2h", "WINNOW_FORGET_ADDRESSES_AFTER": "720h"}
 	c, err := Load(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +40,9 @@ func TestLoadPrecedenceDefaultsFileEnv(t *testing.T) {
 	}
 	if c.Spam.DiscardAfter != 7*24*time.Hour || Default().Spam.DiscardAfter != 30*24*time.Hour {
 		t.Errorf("spam discard_after: env %v, default %v", c.Spam.DiscardAfter, Default().Spam.DiscardAfter)
+	}
+	if c.Spam.LearnPublishedAfter != 2*time.Hour || Default().Spam.LearnPublishedAfter != 24*time.Hour {
+		t.Errorf("spam learn_published_after: env %v, default %v", c.Spam.LearnPublishedAfter, Default().Spam.LearnPublishedAfter)
 	}
 	if c.HTTP.ShutdownTimeout != 5*time.Second {
 		t.Errorf("duration from file: got %v", c.HTTP.ShutdownTimeout)
@@ -80,6 +83,7 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"log format", func(c *Config) { c.Log.Format = "xml" }},
 		{"no data dir for sqlite", func(c *Config) { c.DataDir = "" }},
 		{"negative spam retention", func(c *Config) { c.Spam.DiscardAfter = -time.Hour }},
+		{"negative learn_published_after", func(c *Config) { c.Spam.LearnPublishedAfter = -time.Hour }},
 		{"negative address retention", func(c *Config) { c.Privacy.ForgetAddressesAfter = -time.Hour }},
 		{"no idle time", func(c *Config) { c.Sessions.Idle = 0 }},
 		{"negative absolute time", func(c *Config) { c.Sessions.Absolute = -time.Hour }},
@@ -169,5 +173,27 @@ func TestSessionLifetimes(t *testing.T) {
 	}
 	if _, err := Load("", func(k string) string { return map[string]string{"WINNOW_SESSIONS_IDLE": "soon"}[k] }); err == nil {
 		t.Error("a malformed WINNOW_SESSIONS_IDLE loaded")
+	}
+}
+
+func TestIPv6PrefixDefaultsEnvAndBounds(t *testing.T) {
+	if Default().HTTP.IPv6Prefix != 64 {
+		t.Errorf("default http.ipv6_prefix = %d, want 64", Default().HTTP.IPv6Prefix)
+	}
+	for v, want := range map[string]int{"56": 56, "/48": 48, "128": 128} {
+		c, err := Load("", func(k string) string { return map[string]string{"WINNOW_IPV6_PREFIX": v}[k] })
+		if err != nil || c.HTTP.IPv6Prefix != want || c.Validate() != nil {
+			t.Errorf("WINNOW_IPV6_PREFIX=%s: %d, %v, %v", v, c.HTTP.IPv6Prefix, err, c.Validate())
+		}
+	}
+	if _, err := Load("", func(k string) string { return map[string]string{"WINNOW_IPV6_PREFIX": "sixty"}[k] }); err == nil {
+		t.Error("WINNOW_IPV6_PREFIX=sixty loaded")
+	}
+	for _, bits := range []int{0, 31, 129} {
+		c := Default()
+		c.HTTP.IPv6Prefix = bits
+		if err := c.Validate(); err == nil {
+			t.Errorf("http.ipv6_prefix %d passed Validate", bits)
+		}
 	}
 }

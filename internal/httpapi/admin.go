@@ -2,11 +2,9 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -21,31 +19,19 @@ const (
 	maxAdminPage     = 200
 )
 
-// authFailures bounds wrong credentials per client address: enough for a person who
-// mistypes, far too few to guess a token.
-func authFailures() comment.Rate { return comment.Rate{Count: 10, Period: time.Minute, Burst: 10} }
-
 // authenticate requires a bearer token or a session cookie (with its CSRF token for
 // a change, see cookiePrincipal) on every moderator route; both give the same
-// principal. An address that keeps presenting wrong tokens or passwords is refused for
-// a while before its credentials are even checked.
+// principal. Wrong tokens are counted by the guard per client address and refused for
+// a while past its limit; a request with no credential, or a wrong or expired session
+// cookie, counts nothing, and a valid token or session is never refused (auth.Guard).
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, rate := s.addressKey(r), authFailures()
-		if err := s.refuseLimited(r.Context(), key, rate); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		var principal auth.Principal
-		err, guess := comment.ErrUnauthorized, true
+		err := comment.ErrUnauthorized
 		if plain, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			principal, err = auth.Authenticate(r.Context(), s.store, strings.TrimSpace(plain), s.now())
+			principal, err = s.guard.Token(r.Context(), s.store, strings.TrimSpace(plain), s.addressKey(r))
 		} else if session := sessionFrom(r); session != "" {
 			principal, err = s.cookiePrincipal(r, session)
-			guess = false
-		}
-		if guess && errors.Is(err, comment.ErrUnauthorized) {
-			s.countFailure(r.Context(), key, rate)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -114,8 +100,8 @@ func (s *server) listComments(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getComment(w http.ResponseWriter, r *http.Request) {
 	c, err := s.store.Comment(r.Context(), pathID(r))
-	if err == nil && !principal(r).CanSite(c.SiteID) {
-		err = comment.ErrForbidden
+	if err == nil {
+		err = principal(r).See(c.SiteID)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -207,9 +193,11 @@ func (s *server) checkListing(w http.ResponseWriter, r *http.Request, fields map
 		s.writeError(w, r, badRequest("invalid query", fields))
 		return 0, false
 	}
-	if siteID != "" && !principal(r).CanSite(siteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return 0, false
+	if siteID != "" {
+		if err := principal(r).See(siteID); err != nil {
+			s.writeError(w, r, err)
+			return 0, false
+		}
 	}
 	return limit, true
 }

@@ -27,9 +27,11 @@ func (s *server) viewBan(b comment.Ban) banView {
 
 func (s *server) listBans(w http.ResponseWriter, r *http.Request) {
 	p, site := principal(r), r.URL.Query().Get("site")
-	if site != "" && !p.CanSite(site) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return
+	if site != "" {
+		if err := p.See(site); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	bans, err := s.store.Bans(r.Context(), p.Scope(), site)
 	if err != nil {

@@ -257,11 +257,9 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, ok := sites[siteID]; siteID != "" && !ok {
-		v.Error = "You do not moderate this site."
-		if p.IsAdmin() {
-			v.Error = "There is no such site."
-		}
-		d.render(w, r, "admin_queue.html", http.StatusForbidden, v)
+		// Another site's queue is answered as a missing one (see comment.ErrNotVisible).
+		v.Error = "There is no such site, or you do not moderate it."
+		d.render(w, r, "admin_queue.html", http.StatusNotFound, v)
 		return
 	}
 

@@ -55,7 +55,7 @@ func banKindText(k comment.BanKind) string {
 	case comment.BanEmail:
 		return "email"
 	case comment.BanIP:
-		return "IP address"
+		return "IP address or network"
 	case comment.BanDomain:
 		return "email or website domain"
 	}

@@ -42,9 +42,11 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	siteID, actor := q.Get("site"), q.Get("actor")
-	if siteID != "" && !p.CanSite(siteID) {
-		d.errorPage(w, r, p, session, http.StatusForbidden, "You do not moderate this site.")
-		return
+	if siteID != "" {
+		if err := p.See(siteID); err != nil {
+			d.fail(w, r, p, session, err)
+			return
+		}
 	}
 	v := logView{layoutView: d.layout(p, session, "Audit log", "log")}
 	sites, err := d.s.store.Sites(r.Context())
@@ -144,8 +146,8 @@ func (d *dashboard) comment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := d.s.store.Comment(r.Context(), pathID(r))
-	if err == nil && !p.CanSite(c.SiteID) {
-		err = comment.ErrNotFound // as if it did not exist: another site's comment
+	if err == nil {
+		err = p.See(c.SiteID) // as if it did not exist: another site's comment
 	}
 	var site comment.Site
 	if err == nil {

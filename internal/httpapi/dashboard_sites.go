@@ -124,6 +124,7 @@ type siteSettingsView struct {
 	layoutView
 	Site     siteForm
 	Policies []option
+	Seeds    []option
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
@@ -134,6 +135,12 @@ var policyLabels = map[comment.Policy]string{
 	comment.PolicyAll:       "all: hold every comment for a moderator",
 	comment.PolicyFirstTime: "first_time: publish authors with an earlier approved comment",
 	comment.PolicyNone:      "none: publish everything not judged spam or held by a rule",
+}
+
+// seedLabels explain the built-in spam seed's settings in the settings form.
+var seedLabels = map[comment.SeedAction]string{
+	comment.SeedFold: "fold: the built-in model alone may send obvious spam to the spam folder",
+	comment.SeedHold: "hold: the built-in model alone only holds comments for review",
 }
 
 // sitePage is a site's settings form and its webhook endpoints: GET
@@ -158,6 +165,9 @@ func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
 			BlockedWords: strings.Join(site.BlockedWords, "\n"), MaxLinks: site.MaxLinks}}
 	for _, pol := range []comment.Policy{comment.PolicyAll, comment.PolicyFirstTime, comment.PolicyNone} {
 		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == site.Policy})
+	}
+	for _, a := range []comment.SeedAction{comment.SeedFold, comment.SeedHold} {
+		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == site.SpamSeed || (site.SpamSeed == "" && a == comment.SeedFold)})
 	}
 	set, defaults, effective := site.Limits, comment.DefaultRateLimits(), site.Limits.Effective()
 	help := map[string]string{"ip": "per client address", "email": "per author email", "thread": "per page", "site": "for the whole site"}

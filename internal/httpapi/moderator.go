@@ -18,7 +18,7 @@ import (
 // restored). Otherwise 409 {"error": {"code": "conflict", "message": "comment 5 was last
 // changed by someone else", "fields": {"ids": "..."}}} and nothing changes: someone
 // else's decision, a change since, an edit, a reply, an undo, or no decision at all.
-// 422 with field "ids" for an empty or oversized list, 404 for an unknown id, 403 for
+// 422 with field "ids" for an empty or oversized list, 404 for an unknown id and for
 // another site's comment. The audit log records action "undo".
 func (s *server) undo(w http.ResponseWriter, r *http.Request) {
 	var body actionBody
@@ -49,7 +49,7 @@ type textBody struct {
 // The body is sanitized and bounded as a submission's is (422 with field "body":
 // "required", "at most 10000 characters", "contains control characters"); status,
 // score and reasons stay. A published comment's thread is updated at once and
-// webhook consumers get comment.updated. 404 for a deleted or unknown comment, 403 for
+// webhook consumers get comment.updated. 404 for a deleted or unknown comment and for
 // another site's, 409 if it changed meanwhile. The audit log records action "edit".
 func (s *server) moderatorEdit(w http.ResponseWriter, r *http.Request) {
 	var body textBody
@@ -77,7 +77,7 @@ func (s *server) moderatorEdit(w http.ResponseWriter, r *http.Request) {
 // moderator's account email, or empty for an API token; it has no IP or user agent
 // and is neither rate limited nor scored. Body rules and errors as for an edit (422,
 // field "body"). A parent that is not published is 409 with field "parent_id" (the
-// reply would hang under a hidden comment); 404 for a deleted or unknown one, 403
+// reply would hang under a hidden comment); 404 for a deleted or unknown one and
 // for another site's. The audit log records action "reply" on the new comment.
 func (s *server) reply(w http.ResponseWriter, r *http.Request) {
 	var body textBody

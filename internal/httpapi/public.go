@@ -351,14 +351,19 @@ func (s *server) countSubmission(err error) {
 var submissionFields = []string{"thread", "thread_url", "thread_title", "parent_id", "author_name",
 	"author_email", "author_url", "body", "website", "form_token"}
 
-// decodeSubmission reads a JSON or form-encoded submission; form reports which.
+// decodeSubmission reads a JSON or form-encoded submission; form reports which. The
+// submission comes back normalized as the pipeline reads it, so what the handler does
+// with it afterwards (a form's redirect to thread_url) sees the same values: a
+// thread_url with a stray space still gets its 303.
 func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err error) {
 	kind, err := requestKind(r, true)
 	if err != nil {
 		return sub, false, err
 	}
 	if kind == kindJSON {
-		return sub, false, decodeJSONBody(r.Body, &sub)
+		err = decodeJSONBody(r.Body, &sub)
+		sub.Normalize()
+		return sub, false, err
 	}
 	if err := parseForm(r); err != nil {
 		return sub, true, err
@@ -381,6 +386,7 @@ func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err e
 			return sub, true, badRequest("a field has the wrong type", map[string]string{"parent_id": "must be a number"})
 		}
 	}
+	sub.Normalize()
 	return sub, true, nil
 }
 

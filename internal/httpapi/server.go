@@ -67,11 +67,18 @@ type Moderator interface {
 	Reply(ctx context.Context, req moderation.ReplyRequest) (comment.Comment, error)
 }
 
-// Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback).
+// Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback);
+// the server reports its health.
 type Limiter interface {
 	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
-	// Reset forgets a key: a successful sign-in clears the failures before it.
-	Reset(ctx context.Context, key string) error
+}
+
+// Guard limits guessing at credentials (auth.Guard).
+type Guard interface {
+	// Token authenticates a bearer token, counting a wrong one against client.
+	Token(ctx context.Context, store auth.TokenStore, plain, client string) (auth.Principal, error)
+	// Guess counts one guess at a credential (a setup form) from client.
+	Guess(ctx context.Context, client string) error
 }
 
 // limiterHealth is what a limiter backed by Redis reports (ratelimit.Fallback).
@@ -89,13 +96,19 @@ type Deps struct {
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
 	// nil serves API tokens only.
 	Accounts Accounts
-	// Limiter guards moderator authentication against guessing.
+	// Limiter is the rate limiter, for /readyz and /metrics.
 	Limiter Limiter
+	// Guard limits guessing at API tokens and the setup link (sign-ins are limited by
+	// Accounts); nil limits nothing.
+	Guard Guard
 	// Secret keys the hashes of client addresses used as limiter keys.
 	Secret []byte
 	// TrustedProxies are the peers whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
-	Logger         *slog.Logger
+	// IPv6Prefix is the IPv6 network that counts as one client for the limits on
+	// wrong credentials (comment.AddressPrefix); 0 means comment.DefaultIPv6Prefix.
+	IPv6Prefix int
+	Logger     *slog.Logger
 	// Registry receives the server's metrics; Gatherer serves /metrics.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
@@ -111,7 +124,10 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// AllowPrivateNetworks is webhooks.allow_private_networks: without it an endpoint
+	// whose URL names a private or reserved address is refused at registration.
+	AllowPrivateNetworks bool
+	Now                  func() time.Time
 }
 
 type server struct {
@@ -120,6 +136,7 @@ type server struct {
 	moderator Moderator
 	accounts  Accounts
 	limiter   Limiter
+	guard     Guard
 	secret    []byte
 	proxies   []netip.Prefix
 	log       *slog.Logger
@@ -133,6 +150,9 @@ type server struct {
 	now       func() time.Time
 	// discardAfter is how long spam is kept (0: for ever).
 	discardAfter time.Duration
+	// allowPrivate lets webhook URLs name private addresses (see Deps).
+	allowPrivate bool
+	v6bits       int
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -142,6 +162,10 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
+		allowPrivate: d.AllowPrivateNetworks, v6bits: d.IPv6Prefix,
+	}
+	if s.guard = d.Guard; s.guard == nil {
+		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
 	}
 	s.sites = newSiteCache(d.Store.Site, d.Now)
 	return s.routes()

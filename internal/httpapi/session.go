@@ -13,7 +13,8 @@ import (
 
 // Accounts signs moderators in and out (auth.Accounts).
 type Accounts interface {
-	Login(ctx context.Context, email, password string) (auth.User, string, error)
+	// SignIn checks an email and password behind the sign-in limits and starts a session.
+	SignIn(ctx context.Context, r auth.LoginRequest) (auth.LoginResult, error)
 	Authenticate(ctx context.Context, session string) (auth.Principal, error)
 	Logout(ctx context.Context, session string) error
 	RevokeSessions(ctx context.Context, userID int64) error
@@ -26,9 +27,12 @@ type Accounts interface {
 	UpdateUser(ctx context.Context, actor auth.Principal, id int64, c auth.UserChange) (auth.User, error)
 }
 
-// The session cookie and where a cookie-authenticated change carries its CSRF token.
+// The session cookie, the device cookie (see auth.Guard) and where a
+// cookie-authenticated change carries its CSRF token.
 const (
 	sessionCookie = "winnow_session"
+	deviceCookie  = "winnow_device"
+	loginPath     = "/api/v1/auth/login"
 	csrfHeader    = "X-CSRF-Token"
 	csrfField     = "csrf_token"
 )
@@ -40,53 +44,15 @@ var errCSRF = &httpError{status: http.StatusForbidden, code: "csrf",
 // errLogin is the one answer to a wrong email or a wrong password.
 var errLogin = &httpError{status: http.StatusUnauthorized, code: "unauthorized", msg: "wrong email or password"}
 
-// accountFailures bounds failed sign-ins in a row per account and address: enough for
-// a person, far too few to guess a password.
-// loginAttempts bounds sign-ins from one address over all accounts, generous enough
-// for an office behind one address.
-func loginAttempts() comment.Rate { return comment.Rate{Count: 30, Period: time.Minute, Burst: 30} }
-
-func accountFailures() comment.Rate {
-	return comment.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
-}
-
-// refuseLimited asks the limiter, without counting, whether key may fail again, and
-// returns the 429 error when it may not.
-func (s *server) refuseLimited(ctx context.Context, key string, rate comment.Rate) error {
-	if s.limiter == nil {
-		return nil
-	}
-	res, err := s.limiter.AllowN(ctx, key, rate, 0)
-	if err == nil && res.Remaining < 1 {
-		return &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst,
-			RetryAfter: rate.Period / time.Duration(rate.Count), ResetAfter: res.ResetAfter}
-	}
-	return nil
-}
-
-// spend counts one attempt against key and refuses it when the key's budget is spent.
-func (s *server) spend(ctx context.Context, key string, rate comment.Rate) error {
-	if s.limiter == nil {
-		return nil
-	}
-	res, err := s.limiter.AllowN(ctx, key, rate, 1)
-	if err == nil && !res.Allowed {
-		return &comment.RateLimitedError{Scope: "auth", Limit: rate.Burst, RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
-	}
-	return nil
-}
-
-// countFailure counts one wrong credential against key.
-func (s *server) countFailure(ctx context.Context, key string, rate comment.Rate) {
-	if s.limiter != nil {
-		_, _ = s.limiter.AllowN(ctx, key, rate, 1)
-	}
-}
-
-// addressKey is the limiter key for wrong credentials from r's client address; API
-// tokens and passwords share it.
+// addressKey is the key that stands for r's client in the guard's limits: a keyed
+// hash of its address, or of its IPv6 network (comment.AddressKey), so the limiter
+// never holds an address and one /64 is one client.
 func (s *server) addressKey(r *http.Request) string {
-	return "auth:" + comment.IPKey(s.secret, s.clientIP(r))
+	v6bits := s.v6bits
+	if v6bits == 0 {
+		v6bits = comment.DefaultIPv6Prefix
+	}
+	return "auth:" + comment.AddressKey(s.secret, s.clientIP(r), v6bits)
 }
 
 // cookiePrincipal authenticates a session cookie and, for a request that changes
@@ -136,6 +102,16 @@ func (s *server) setSession(w http.ResponseWriter, r *http.Request, session stri
 	w.Header().Set("Cache-Control", "no-store")
 }
 
+// setDevice sends the device cookie, which a browser sends back only to the sign-in
+// endpoint: HttpOnly, SameSite=Strict, Secure as the session cookie is.
+func (s *server) setDevice(w http.ResponseWriter, r *http.Request, device string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: deviceCookie, Value: device, Path: loginPath, MaxAge: int(auth.DeviceLifetime / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || strings.HasPrefix(s.baseURL, "https://"),
+	})
+}
+
 // userView is a signed-in moderator as they see themselves.
 type userView struct {
 	ID    int64     `json:"id"`
@@ -157,8 +133,9 @@ type loginBody struct {
 	Password string `json:"password"`
 }
 
-// login checks an email and password and starts a session. Wrong credentials count
-// against the client's address and against the account; either limit answers 429.
+// login checks an email and password and starts a session, within the limits of
+// auth.Guard (429 when one refuses; 503 when password checks are all busy), and gives
+// the browser a device cookie that keeps it apart from other sign-ins to the account.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if s.accounts == nil {
 		s.writeError(w, r, comment.ErrNotFound)
@@ -180,26 +157,22 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &comment.ValidationError{Fields: fields})
 		return
 	}
-	// Every attempt is counted before the password is checked: counting only failures,
-	// after a check that takes tens of milliseconds, let parallel guesses through. A
-	// success clears the account's count, so the budget is for failures in a row. The
-	// account's counter is per address too, so a stranger cannot lock a moderator out.
-	addrKey := "login-" + s.addressKey(r)
-	acctKey := "login:" + comment.EmailKey(s.secret, body.Email) + ":" + s.addressKey(r)
-	if err := errors.Join(s.spend(r.Context(), addrKey, loginAttempts()), s.spend(r.Context(), acctKey, accountFailures())); err != nil {
-		s.writeError(w, r, err)
-		return
+	var device string
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		device = c.Value
 	}
-	u, session, err := s.accounts.Login(r.Context(), body.Email, body.Password)
+	res, err := s.accounts.SignIn(r.Context(), auth.LoginRequest{
+		Email: body.Email, Password: body.Password, Client: s.addressKey(r), Device: device})
 	if errors.Is(err, comment.ErrUnauthorized) {
 		err = errLogin
-	}
-	if err == nil && s.limiter != nil {
-		_ = s.limiter.Reset(r.Context(), acctKey)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	u, session := res.User, res.Session
+	if res.Device != "" {
+		s.setDevice(w, r, res.Device)
 	}
 	s.setSession(w, r, session, s.accounts.Policy().Absolute)
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -33,7 +33,7 @@ const setupPage = `<!doctype html>
 {{- else if eq .State "exists"}}
 <p>This installation already has an administrator. Sign in instead.</p>
 {{- else}}
-<p>This setup link is not valid: it was used, it expired, or a restart printed a newer one.</p>
+<p>This setup link is not valid: it was used, or it expired (a restart prints a new one then).</p>
 {{- end}}
 </main>
 </body>
@@ -106,7 +106,7 @@ func (s *server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	v := setupView{State: "form", Token: f.Get("token"), Email: f.Get("email")}
 	// A cheap token check, counted per address, comes before the costly password hash.
-	if err := s.spend(r.Context(), s.addressKey(r), authFailures()); err != nil {
+	if err := s.guard.Guess(r.Context(), s.addressKey(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

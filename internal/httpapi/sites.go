@@ -29,8 +29,8 @@ func (s *server) listSites(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getSite(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["site"]
-	if !principal(r).CanSite(id) {
-		s.writeError(w, r, comment.ErrForbidden)
+	if err := principal(r).See(id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	site, err := s.store.Site(r.Context(), id)
@@ -49,6 +49,8 @@ type siteBody struct {
 	Policy       *comment.Policy `json:"policy"`
 	MaxLinks     *int            `json:"max_links"`
 	BlockedWords *[]string       `json:"blocked_words"`
+	// SpamSeed says how far the built-in spam seed may act alone: fold or hold.
+	SpamSeed *comment.SeedAction `json:"spam_seed"`
 	// RateLimits override limits by scope; a null scope returns it to the default.
 	RateLimits map[string]*rateLimit `json:"rate_limits"`
 }
@@ -68,6 +70,12 @@ func (b siteBody) applyTo(site *comment.Site) error {
 	}
 	if b.BlockedWords != nil {
 		site.BlockedWords = *b.BlockedWords
+	}
+	if b.SpamSeed != nil {
+		if *b.SpamSeed == "" {
+			return comment.Invalid("spam_seed", "must be fold or hold")
+		}
+		site.SpamSeed = *b.SpamSeed
 	}
 	scopes := rateScopes(&site.Limits)
 	for name, r := range b.RateLimits {

@@ -83,6 +83,7 @@ type siteView struct {
 	MaxLinks     int                  `json:"max_links"`
 	BlockedWords []string             `json:"blocked_words"`
 	RateLimits   map[string]rateLimit `json:"rate_limits"`
+	SpamSeed     comment.SeedAction   `json:"spam_seed"`
 	CreatedAt    time.Time            `json:"created_at"`
 }
 
@@ -100,7 +101,10 @@ func rateScopes(l *comment.RateLimits) map[string]*comment.Rate {
 
 func viewSite(s comment.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
-		BlockedWords: s.BlockedWords, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
+		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
+	if v.SpamSeed == "" {
+		v.SpamSeed = comment.SeedFold
+	}
 	effective := s.Limits.Effective()
 	for name, r := range rateScopes(&effective) {
 		v.RateLimits[name] = rateLimit{Count: r.Count, Period: r.Period.String(), Burst: r.Burst}

@@ -111,9 +111,11 @@ func (b webhookBody) applyTo(w *comment.Webhook) {
 
 func (s *server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	p, siteID := principal(r), r.URL.Query().Get("site")
-	if siteID != "" && !p.CanSite(siteID) {
-		s.writeError(w, r, comment.ErrForbidden)
-		return
+	if siteID != "" {
+		if err := p.See(siteID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	ws, err := s.store.Webhooks(r.Context(), p.Scope(), siteID)
 	if err != nil {
@@ -149,7 +151,7 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 	hook := comment.Webhook{SiteID: body.Site, Secret: comment.NewWebhookSecret(), CreatedAt: now}
 	body.applyTo(&hook)
 	hook.Normalize()
-	err := hook.Validate()
+	err := hook.Validate(s.allowPrivate)
 	if err == nil {
 		if _, err = s.store.Site(r.Context(), hook.SiteID); errors.Is(err, comment.ErrNotFound) {
 			err = comment.Invalid("site", "no such site")
@@ -170,8 +172,8 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 // webhook loads the endpoint of the request's {id} if the caller may see its site.
 func (s *server) webhook(r *http.Request) (comment.Webhook, error) {
 	hook, err := s.store.Webhook(r.Context(), pathID(r))
-	if err == nil && !principal(r).CanSite(hook.SiteID) {
-		err = comment.ErrForbidden
+	if err == nil {
+		err = principal(r).See(hook.SiteID)
 	}
 	return hook, err
 }
@@ -196,10 +198,14 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		err = comment.Invalid("site", "an endpoint cannot move to another site")
 	}
 	if err == nil {
+		before := hook.URL
 		body.applyTo(&hook)
 		hook.Normalize()
 		hook.UpdatedAt = s.now().UTC()
-		err = hook.Validate()
+		// A URL is judged when it is set: an endpoint registered before the check (or
+		// while private networks were allowed) can still be disabled or described, and
+		// its deliveries stay refused at connect time.
+		err = hook.Validate(s.allowPrivate || hook.URL == before)
 	}
 	if err == nil {
 		err = s.store.UpdateWebhook(r.Context(), hook)

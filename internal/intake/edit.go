@@ -12,7 +12,7 @@ import (
 )
 
 // authorActor names an author's own edits and deletions in the audit log.
-const authorActor = "author"
+const authorActor = comment.ActorAuthor
 
 // Edit changes an author's comment text, with the edit token the submission returned,
 // inside comment.EditWindow. The new text is sanitized and judged again; an edit can
@@ -39,8 +39,8 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err // edits count against the submission limits
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	record, err := s.store.Record(ctx, site.ID, c.AuthorKey, publicAddress(meta.IP),
-		comment.SubmissionBanKeys(s.secret, c.AuthorEmail, c.AuthorURL, meta.IP), now.Add(-addressMemory), now)
+	record, err := s.store.Record(ctx, site.ID, c.AuthorKey, s.reputationKey(meta.IP),
+		comment.SubmissionBanKeys(s.secret, s.v6bits, c.AuthorEmail, c.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}

@@ -25,8 +25,8 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// addressMemory is how far back an address's record counts: addresses change hands.
-const addressMemory = 30 * 24 * time.Hour
+// AddressMemory is how far back an address's record counts: addresses change hands.
+const AddressMemory = 30 * 24 * time.Hour
 
 // MaxIdempotencyKey bounds the Idempotency-Key a client may send.
 const MaxIdempotencyKey = 200
@@ -60,14 +60,16 @@ type Service struct {
 	sanitizer *sanitize.Sanitizer
 	scorer    *spam.Scorer
 	secret    []byte
+	v6bits    int
 	now       func() time.Time
 }
 
 // NewService wires the pipeline. secret is the installation secret that keys author,
-// address and avatar hashes and edit tokens; a nil limiter means no rate limits (an
-// importer's bulk load).
-func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, now func() time.Time) *Service {
-	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, now: now}
+// address and avatar hashes and edit tokens; v6bits is the IPv6 prefix that counts as
+// one client (http.ipv6_prefix) for limits, reputation and bans alike; a nil limiter
+// means no rate limits (an importer's bulk load).
+func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, now func() time.Time) *Service {
+	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, now: now}
 }
 
 // Submit validates, judges and stores one comment on site, which the caller has loaded
@@ -107,8 +109,8 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	}
 	html := rendered.HTML
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	record, err := s.store.Record(ctx, site.ID, authorKey, publicAddress(meta.IP),
-		comment.SubmissionBanKeys(s.secret, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-addressMemory), now)
+	record, err := s.store.Record(ctx, site.ID, authorKey, s.reputationKey(meta.IP),
+		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: record: %w", err)
 	}
@@ -135,7 +137,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
-		IP: meta.IP, UserAgent: meta.UserAgent,
+		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: comment.AddressKey(s.secret, meta.IP, s.v6bits),
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
@@ -175,7 +177,7 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, em
 		scope, key string
 		rate       comment.Rate
 	}{
-		{"ip", "ip:" + comment.IPKey(s.secret, ip), l.IP},
+		{"ip", "ip:" + comment.AddressKey(s.secret, ip, s.v6bits), l.IP},
 		{"email", "email:" + emailKey, l.Email},
 		{"thread", "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
 		{"site", "site", l.Site},
@@ -196,12 +198,24 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, em
 	return nil
 }
 
-// publicAddress returns ip when it is a public address, else "". A loopback or private
-// peer is most likely a reverse proxy that is not configured as trusted, and its record
-// would hold every reader behind it against each other.
+// reputationKey is the key an address's reputation is kept by (comment.AddressKey),
+// or "" for an address that is not public: a loopback or private peer is most likely
+// a reverse proxy that is not configured as trusted, and its record would hold every
+// reader behind it against each other.
+func (s *Service) reputationKey(ip string) string {
+	if publicAddress(ip) == "" {
+		return ""
+	}
+	return comment.AddressKey(s.secret, ip, s.v6bits)
+}
+
+// publicAddress returns ip when it is a public address, else "".
 func publicAddress(ip string) string {
 	a, err := netip.ParseAddr(ip)
-	if err != nil || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+	if err != nil {
+		return ""
+	}
+	if a = a.Unmap(); a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
 		return ""
 	}
 	return ip

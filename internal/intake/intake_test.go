@@ -22,6 +22,7 @@ type fakeStore struct {
 	byIdempotency func(key string) (comment.Comment, error)
 	create        func(c *comment.Comment, th comment.Thread) error
 	bans          func(keys comment.BanKeys) ([]comment.BanKind, error)
+	address       func(addressKey string) // the key an address's record is read by
 	edit          func(e comment.Edit) error
 	transitions   func(ts []comment.Transition) error
 }
@@ -47,9 +48,12 @@ func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) 
 	return f.transitions(ts)
 }
 
-func (f fakeStore) Record(_ context.Context, _, key, _ string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
+func (f fakeStore) Record(_ context.Context, _, key, addressKey string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
 	var r comment.Record
 	var err error
+	if f.address != nil {
+		f.address(addressKey)
+	}
 	if f.author != nil {
 		r.Author, err = f.author(key)
 	}
@@ -88,7 +92,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, now)
+	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, now)
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
@@ -255,7 +259,7 @@ func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
 	var stored comment.Comment
 	st := fakeStore{t: t,
 		bans: func(keys comment.BanKeys) ([]comment.BanKind, error) {
-			if keys.Email == comment.EmailKey(secret, "ann@example.org") && keys.IP == comment.IPKey(secret, "192.0.2.1") &&
+			if keys.Email == comment.EmailKey(secret, "ann@example.org") && keys.IPs[0] == comment.IPKey(secret, "192.0.2.1") &&
 				len(keys.Domains) == 2 && keys.Domains[0] == "example.org" && keys.Domains[1] == "ann.example" {
 				return []comment.BanKind{comment.BanEmail}, nil
 			}
@@ -311,5 +315,33 @@ func TestPublicAddressIgnoresProxiesAndLoopback(t *testing.T) {
 		if got := publicAddress(ip); got != want {
 			t.Errorf("publicAddress(%q) = %q, want %q", ip, got, want)
 		}
+	}
+}
+
+// TestReputationIsKeptByTheClientsNetwork: a comment stores the key of its client's
+// network (an IPv6 /64, an IPv4 address), which the address's record is read by; a
+// private address, most likely an unconfigured proxy's, has no record read.
+func TestReputationIsKeptByTheClientsNetwork(t *testing.T) {
+	var stored []comment.Comment
+	var looked []string
+	st := fakeStore{t: t, create: func(c *comment.Comment, _ comment.Thread) error { stored = append(stored, *c); return nil },
+		address: func(key string) { looked = append(looked, key) }}
+	svc := newService(st)
+	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:3::1", "203.0.113.9", "10.0.0.1"} {
+		sub := valid
+		sub.AuthorEmail = fmt.Sprintf("r%d@example.org", i)
+		if _, err := svc.Submit(context.Background(), site, sub, Meta{IP: ip}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := func(i int) string { return stored[i].AddressKey }
+	if k(0) == "" || k(0) != k(1) || k(2) == k(0) || k(3) != comment.IPKey(secret, "203.0.113.9") || k(4) == "" {
+		t.Errorf("address keys %q", []string{k(0), k(1), k(2), k(3), k(4)})
+	}
+	if len(looked) != 5 || looked[0] != k(0) || looked[3] != k(3) || looked[4] != "" {
+		t.Errorf("records read by %q", looked)
+	}
+	if stored[0].IP != "2001:db8:1:2::1" {
+		t.Errorf("the comment keeps its own address for moderators: %q", stored[0].IP)
 	}
 }

@@ -15,9 +15,9 @@ type Store interface {
 	// created on the site, or comment.ErrNotFound.
 	CommentByIdempotencyKey(ctx context.Context, siteID, key string) (comment.Comment, error)
 	// Record returns, in one round trip, the author's counts (zero for a stranger), the
-	// address's approved and spam comments since since, and the bans active at now
-	// that keys match.
-	Record(ctx context.Context, siteID, authorKey, ip string, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
+	// approved and spam comments since since of the client network with addressKey
+	// (comment.AddressKey; "" for none), and the bans active at now that keys match.
+	Record(ctx context.Context, siteID, authorKey, addressKey string, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
 	// Site returns a site or comment.ErrNotFound (edits arrive without one).
 	Site(ctx context.Context, id string) (comment.Site, error)
 	// EditComment applies an author's edit (see comment.Edit) in one transaction.

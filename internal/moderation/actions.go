@@ -71,15 +71,18 @@ type Service struct {
 	learner   Learner
 	sanitizer *sanitize.Sanitizer
 	secret    []byte
+	v6bits    int
 	log       *slog.Logger
 	now       func() time.Time
 }
 
 // NewService returns a Service on store; learner (may be nil) is taught by every
 // decision; sanitizer renders moderators' edits and replies as intake renders
-// submissions; secret keys the hashes bans and avatars are kept by; now is the clock.
-func NewService(store Store, learner Learner, sanitizer *sanitize.Sanitizer, secret []byte, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, learner: learner, sanitizer: sanitizer, secret: secret, log: log, now: now}
+// submissions; secret keys the hashes bans and avatars are kept by; v6bits is the
+// IPv6 prefix that is one client (http.ipv6_prefix), the least an IPv6 ban covers;
+// now is the clock.
+func NewService(store Store, learner Learner, sanitizer *sanitize.Sanitizer, secret []byte, v6bits int, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, learner: learner, sanitizer: sanitizer, secret: secret, v6bits: v6bits, log: log, now: now}
 }
 
 // Lesson is what a decision teaches the classifier: spam and reject say "unwanted",
@@ -149,7 +152,7 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 	var ts []comment.Transition
 	for i, c := range cs {
 		if req.Allowed != nil && !req.Allowed(c.SiteID) {
-			return nil, fmt.Errorf("moderation: comment %d: %w", c.ID, comment.ErrForbidden)
+			return nil, fmt.Errorf("moderation: comment %d: %w", c.ID, comment.ErrNotVisible)
 		}
 		if c.Status == comment.StatusDeleted {
 			return nil, fmt.Errorf("moderation: comment %d is deleted: %w", c.ID, comment.ErrNotFound)

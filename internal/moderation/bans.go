@@ -38,7 +38,9 @@ func (s *Service) Ban(ctx context.Context, req BanRequest) (comment.Ban, error) 
 		if err != nil {
 			return comment.Ban{}, fmt.Errorf("moderation: ban: %w", err)
 		}
-		if len(cs) == 0 {
+		// Another site's comment is answered as a missing one (comment.ErrNotVisible),
+		// before anything else is said about it.
+		if len(cs) == 0 || req.Allowed != nil && !req.Allowed(cs[0].SiteID) {
 			return comment.Ban{}, comment.Invalid("comment_id", "no such comment")
 		}
 		c := cs[0]
@@ -62,9 +64,9 @@ func (s *Service) Ban(ctx context.Context, req BanRequest) (comment.Ban, error) 
 		return comment.Ban{}, comment.Invalid("site", "required")
 	}
 	if req.Allowed != nil && !req.Allowed(req.SiteID) {
-		return comment.Ban{}, fmt.Errorf("moderation: ban on %s: %w", req.SiteID, comment.ErrForbidden)
+		return comment.Ban{}, fmt.Errorf("moderation: ban on %s: %w", req.SiteID, comment.ErrNotVisible)
 	}
-	b, err := comment.NewBan(s.secret, req.SiteID, req.Kind, req.Value, req.Note, req.Actor,
+	b, err := comment.NewBan(s.secret, s.v6bits, req.SiteID, req.Kind, req.Value, req.Note, req.Actor,
 		s.now().UTC().Truncate(time.Microsecond), req.Duration)
 	if err != nil {
 		return comment.Ban{}, err

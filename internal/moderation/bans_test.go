@@ -35,9 +35,15 @@ func TestBan(t *testing.T) {
 					t.Errorf("%+v %v", b, err)
 				}
 			}},
+		// Answered as a missing comment is, so a ban cannot probe another site's ids.
 		{"another site's comment", BanRequest{Kind: comment.BanIP, CommentID: 5, Allowed: func(s string) bool { return s != "blog" }},
+			wantInvalid("comment_id")},
+		{"another site's comment, its site named", BanRequest{SiteID: "other", Kind: comment.BanIP, CommentID: 5,
+			Allowed: func(s string) bool { return s != "blog" }}, wantInvalid("comment_id")},
+		{"another site's ban by value", BanRequest{SiteID: "blog", Kind: comment.BanDomain, Value: "x.example",
+			Allowed: func(s string) bool { return s != "blog" }},
 			func(t *testing.T, _ comment.Ban, err error) {
-				if !errors.Is(err, comment.ErrForbidden) {
+				if !errors.Is(err, comment.ErrNotFound) {
 					t.Errorf("err = %v", err)
 				}
 			}},
@@ -57,7 +63,7 @@ func TestBan(t *testing.T) {
 					return nil, nil
 				},
 				createBan: func(b *comment.Ban) error { b.ID = 1; return nil },
-			}, nil, nil, secret, discard, clock)
+			}, nil, nil, secret, comment.DefaultIPv6Prefix, discard, clock)
 			b, err := s.Ban(context.Background(), tt.req)
 			tt.check(t, b, err)
 		})

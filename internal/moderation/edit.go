@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/spam"
 )
 
 // Audit log actions of a moderator writing rather than deciding. Neither can be
@@ -58,7 +59,8 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	}
 	before := c
 	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
-	if before.Trained != "" && before.BodySource != c.BodySource {
+	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam
+	if taught && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
 		s.learn(ctx, before, "")
@@ -132,7 +134,7 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (comment.Comment,
 }
 
 // moderatable loads the comment a moderator writes about: not found when missing or
-// deleted, forbidden outside the moderator's sites.
+// deleted, and not visible (also a 404) outside the moderator's sites.
 func (s *Service) moderatable(ctx context.Context, id int64, allowed func(siteID string) bool) (comment.Comment, error) {
 	cs, err := s.store.CommentsByID(ctx, []int64{id})
 	if err != nil {
@@ -143,7 +145,7 @@ func (s *Service) moderatable(ctx context.Context, id int64, allowed func(siteID
 	}
 	c := cs[0]
 	if allowed != nil && !allowed(c.SiteID) {
-		return comment.Comment{}, fmt.Errorf("moderation: comment %d: %w", id, comment.ErrForbidden)
+		return comment.Comment{}, fmt.Errorf("moderation: comment %d: %w", id, comment.ErrNotVisible)
 	}
 	if c.Status == comment.StatusDeleted {
 		return comment.Comment{}, fmt.Errorf("moderation: comment %d is deleted: %w", id, comment.ErrNotFound)

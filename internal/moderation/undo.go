@@ -54,7 +54,7 @@ func (s *Service) Undo(ctx context.Context, req UndoRequest) ([]comment.Comment,
 	}
 	for _, c := range cs {
 		if req.Allowed != nil && !req.Allowed(c.SiteID) {
-			return nil, fmt.Errorf("moderation: undo: comment %d: %w", c.ID, comment.ErrForbidden)
+			return nil, fmt.Errorf("moderation: undo: comment %d: %w", c.ID, comment.ErrNotVisible)
 		}
 	}
 	latest, err := s.store.LatestEvents(ctx, ids)

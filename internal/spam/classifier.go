@@ -91,6 +91,16 @@ func (c *Classifier) set(rows []TokenCounts) {
 	}
 }
 
+// replace makes rows the scope's whole counts (set changes only the rows given),
+// swapped in at once so that a concurrent Score sees the old counts or the new.
+func (c *Classifier) replace(rows []TokenCounts) {
+	fresh := &Classifier{counts: make(map[string]tokenCount, len(rows))}
+	fresh.set(rows)
+	c.mu.Lock()
+	c.spam, c.ham, c.counts = fresh.spam, fresh.ham, fresh.counts
+	c.mu.Unlock()
+}
+
 // Documents returns how many spam and ham documents the classifier has learned; a
 // site's view counts the shared documents too.
 func (c *Classifier) Documents() (spam, ham int) {

@@ -15,7 +15,17 @@ import (
 const (
 	LabelSpam = "spam"
 	LabelHam  = "ham"
+	// LabelNone records that a comment was looked at and teaches nothing: a published
+	// comment a moderator touched, a reply by the site, or a lesson whose counts a
+	// reset dropped. Unlike "", it is not looked at again; like "", unlearning it
+	// takes nothing away, so a later decision about the comment only adds its lesson.
+	LabelNone = "none"
 )
+
+// ErrStale is what Store.SpamTokens answers when rows changed after afterRev were
+// deleted (a reset) rather than changed: what changed cannot tell the reader which
+// rows went, so it must read everything again.
+var ErrStale = errors.New("spam: stored model was reset; read it whole")
 
 // Shared is the scope every site's verdicts start from: the seed data. Every other
 // scope is one site's, named by its id, and holds what that site's moderators taught,
@@ -47,6 +57,7 @@ type Lesson struct {
 type Store interface {
 	// SpamTokens returns the rows of every scope changed after revision afterRev (all
 	// rows for -1); revisions count the whole installation's changes, not one scope's.
+	// It answers ErrStale when a reset deleted rows after afterRev.
 	SpamTokens(ctx context.Context, afterRev int64) ([]TokenCounts, error)
 	LearnSpam(ctx context.Context, l Lesson) error
 }
@@ -87,11 +98,15 @@ func (m *Model) Classifier(site string) *Classifier {
 	return c
 }
 
-// Sync reads the counts changed since the last Sync, in every scope.
+// Sync reads the counts changed since the last Sync, in every scope; after a reset,
+// it reads them all again.
 func (m *Model) Sync(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rows, err := m.store.SpamTokens(ctx, m.rev)
+	if errors.Is(err, ErrStale) {
+		return m.reload(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
@@ -103,6 +118,31 @@ func (m *Model) Sync(ctx context.Context) error {
 	for scope, rows := range byScope {
 		m.scope(scope).set(rows)
 	}
+	return nil
+}
+
+// reload replaces every scope's counts with the stored ones, each scope swapped at
+// once, so that rows a reset deleted are gone here too. m.mu is held.
+func (m *Model) reload(ctx context.Context) error {
+	rows, err := m.store.SpamTokens(ctx, -1)
+	if err != nil {
+		return fmt.Errorf("spam: reload model: %w", err)
+	}
+	byScope := map[string][]TokenCounts{Shared: nil}
+	m.sitesMu.RLock()
+	for site := range m.sites {
+		byScope[site] = nil // a site whose rows all went is emptied
+	}
+	m.sitesMu.RUnlock()
+	rev := int64(-1)
+	for _, r := range rows {
+		byScope[r.Scope] = append(byScope[r.Scope], r)
+		rev = max(rev, r.Rev)
+	}
+	for scope, rows := range byScope {
+		m.scope(scope).replace(rows)
+	}
+	m.rev = rev
 	return nil
 }
 
@@ -140,11 +180,11 @@ func (m *Model) Run(ctx context.Context, every time.Duration) {
 
 // LearnComment teaches c's site scope that c is spam or ham, first unlearning what it
 // was taught about c before; the label "" only unlearns, so a moderator's undone
-// decision leaves no lesson behind. Teaching a comment what it already taught is a
-// no-op. Only the comment's site learns: one site's moderators, careless or hostile,
+// decision leaves no lesson behind, and LabelNone unlearns and marks c as looked at.
+// Teaching a comment what it already taught is a no-op. Only the comment's site learns: one site's moderators, careless or hostile,
 // cannot move another site's verdicts.
 func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label string) error {
-	if label != LabelSpam && label != LabelHam && label != "" {
+	if label != LabelSpam && label != LabelHam && label != LabelNone && label != "" {
 		return fmt.Errorf("spam: unknown label %q", label)
 	}
 	if c.Trained == label {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -14,7 +15,7 @@ import (
 const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
 	c.author_name, c.author_email, c.author_url, c.author_key, c.avatar_hash, c.ip, c.user_agent,
 	c.body_source, c.body_html, c.status, c.score, c.reasons, c.edit_token_hash, c.idempotency_key,
-	c.created_at, c.updated_at, c.published_at, c.trained, c.page_url, c.page_title
+	c.created_at, c.updated_at, c.published_at, c.trained, c.page_url, c.page_title, c.ip_key
 	FROM comments c JOIN threads t ON t.id = c.thread_id`
 
 // The statements of CreateComment, the hot path. The thread upsert creates the thread
@@ -34,9 +35,9 @@ const (
 	insertCommentColumns = `INSERT INTO comments (site_id, thread_id, parent_id,
 		author_name, author_email, author_url, author_key, avatar_hash, ip, user_agent,
 		body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
-		created_at, updated_at, published_at, page_url, page_title)`
+		created_at, updated_at, published_at, page_url, page_title, ip_key)`
 	insertCommentSQL = insertCommentColumns + `
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 	RETURNING id`
 	// addAuthorCounts adds to an author's counts; the deltas may be negative.
 	addAuthorCounts = ` ON CONFLICT (site_id, key) DO UPDATE SET
@@ -49,8 +50,8 @@ const (
 	// trip, and one statement is its own transaction, so this saves five round trips of
 	// six. Its parameters are the thread's ($1-$7), the comment's from parent_id on
 	// ($8-$25), the author's deltas ($26, $27), then the webhook event's id, type,
-	// payload and pattern ($28-$31; type "" writes none), and the comment's page URL and
-	// title ($32, $33). SQLite has no writable CTEs
+	// payload and pattern ($28-$31; type "" writes none), and the comment's page URL,
+	// title and address key ($32-$34). SQLite has no writable CTEs
 	// and no round trips.
 	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadCore + `RETURNING id, url, title),
 	author AS (
@@ -60,7 +61,7 @@ const (
 	created AS (
 	` + insertCommentColumns + `
 	VALUES ($1, (SELECT id FROM thread), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $32, $33)
+		$21, $22, $23, $24, $25, $32, $33, $34)
 	RETURNING id, thread_id),
 	hooks AS (` + insertDeliveryColumns + `
 		SELECT e.id, $28, $29, c.id, ` + pgFillPayload + `, 'pending', $23, $23, $23
@@ -246,7 +247,7 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 	var pgArgs []any
 	if h.create != nil {
 		pgArgs = append(append(threadArgs, commentArgs...), approved, spam,
-			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle)
+			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle, c.AddressKey)
 	}
 	if h.create != nil && event == nil {
 		err = h.create.QueryRowContext(ctx, pgArgs...).Scan(&id, &threadID)
@@ -281,7 +282,7 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 	if err := tx.StmtContext(ctx, h.thread).QueryRowContext(ctx, threadArgs...).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
-	args := append(append([]any{c.SiteID, threadID}, commentArgs...), c.PageURL, c.PageTitle)
+	args := append(append([]any{c.SiteID, threadID}, commentArgs...), c.PageURL, c.PageTitle, c.AddressKey)
 	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, 0, err
 	}
@@ -351,7 +352,7 @@ func scanComment(row scanner) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ThreadID, &c.ThreadKey, &c.ParentID,
 		&c.AuthorName, &c.AuthorEmail, &c.AuthorURL, &c.AuthorKey, &c.AvatarHash, &c.IP, &c.UserAgent,
 		&c.BodySource, &c.BodyHTML, &status, &c.Score, &reasons, &c.EditTokenHash, &c.IdempotencyKey,
-		&created, &updated, &published, &c.Trained, &c.PageURL, &c.PageTitle)
+		&created, &updated, &published, &c.Trained, &c.PageURL, &c.PageTitle, &c.AddressKey)
 	if err != nil {
 		return comment.Comment{}, err
 	}
@@ -374,13 +375,114 @@ func (s *Store) DiscardSpam(ctx context.Context, before time.Time, limit int) (i
 		AND status = 'spam' AND updated_at < $1`, micros(before), limit)
 }
 
-// ForgetAddresses clears the IP address and user agent of up to limit comments written
-// before before, oldest first, and reports how many it cleared. Nothing else about the
-// comments changes; an address's reputation looks back less far than this.
+// untaughtPublishedSQL finds published comments that taught the spam model nothing yet,
+// oldest published first, from the comments_untaught index.
+const untaughtPublishedSQL = selectComments + ` WHERE c.status = 'approved' AND c.trained = ''
+	AND c.published_at >= $1 AND c.published_at < $2 ORDER BY c.published_at, c.id LIMIT $3`
+
+// UntaughtPublished returns up to limit comments first published from since until
+// before that are still published and have taught the spam model nothing (their
+// trained label is empty), oldest published first: the candidates for learning ham
+// from what stays up. Which of them teach is the caller's rule; each leaves this list
+// when its label is set.
+func (s *Store) UntaughtPublished(ctx context.Context, since, before time.Time, limit int) ([]comment.Comment, error) {
+	return s.queryComments(ctx, "untaught published comments", s.untaughtPublishedSQL(), micros(since), micros(before), limit)
+}
+
+// untaughtPublishedSQL is the sweep's read in the store's dialect. SQLite, without
+// statistics, would rather read every approved comment by the status index and sort
+// them; it is told to use the partial index, which also fails loudly if the index
+// ever stops matching the query.
+func (s *Store) untaughtPublishedSQL() string {
+	if s.dialect == dialectSQLite {
+		return strings.Replace(untaughtPublishedSQL, "FROM comments c ", "FROM comments c INDEXED BY comments_untaught ", 1)
+	}
+	return untaughtPublishedSQL
+}
+
+// ForgetAddresses clears the IP address (and the key of its network: there is none
+// without an address) and user agent of up to limit comments written before before,
+// oldest first, and reports how many it cleared. Nothing else about the comments
+// changes; an address's reputation looks back less far than this.
 func (s *Store) ForgetAddresses(ctx context.Context, before time.Time, limit int) (int64, error) {
-	return s.execCount(ctx, "forget addresses", `UPDATE comments SET ip = '', user_agent = '' WHERE id IN (
+	return s.execCount(ctx, "forget addresses", `UPDATE comments SET ip = '', ip_key = '', user_agent = '' WHERE id IN (
 		SELECT id FROM comments WHERE created_at < $1 AND (ip <> '' OR user_agent <> '') ORDER BY created_at LIMIT $2)`,
 		micros(before), limit)
+}
+
+// addressKeysDone is the settings key that says every comment written before schema
+// version 14 that still mattered has been given its address key (KeyAddresses).
+const addressKeysDone = "address_keys_backfilled"
+
+// KeyAddresses gives up to limit comments created after since that keep an address
+// but no key of its network (comments written before schema version 14) the key that
+// key returns for their address, oldest first, and reports how many it keyed: without
+// it an upgrade would wipe every address's reputation. Older comments do not count
+// towards a reputation and are left alone. Once none is left it says so in settings,
+// and later calls cost one read. Which network and which secret make a key is the
+// caller's rule; key must return a key for every address. Replicas may run it
+// together: a row is keyed once.
+func (s *Store) KeyAddresses(ctx context.Context, since time.Time, limit int, key func(ip string) string) (int64, error) {
+	var done int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM settings WHERE key = $1`, addressKeysDone).Scan(&done); err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	if done > 0 {
+		return 0, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, ip FROM comments WHERE ip <> '' AND ip_key = '' AND created_at > $1
+		ORDER BY created_at LIMIT $2`, micros(since), limit)
+	if err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	type addressed struct {
+		id int64
+		ip string
+	}
+	var found []addressed
+	for rows.Next() {
+		var a addressed
+		if err := rows.Scan(&a.id, &a.ip); err != nil {
+			rows.Close()
+			return 0, wrap("key addresses", err)
+		}
+		found = append(found, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	if len(found) == 0 {
+		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, 'done') ON CONFLICT (key) DO NOTHING`, addressKeysDone); err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		return 0, nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrap("key addresses", err)
+	}
+	defer tx.Rollback()
+	var n int64
+	for _, a := range found {
+		k := key(a.ip)
+		if k == "" {
+			return 0, fmt.Errorf("sqlstore: key addresses: no key for the address of comment %d", a.id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE comments SET ip_key = $1 WHERE id = $2 AND ip = $3 AND ip_key = ''`, k, a.id, a.ip)
+		if err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		changed, err := res.RowsAffected()
+		if err != nil {
+			return 0, wrap("key addresses", err)
+		}
+		n += changed
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, wrap("key addresses: commit", err)
+	}
+	return n, nil
 }
 
 // execCount runs a write and reports how many rows it changed.

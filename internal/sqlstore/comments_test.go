@@ -464,11 +464,11 @@ func TestForgetAddressesClearsOnlyOldOnes(t *testing.T) {
 		}
 		for _, c := range old {
 			got, err := s.Comment(ctx, c.ID)
-			if err != nil || got.IP != "" || got.UserAgent != "" || got.AuthorEmail != c.AuthorEmail || got.Status != c.Status {
-				t.Errorf("old comment %d: ip %q ua %q email %q status %s (%v)", c.ID, got.IP, got.UserAgent, got.AuthorEmail, got.Status, err)
+			if err != nil || got.IP != "" || got.AddressKey != "" || got.UserAgent != "" || got.AuthorEmail != c.AuthorEmail || got.Status != c.Status {
+				t.Errorf("old comment %d: ip %q key %q ua %q email %q status %s (%v)", c.ID, got.IP, got.AddressKey, got.UserAgent, got.AuthorEmail, got.Status, err)
 			}
 		}
-		if got, err := s.Comment(ctx, recent.ID); err != nil || got.IP != recent.IP || got.UserAgent != recent.UserAgent {
+		if got, err := s.Comment(ctx, recent.ID); err != nil || got.IP != recent.IP || got.AddressKey != recent.AddressKey || got.UserAgent != recent.UserAgent {
 			t.Errorf("a recent comment lost its address: %q %q (%v)", got.IP, got.UserAgent, err)
 		}
 	})
@@ -547,4 +547,44 @@ func queryPlan(t *testing.T, s *sqlstore.Store, analyze bool, query string, args
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "\n")
+}
+
+// TestKeyAddressesGivesOldCommentsTheirNetworkKey: comments written before address keys
+// existed get one in batches, oldest first; those too old to count are left alone, as
+// are comments without an address; once done it stays done.
+func TestKeyAddressesGivesOldCommentsTheirNetworkKey(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		create := func(at time.Time, ip string) *comment.Comment {
+			c := newComment("blog", comment.StatusApproved)
+			c.CreatedAt, c.UpdatedAt, c.IP, c.AddressKey = at, at, ip, ""
+			return mustCreate(t, s, c, "/keys")
+		}
+		tooOld := create(epoch, "203.0.113.1")
+		unkeyed := []*comment.Comment{create(epoch.Add(2*time.Hour), "203.0.113.2"), create(epoch.Add(3*time.Hour), "2001:db8::1"),
+			create(epoch.Add(4*time.Hour), "10.0.0.1")}
+		noAddress := create(epoch.Add(5*time.Hour), "")
+		key := func(ip string) string { return "key:" + ip }
+		since := epoch.Add(time.Hour)
+		for i, want := range []int64{2, 1, 0} {
+			if n, err := s.KeyAddresses(ctx, since, 2, key); err != nil || n != want {
+				t.Fatalf("batch %d: %d, %v; want %d", i, n, err, want)
+			}
+		}
+		for _, c := range unkeyed {
+			if got, err := s.Comment(ctx, c.ID); err != nil || got.AddressKey != "key:"+c.IP {
+				t.Errorf("comment from %s: key %q (%v)", c.IP, got.AddressKey, err)
+			}
+		}
+		for _, c := range []*comment.Comment{tooOld, noAddress} {
+			if got, _ := s.Comment(ctx, c.ID); got.AddressKey != "" {
+				t.Errorf("comment %d keyed: %q", c.ID, got.AddressKey)
+			}
+		}
+		create(epoch.Add(6*time.Hour), "203.0.113.3") // no such comment is written any more
+		if n, err := s.KeyAddresses(ctx, since, 2, key); err != nil || n != 0 {
+			t.Errorf("after done: %d, %v", n, err)
+		}
+	})
 }

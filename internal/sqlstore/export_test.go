@@ -11,6 +11,9 @@ func ReadDB(s *Store) *sql.DB { return s.db }
 // ApprovedCommentsSQL is the public thread read, for the plan test.
 const ApprovedCommentsSQL = approvedCommentsSQL
 
+// UntaughtPublishedSQL is the candidates' read of the ham sweep, for the plan test.
+func UntaughtPublishedSQL(s *Store) string { return s.untaughtPublishedSQL() }
+
 // WriteDB exposes the write pool, for tests that make the database fail on purpose.
 func WriteDB(s *Store) *sql.DB { return s.wdb }
 

@@ -3,34 +3,49 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
 
 // recordSQL has one shape for every submission so it is prepared once: an empty
-// address or ban value matches nothing. An address's record counts its latest 20
-// comments only. $1 site, $2 author key, $3 address, $4 since,
-// $5 now, $6-$9 ban values (email key, address key, two domains).
-const recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
+// address key or ban value matches nothing. An address's record counts its latest 20
+// comments only, found by the key of the client's network (comment.AddressKey) on the
+// index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
+// $5 now, $6 on: comment.MaxBanKeys ban values (email key, the keys of the address's
+// networks, domains), padded with ”.
+var recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
 	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM (SELECT status FROM comments
-		WHERE site_id = $1 AND ip = $3 AND $3 <> '' AND created_at > $4
+		WHERE site_id = $1 AND ip_key = $3 AND $3 <> '' AND created_at > $4
 		ORDER BY created_at DESC LIMIT 20) recent
 	UNION ALL SELECT 'ban', 0, 0, kind FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
-		AND value IN ($6, $7, $8, $9) AND value <> ''`
+		AND value IN (` + placeholders(6, comment.MaxBanKeys) + `) AND value <> ''`
 
 // Record reads in one round trip what a submission is judged by besides its text:
-// the author's counts, the address's approved and spam comments among its latest 20
-// since since (the cost stays flat however much it sent), and the
-// site's bans active at now that keys match.
-func (s *Store) Record(ctx context.Context, siteID, authorKey, ip string, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
+// the author's counts, the approved and spam comments of the client's network
+// (addressKey, "" for none) among its latest 20 since since (the cost stays flat
+// however much it sent), and the site's bans active at now that keys match.
+func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey string, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
 	st, err := s.readStmt(ctx, recordSQL)
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
-	d := append(keys.Domains, "", "")
-	rows, err := st.QueryContext(ctx, siteID, authorKey, ip, micros(since), micros(now), keys.Email, keys.IP, d[0], d[1])
+	values := keys.Values()
+	if len(values) > comment.MaxBanKeys {
+		return comment.Record{}, fmt.Errorf("sqlstore: record: %d ban keys, at most %d", len(values), comment.MaxBanKeys)
+	}
+	args := make([]any, 5, 5+comment.MaxBanKeys)
+	args[0], args[1], args[2], args[3], args[4] = siteID, authorKey, addressKey, micros(since), micros(now)
+	for i := range comment.MaxBanKeys {
+		v := ""
+		if i < len(values) {
+			v = values[i]
+		}
+		args = append(args, v)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}

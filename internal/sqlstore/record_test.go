@@ -29,17 +29,17 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		mustCreate(t, s, elsewhere, "/t")
 
 		secret := []byte("s")
-		keys := comment.SubmissionBanKeys(secret, "ada@example.com", "https://ada.example", "192.0.2.1")
+		keys := comment.SubmissionBanKeys(secret, comment.DefaultIPv6Prefix, "ada@example.com", "https://ada.example", "192.0.2.1")
 		for _, b := range []comment.Ban{
 			{SiteID: "blog", Kind: comment.BanEmail, Value: keys.Email, CreatedAt: epoch},
 			{SiteID: "blog", Kind: comment.BanDomain, Value: "ada.example", CreatedAt: epoch, ExpiresAt: at(1)}, // expired at now
-			{SiteID: "other", Kind: comment.BanIP, Value: keys.IP, CreatedAt: epoch},                            // another site
+			{SiteID: "other", Kind: comment.BanIP, Value: keys.IPs[0], CreatedAt: epoch},                        // another site
 		} {
 			if err := s.CreateBan(ctx, &b); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r, err := s.Record(ctx, "blog", "key-ada", "192.0.2.1", keys, at(-10), at(5))
+		r, err := s.Record(ctx, "blog", "key-ada", "net-ada", keys, at(-10), at(5))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,6 +65,46 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		}
 		if err := s.DeleteBan(ctx, []string{"blog"}, bans[0].ID); err == nil {
 			t.Error("deleting twice succeeded")
+		}
+	})
+}
+
+// TestRecordMatchesBansByNetwork: an IP ban names an address or a network, and a
+// submission from any address in it is banned; one outside it, or on another site, is
+// not. Bans of IPv6 single addresses cover the client's /64.
+func TestRecordMatchesBansByNetwork(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		mustSite(t, s, "other")
+		secret := []byte("s")
+		for _, v := range []struct{ site, value string }{
+			{"blog", "198.51.100.0/22"}, {"blog", "203.0.113.9"}, {"blog", "2001:db8:1:2::7"},
+			{"blog", "2001:db8:aa00::/40"}, {"other", "192.0.2.0/24"},
+		} {
+			b, err := comment.NewBan(secret, comment.DefaultIPv6Prefix, v.site, comment.BanIP, v.value, "", "mod", epoch, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateBan(ctx, &b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for ip, banned := range map[string]bool{
+			"198.51.100.1": true, "198.51.103.254": true, "198.51.104.1": false,
+			"203.0.113.9": true, "203.0.113.10": false, "::ffff:203.0.113.9": true,
+			"2001:db8:1:2:ffff::1": true, "2001:db8:1:3::7": false,
+			"2001:db8:aabb::1": true, "2001:db8:ab00::1": false,
+			"192.0.2.1": false, // banned on another site
+		} {
+			keys := comment.SubmissionBanKeys(secret, comment.DefaultIPv6Prefix, "x@example.org", "", ip)
+			r, err := s.Record(ctx, "blog", "k", "", keys, epoch, epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Contains(r.Banned, comment.BanIP); got != banned {
+				t.Errorf("%s banned = %v, want %v", ip, got, banned)
+			}
 		}
 	})
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, created_at`
+const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, created_at`
 
 // Site returns one site, or an error wrapping comment.ErrNotFound.
 func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
@@ -45,9 +45,9 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 		site.CreatedAt = now()
 	}
 	_, err := s.wdb.ExecContext(ctx,
-		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
-		list(site.BlockedWords), rates(site.Limits), micros(site.CreatedAt))
+		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), micros(site.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
 	}
@@ -59,9 +59,9 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	res, err := s.wdb.ExecContext(ctx,
 		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5,
-		rate_limits = $6 WHERE id = $7`,
+		rate_limits = $6, spam_seed = $7 WHERE id = $8`,
 		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords),
-		rates(site.Limits), site.ID)
+		rates(site.Limits), seedAction(site.SpamSeed), site.ID)
 	return affectedOne("update site", res, err)
 }
 
@@ -70,10 +70,10 @@ func scanSite(row scanner) (comment.Site, error) {
 		site           comment.Site
 		origins, words string
 		limits         string
-		policy         string
+		policy, seed   string
 		created        int64
 	)
-	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &created); err != nil {
+	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &created); err != nil {
 		return comment.Site{}, err
 	}
 	var err error
@@ -87,6 +87,16 @@ func scanSite(row scanner) (comment.Site, error) {
 		return comment.Site{}, err
 	}
 	site.Policy = comment.Policy(policy)
+	site.SpamSeed = comment.SeedAction(seed)
 	site.CreatedAt = fromMicros(created)
 	return site, nil
+}
+
+// seedAction is the stored form of a site's seed setting: the domain's default when
+// unset, so that every stored site names one.
+func seedAction(a comment.SeedAction) string {
+	if a == "" {
+		return string(comment.SeedFold)
+	}
+	return string(a)
 }

@@ -15,8 +15,27 @@ const tokenBatch = 200
 
 // SpamTokens returns the classifier counts of every scope changed after revision
 // afterRev; -1 returns every row. A scope's row with the empty token holds its
-// document totals.
+// document totals. If a reset deleted rows after afterRev, it answers spam.ErrStale
+// instead: the reader must read every row again.
 func (s *Store) SpamTokens(ctx context.Context, afterRev int64) ([]spam.TokenCounts, error) {
+	out, err := s.spamTokens(ctx, afterRev)
+	if err != nil || afterRev < 0 {
+		return out, err
+	}
+	// Looked at after the rows were read: a reset that happened before or during the
+	// read shows here, and one after it moved the revision past every row read, so the
+	// next call sees it.
+	var reset int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(rev), -1) FROM spam_resets`).Scan(&reset); err != nil {
+		return nil, wrap("spam tokens: resets", err)
+	}
+	if reset > afterRev {
+		return nil, fmt.Errorf("sqlstore: spam tokens after revision %d: reset at %d: %w", afterRev, reset, spam.ErrStale)
+	}
+	return out, nil
+}
+
+func (s *Store) spamTokens(ctx context.Context, afterRev int64) ([]spam.TokenCounts, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT scope, token, spam, ham, rev FROM spam_tokens WHERE rev > $1`, afterRev)
 	if err != nil {
 		return nil, wrap("spam tokens", err)
@@ -87,6 +106,53 @@ func upsertTokens(ctx context.Context, tx *sql.Tx, scope string, ds []spam.Token
 		ham = spam_tokens.ham + excluded.ham, rev = excluded.rev`)
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return wrap("learn spam: tokens", err)
+	}
+	return nil
+}
+
+// ResetSpam drops everything learned in scope (spam.Shared, or a site id), in one
+// transaction: the scope's counts go (the shared scope keeps its totals row, which
+// carries the installation's revision, at zero), the revision moves and the reset is
+// recorded at it, so that every replica's next SpamTokens answers spam.ErrStale and
+// reloads. A site's comments that taught it are marked spam.LabelNone: a later
+// decision about one then only adds its lesson, never takes back counts that are gone,
+// and the published ones are not taught again. Since scopes exist (schema version 13)
+// a comment teaches its own site's scope, so a shared reset changes no comment.
+func (s *Store) ResetSpam(ctx context.Context, scope string) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("reset spam", err)
+	}
+	defer tx.Rollback()
+	// The comments first, then the revision, in the order LearnSpam takes its locks.
+	if scope != spam.Shared {
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET trained = $1 WHERE site_id = $2 AND trained IN ($3, $4)`,
+			spam.LabelNone, scope, spam.LabelSpam, spam.LabelHam); err != nil {
+			return wrap("reset spam: comments", err)
+		}
+	}
+	var rev int64
+	err = tx.QueryRowContext(ctx, `UPDATE spam_tokens SET rev = rev + 1 WHERE scope = '' AND token = '' RETURNING rev`).Scan(&rev)
+	if err != nil {
+		return wrap("reset spam: revision", err)
+	}
+	if scope == spam.Shared {
+		_, err = tx.ExecContext(ctx, `DELETE FROM spam_tokens WHERE scope = '' AND token <> ''`)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `UPDATE spam_tokens SET spam = 0, ham = 0 WHERE scope = '' AND token = ''`)
+		}
+	} else {
+		_, err = tx.ExecContext(ctx, `DELETE FROM spam_tokens WHERE scope = $1`, scope)
+	}
+	if err != nil {
+		return wrap("reset spam: tokens", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO spam_resets (scope, rev, reset_at) VALUES ($1, $2, $3)
+		ON CONFLICT (scope) DO UPDATE SET rev = excluded.rev, reset_at = excluded.reset_at`, scope, rev, micros(now())); err != nil {
+		return wrap("reset spam: record", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("reset spam: commit", err)
 	}
 	return nil
 }

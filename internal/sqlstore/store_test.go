@@ -110,7 +110,7 @@ func TestSites(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
-			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch,
+			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: comment.SeedHold,
 			Limits: comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
 		a := comment.NewSite("a-site", "A") // no origins, words or time
 		for _, site := range []comment.Site{b, a} {
@@ -129,7 +129,7 @@ func TestSites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != comment.PolicyFirstTime {
+		if gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != comment.PolicyFirstTime || gotA.SpamSeed != comment.SeedFold {
 			t.Errorf("defaults not kept: %+v", gotA)
 		}
 
@@ -141,6 +141,7 @@ func TestSites(t *testing.T) {
 		}
 
 		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, comment.PolicyNone, 0, nil
+		b.SpamSeed = comment.SeedFold
 		b.Limits = comment.RateLimits{Site: comment.Rate{Count: 100, Period: time.Hour, Burst: 10}}
 		if err := s.UpdateSite(ctx, b); err != nil {
 			t.Fatal(err)
@@ -237,6 +238,7 @@ func newComment(site string, st comment.Status) *comment.Comment {
 		AuthorKey:   "key-ada",
 		AvatarHash:  "avatar-ada",
 		IP:          "192.0.2.1",
+		AddressKey:  "net-ada",
 		UserAgent:   "Mozilla/5.0",
 		BodySource:  "Hello",
 		BodyHTML:    "<p>Hello</p>",

@@ -70,23 +70,27 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, u *auth.User, setupHash st
 	return nil
 }
 
-// SaveSetupToken makes hash the one setup token until expires, replacing any other.
-func (s *Store) SaveSetupToken(ctx context.Context, hash string, expires time.Time) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+// ClaimSetupToken stores t as the one setup token unless an unexpired one is stored at
+// now, and returns the one stored: t, or the one another replica (or an earlier start)
+// stored first. The row's fixed key makes concurrent claims on PostgreSQL wait for
+// each other, so every replica ends up with the same token.
+func (s *Store) ClaimSetupToken(ctx context.Context, t auth.SetupToken, now time.Time) (auth.SetupToken, error) {
+	const claim = `INSERT INTO setup_tokens (slot, hash, nonce, expires_at) VALUES (1, $1, $2, $3)
+		ON CONFLICT (slot) DO UPDATE SET hash = excluded.hash, nonce = excluded.nonce, expires_at = excluded.expires_at
+		WHERE setup_tokens.expires_at <= $4`
+	if _, err := s.wdb.ExecContext(ctx, claim, t.Hash, t.Nonce, micros(t.ExpiresAt), micros(now)); err != nil {
+		return auth.SetupToken{}, wrap("claim setup token", err)
+	}
+	var (
+		stored  auth.SetupToken
+		expires int64
+	)
+	err := s.wdb.QueryRowContext(ctx, `SELECT hash, nonce, expires_at FROM setup_tokens WHERE slot = 1`).Scan(&stored.Hash, &stored.Nonce, &expires)
 	if err != nil {
-		return wrap("save setup token", err)
+		return auth.SetupToken{}, wrap("claim setup token", err)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
-		return wrap("save setup token", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES ($1, $2)`, hash, micros(expires)); err != nil {
-		return wrap("save setup token", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return wrap("save setup token: commit", err)
-	}
-	return nil
+	stored.ExpiresAt = fromMicros(expires)
+	return stored, nil
 }
 
 // SetupTokenValid reports whether hash is a stored setup token unexpired at now.

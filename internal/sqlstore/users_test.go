@@ -107,13 +107,15 @@ func TestUsersAndSessions(t *testing.T) {
 func TestFirstAdminIsCreatedOnce(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		if err := s.SaveSetupToken(ctx, "replaced", epoch.Add(time.Hour)); err != nil {
-			t.Fatal(err)
+		if got, err := s.ClaimSetupToken(ctx, auth.SetupToken{Hash: "current", Nonce: "n1", ExpiresAt: epoch.Add(time.Hour)}, epoch); err != nil || got.Hash != "current" {
+			t.Fatalf("first claim = %+v, %v", got, err)
 		}
-		if err := s.SaveSetupToken(ctx, "current", epoch.Add(time.Hour)); err != nil {
-			t.Fatal(err)
+		// An unexpired token stays: a second claim gets the first.
+		got, err := s.ClaimSetupToken(ctx, auth.SetupToken{Hash: "second", Nonce: "n2", ExpiresAt: epoch.Add(2 * time.Hour)}, epoch)
+		if err != nil || got.Hash != "current" || got.Nonce != "n1" || !got.ExpiresAt.Equal(epoch.Add(time.Hour)) {
+			t.Fatalf("second claim = %+v, %v", got, err)
 		}
-		for hash, want := range map[string]bool{"replaced": false, "current": true, "other": false} {
+		for hash, want := range map[string]bool{"second": false, "current": true, "other": false} {
 			if ok, err := s.SetupTokenValid(ctx, hash, epoch); ok != want || err != nil {
 				t.Errorf("SetupTokenValid(%s) = %v, %v", hash, ok, err)
 			}
@@ -148,8 +150,8 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 		if n, _ := s.CountAdmins(ctx); ok != 1 || n != 1 {
 			t.Errorf("%d succeeded, %d admins; want 1 and 1", ok, n)
 		}
-		if err := s.SaveSetupToken(ctx, "again", epoch.Add(time.Hour)); err != nil {
-			t.Fatal(err)
+		if got, err := s.ClaimSetupToken(ctx, auth.SetupToken{Hash: "again", Nonce: "n3", ExpiresAt: epoch.Add(time.Hour)}, epoch); err != nil || got.Hash != "again" {
+			t.Fatalf("a claim after use = %+v, %v", got, err)
 		}
 		if err := s.CreateFirstAdmin(ctx, admin("second@example.org"), "again", epoch); !errors.Is(err, comment.ErrConflict) {
 			t.Errorf("with an admin present = %v, want ErrConflict", err)

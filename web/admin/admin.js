@@ -28,6 +28,7 @@
         }
         err.textContent = res.status === 401 ? "Wrong email or password."
           : res.status === 429 ? "Too many attempts. Wait a minute and try again."
+          : res.status === 503 ? "winnow is busy. Try again in a few seconds."
           : res.status === 422 ? "Enter your email and password." : "Sign-in failed (" + res.status + ").";
       } catch (_) {
         err.textContent = "winnow cannot be reached. Try again.";
@@ -177,7 +178,8 @@
           $(".bans", li).textContent = (($(".bans", li).textContent + " " + kind + " banned").trim());
           $("details.ban", li).open = false;
         }
-        // The hint is masked (an address shows as its /24), but the ban is on the exact value.
+        // The hint is masked (an IPv4 address shows as its /24), but the ban is on the exact
+        // value: the address, or for IPv6 its network (http.ipv6_prefix, a /64).
         const what = { email: "the author's email", ip: "the author's address", domain: "the email domain" }[kind];
         say("Banned " + what + " (" + data.ban.hint + ") " + (duration ? "for " + label : "for ever") + ".");
       } catch (e) {
@@ -461,7 +463,7 @@
       e.preventDefault();
       clearErrors(form);
       const el = form.elements, local = {};
-      const body = { name: el.name.value, origins: lines(el.origins.value), policy: el.policy.value,
+      const body = { name: el.name.value, origins: lines(el.origins.value), policy: el.policy.value, spam_seed: el.spam_seed.value,
         max_links: whole(el.max_links.value), blocked_words: lines(el.blocked_words.value), rate_limits: {} };
       if (Number.isNaN(body.max_links)) local.max_links = "must be a whole number";
       for (const div of form.querySelectorAll(".limit")) {
@@ -486,6 +488,7 @@
       el.name.value = s.name;
       el.origins.value = s.origins.join("\n");
       el.max_links.value = s.max_links;
+      el.spam_seed.value = s.spam_seed;
       el.blocked_words.value = s.blocked_words.join("\n");
       for (const [scope, r] of Object.entries(s.rate_limits)) {
         if (!el["count_" + scope]) continue;
