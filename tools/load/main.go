@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if o.Repo, err = filepath.Abs(o.Repo); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "winnow-load-")
 	if err != nil {
 		return err
