@@ -122,23 +122,24 @@ func writeTable(w io.Writer, rows []Row) error {
 	return writeMarkdown(w, table)
 }
 
+// textColumns are the columns of words, left-aligned; the others hold figures.
+var textColumns = map[string]bool{"engine": true, "workload": true, "notes": true}
+
 // writeMarkdown prints table (its first line the header) as an aligned Markdown table.
-// Numbers are right-aligned, text left-aligned; a cell may not hold a '|'.
+// Figures are right-aligned, the columns in textColumns left-aligned; a '|' in a cell
+// becomes '/'.
 func writeMarkdown(w io.Writer, table [][]string) error {
 	if len(table) == 0 {
 		return nil
 	}
 	width := make([]int, len(table[0]))
 	right := make([]bool, len(table[0]))
-	for c := range right {
-		right[c] = true
+	for c, h := range table[0] {
+		right[c] = !textColumns[h]
 	}
-	for i, line := range table {
+	for _, line := range table {
 		for c, cell := range line {
 			width[c] = max(width[c], len([]rune(cell)), 3)
-			if i > 0 && cell != "" && cell != "-" && !numeric(cell) {
-				right[c] = false
-			}
 		}
 	}
 	var b strings.Builder
@@ -170,11 +171,6 @@ func writeMarkdown(w io.Writer, table [][]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// numeric says whether a cell reads as a figure (starts with a digit), for alignment.
-func numeric(cell string) bool {
-	return cell[0] >= '0' && cell[0] <= '9'
 }
 
 // formatRate prints a rate per second with thousands separators: "7,712/s", "3.4/s".
