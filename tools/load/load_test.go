@@ -183,6 +183,16 @@ func TestWriteTable(t *testing.T) {
 	if strings.Contains(b.String(), "× postgres") {
 		t.Errorf("a × postgres column without any SQLite row:\n%s", b.String())
 	}
+
+	b.Reset()
+	alone := slices.Clone(rows[1:])
+	addRatios(alone)
+	if err := writeTable(&b, alone); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "× pgbench") {
+		t.Errorf("a × pgbench column without pgbench:\n%s", b.String())
+	}
 }
 
 func TestSoakVerdict(t *testing.T) {

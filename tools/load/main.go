@@ -178,6 +178,11 @@ func runEngine(ctx context.Context, o options, bin, dir, engine string, svc *ser
 	if err := srv.raiseLimits(ctx, client); err != nil {
 		return nil, nil, err
 	}
+	if o.SeedComments > 0 {
+		if err := checkSeeded(ctx, client, srv.Base, min(o.SeedComments, 100)); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !o.winnowPhases() {
 		return nil, nil, nil
 	}

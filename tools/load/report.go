@@ -96,15 +96,17 @@ func addRatios(rows []Row) {
 }
 
 // writeTable prints rows as a Markdown table, aligned so that it also reads well in a
-// terminal. The ratio to PostgreSQL appears only when some row has one.
+// terminal. A ratio column appears only when some row has that ratio.
 func writeTable(w io.Writer, rows []Row) error {
-	withPG := false
+	withBench, withPG := false, false
 	for _, r := range rows {
-		if r.Postgres > 0 {
-			withPG = true
-		}
+		withBench = withBench || r.Pgbench > 0
+		withPG = withPG || r.Postgres > 0
 	}
-	head := []string{"engine", "workload", "rate", "p50", "p99", "requests", "errors", "server RSS", "× pgbench"}
+	head := []string{"engine", "workload", "rate", "p50", "p99", "requests", "errors", "server RSS"}
+	if withBench {
+		head = append(head, "× pgbench")
+	}
 	if withPG {
 		head = append(head, "× postgres")
 	}
@@ -112,7 +114,10 @@ func writeTable(w io.Writer, rows []Row) error {
 	table := [][]string{head}
 	for _, r := range rows {
 		line := []string{r.Engine, r.Workload, formatRate(r.Rate), formatLatency(r.P50), formatLatency(r.P99),
-			formatCount(int64(r.Requests)), formatCount(int64(r.Errors)), formatBytes(r.RSS), formatRatio(r.Pgbench)}
+			formatCount(int64(r.Requests)), formatCount(int64(r.Errors)), formatBytes(r.RSS)}
+		if withBench {
+			line = append(line, formatRatio(r.Pgbench))
+		}
 		if withPG {
 			line = append(line, formatRatio(r.Postgres))
 		}
