@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -365,5 +367,22 @@ func TestCodeNote(t *testing.T) {
 	}
 	if got := joinNote("", "a", "", "b"); got != "a; b" {
 		t.Errorf("joinNote = %q", got)
+	}
+}
+
+func TestMixIsNinetyTen(t *testing.T) {
+	l := newLoader("http://127.0.0.1:1", 10)
+	writes := 0
+	for range 1000 {
+		var tg vegeta.Target
+		if err := l.mix(&tg); err != nil {
+			t.Fatal(err)
+		}
+		if tg.Method == "POST" {
+			writes++
+		}
+	}
+	if writes != 100 {
+		t.Errorf("%d writes in 1000 requests, want 100", writes)
 	}
 }

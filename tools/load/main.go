@@ -28,6 +28,10 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
+// maxFormPhase bounds the closed-loop fetching of form tokens, so that a long run
+// does not spend as long fetching them as submitting.
+const maxFormPhase = 20 * time.Second
+
 // soakTolerance is how far the last soak window's p99 and RSS may exceed the second's.
 const soakTolerance = 0.2
 
@@ -214,9 +218,11 @@ func runEngine(ctx context.Context, o options, bin, dir, engine string, svc *ser
 	}
 	writes := o.has(phaseSubmit) || o.has(phaseMix)
 	if writes {
-		// Closed-loop: as many as the duration allows (far more than the submissions
-		// will use). Paced: what the paced phases will use, and a margin.
-		p := phase{workload: wlForm, engine: label, target: l.form, onResult: l.keepToken, closed: true}
+		// Closed loop: as many as the duration allows, up to maxFormPhase (far more
+		// than the submissions will use). Paced: what the paced phases will use, and a
+		// margin, however long that takes.
+		p := phase{workload: wlForm, engine: label, target: l.form, onResult: l.keepToken, closed: true,
+			duration: min(o.Duration, maxFormPhase)}
 		if o.Rate > 0 {
 			share := 0.0
 			if o.has(phaseSubmit) {

@@ -66,8 +66,9 @@ func (p *tokenPool) take() (formToken, bool) {
 type loader struct {
 	base    string
 	threads int
-	run     string // makes this run's idempotency keys unique
-	seq     atomic.Int64
+	run     string       // makes this run's idempotency keys unique
+	seq     atomic.Int64 // numbers submissions (texts, keys, authors) and form fetches
+	mixSeq  atomic.Int64 // counts the mix's requests: every tenth writes
 	tokens  tokenPool
 	noToken atomic.Int64 // submissions sent without a form token: the pool ran dry
 	etag    string       // the big thread's ETag, for the 304 workload
@@ -181,7 +182,7 @@ func (l *loader) revalidate(t *vegeta.Target) error {
 
 // mix is nine reads for every submission.
 func (l *loader) mix(t *vegeta.Target) error {
-	if l.seq.Add(1)%10 == 0 {
+	if l.mixSeq.Add(1)%10 == 0 {
 		return l.submit(t)
 	}
 	return l.read(t)
