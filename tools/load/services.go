@@ -216,6 +216,9 @@ func pgbench(ctx context.Context, s *services, o options, db, prefix, script str
 	cmd := exec.CommandContext(ctx, filepath.Join(s.bindir, "pgbench"), args...)
 	cmd.Dir = filepath.Dir(prefix)
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return Row{}, ctx.Err() // interrupted: pgbench was killed
+	}
 	if err != nil {
 		return Row{}, fmt.Errorf("pgbench: %w: %s", err, bytes.TrimSpace(out))
 	}
