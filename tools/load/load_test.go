@@ -3,10 +3,13 @@ package main
 import (
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,4 +388,66 @@ func TestMixIsNinetyTen(t *testing.T) {
 	if writes != 100 {
 		t.Errorf("%d writes in 1000 requests, want 100", writes)
 	}
+}
+
+// attack drives a local test server: counts, status codes, the mix's split, the
+// request limit and the soak windows come out of vegeta's results as the report needs.
+func TestAttack(t *testing.T) {
+	var posts atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost:
+			posts.Add(1)
+			w.WriteHeader(http.StatusCreated)
+		case r.URL.Query().Get("fail") != "":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			io.WriteString(w, `{"form_token":"tok"}`)
+		}
+	}))
+	defer ts.Close()
+	o := options{Duration: 300 * time.Millisecond, Concurrency: 4, Soak: true, SoakWindow: 50 * time.Millisecond}
+	srv := &server{} // not started: no memory figures
+	l := newLoader(ts.URL, 3)
+
+	t.Run("limit and tokens", func(t *testing.T) {
+		row, subs, _ := attack(t.Context(), o, srv, phase{workload: wlForm, engine: "test", target: l.form,
+			onResult: l.keepToken, closed: true, limit: 50, duration: time.Minute})
+		if row.Requests != 50 || row.Errors != 0 || len(subs) != 0 || row.Note != "200: 50" {
+			t.Errorf("row %+v", row)
+		}
+		if len(l.tokens.items) != 50 || !strings.HasPrefix(l.tokens.items[0].thread, "/post-") {
+			t.Errorf("%d tokens kept, first %+v", len(l.tokens.items), l.tokens.items[0])
+		}
+	})
+	t.Run("mix", func(t *testing.T) {
+		posts.Store(0)
+		row, subs, ws := attack(t.Context(), o, srv, phase{workload: wlMix, engine: "test", target: l.mix,
+			kind:  func(r *vegeta.Result) string { return r.Method },
+			kinds: map[string]string{http.MethodGet: wlMixRead, http.MethodPost: wlMixWrite}})
+		if row.Requests == 0 || row.Errors != 0 || row.Rate <= 0 || row.P99 < row.P50 {
+			t.Fatalf("row %+v", row)
+		}
+		if len(subs) != 2 || subs[0].Workload != wlMixRead || subs[1].Workload != wlMixWrite ||
+			subs[0].Requests+subs[1].Requests != row.Requests || int64(subs[1].Requests) != posts.Load() {
+			t.Errorf("sub-rows %+v for %d requests, %d posts", subs, row.Requests, posts.Load())
+		}
+		sum := 0
+		for _, w := range ws {
+			sum += w.Requests
+		}
+		if len(ws) < 3 || sum > row.Requests {
+			t.Errorf("%d windows holding %d of %d requests", len(ws), sum, row.Requests)
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		row, _, _ := attack(t.Context(), o, srv, phase{workload: wlRead, engine: "test", limit: 20, duration: time.Minute,
+			target: func(tg *vegeta.Target) error {
+				tg.Method, tg.URL = http.MethodGet, ts.URL+"/?fail=1"
+				return nil
+			}})
+		if row.Requests != 20 || row.Errors != 20 || row.Rate != 0 || row.Note != "500: 20" {
+			t.Errorf("row %+v", row)
+		}
+	})
 }
