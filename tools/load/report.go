@@ -264,6 +264,7 @@ type SoakVerdict struct {
 	Flat     bool
 }
 
+// soakVerdict judges a soak run's windows (see SoakVerdict).
 func soakVerdict(ws []Window, tolerance float64) SoakVerdict {
 	if len(ws) < 3 {
 		return SoakVerdict{}
