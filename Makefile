@@ -1,6 +1,7 @@
 # winnow — common tasks. Every variable below can be overridden:
 #   make test TESTFLAGS='-run Submit -v' PKGS=./internal/intake/...
 #   make fuzz FUZZTIME=2m
+#   make load LOADFLAGS='-duration 5s -engine sqlite'
 #
 # `make test`, `make cover` and `make bench` start throwaway PostgreSQL and Redis servers on
 # 127.0.0.1 and stop them afterwards, unless WINNOW_TEST_POSTGRES_URL and
@@ -16,11 +17,14 @@ BENCHFLAGS  ?= -benchmem
 FUZZTIME    ?= 30s
 COVERPROFILE ?= cover.out
 ARGS        ?=
+LOADFLAGS   ?=
+# Modules of their own (own go.mod, so outside ./...): vetted by lint, tested by test.
+TOOLS       ?= tools/load
 
 WITH_SERVICES = bash .ci/with-services
 
 .DEFAULT_GOAL := build
-.PHONY: help run build test lint bench fuzz cover clean
+.PHONY: help run build test lint bench fuzz cover load clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,12 +37,14 @@ build: ## build bin/winnow
 
 test: ## all tests, against real PostgreSQL and Redis
 	$(WITH_SERVICES) $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(TESTFLAGS) $(PKGS)
+	@for d in $(TOOLS); do echo "cd $$d && $(GO) test -count=1 ./..."; (cd $$d && $(GO) test -count=1 ./...) || exit 1; done
 
 lint: ## gofmt must have nothing to say; go vet must pass
 	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*' \
 		-not -path '*/testdata/*' -not -path '*/node_modules/*' -print0 | xargs -0 -r $(GOFMT) -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@for d in $(TOOLS); do echo "cd $$d && $(GO) vet ./..."; (cd $$d && $(GO) vet ./...) || exit 1; done
 
 bench: ## benchmarks only (no tests)
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) $(PKGS)
@@ -51,6 +57,9 @@ cover: ## tests with coverage of every package; writes $(COVERPROFILE)
 		-coverprofile=$(COVERPROFILE) $(TESTFLAGS) $(PKGS)
 	$(GO) tool cover -func=$(COVERPROFILE) | tail -n 1
 	@echo "details: $(GO) tool cover -html=$(COVERPROFILE)"
+
+load: ## winnow beside pgbench on throwaway PostgreSQL + Redis and SQLite (LOADFLAGS='-duration 5s'; see README)
+	cd tools/load && $(GO) run . -repo ../.. $(LOADFLAGS)
 
 clean: ## remove build and coverage output
 	rm -rf bin $(COVERPROFILE)

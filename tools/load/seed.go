@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/sqlstore"
+)
+
+// seedComments stores n published comments on the load site through the store
+// package, 100 a thread on pages /seed/0, /seed/1, ..., as the service would have
+// stored them (sanitized HTML, keyed author and avatar hashes), but without the HTTP
+// API, its limits and its scoring: a big database made quickly, for the scale check.
+// It runs before the server starts, on the database the server's configuration names.
+func seedComments(ctx context.Context, srv *server, n, workers int, log io.Writer) error {
+	cfg, err := config.Load("", srv.getenv)
+	if err != nil {
+		return fmt.Errorf("seed: configuration: %w", err)
+	}
+	st, err := sqlstore.Open(ctx, bulkDSN(cfg.DSN()))
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	secret, err := st.Secret(ctx)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	san := sanitize.New()
+	start := time.Now()
+	// Recent times, a millisecond apart: older than a day, published comments would
+	// start teaching the spam model in the background (spam.learn_published_after).
+	base := start.Add(-time.Duration(n) * time.Millisecond).UTC()
+	var (
+		next, done atomic.Int64
+		wg         sync.WaitGroup
+		mu         sync.Mutex
+		firstErr   error
+	)
+	fmt.Fprintf(log, "load: seeding %s comments through the store (%d workers)\n", formatCount(int64(n)), workers)
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) || ctx.Err() != nil {
+					return
+				}
+				a := i % authors
+				name, email := fmt.Sprintf("Reader %d", a), fmt.Sprintf("reader%d@load.example", a)
+				text := body(1_000_000_000 + i) // never a number the load itself posts
+				at := base.Add(time.Duration(i) * time.Millisecond)
+				c := comment.Comment{
+					SiteID: siteID, AuthorName: name, AuthorEmail: email,
+					AuthorKey: comment.AuthorKey(secret, name, email), AvatarHash: comment.AvatarHash(secret, email),
+					IP: fmt.Sprintf("198.18.%d.%d", a/250, a%250+1), UserAgent: userAgent,
+					BodySource: text, BodyHTML: san.HTML(text), Status: comment.StatusApproved,
+					CreatedAt: at, UpdatedAt: at, PublishedAt: at,
+				}
+				thread := comment.Thread{SiteID: siteID, Key: fmt.Sprintf("/seed/%d", i/100), CreatedAt: at}
+				if err := st.CreateComment(ctx, &c, thread); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("seed: comment %d: %w", i, err)
+					}
+					mu.Unlock()
+					return
+				}
+				if d := done.Add(1); d%(max(int64(n)/10, 1)) == 0 {
+					fmt.Fprintf(log, "load: seeded %s of %s (%.0f/s)\n", formatCount(d), formatCount(int64(n)),
+						float64(d)/time.Since(start).Seconds())
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// bulkDSN is dsn for a bulk load that need not survive a crash: commits do not wait
+// for the disk (PostgreSQL's synchronous_commit, which lib/pq passes on as a run-time
+// parameter; SQLite's synchronous pragma). Only the seeding connection uses it; the
+// server keeps its own settings.
+func bulkDSN(dsn string) string {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	if strings.HasPrefix(dsn, "sqlite:") {
+		return dsn + sep + "_pragma=synchronous(OFF)"
+	}
+	return dsn + sep + "synchronous_commit=off"
+}
+
+// checkSeeded asks the server how many published comments the first seeded thread
+// has, through the public counts API: the seeded database is the one it serves.
+func checkSeeded(ctx context.Context, client *http.Client, base string, want int) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/sites/"+siteID+"/counts?thread=/seed/0", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("check the seeded comments: %w", err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("check the seeded comments: %s, %v", resp.Status, err)
+	}
+	if n := got.Counts["/seed/0"]; n != want {
+		return fmt.Errorf("check the seeded comments: the server counts %d on /seed/0, want %d", n, want)
+	}
+	return nil
+}
