@@ -38,7 +38,7 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		m = spam.CrossValidate(ex, *folds, *seed)
+		m = spam.CrossValidate(ex, *folds, *seed, spam.Options{}).Held
 		fmt.Fprintf(stdout, "%d-fold cross-validation on %s (duplicates kept within a fold)\n", *folds, strings.Join(fs.Args(), ", "))
 	case *folds == 0 && len(train) > 0 && len(test) > 0 && fs.NArg() == 0:
 		tr, err := readExamples(train)
@@ -49,7 +49,7 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		m = spam.Evaluate(tr, te)
+		m = spam.Evaluate(tr, te, spam.Options{}).Held
 		fmt.Fprintf(stdout, "trained on %s; tested on %s\n", strings.Join(splitList(train), ", "), strings.Join(splitList(test), ", "))
 	default:
 		return errors.New("spam eval: give --train FILES --test FILES, or --folds K FILES")
@@ -90,7 +90,11 @@ func spamTrain(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 	}
-	model := spam.NewModel(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	seed, err := spam.BuiltinSeed()
+	if err != nil {
+		return err
+	}
+	model := spam.NewModel(st, slog.New(slog.NewTextHandler(stderr, nil))).WithSeed(seed)
 	if err := model.LearnExamples(ctx, *site, ex); err != nil {
 		return err
 	}

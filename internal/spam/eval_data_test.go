@@ -56,7 +56,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 				train = append(train, per[j]...)
 			}
 		}
-		m := Evaluate(train, per[i])
+		m := Evaluate(train, per[i], Options{}).Held
 		sum += m.MCC
 		t.Logf("cross-video, test %s: %+v", videos[i], m)
 	}
@@ -65,8 +65,8 @@ func TestEvaluationOnSharedData(t *testing.T) {
 		mcc, want float64
 	}{
 		{"cross-video mean MCC", sum / 3, 0.82},
-		{"YouTube 10-fold MCC", CrossValidate(all, 10, 1).MCC, 0.88},
-		{"SMS 10-fold MCC", CrossValidate(loadData(t, "sms/SMSSpamCollection.tsv"), 10, 1).MCC, 0.93},
+		{"YouTube 10-fold MCC", CrossValidate(all, 10, 1, Options{}).Held.MCC, 0.88},
+		{"SMS 10-fold MCC", CrossValidate(loadData(t, "sms/SMSSpamCollection.tsv"), 10, 1, Options{}).Held.MCC, 0.93},
 	}
 	for _, f := range floors {
 		t.Logf("%s %.3f", f.name, f.mcc)
@@ -81,7 +81,7 @@ func TestCrossValidateKeepsDuplicatesOnOneSide(t *testing.T) {
 	for i := range 40 {
 		ex = append(ex, Example{Text: "Check out my channel", Spam: true}, Example{Text: fmt.Sprintf("nice song %d", i)})
 	}
-	m := CrossValidate(ex, 10, 7)
+	m := CrossValidate(ex, 10, 7, Options{}).Held
 	// The 40 copies of one spam text share a fold, so no training set held them when
 	// they were tested: a classifier with nothing else to go on cannot catch them.
 	if m.N != 80 || m.TP != 0 {

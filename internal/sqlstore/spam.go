@@ -66,8 +66,57 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 			return err
 		}
 	}
+	for start := 0; start < len(l.Weights); start += tokenBatch {
+		if err := upsertWeights(ctx, tx, l.Scope, l.Weights[start:min(start+tokenBatch, len(l.Weights))], rev); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return wrap("learn spam: commit", err)
+	}
+	return nil
+}
+
+// SpamWeights returns the linear model's rows of every scope changed after revision
+// afterRev (-1: all), ordered by scope so that a reader takes each scope's lock once.
+func (s *Store) SpamWeights(ctx context.Context, afterRev int64) ([]spam.WeightDelta, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT scope, feature, weight, accum, rev FROM spam_weights WHERE rev > $1 ORDER BY scope`, afterRev)
+	if err != nil {
+		return nil, wrap("spam weights", err)
+	}
+	defer rows.Close()
+	var out []spam.WeightDelta
+	for rows.Next() {
+		var w spam.WeightDelta
+		var f int64
+		if err := rows.Scan(&w.Scope, &f, &w.Weight, &w.Accum, &w.Rev); err != nil {
+			return nil, wrap("spam weights", err)
+		}
+		w.Feature = uint32(f)
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("spam weights", err)
+	}
+	return out, nil
+}
+
+// upsertWeights adds weight deltas to a scope's stored sums, stamped with rev.
+func upsertWeights(ctx context.Context, tx *sql.Tx, scope string, ws []spam.WeightDelta, rev int64) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO spam_weights (scope, feature, weight, accum, rev) VALUES `)
+	args := make([]any, 0, 5*len(ws))
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(5*i+1, 5) + ")")
+		args = append(args, scope, int64(w.Feature), w.Weight, w.Accum, rev)
+	}
+	b.WriteString(` ON CONFLICT (scope, feature) DO UPDATE SET weight = spam_weights.weight + excluded.weight,
+		accum = spam_weights.accum + excluded.accum, rev = excluded.rev`)
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return wrap("learn spam: weights", err)
 	}
 	return nil
 }
