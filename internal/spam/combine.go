@@ -65,7 +65,7 @@ func (s *Scorer) textModel(v *verdict, in Input, a *analysis, c *Classifier) {
 }
 
 // textReason says what the text models thought and why, for a moderator:
-// "text: 0.97 spam — pharmacy phrasing, phone number, 'cheap', 'pills'".
+// "classifier: 0.97 spam — pharmacy phrasing, phone number, 'cheap', 'pills'".
 func textReason(p float64, a *analysis, vc *vec, top *[4]contribution, pb float64, clues []Clue) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -105,7 +105,7 @@ func textReason(p float64, a *analysis, vc *vec, top *[4]contribution, pb float6
 			}
 		}
 	}
-	r := fmt.Sprintf("text: %.2f spam", p)
+	r := fmt.Sprintf("classifier: %.2f spam", p)
 	if len(parts) > 0 {
 		r += " — " + strings.Join(parts, ", ")
 	}

@@ -15,6 +15,11 @@ const (
 	featureMask = 1<<featureBits - 1
 	// gramScale weighs all of a text's 4-grams together as much as a word or two.
 	gramScale = 0.5
+	// minVolume is the fewest features a text's values are spread over: the features
+	// of a text are scaled by one over the square root of their number, so that a long
+	// mail and a short comment weigh alike, but a text of one or two words does not
+	// stake everything on them (one word says little, whatever it is).
+	minVolume = 16
 )
 
 // signal is a structural feature: something about a submission that is spam
@@ -309,7 +314,7 @@ func bucket(h uint32) uint32 {
 // character 4-grams. Signals are not included (textSignals).
 func (a *analysis) features(fn func(f uint32, x float32, tok int)) {
 	nt := len(a.tokens)
-	tx := float32(1 / math.Sqrt(float64(max(nt, 1))))
+	tx := float32(1 / math.Sqrt(float64(max(nt, minVolume))))
 	for i, t := range a.tokens {
 		fn(bucket(hashString(fnvOffset, t)), tx, i)
 	}
@@ -322,7 +327,7 @@ func (a *analysis) features(fn func(f uint32, x float32, tok int)) {
 	if ngrams == 0 {
 		return
 	}
-	gx := float32(gramScale / math.Sqrt(float64(ngrams)))
+	gx := float32(gramScale / math.Sqrt(float64(max(ngrams, 2*minVolume))))
 	for _, w := range a.words {
 		// 4-grams of " word ": a word of two letters or fewer has none, so function
 		// words weigh through the token features alone.

@@ -99,25 +99,35 @@ func (m *Model) WithSeed(s *Seed) *Model {
 
 // linear is the linear model a site is scored and taught with.
 func (m *Model) linear(site string) linearView {
-	lv := linearView{seed: m.seed, seedWeight: 1, shared: m.sharedLin}
+	lv := linearView{seed: m.seed, shared: m.sharedLin}
+	if site != Shared {
+		m.sitesMu.RLock()
+		lv.own = m.lins[site]
+		m.sitesMu.RUnlock()
+	}
+	n := m.documents(site)
+	lv.seedWeight = seedWeightFor(n)
+	return lv
+}
+
+// documents is how many lessons a site's scores rest on: the shared scope's and the
+// site's own (for Shared, the shared scope's alone).
+func (m *Model) documents(site string) int {
 	m.shared.mu.RLock()
 	n := m.shared.spam + m.shared.ham
 	m.shared.mu.RUnlock()
-	if site != Shared {
-		m.sitesMu.RLock()
-		own, c := m.lins[site], m.sites[site]
-		m.sitesMu.RUnlock()
-		if own != nil {
-			lv.own = own
-		}
-		if c != nil {
-			c.mu.RLock()
-			n += c.spam + c.ham
-			c.mu.RUnlock()
-		}
+	if site == Shared {
+		return n
 	}
-	lv.seedWeight = seedWeightFor(n)
-	return lv
+	m.sitesMu.RLock()
+	c := m.sites[site]
+	m.sitesMu.RUnlock()
+	if c != nil {
+		c.mu.RLock()
+		n += c.spam + c.ham
+		c.mu.RUnlock()
+	}
+	return n
 }
 
 // Classifier is the classifier a site's submissions are scored with: the shared
@@ -282,7 +292,9 @@ func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Exam
 	lv.own = scratch // learned on top of what the scope knows; its own past is not read
 	var v vec
 	var nspam, nham int
-	for _, ex := range examples {
+	docs := m.documents(scope)
+	for i, ex := range examples {
+		lv.seedWeight = seedWeightFor(docs + i) // as if each example were its own lesson
 		label := LabelHam
 		if ex.Spam {
 			label = LabelSpam
