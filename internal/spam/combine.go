@@ -15,7 +15,7 @@ import (
 // signal, of weight 2(p-0.5), so the held threshold (0.5) needs p ≥ 0.75 from the
 // text alone and the spam folder (0.9) p ≥ 0.95.
 const (
-	bayesWeight = 0.5
+	bayesWeight = 0.75
 	// bayesClamp bounds the counts' log-odds: Fisher's scores reach 0 and 1 exactly.
 	bayesClamp = 4.0
 	// seedFolderCap is the highest score the seed alone may give a site whose

@@ -15,10 +15,12 @@ const (
 	featureMask = 1<<featureBits - 1
 	// gramScale weighs all of a text's 4-grams together as much as a word or two.
 	gramScale = 0.5
-	// minVolume is the fewest features a text's values are spread over: the features
-	// of a text are scaled by one over the square root of their number, so that a long
-	// mail and a short comment weigh alike, but a text of one or two words does not
-	// stake everything on them (one word says little, whatever it is).
+	// minVolume is how many token features a text needs for the seed to weigh in
+	// full. A text's features are scaled by one over the square root of their number,
+	// so that a long mail and a short comment weigh alike; but the seed learned from
+	// other kinds of text, and on a text of a few words it would stake everything on
+	// them ("reply" is a mail spam word): there the seed's part shrinks with the root of
+	// the shortfall. What the site and the shared scope learned counts in full.
 	minVolume = 16
 )
 
@@ -314,24 +316,24 @@ func bucket(h uint32) uint32 {
 // character 4-grams. Signals are not included (textSignals).
 func (a *analysis) features(fn func(f uint32, x float32, tok int)) {
 	nt := len(a.tokens)
-	tx := float32(1 / math.Sqrt(float64(max(nt, minVolume))))
+	tx := float32(1 / math.Sqrt(float64(max(nt, 1))))
 	for i, t := range a.tokens {
 		fn(bucket(hashString(fnvOffset, t)), tx, i)
 	}
 	ngrams := 0
 	for _, w := range a.words {
-		if n := len(w) + 2 - 3; n > 0 {
+		if n := len(w) + 2 - 3; n > 0 && !functionWords[w] {
 			ngrams += n
 		}
 	}
 	if ngrams == 0 {
 		return
 	}
-	gx := float32(gramScale / math.Sqrt(float64(max(ngrams, 2*minVolume))))
+	gx := float32(gramScale / math.Sqrt(float64(ngrams)))
 	for _, w := range a.words {
 		// 4-grams of " word ": a word of two letters or fewer has none, so function
 		// words weigh through the token features alone.
-		if len(w) < 2 {
+		if len(w) < 2 || functionWords[w] {
 			continue
 		}
 		n := len(w) + 2

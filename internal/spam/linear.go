@@ -94,6 +94,8 @@ type vec struct {
 	f   []uint32
 	x   []float32
 	tok []int16 // index in the analysis's tokens, or -1 (4-grams) or -2-signal
+	// seedScale is how much of the seed's weight the text's features get (minVolume).
+	seedScale float32
 }
 
 func (v *vec) reset() { v.f, v.x, v.tok = v.f[:0], v.x[:0], v.tok[:0] }
@@ -101,6 +103,7 @@ func (v *vec) reset() { v.f, v.x, v.tok = v.f[:0], v.x[:0], v.tok[:0] }
 // featurize gathers a submission's features: its text's and its signals.
 func featurize(v *vec, a *analysis, author, website string, scripts []string) {
 	v.reset()
+	v.seedScale = float32(math.Sqrt(min(1, float64(len(a.tokens))/minVolume)))
 	a.features(func(f uint32, x float32, tok int) {
 		v.f = append(v.f, f)
 		v.x = append(v.x, x)
@@ -140,11 +143,15 @@ func (lv linearView) score(v *vec, top *[4]contribution) (z, zSeed float64) {
 	if lv.own != nil {
 		lv.own.mu.RLock()
 	}
+	sw := lv.seedWeight * v.seedScale
 	for i, f := range v.f {
 		x := v.x[i]
 		var ws, wl float32
 		if seed != nil {
-			ws = seed[f] * lv.seedWeight
+			ws = seed[f] * sw
+			if v.tok[i] <= -2 {
+				ws = seed[f] * lv.seedWeight // signals are no words: they keep their weight
+			}
 		}
 		if a, ok := lv.shared.get(f); ok {
 			wl += a.w

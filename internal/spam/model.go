@@ -276,45 +276,49 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 //
 // The linear model learns the examples one after the other, each step seeing the
 // ones before, in a fixed shuffled order (a file sorted by label must not teach one
-// class and then the other); in the database they are one lesson.
+// class and then the other), trainEpochs times over; in the database they are one
+// lesson.
 func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Example) error {
 	examples = shuffled(examples)
-	if m.store == nil {
-		for _, ex := range examples {
-			m.learnExample(scope, ex)
-		}
-		return nil
-	}
 	l := Lesson{Scope: scope}
 	deltas := map[string]*TokenCounts{}
 	scratch := NewLinear()
 	lv := m.linear(scope)
 	lv.own = scratch // learned on top of what the scope knows; its own past is not read
-	var v vec
-	var nspam, nham int
-	docs := m.documents(scope)
+	vecs := make([]vec, len(examples))
 	for i, ex := range examples {
-		lv.seedWeight = seedWeightFor(docs + i) // as if each example were its own lesson
 		label := LabelHam
 		if ex.Spam {
 			label = LabelSpam
 		}
 		a := analyze(ex.Text)
 		l.addDoc(deltas, a.tokens, label, 1)
-		featurize(&v, &a, ex.Author, "", nil)
-		w := balance(nham, nspam)
-		if ex.Spam {
-			w, nspam = balance(nspam, nham), nspam+1
-		} else {
-			nham++
+		featurize(&vecs[i], &a, ex.Author, "", nil)
+	}
+	docs := m.documents(scope)
+	for epoch := range trainEpochs {
+		var nspam, nham int
+		for i, ex := range examples {
+			// The seed's weight goes down as if each example were its own lesson.
+			lv.seedWeight = seedWeightFor(docs + min(i+epoch*len(examples), len(examples)))
+			w := balance(nham, nspam)
+			if ex.Spam {
+				w, nspam = balance(nspam, nham), nspam+1
+			} else {
+				nham++
+			}
+			lv.step(&vecs[i], ex.Spam, w, 1, func(f uint32, dw, dg float32) { scratch.add(f, dw, dg) })
 		}
-		lv.step(&v, ex.Spam, w, 1, func(f uint32, dw, dg float32) { scratch.add(f, dw, dg) })
 	}
 	l.Deltas = flatten(deltas)
 	for f, a := range scratch.w {
 		l.Weights = append(l.Weights, WeightDelta{Feature: f, Weight: float64(a.w), Accum: float64(a.g)})
 	}
 	slices.SortFunc(l.Weights, func(a, b WeightDelta) int { return cmp.Compare(a.Feature, b.Feature) })
+	if m.store == nil {
+		m.apply(l)
+		return nil
+	}
 	if err := m.store.LearnSpam(ctx, l); err != nil {
 		return fmt.Errorf("spam: learn examples: %w", err)
 	}
@@ -461,3 +465,6 @@ func shuffled(examples []Example) []Example {
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }
+
+// trainEpochs is how many passes a corpus taught at once (spam train) makes.
+const trainEpochs = 1

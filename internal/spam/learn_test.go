@@ -1,0 +1,85 @@
+package spam
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// TestNewCampaignIsHeldAfterFewMarks posts a new campaign (the same text, a new
+// author each time) to a site whose model knows nothing of it, a moderator marking
+// each copy as spam; the copies must be held after at most three marks, from the
+// seed and from nothing alike. The campaign is written for this test.
+func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Zentrova herbal patches melted 12 kg off my waist in a month, grab yours at the zentrova outlet before stock runs out"
+	readers := []string{
+		"The migration guide skipped the part about foreign keys, took me an hour to notice.",
+		"Nice to see benchmarks with error bars for once.",
+		"We run the same setup on three nodes and never saw the lock contention you describe.",
+	}
+	for _, s := range []*Seed{nil, seed} {
+		m := NewModel(nil, nil).WithSeed(s)
+		if err := m.LearnExamples(context.Background(), Shared, loadData(t, videos[0])); err != nil {
+			t.Fatal(err)
+		}
+		sc := NewModelScorer(m)
+		site := comment.NewSite("shop", "Shop")
+		site.Policy = comment.PolicyNone
+		for i, r := range readers {
+			m.learnText(site.ID, fmt.Sprintf("reader %d", i), "", r, "", LabelHam)
+		}
+		marks := 0
+		for ; marks <= 10; marks++ {
+			v := sc.Score(Input{Site: site, Submission: comment.Submission{AuthorName: fmt.Sprintf("Promoter %d", marks), Body: text}})
+			if Caught(v) {
+				t.Logf("seed %v: held after %d marks: %.3f %q", s != nil, marks, v.Score, v.Reasons)
+				break
+			}
+			m.learnText(site.ID, fmt.Sprintf("Promoter %d", marks), "", text, "", LabelSpam)
+		}
+		if marks > 3 {
+			t.Errorf("seed %v: a new campaign was held only after %d moderator marks", s != nil, marks)
+		}
+	}
+}
+
+// TestUnlearningMovesTheWeightsBack checks what undoing a lesson does to the linear
+// model: forgetting a spam lesson (label "") takes a step towards ham at the current
+// weights, and flipping it to ham takes two, so the text ends lower each time.
+func TestUnlearningMovesTheWeightsBack(t *testing.T) {
+	m := NewModel(nil, nil)
+	site := comment.NewSite("u", "u")
+	sc := NewModelScorer(m)
+	text := "Quorvex vouchers half price at the quorvex outlet all week"
+	for i := range 3 {
+		m.learnText(site.ID, "", "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
+	}
+	z := func() float64 {
+		var v vec
+		a := analyze(text)
+		featurize(&v, &a, "", "", nil)
+		z, _ := m.linear(site.ID).score(&v, nil)
+		return z
+	}
+	before := z()
+	m.learnText(site.ID, "", "", text, "", LabelSpam)
+	learned := z()
+	m.learnText(site.ID, "", "", text, LabelSpam, "")
+	forgotten := z()
+	m.learnText(site.ID, "", "", text, "", LabelSpam)
+	m.learnText(site.ID, "", "", text, LabelSpam, LabelHam)
+	flipped := z()
+	if !(learned > before && forgotten < learned && flipped < forgotten) {
+		t.Errorf("log-odds: before %.3f, learned %.3f, forgotten %.3f, flipped to ham %.3f", before, learned, forgotten, flipped)
+	}
+	if sp, hm := m.Classifier(site.ID).Documents(); sp != 0 || hm != 4 {
+		t.Errorf("counts after the flip: %d spam, %d ham; want 0 and 4", sp, hm)
+	}
+	_ = sc
+}
