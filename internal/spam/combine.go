@@ -16,6 +16,8 @@ import (
 // text alone and the spam folder (0.9) p ≥ 0.95.
 const (
 	bayesWeight = 0.75
+	// minClues is how many telling tokens the counts need for their full say.
+	minClues = 4
 	// bayesClamp bounds the counts' log-odds: Fisher's scores reach 0 and 1 exactly.
 	bayesClamp = 4.0
 	// seedFolderCap is the highest score the seed alone may give a site whose
@@ -43,7 +45,10 @@ func (s *Scorer) textModel(v *verdict, in Input, a *analysis, c *Classifier) {
 		if ns, nh := c.Documents(); ns > 0 && nh > 0 {
 			pb, clues = c.Score(a.tokens)
 			pb = min(max(pb, 1e-3), 1-1e-3)
-			z += bayesWeight * max(-bayesClamp, min(bayesClamp, math.Log(pb/(1-pb))))
+			// Fisher's method is sure of itself on a clue or two ("please" after a
+			// hundred lessons of "please subscribe"): its say grows with its clues.
+			sure := min(1, float64(len(clues))/minClues)
+			z += bayesWeight * sure * max(-bayesClamp, min(bayesClamp, math.Log(pb/(1-pb))))
 		}
 	}
 	p := sigmoid(z)

@@ -62,7 +62,7 @@ func TestSeedSignalsGiveReasons(t *testing.T) {
 	if !Caught(v) {
 		t.Fatalf("not held: %.3f %q", v.Score, v.Reasons)
 	}
-	for _, want := range []string{"phone number", "customer-support phrasing"} {
+	for _, want := range []string{"phone number", "error-code phrasing"} {
 		found := false
 		for _, r := range v.Reasons {
 			if containsWord(r, want) {

@@ -83,3 +83,50 @@ func TestUnlearningMovesTheWeightsBack(t *testing.T) {
 	}
 	_ = sc
 }
+
+// TestUnevenLessonsDoNotMakeFunctionWordsEvidence teaches a site many spam lessons
+// and few ham ones, as a site whose readers' comments are published unreviewed
+// would; genuine comments, full of the words every text has, must not reach the
+// spam folder.
+func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spams, hams []Example
+	for _, ex := range append(loadData(t, videos[0]), loadData(t, videos[1])...) {
+		if ex.Spam {
+			spams = append(spams, ex)
+		} else {
+			hams = append(hams, ex)
+		}
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	site := comment.NewSite("uneven", "Uneven")
+	site.Policy = comment.PolicyNone
+	for i, ex := range spams[:110] {
+		m.learnText(site.ID, ex.Author, "", ex.Text, "", LabelSpam)
+		if i%4 == 0 && i/4 < 27 {
+			m.learnText(site.ID, hams[i/4].Author, "", hams[i/4].Text, "", LabelHam)
+		}
+	}
+	s := NewModelScorer(m)
+	foldered, held, n := 0, 0, 0
+	for _, ex := range loadData(t, "sms/SMSSpamCollection.tsv") {
+		if ex.Spam || n >= 1000 {
+			continue
+		}
+		n++
+		v := score(s, site, ex)
+		if v.Score >= folderScore {
+			foldered++
+			t.Logf("foldered %.3f %q: %q", v.Score, ex.Text, v.Reasons)
+		} else if Caught(v) {
+			held++
+		}
+	}
+	t.Logf("of %d genuine messages: %d foldered, %d held", n, foldered, held)
+	if foldered > n/100 || held > n/10 {
+		t.Errorf("of %d genuine messages %d went to the spam folder and %d were held", n, foldered, held)
+	}
+}

@@ -196,7 +196,9 @@ func analyze(text string) analysis {
 		if i > 0 {
 			t := prefixBigram + a.words[i-1] + " " + w
 			a.pairs = append(a.pairs, t[len(prefixBigram):])
-			add(t)
+			if !stop || !functionWords[a.words[i-1]] {
+				add(t)
+			}
 		}
 	}
 	a.readShape(text, raw)
@@ -398,8 +400,9 @@ func sellingAnchor(raw string) bool {
 // articles, prepositions, auxiliaries. Alone, or paired with each other, they are no
 // evidence: which of them a site's spam uses more is a fact of one site's sample (video
 // spam says "my" and "you", video fans do not), and it turns into false alarms on the
-// next site, where readers say "my" and "you" too. They still count in pairs ("my
-// channel", "check out"), in the counts' pairs and in the signals.
+// next site, where readers say "my" and "you" too. A pair of them ("if you", "with
+// my") is none either. They still count in pairs with other words ("my channel",
+// "check out") and in the signals.
 var functionWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a an the and or but if so as than then too very also just not no
