@@ -25,11 +25,21 @@ import (
 //go:embed seed.bin
 var seedFile []byte
 
-// SeedSources are the labeled files in testdata the built-in seed is learned from,
-// chosen by measuring transfer to data it was not learned from (README, eval tests).
+// SeedSources are the labeled files in testdata the built-in seed is learned from:
+// all three kinds, mail, text messages and video comments. Measured with one kind
+// left out (the seed learned from the other two, tested on it alone), a third kind
+// transfers better than one: mail and video comments catch 51% of the text-message
+// spam at a 2.0% false-positive rate where mail alone catches 41% at 1.8%, and mail
+// and text messages hold 0.9% of the genuine video comments where mail alone holds
+// 1.8%. Video comments teach the self-promotion blogs get ("check my website",
+// "subscribe to my channel"); function words are no features, so the chatter of
+// fans does not become evidence against readers.
 var SeedSources = []string{
 	"spamassassin/spamassassin.tsv",
 	"sms/SMSSpamCollection.tsv",
+	"youtube/Youtube01-Psy.csv",
+	"youtube/Youtube02-KatyPerry.csv",
+	"youtube/Youtube03-LMFAO.csv",
 }
 
 // Seed is a read-only table of weights, one per feature bucket.
