@@ -36,7 +36,7 @@ func (s *Scorer) textModel(v *verdict, in Input, a *analysis, c *Classifier) {
 	lv := s.model.linear(in.Site.ID)
 	vc := vecPool.Get().(*vec)
 	defer vecPool.Put(vc)
-	featurize(vc, a, in.Submission.AuthorName, in.Submission.AuthorURL, nil)
+	featurize(vc, a, in.Submission.AuthorName, in.Submission.AuthorURL, in.Site.Scripts)
 	var top [4]contribution
 	z, zSeed := lv.score(vc, &top)
 	var pb float64

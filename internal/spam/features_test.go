@@ -1,7 +1,10 @@
 package spam
 
 import (
+	"slices"
 	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // TestSignals checks each blog-spam signal on a text written for it, and that an
@@ -72,5 +75,36 @@ func TestSeedSignalsGiveReasons(t *testing.T) {
 		if !found {
 			t.Errorf("reasons %q lack %q", v.Reasons, want)
 		}
+	}
+}
+
+// TestScriptNamesMatchTheSiteSetting keeps comment.Scripts, which a site may name,
+// and the scripts the scorer tells apart in step.
+func TestScriptNamesMatchTheSiteSetting(t *testing.T) {
+	for _, s := range comment.Scripts {
+		if !slices.Contains(scriptNames[:], s) {
+			t.Errorf("the site setting allows %q, which the scorer does not tell apart", s)
+		}
+	}
+}
+
+// TestForeignScriptCountsForTheSite checks that a site naming its scripts hears of a
+// comment in another, and one that names none does not.
+func TestForeignScriptCountsForTheSite(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	a := analyze("Παρακαλώ επισκεφθείτε την ιστοσελίδα μας για περισσότερες προσφορές σήμερα")
+	z := func(scripts ...string) float64 {
+		var v vec
+		featurize(&v, &a, "X", "", scripts)
+		z, _ := m.linear("latin").score(&v, nil)
+		return z
+	}
+	none, latin, greek := z(), z("Latin"), z("Latin", "Greek")
+	if latin <= none || greek != none {
+		t.Errorf("log-odds of a Greek comment: %.3f naming no script, %.3f on a Latin-only site, %.3f naming Greek", none, latin, greek)
 	}
 }
