@@ -80,6 +80,8 @@ func textReason(p float64, a *analysis, vc *vec, top *[4]contribution, pb float6
 		}
 		var name string
 		switch {
+		case t.tok == tokWhole:
+			name = "same text as taught before"
 		case t.tok <= -2:
 			name = signalNames[-2-t.tok]
 		case t.tok >= 0 && int(t.tok) < len(a.tokens):

@@ -24,6 +24,14 @@ const (
 	// class has; after it, a class's lessons weigh at most as the other's number.
 	balanceSlack = 10
 	adagradEps   = 1e-6
+	// wholeMinWords is the fewest words a text needs to be remembered whole; shorter
+	// ones ("thanks a lot") are written alike by many readers.
+	wholeMinWords = 5
+	// wholeRate multiplies the step of the whole-text feature: a moderator's mark on a
+	// campaign's copy moves the next copy's log-odds by about one.
+	wholeRate = 4
+	// tokWhole marks the whole-text feature in a vec.
+	tokWhole = -1000
 )
 
 // WeightDelta is a change to one feature's weight and AdaGrad accumulator in one
@@ -109,6 +117,18 @@ func featurize(v *vec, a *analysis, author, website string, scripts []string) {
 		v.x = append(v.x, x)
 		v.tok = append(v.tok, int16(min(tok, math.MaxInt16)))
 	})
+	// The whole text, for a text of some words: a campaign posts the same words
+	// again, and one lesson should be enough to know them (wholeRate).
+	if len(a.words) >= wholeMinWords {
+		h := uint32(fnvOffset ^ 0x2545f491)
+		for _, w := range a.words {
+			h = hashString(h, w)
+			h = (h ^ ' ') * fnvPrime
+		}
+		v.f = append(v.f, bucket(h))
+		v.x = append(v.x, 1)
+		v.tok = append(v.tok, tokWhole)
+	}
 	textSignals(func(s signal) {
 		v.f = append(v.f, signalFeature(s))
 		v.x = append(v.x, 1)
@@ -209,11 +229,15 @@ func (lv linearView) step(v *vec, spam bool, weight float64, direction int, emit
 			continue
 		}
 		a, _ := target.get(f)
+		rate := float32(learnRate)
+		if v.tok[i] == tokWhole {
+			rate *= wholeRate
+		}
 		if direction > 0 {
 			g2 := g * g
-			emit(f, -learnRate*g/float32(math.Sqrt(float64(a.g+g2))+adagradEps), g2)
+			emit(f, -rate*g/float32(math.Sqrt(float64(a.g+g2))+adagradEps), g2)
 		} else {
-			emit(f, -learnRate*g/float32(math.Sqrt(float64(max(a.g, g*g)))+adagradEps), 0)
+			emit(f, -rate*g/float32(math.Sqrt(float64(max(a.g, g*g)))+adagradEps), 0)
 		}
 	}
 }
