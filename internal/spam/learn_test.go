@@ -130,3 +130,34 @@ func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
 		t.Errorf("of %d genuine messages %d went to the spam folder and %d were held", n, foldered, held)
 	}
 }
+
+// TestScoringWhileLearning scores on several goroutines while lessons land (run with
+// -race): a verdict sees a scope's weights before or after a lesson, never torn.
+func TestScoringWhileLearning(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	s := NewModelScorer(m)
+	site := comment.NewSite("busy", "Busy")
+	done := make(chan struct{})
+	for g := range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 200 {
+				s.Score(Input{Site: site, Submission: comment.Submission{AuthorName: "R", Body: fmt.Sprintf("comment %d from %d about the post", i, g)}})
+			}
+		}()
+	}
+	for i := range 100 {
+		label := LabelHam
+		if i%3 == 0 {
+			label = LabelSpam
+		}
+		m.learnText(site.ID, "", "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
+	}
+	for range 3 {
+		<-done
+	}
+}
