@@ -18,6 +18,7 @@ const (
 	bayesWeight = 0.75
 	// minClues is how many telling tokens the counts need for their full say.
 	minClues = 4
+
 	// bayesClamp bounds the counts' log-odds: Fisher's scores reach 0 and 1 exactly.
 	bayesClamp = 4.0
 	// seedFolderCap is the highest score the seed alone may give a site whose

@@ -17,7 +17,7 @@ import (
 
 // Tuning, measured on the repository's data (eval_data_test.go).
 const (
-	learnRate = 0.25 // AdaGrad's step
+	learnRate = 0.35 // AdaGrad's step
 	// seedHalfLife is how many lessons (shared and the site's own) halve the seed's weight.
 	seedHalfLife = 200
 	// balanceSlack lets the first lessons of a class count fully whatever the other
