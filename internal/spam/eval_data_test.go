@@ -138,7 +138,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	smsNone := Replay(sms, 100, Options{Seed: noSMS, Policy: comment.PolicyNone})
 	logReport("SMS prequential, every message labelled, after 100", smsFull.AfterWarmUp)
 	logReport("SMS prequential, policy none, after 100", smsNone.AfterWarmUp)
-	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up", smsNone.Labels, smsNone.Published)
+	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", smsNone.Labels, smsNone.Published, smsNone.Stream.Folder.FP)
 	at("SMS policy none MCC after 100", smsNone.AfterWarmUp.Held.MCC, 0.87)
 	under("SMS policy none: MCC short of the labelled stream's", smsFull.AfterWarmUp.Held.MCC-smsNone.AfterWarmUp.Held.MCC, 0.07)
 	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 4)

@@ -216,7 +216,7 @@ func (s *stripSpace) Read(p []byte) (int, error) {
 var (
 	blockTags = regexp.MustCompile(`(?is)<(script|style|head|title)[^>]*>.*?</(script|style|head|title)>`)
 	anchor    = regexp.MustCompile(`(?is)<a\s[^>]*href\s*=\s*["']?([^"'\s>]+)[^>]*>(.*?)</a>`)
-	breaks    = regexp.MustCompile(`(?i)<(br|p|div|tr|li|h[1-6])[\s/>]`)
+	breaks    = regexp.MustCompile(`(?i)<(br|p|div|tr|li|h[1-6])\b`)
 	tags      = regexp.MustCompile(`(?s)<[^>]*>`)
 	comments  = regexp.MustCompile(`(?s)<!--.*?-->`)
 )
@@ -231,7 +231,7 @@ func htmlText(s string) string {
 	s = comments.ReplaceAllString(s, " ")
 	s = blockTags.ReplaceAllString(s, " ")
 	s = anchor.ReplaceAllString(s, "$2 $1 ")
-	s = breaks.ReplaceAllString(s, "\n<$1 ")
+	s = breaks.ReplaceAllString(s, "\n<$1")
 	s = tags.ReplaceAllString(s, " ")
 	return html.UnescapeString(s)
 }
