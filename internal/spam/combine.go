@@ -15,7 +15,7 @@ import (
 // signal, of weight 2(p-0.5), so the held threshold (0.5) needs p ≥ 0.75 from the
 // text alone and the spam folder (0.9) p ≥ 0.95.
 const (
-	bayesWeight = 0.75
+	bayesWeight = 0.6
 	// minClues is how many telling tokens the counts need for their full say.
 	minClues = 4
 

@@ -70,7 +70,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	for i, r := range LeaveOneOut(per, Options{}) {
 		logReport("leave out "+videos[i], r)
 		sum += r.Held.MCC
-		under("leave out "+videos[i]+": held FPR", r.Held.FPR, []float64{0.11, 0.03, 0.025}[i])
+		under("leave out "+videos[i]+": held FPR", r.Held.FPR, []float64{0.10, 0.02, 0.025}[i])
 		at("leave out "+videos[i]+": held MCC", r.Held.MCC, []float64{0.83, 0.83, 0.83}[i])
 	}
 	// LMFAO's figure is mostly one text: 92 of its 236 spam comments are YouTube's
@@ -89,9 +89,9 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	ytSMS, smsYT := Evaluate(yt, sms, Options{}), Evaluate(sms, yt, Options{})
 	logReport("YouTube -> SMS", ytSMS)
 	logReport("SMS -> YouTube", smsYT)
-	under("YouTube -> SMS held FPR", ytSMS.Held.FPR, 0.12)
-	under("YouTube -> SMS folder FPR", ytSMS.Folder.FPR, 0.03)
-	at("SMS -> YouTube recall", smsYT.Held.Recall, 0.29)
+	under("YouTube -> SMS held FPR", ytSMS.Held.FPR, 0.10)
+	under("YouTube -> SMS folder FPR", ytSMS.Folder.FPR, 0.02)
+	at("SMS -> YouTube recall", smsYT.Held.Recall, 0.28)
 	under("SMS -> YouTube held FPR", smsYT.Held.FPR, 0.03)
 
 	// A fresh installation: a seed alone on a kind of text it did not learn from, the
@@ -141,7 +141,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", smsNone.Labels, smsNone.Published, smsNone.Stream.Folder.FP)
 	at("SMS policy none MCC after 100", smsNone.AfterWarmUp.Held.MCC, 0.87)
 	under("SMS policy none: MCC short of the labelled stream's", smsFull.AfterWarmUp.Held.MCC-smsNone.AfterWarmUp.Held.MCC, 0.07)
-	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 4)
+	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 3)
 
 	at("SMS 10-fold MCC", CrossValidate(sms, 10, 1, Options{}).Held.MCC, 0.93)
 	for _, f := range floors {
