@@ -90,6 +90,13 @@ func (l *Linear) set(f uint32, w, g float32) {
 	l.filter[b>>6] |= 1 << (b & 63)
 }
 
+// swap takes o's weights as l's own, at once; o is not used after.
+func (l *Linear) swap(o *Linear) {
+	l.mu.Lock()
+	l.w, l.filter = o.w, o.filter
+	l.mu.Unlock()
+}
+
 // Len is the number of features the scope has weights for.
 func (l *Linear) Len() int {
 	l.mu.RLock()

@@ -157,6 +157,11 @@ func (m *Model) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
+	if m.wrev < 0 {
+		if err := m.loadWeights(ctx); err != nil {
+			return err
+		}
+	}
 	weights, err := m.store.SpamWeights(ctx, m.wrev)
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
@@ -185,6 +190,37 @@ func (m *Model) Sync(ctx context.Context) error {
 	if lin != nil {
 		lin.mu.Unlock()
 	}
+	return nil
+}
+
+// loadWeights reads every scope's weights anew and swaps each scope's in at once, so
+// that a concurrent score sees the old weights or the new, and rows deleted in the
+// store (a reset) are gone here too. m.mu is held.
+func (m *Model) loadWeights(ctx context.Context) error {
+	rows, err := m.store.SpamWeights(ctx, -1)
+	if err != nil {
+		return fmt.Errorf("spam: load weights: %w", err)
+	}
+	fresh := map[string]*Linear{Shared: NewLinear()}
+	m.sitesMu.RLock()
+	for site := range m.lins {
+		fresh[site] = NewLinear() // a site whose rows all went is emptied
+	}
+	m.sitesMu.RUnlock()
+	rev := int64(-1)
+	for _, w := range rows {
+		l := fresh[w.Scope]
+		if l == nil {
+			l = NewLinear()
+			fresh[w.Scope] = l
+		}
+		l.set(w.Feature, float32(w.Weight), float32(w.Accum))
+		rev = max(rev, w.Rev)
+	}
+	for scope, l := range fresh {
+		m.linearScope(scope).swap(l)
+	}
+	m.wrev = rev
 	return nil
 }
 
