@@ -186,4 +186,8 @@ func TestHoldThresholdMatchesModeration(t *testing.T) {
 	if holdThreshold != 0.5 {
 		t.Fatal("holdThreshold drifted from moderation.HoldThreshold")
 	}
+	// And folderScore = moderation.SpamThreshold = 0.9.
+	if folderScore != 0.9 {
+		t.Fatal("folderScore drifted from moderation.SpamThreshold")
+	}
 }
