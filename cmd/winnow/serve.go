@@ -75,7 +75,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer closeLimiter()
-	model := spam.NewModel(st, log)
+	seed, err := spam.BuiltinSeed()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	model := spam.NewModel(st, log).WithSeed(seed)
 	if err := model.Sync(ctx); err != nil {
 		ln.Close()
 		return err

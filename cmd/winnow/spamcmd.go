@@ -17,8 +17,9 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// spamEval measures the scorer the service runs on labeled files: trained on --train
-// and tested on --test, or k-fold cross-validated on the files given as arguments.
+// spamEval measures the scorer the service runs on labeled files with one of the
+// protocols of spam.Evaluate and its siblings, printing precision, recall, F1, MCC and
+// false-positive rate at the held and the spam-folder thresholds, and ROC AUC.
 func spamEval(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("winnow spam eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -26,21 +27,85 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&train, "train", "training file (repeatable, or comma-separated)")
 	fs.Var(&test, "test", "test file (repeatable, or comma-separated)")
 	folds := fs.Int("folds", 0, "cross-validate on the files given as arguments with this many folds")
+	prequential := fs.Bool("prequential", false, "replay the files given as arguments in date order, scoring each comment and then learning its label")
+	leaveOneOut := fs.Bool("leave-one-out", false, "test each file given as an argument on a model learned from the others")
+	policy := fs.String("policy", "", "with --prequential: none labels only what the model holds; published comments teach ham after they stay up")
+	warmUp := fs.Int("warm-up", 100, "with --prequential: also report the stream after this many comments")
+	fromSeed := fs.Bool("from-seed", false, "start from the built-in seed (as the service does) rather than from nothing")
 	seed := fs.Uint64("seed", 1, "seed for the folds")
 	asJSON := fs.Bool("json", false, "also print the figures as one JSON object on the last line")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var m spam.Metrics
-	switch {
-	case *folds > 1 && len(train) == 0 && len(test) == 0 && fs.NArg() > 0:
-		ex, err := readExamples(fs.Args())
+	opt := spam.Options{}
+	if *fromSeed {
+		s, err := spam.BuiltinSeed()
 		if err != nil {
 			return err
 		}
-		m = spam.CrossValidate(ex, *folds, *seed)
-		fmt.Fprintf(stdout, "%d-fold cross-validation on %s (duplicates kept within a fold)\n", *folds, strings.Join(fs.Args(), ", "))
-	case *folds == 0 && len(train) > 0 && len(test) > 0 && fs.NArg() == 0:
+		opt.Seed = s
+	}
+	switch *policy {
+	case "":
+	case string(comment.PolicyNone):
+		opt.Policy = comment.PolicyNone
+	default:
+		return fmt.Errorf("spam eval: --policy %q: only none is simulated", *policy)
+	}
+	if *policy != "" && !*prequential {
+		return errors.New("spam eval: --policy goes with --prequential")
+	}
+	start := "from nothing"
+	if *fromSeed {
+		start = "from the built-in seed"
+	}
+	files := fs.Args()
+	var out any
+	switch {
+	case *prequential && len(files) > 0 && len(train)+len(test) == 0 && *folds == 0 && !*leaveOneOut:
+		ex, err := readExamples(files)
+		if err != nil {
+			return err
+		}
+		p := spam.Replay(ex, *warmUp, opt)
+		who := "every comment labelled by a moderator after its verdict"
+		if opt.Policy == comment.PolicyNone {
+			who = fmt.Sprintf("policy none: only held comments labelled; published ones learned as ham after %s", spam.StayUp)
+		}
+		fmt.Fprintf(stdout, "prequential replay of %s in date order, %s (%s)\n", strings.Join(splitList(files), ", "), start, who)
+		printReport(stdout, "whole stream", p.Stream)
+		printReport(stdout, fmt.Sprintf("after the first %d comments", p.WarmUp), p.AfterWarmUp)
+		fmt.Fprintf(stdout, "moderator labels %d, learned as ham after staying up %d\n", p.Labels, p.Published)
+		fmt.Fprintf(stdout, "recurring spam texts (3 copies or more): labels before a copy was held %v (-1: never held)\n", p.Campaigns)
+		out = p
+	case *leaveOneOut && len(files) > 1 && len(train)+len(test) == 0 && *folds == 0:
+		sets := make([][]spam.Example, len(files))
+		for i, f := range files {
+			ex, err := readExamples([]string{f})
+			if err != nil {
+				return err
+			}
+			sets[i] = ex
+		}
+		rs := spam.LeaveOneOut(sets, opt)
+		fmt.Fprintf(stdout, "leave one out, %s\n", start)
+		var sum float64
+		for i, r := range rs {
+			printReport(stdout, "test "+files[i], r)
+			sum += r.Held.MCC
+		}
+		fmt.Fprintf(stdout, "mean MCC at the held threshold %.4f\n", sum/float64(len(rs)))
+		out = rs
+	case *folds > 1 && len(train) == 0 && len(test) == 0 && len(files) > 0:
+		ex, err := readExamples(files)
+		if err != nil {
+			return err
+		}
+		r := spam.CrossValidate(ex, *folds, *seed, opt)
+		fmt.Fprintf(stdout, "%d-fold cross-validation on %s, %s (duplicates kept within a fold)\n", *folds, strings.Join(files, ", "), start)
+		printReport(stdout, "all folds", r)
+		out = r
+	case *folds == 0 && len(train) > 0 && len(test) > 0 && len(files) == 0:
 		tr, err := readExamples(train)
 		if err != nil {
 			return err
@@ -49,17 +114,30 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		m = spam.Evaluate(tr, te)
-		fmt.Fprintf(stdout, "trained on %s; tested on %s\n", strings.Join(splitList(train), ", "), strings.Join(splitList(test), ", "))
+		r := spam.Evaluate(tr, te, opt)
+		fmt.Fprintf(stdout, "trained on %s; tested on %s; %s\n", strings.Join(splitList(train), ", "), strings.Join(splitList(test), ", "), start)
+		printReport(stdout, "test", r)
+		out = r
 	default:
-		return errors.New("spam eval: give --train FILES --test FILES, or --folds K FILES")
+		return errors.New("spam eval: give --train FILES --test FILES, --folds K FILES, --leave-one-out FILES or --prequential FILES")
 	}
-	fmt.Fprintf(stdout, "n %d  tp %d  fp %d  tn %d  fn %d\nprecision %.4f  recall %.4f  F1 %.4f  MCC %.4f  false-positive rate %.4f\n",
-		m.N, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.MCC, m.FPR)
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(m)
+		return json.NewEncoder(stdout).Encode(out)
 	}
 	return nil
+}
+
+// printReport prints one protocol's figures at both thresholds.
+func printReport(w io.Writer, title string, r spam.Report) {
+	fmt.Fprintf(w, "%s: n %d, ROC AUC %.4f\n", title, r.Held.N, r.AUC)
+	for _, t := range []struct {
+		name string
+		m    spam.Metrics
+	}{{"  held or foldered (score >= 0.5)", r.Held}, {"  spam folder      (score >= 0.9)", r.Folder}} {
+		m := t.m
+		fmt.Fprintf(w, "%s: tp %d fp %d tn %d fn %d  precision %.4f  recall %.4f  F1 %.4f  MCC %.4f  false-positive rate %.4f\n",
+			t.name, m.TP, m.FP, m.TN, m.FN, m.Precision, m.Recall, m.F1, m.MCC, m.FPR)
+	}
 }
 
 // spamTrain seeds the installation's shared classifier scope with labeled files, the
@@ -90,7 +168,11 @@ func spamTrain(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 	}
-	model := spam.NewModel(st, slog.New(slog.NewTextHandler(stderr, nil)))
+	seed, err := spam.BuiltinSeed()
+	if err != nil {
+		return err
+	}
+	model := spam.NewModel(st, slog.New(slog.NewTextHandler(stderr, nil))).WithSeed(seed)
 	if err := model.LearnExamples(ctx, *site, ex); err != nil {
 		return err
 	}

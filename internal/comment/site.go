@@ -3,6 +3,7 @@ package comment
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,6 +42,10 @@ const (
 	SeedHold SeedAction = "hold"
 )
 
+// Scripts are the writing systems a site may name as its readers' (Site.Scripts): the
+// ones the spam scorer tells apart.
+var Scripts = []string{"Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai", "Hangul", "Japanese", "Han"}
+
 // DefaultMaxLinks is WordPress's comment_max_links: this many links or more hold a comment.
 const DefaultMaxLinks = 2
 
@@ -56,7 +61,10 @@ type Site struct {
 	// Limits override the default submission rate limits; zero rates take the default.
 	Limits RateLimits
 	// SpamSeed says how far the built-in seed may act alone; empty means SeedFold.
-	SpamSeed  SeedAction
+	SpamSeed SeedAction
+	// Scripts are the writing systems the site's readers write in (Scripts names
+	// them); a comment mostly in another is a spam signal. Empty: no such signal.
+	Scripts   []string
 	CreatedAt time.Time
 }
 
@@ -77,6 +85,15 @@ func (s *Site) Normalize() {
 	s.Origins = uniqueNonEmpty(s.Origins, normalizeOrigin)
 	s.BlockedWords = uniqueNonEmpty(s.BlockedWords, func(w string) string {
 		return strings.ToLower(normalizeLine(w))
+	})
+	s.Scripts = uniqueNonEmpty(s.Scripts, func(w string) string {
+		w = strings.TrimSpace(w)
+		for _, k := range Scripts {
+			if strings.EqualFold(w, k) {
+				return k
+			}
+		}
+		return w
 	})
 	if s.Policy == "" {
 		s.Policy = PolicyFirstTime
@@ -114,6 +131,11 @@ func (s Site) Validate() error {
 	case "", SeedFold, SeedHold:
 	default:
 		f.add("spam_seed", "must be fold or hold")
+	}
+	for _, w := range s.Scripts {
+		if !slices.Contains(Scripts, w) {
+			f.add("scripts", "%q is not one of %s", w, strings.Join(Scripts, ", "))
+		}
 	}
 	if s.MaxLinks < 0 || s.MaxLinks > 100 {
 		f.add("max_links", "must be between 0 and 100")

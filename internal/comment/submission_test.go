@@ -57,6 +57,11 @@ func TestSiteValidateAndOrigins(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	s.Scripts = []string{" latin", "Latin", "cyrillic"}
+	s.Normalize()
+	if err := s.Validate(); err != nil || len(s.Scripts) != 2 || s.Scripts[0] != "Latin" || s.Scripts[1] != "Cyrillic" {
+		t.Errorf("scripts %q: %v", s.Scripts, err)
+	}
 	if len(s.Origins) != 1 || !s.AllowsOrigin("https://blog.example") || s.AllowsOrigin("https://evil.example") {
 		t.Errorf("origins %v", s.Origins)
 	}
@@ -69,6 +74,7 @@ func TestSiteValidateAndOrigins(t *testing.T) {
 		{ID: "ok", Name: "x", Policy: "sometimes"},
 		{ID: "ok", Name: "x", Policy: PolicyAll, Origins: []string{"https://x.example/path"}},
 		{ID: "ok", Name: "x", Policy: PolicyAll, MaxLinks: -1},
+		{ID: "ok", Name: "x", Policy: PolicyAll, Scripts: []string{"Klingon"}},
 	}
 	for _, b := range bad {
 		if b.Validate() == nil {

@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
+	"time"
 )
 
 // Example is one labeled text for training and evaluation.
@@ -13,6 +15,9 @@ type Example struct {
 	Author string
 	Text   string
 	Spam   bool
+	// Date is when it was written, if the data says; a prequential replay is in
+	// date order.
+	Date time.Time
 }
 
 // ReadYouTubeCSV reads the UCI YouTube Spam Collection format:
@@ -32,6 +37,7 @@ func ReadYouTubeCSV(r io.Reader) ([]Example, error) {
 	content, okC := col["CONTENT"]
 	class, okK := col["CLASS"]
 	author, okA := col["AUTHOR"]
+	date, okD := col["DATE"]
 	if !okC || !okK {
 		return nil, fmt.Errorf("youtube csv: need CONTENT and CLASS columns, have %v", header)
 	}
@@ -47,6 +53,14 @@ func ReadYouTubeCSV(r io.Reader) ([]Example, error) {
 		ex := Example{Text: strings.ReplaceAll(rec[content], "\ufeff", "")}
 		if okA {
 			ex.Author = rec[author]
+		}
+		if okD {
+			for _, layout := range []string{"2006-01-02T15:04:05.999999999", time.RFC3339} {
+				if t, err := time.Parse(layout, strings.TrimSpace(rec[date])); err == nil {
+					ex.Date = t
+					break
+				}
+			}
 		}
 		switch strings.TrimSpace(rec[class]) {
 		case "1":
@@ -82,4 +96,24 @@ func ReadSMS(r io.Reader) ([]Example, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// ReadFile reads a labeled file from fsys: the YouTube CSV format (a .csv name) or
+// the SMS one (label, tab, text).
+func ReadFile(fsys fs.FS, name string) ([]Example, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var ex []Example
+	if strings.HasSuffix(name, ".csv") {
+		ex, err = ReadYouTubeCSV(f)
+	} else {
+		ex, err = ReadSMS(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return ex, nil
 }

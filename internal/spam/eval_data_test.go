@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // dataDir is the labeled data kept in the repository (credits in testdata/README.md).
@@ -37,41 +39,117 @@ func loadData(t testing.TB, name string) []Example {
 
 var videos = []string{"youtube/Youtube01-Psy.csv", "youtube/Youtube02-KatyPerry.csv", "youtube/Youtube03-LMFAO.csv"}
 
-// TestEvaluationOnSharedData measures the scorer as the service runs it on the shared
-// labeled data (credits in testdata/README.md) and guards the figures reached so
-// far against regressions. The targets of the anti-abuse issue are higher; the log
-// lines are what `winnow spam eval` prints.
+// TestEvaluationOnSharedData measures the scorer as the service runs it on the
+// labeled data in the repository (credits in testdata/README.md), protocol by
+// protocol as `winnow spam eval` prints them, and guards the figures reached against
+// regressions. The issue's targets are higher in places (see the README); the log
+// lines say where each stands.
 func TestEvaluationOnSharedData(t *testing.T) {
-	var all []Example
+	var yt []Example
 	per := make([][]Example, len(videos))
 	for i, v := range videos {
 		per[i] = loadData(t, v)
-		all = append(all, per[i]...)
+		yt = append(yt, per[i]...)
 	}
+	sms := loadData(t, "sms/SMSSpamCollection.tsv")
+	type floor struct {
+		name       string
+		got, bound float64
+		atMost     bool // the bound is a ceiling (a false-positive rate)
+	}
+	var floors []floor
+	at := func(name string, got, bound float64) { floors = append(floors, floor{name, got, bound, false}) }
+	under := func(name string, got, bound float64) { floors = append(floors, floor{name, got, bound, true}) }
+	logReport := func(name string, r Report) {
+		t.Logf("%s: held MCC %.3f FPR %.3f recall %.3f | folder MCC %.3f FPR %.4f recall %.3f | AUC %.3f",
+			name, r.Held.MCC, r.Held.FPR, r.Held.Recall, r.Folder.MCC, r.Folder.FPR, r.Folder.Recall, r.AUC)
+	}
+
+	// Leave one video out, from nothing.
 	var sum float64
-	for i := range videos {
-		var train []Example
-		for j := range videos {
-			if j != i {
-				train = append(train, per[j]...)
-			}
+	for i, r := range LeaveOneOut(per, Options{}) {
+		logReport("leave out "+videos[i], r)
+		sum += r.Held.MCC
+		under("leave out "+videos[i]+": held FPR", r.Held.FPR, []float64{0.10, 0.02, 0.025}[i])
+		at("leave out "+videos[i]+": held MCC", r.Held.MCC, []float64{0.83, 0.83, 0.83}[i])
+	}
+	// LMFAO's figure is mostly one text: 92 of its 236 spam comments are YouTube's
+	// share text "Check out this video on YouTube:", which the other two videos hold
+	// once (with more after it); it sits near the held threshold, caught or not as a
+	// whole (MCC 0.84 or 0.53): a change that drops it should be looked at.
+	at("leave-one-video-out mean MCC", sum/3, 0.83)
+
+	cv := CrossValidate(yt, 10, 1, Options{})
+	logReport("YouTube 10-fold", cv)
+	at("YouTube 10-fold MCC", cv.Held.MCC, 0.90)
+	under("YouTube 10-fold FPR", cv.Held.FPR, 0.02)
+	under("YouTube 10-fold folder FPR", cv.Folder.FPR, 0.005)
+
+	// Cross-domain: learned on one kind of text, tested on another.
+	ytSMS, smsYT := Evaluate(yt, sms, Options{}), Evaluate(sms, yt, Options{})
+	logReport("YouTube -> SMS", ytSMS)
+	logReport("SMS -> YouTube", smsYT)
+	under("YouTube -> SMS held FPR", ytSMS.Held.FPR, 0.10)
+	under("YouTube -> SMS folder FPR", ytSMS.Folder.FPR, 0.02)
+	at("SMS -> YouTube recall", smsYT.Held.Recall, 0.28)
+	under("SMS -> YouTube held FPR", smsYT.Held.FPR, 0.03)
+
+	// A fresh installation: a seed alone on a kind of text it did not learn from, the
+	// blog-like proxy (the built-in seed learns all three kinds; here each is left out
+	// in turn). Genuine comments must stay out of the spam folder and rarely be held.
+	sa := loadData(t, "spamassassin/spamassassin.tsv")
+	noVideo := TrainSeed(append(append([]Example{}, sa...), sms...))
+	fresh := Evaluate(nil, yt, Options{Seed: noVideo})
+	logReport("seed from mail and SMS, alone on YouTube", fresh)
+	under("seed alone on YouTube: genuine held", fresh.Held.FPR, 0.015)
+	under("seed alone on YouTube: genuine foldered", fresh.Folder.FPR, 0.002)
+	at("seed alone on YouTube: spam caught", fresh.Held.Recall, 0.12)
+	noSMS := TrainSeed(append(append([]Example{}, sa...), yt...))
+	freshSMS := Evaluate(nil, sms, Options{Seed: noSMS})
+	logReport("seed from mail and YouTube, alone on SMS", freshSMS)
+	under("seed alone on SMS: genuine held", freshSMS.Held.FPR, 0.025)
+	under("seed alone on SMS: genuine foldered", freshSMS.Folder.FPR, 0.002)
+	at("seed alone on SMS: spam caught", freshSMS.Held.Recall, 0.45)
+
+	// Prequential: the three videos merged in date order, each comment scored and
+	// then labelled, as moderators would.
+	p := Replay(yt, 100, Options{})
+	logReport("prequential, after 100", p.AfterWarmUp)
+	t.Logf("prequential: labels before a recurring spam text was held %v", p.Campaigns)
+	at("prequential MCC after 100 labels", p.AfterWarmUp.Held.MCC, 0.88)
+	under("prequential FPR after 100 labels", p.AfterWarmUp.Held.FPR, 0.02)
+	for _, n := range p.Campaigns {
+		if n < 0 || n > 3 {
+			t.Errorf("a recurring spam text was held only after %d labels (-1: never): %v", n, p.Campaigns)
 		}
-		m := Evaluate(train, per[i])
-		sum += m.MCC
-		t.Logf("cross-video, test %s: %+v", videos[i], m)
 	}
-	floors := []struct {
-		name      string
-		mcc, want float64
-	}{
-		{"cross-video mean MCC", sum / 3, 0.82},
-		{"YouTube 10-fold MCC", CrossValidate(all, 10, 1).MCC, 0.88},
-		{"SMS 10-fold MCC", CrossValidate(loadData(t, "sms/SMSSpamCollection.tsv"), 10, 1).MCC, 0.93},
-	}
+	// Policy none from a seed that never saw these videos: only what the model holds gets a label, published
+	// comments (spam included: nobody reads them) teach ham. No genuine comment may
+	// reach the spam folder.
+	none := Replay(yt, 100, Options{Seed: noVideo, Policy: comment.PolicyNone})
+	logReport("prequential, policy none, after 100", none.AfterWarmUp)
+	t.Logf("policy none: %d labels, %d learned as ham after staying up", none.Labels, none.Published)
+	under("policy none: genuine foldered", float64(none.Stream.Folder.FP), 0)
+
+	// The same on the SMS stream (in file order, 13% spam, nearer a blog's share than
+	// the videos' half) from a seed that never saw text messages: published messages
+	// teach ham, and the figures stay near the fully labelled stream's.
+	smsFull := Replay(sms, 100, Options{Seed: noSMS})
+	smsNone := Replay(sms, 100, Options{Seed: noSMS, Policy: comment.PolicyNone})
+	logReport("SMS prequential, every message labelled, after 100", smsFull.AfterWarmUp)
+	logReport("SMS prequential, policy none, after 100", smsNone.AfterWarmUp)
+	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", smsNone.Labels, smsNone.Published, smsNone.Stream.Folder.FP)
+	at("SMS policy none MCC after 100", smsNone.AfterWarmUp.Held.MCC, 0.87)
+	under("SMS policy none: MCC short of the labelled stream's", smsFull.AfterWarmUp.Held.MCC-smsNone.AfterWarmUp.Held.MCC, 0.07)
+	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 3)
+
+	at("SMS 10-fold MCC", CrossValidate(sms, 10, 1, Options{}).Held.MCC, 0.93)
 	for _, f := range floors {
-		t.Logf("%s %.3f", f.name, f.mcc)
-		if f.mcc < f.want {
-			t.Errorf("%s fell to %.3f (was at least %.2f)", f.name, f.mcc, f.want)
+		switch {
+		case f.atMost && f.got > f.bound:
+			t.Errorf("%s rose to %.4f (was at most %.4f)", f.name, f.got, f.bound)
+		case !f.atMost && f.got < f.bound:
+			t.Errorf("%s fell to %.4f (was at least %.4f)", f.name, f.got, f.bound)
 		}
 	}
 }
@@ -81,7 +159,7 @@ func TestCrossValidateKeepsDuplicatesOnOneSide(t *testing.T) {
 	for i := range 40 {
 		ex = append(ex, Example{Text: "Check out my channel", Spam: true}, Example{Text: fmt.Sprintf("nice song %d", i)})
 	}
-	m := CrossValidate(ex, 10, 7)
+	m := CrossValidate(ex, 10, 7, Options{}).Held
 	// The 40 copies of one spam text share a fold, so no training set held them when
 	// they were tested: a classifier with nothing else to go on cannot catch them.
 	if m.N != 80 || m.TP != 0 {
@@ -107,5 +185,9 @@ func TestHoldThresholdMatchesModeration(t *testing.T) {
 	// spam cannot import moderation; this pins the copy (moderation.HoldThreshold = 0.5).
 	if holdThreshold != 0.5 {
 		t.Fatal("holdThreshold drifted from moderation.HoldThreshold")
+	}
+	// And folderScore = moderation.SpamThreshold = 0.9.
+	if folderScore != 0.9 {
+		t.Fatal("folderScore drifted from moderation.SpamThreshold")
 	}
 }

@@ -1,10 +1,13 @@
 package spam
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -51,35 +54,91 @@ type Lesson struct {
 	From, To        string
 	Deltas          []TokenCounts
 	DocSpam, DocHam int64
+	// Weights are the linear model's changes in the scope (Scope and Rev unset),
+	// added to the stored sums in the same transaction as the counts.
+	Weights []WeightDelta
 }
 
-// Store keeps the model's counts, shared by every replica.
+// Store keeps the model's counts and weights, shared by every replica.
 type Store interface {
 	// SpamTokens returns the rows of every scope changed after revision afterRev (all
 	// rows for -1); revisions count the whole installation's changes, not one scope's.
 	// It answers ErrStale when a reset deleted rows after afterRev.
 	SpamTokens(ctx context.Context, afterRev int64) ([]TokenCounts, error)
+	// SpamWeights returns the linear model's rows (sums of deltas) of every scope
+	// changed after revision afterRev, on the same revisions as SpamTokens.
+	SpamWeights(ctx context.Context, afterRev int64) ([]WeightDelta, error)
 	LearnSpam(ctx context.Context, l Lesson) error
 }
 
 // Model is the classifier kept in step with the stored counts: decisions learned on
 // any replica reach this one at the next Sync, and ones learned here at once. It keeps
 // the shared scope and one view per site that has learned anything of its own.
+//
+// Beside the counts it keeps the linear model (linear.go): the built-in seed, which
+// lives in the binary, and the weights each scope learned on top of it, which live in
+// the database like the counts.
 type Model struct {
-	shared *Classifier
-	store  Store
-	log    *slog.Logger
+	shared    *Classifier
+	sharedLin *Linear
+	seed      *Seed // nil: no seed
+	store     Store // nil: in memory only (an evaluation)
+	log       *slog.Logger
 
-	mu  sync.Mutex // one Sync at a time
-	rev int64
+	mu   sync.Mutex // one Sync at a time
+	rev  int64      // of the counts read so far
+	wrev int64      // of the weights read so far
 
 	sitesMu sync.RWMutex
 	sites   map[string]*Classifier // site id → its view on the shared counts
+	lins    map[string]*Linear     // site id → its own weights
 }
 
-// NewModel returns a model on store; Sync loads it.
+// NewModel returns a model on store without a seed; Sync loads it. A nil store keeps
+// the model in memory, as an evaluation does.
 func NewModel(store Store, log *slog.Logger) *Model {
-	return &Model{shared: NewClassifier(), store: store, log: log, rev: -1, sites: map[string]*Classifier{}}
+	return &Model{shared: NewClassifier(), sharedLin: NewLinear(), store: store, log: log, rev: -1, wrev: -1,
+		sites: map[string]*Classifier{}, lins: map[string]*Linear{}}
+}
+
+// WithSeed sets the seed the model's scopes learn on top of (nil for none) and
+// returns the model. Set it before the first lesson.
+func (m *Model) WithSeed(s *Seed) *Model {
+	m.seed = s
+	return m
+}
+
+// linear is the linear model a site is scored and taught with.
+func (m *Model) linear(site string) linearView {
+	lv := linearView{seed: m.seed, shared: m.sharedLin}
+	if site != Shared {
+		m.sitesMu.RLock()
+		lv.own = m.lins[site]
+		m.sitesMu.RUnlock()
+	}
+	n := m.documents(site)
+	lv.seedWeight = seedWeightFor(n)
+	return lv
+}
+
+// documents is how many lessons a site's scores rest on: the shared scope's and the
+// site's own (for Shared, the shared scope's alone).
+func (m *Model) documents(site string) int {
+	m.shared.mu.RLock()
+	n := m.shared.spam + m.shared.ham
+	m.shared.mu.RUnlock()
+	if site == Shared {
+		return n
+	}
+	m.sitesMu.RLock()
+	c := m.sites[site]
+	m.sitesMu.RUnlock()
+	if c != nil {
+		c.mu.RLock()
+		n += c.spam + c.ham
+		c.mu.RUnlock()
+	}
+	return n
 }
 
 // Classifier is the classifier a site's submissions are scored with: the shared
@@ -103,10 +162,22 @@ func (m *Model) Classifier(site string) *Classifier {
 func (m *Model) Sync(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.store == nil {
+		return nil
+	}
 	rows, err := m.store.SpamTokens(ctx, m.rev)
 	if errors.Is(err, ErrStale) {
 		return m.reload(ctx)
 	}
+	if err != nil {
+		return fmt.Errorf("spam: sync model: %w", err)
+	}
+	if m.wrev < 0 {
+		if err := m.loadWeights(ctx); err != nil {
+			return err
+		}
+	}
+	weights, err := m.store.SpamWeights(ctx, m.wrev)
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
@@ -118,10 +189,26 @@ func (m *Model) Sync(ctx context.Context) error {
 	for scope, rows := range byScope {
 		m.scope(scope).set(rows)
 	}
+	var lin *Linear
+	scope := ""
+	for i, w := range weights {
+		if i == 0 || w.Scope != scope {
+			if lin != nil {
+				lin.mu.Unlock()
+			}
+			scope, lin = w.Scope, m.linearScope(w.Scope)
+			lin.mu.Lock()
+		}
+		lin.set(w.Feature, float32(w.Weight), float32(w.Accum))
+		m.wrev = max(m.wrev, w.Rev)
+	}
+	if lin != nil {
+		lin.mu.Unlock()
+	}
 	return nil
 }
 
-// reload replaces every scope's counts with the stored ones, each scope swapped at
+// reload replaces every scope's counts and weights with the stored ones, each scope swapped at
 // once, so that rows a reset deleted are gone here too. m.mu is held.
 func (m *Model) reload(ctx context.Context) error {
 	rows, err := m.store.SpamTokens(ctx, -1)
@@ -143,7 +230,54 @@ func (m *Model) reload(ctx context.Context) error {
 		m.scope(scope).replace(rows)
 	}
 	m.rev = rev
+	return m.loadWeights(ctx)
+}
+
+// loadWeights reads every scope's weights anew and swaps each scope's in at once, so
+// that a concurrent score sees the old weights or the new, and rows deleted in the
+// store (a reset) are gone here too. m.mu is held.
+func (m *Model) loadWeights(ctx context.Context) error {
+	rows, err := m.store.SpamWeights(ctx, -1)
+	if err != nil {
+		return fmt.Errorf("spam: load weights: %w", err)
+	}
+	fresh := map[string]*Linear{Shared: NewLinear()}
+	m.sitesMu.RLock()
+	for site := range m.lins {
+		fresh[site] = NewLinear() // a site whose rows all went is emptied
+	}
+	m.sitesMu.RUnlock()
+	rev := int64(-1)
+	for _, w := range rows {
+		l := fresh[w.Scope]
+		if l == nil {
+			l = NewLinear()
+			fresh[w.Scope] = l
+		}
+		l.set(w.Feature, float32(w.Weight), float32(w.Accum))
+		rev = max(rev, w.Rev)
+	}
+	for scope, l := range fresh {
+		m.linearScope(scope).swap(l)
+	}
+	m.wrev = rev
 	return nil
+}
+
+// linearScope returns the weights scope learned itself, creating a site's on its
+// first lesson.
+func (m *Model) linearScope(scope string) *Linear {
+	if scope == Shared {
+		return m.sharedLin
+	}
+	m.sitesMu.Lock()
+	defer m.sitesMu.Unlock()
+	l := m.lins[scope]
+	if l == nil {
+		l = NewLinear()
+		m.lins[scope] = l
+	}
+	return l
 }
 
 // scope returns the classifier holding scope's own counts, creating a site's view on
@@ -192,10 +326,17 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	}
 	l := Lesson{Scope: c.SiteID, CommentID: c.ID, From: c.Trained, To: label}
 	deltas := map[string]*TokenCounts{}
-	toks := Tokens(c.BodySource)
-	l.addDoc(deltas, toks, c.Trained, -1)
-	l.addDoc(deltas, toks, label, 1)
+	a := analyze(c.BodySource)
+	l.addDoc(deltas, a.tokens, c.Trained, -1)
+	l.addDoc(deltas, a.tokens, label, 1)
 	l.Deltas = flatten(deltas)
+	var v vec
+	featurize(&v, &a, c.AuthorName, c.AuthorURL, nil)
+	l.Weights = m.weightSteps(c.SiteID, &v, c.Trained, label)
+	if m.store == nil {
+		m.apply(l)
+		return nil
+	}
 	err := m.store.LearnSpam(ctx, l)
 	if errors.Is(err, comment.ErrConflict) {
 		return nil // another moderator's decision about c got there first
@@ -208,17 +349,52 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 
 // LearnExamples teaches scope (Shared, or a site id) a labeled corpus as one change:
 // seed data every site starts from, or one site's own.
+//
+// The linear model learns the examples one after the other, each step seeing the
+// ones before, in a fixed shuffled order (a file sorted by label must not teach one
+// class and then the other), trainEpochs times over; in the database they are one
+// lesson.
 func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Example) error {
+	examples = shuffled(examples)
 	l := Lesson{Scope: scope}
 	deltas := map[string]*TokenCounts{}
-	for _, ex := range examples {
+	scratch := NewLinear()
+	lv := m.linear(scope)
+	lv.own = scratch // learned on top of what the scope knows; its own past is not read
+	vecs := make([]vec, len(examples))
+	for i, ex := range examples {
 		label := LabelHam
 		if ex.Spam {
 			label = LabelSpam
 		}
-		l.addDoc(deltas, Tokens(ex.Text), label, 1)
+		a := analyze(ex.Text)
+		l.addDoc(deltas, a.tokens, label, 1)
+		featurize(&vecs[i], &a, ex.Author, "", nil)
+	}
+	docs := m.documents(scope)
+	for epoch := range trainEpochs {
+		var nspam, nham int
+		for i, ex := range examples {
+			// The seed's weight goes down as if each example were its own lesson.
+			lv.seedWeight = seedWeightFor(docs + min(i+epoch*len(examples), len(examples)))
+			w := balance(nham, nspam)
+			if ex.Spam {
+				w, nspam = balance(nspam, nham), nspam+1
+			} else {
+				nham++
+			}
+			lv.step(&vecs[i], ex.Spam, w, 1, func(f uint32, dw, dg float32) { scratch.add(f, dw, dg) })
+		}
 	}
 	l.Deltas = flatten(deltas)
+	for f, a := range scratch.w {
+		l.Weights = append(l.Weights, WeightDelta{Feature: f, Weight: float64(a.w), Accum: float64(a.g)})
+	}
+	slices.SortFunc(l.Weights, func(a, b WeightDelta) int { return cmp.Compare(a.Feature, b.Feature) })
+	if m.store == nil {
+		m.apply(l)
+		return nil
+	}
 	if err := m.store.LearnSpam(ctx, l); err != nil {
 		return fmt.Errorf("spam: learn examples: %w", err)
 	}
@@ -258,3 +434,113 @@ func flatten(deltas map[string]*TokenCounts) []TokenCounts {
 	}
 	return out
 }
+
+// learnExample teaches an in-memory model one labeled example, as a moderator's
+// decision on a new comment would.
+func (m *Model) learnExample(scope string, ex Example) {
+	label := LabelHam
+	if ex.Spam {
+		label = LabelSpam
+	}
+	m.learnText(scope, ex.Author, "", ex.Text, "", label)
+}
+
+// learnText teaches an in-memory model that a text once learned as from (or "") is
+// now label (or "", forgotten).
+func (m *Model) learnText(scope, author, website, body, from, label string) {
+	l := Lesson{Scope: scope, From: from, To: label}
+	deltas := map[string]*TokenCounts{}
+	a := analyze(body)
+	l.addDoc(deltas, a.tokens, from, -1)
+	l.addDoc(deltas, a.tokens, label, 1)
+	l.Deltas = flatten(deltas)
+	var v vec
+	featurize(&v, &a, author, website, nil)
+	l.Weights = m.weightSteps(scope, &v, from, label)
+	m.apply(l)
+}
+
+// weightSteps are the linear model's changes for a comment whose lesson moves from
+// one label to another: unlearning from (a step towards the other label at the
+// current weights, see linearView.step), then learning to. Each is weighted by the
+// class balance of the scope's own lessons.
+func (m *Model) weightSteps(scope string, v *vec, from, to string) []WeightDelta {
+	lv := m.linear(scope)
+	target := lv.own
+	if scope == Shared {
+		target = nil
+	} else if target == nil {
+		// The site's first lesson: step against an empty scope of its own.
+		target = NewLinear()
+		lv.own = target
+	}
+	c := m.scope(scope)
+	c.mu.RLock()
+	nspam, nham := c.spam, c.ham
+	c.mu.RUnlock()
+	sum := map[uint32]*WeightDelta{}
+	emit := func(f uint32, dw, dg float32) {
+		d := sum[f]
+		if d == nil {
+			d = &WeightDelta{Feature: f}
+			sum[f] = d
+		}
+		d.Weight += float64(dw)
+		d.Accum += float64(dg)
+	}
+	weight := func(label string) float64 {
+		if label == LabelSpam {
+			return balance(nspam, nham)
+		}
+		return balance(nham, nspam)
+	}
+	if from == LabelSpam || from == LabelHam {
+		lv.step(v, from == LabelSpam, weight(from), -1, emit)
+	}
+	if to == LabelSpam || to == LabelHam {
+		lv.step(v, to == LabelSpam, weight(to), 1, emit)
+	}
+	out := make([]WeightDelta, 0, len(sum))
+	for _, d := range sum {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b WeightDelta) int { return cmp.Compare(a.Feature, b.Feature) })
+	return out
+}
+
+// apply adds a lesson to the in-memory model: what Sync does after the store
+// applied it, for a model without a store.
+func (m *Model) apply(l Lesson) {
+	c := m.scope(l.Scope)
+	c.mu.Lock()
+	c.spam += int(l.DocSpam)
+	c.ham += int(l.DocHam)
+	for _, d := range l.Deltas {
+		tc := c.counts[d.Token]
+		tc.spam += int32(d.Spam)
+		tc.ham += int32(d.Ham)
+		if tc == (tokenCount{}) {
+			delete(c.counts, d.Token)
+		} else {
+			c.counts[d.Token] = tc
+		}
+	}
+	c.mu.Unlock()
+	lin := m.linearScope(l.Scope)
+	lin.mu.Lock()
+	for _, w := range l.Weights {
+		lin.add(w.Feature, float32(w.Weight), float32(w.Accum))
+	}
+	lin.mu.Unlock()
+}
+
+// shuffled is examples in a pseudo-random order fixed by their number.
+func shuffled(examples []Example) []Example {
+	out := slices.Clone(examples)
+	rng := rand.New(rand.NewPCG(uint64(len(out)), 0x5eed))
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// trainEpochs is how many passes a corpus taught at once (spam train) makes.
+const trainEpochs = 1

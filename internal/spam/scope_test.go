@@ -1,6 +1,7 @@
 package spam
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -86,10 +87,13 @@ func BenchmarkScoreSiteView(b *testing.B) {
 	site := comment.Site{ID: "a", MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
 	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. See https://example.org/notes for more. ", 6)[:600]
 	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
-	m := NewModel(nil, nil)
-	Train(m.shared, loadData(b, videos[0]))
-	Train(m.shared, loadData(b, videos[1]))
-	Train(m.scope("a"), loadData(b, videos[2]))
+	seed, err := BuiltinSeed()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	m.LearnExamples(context.Background(), Shared, append(loadData(b, videos[0]), loadData(b, videos[1])...))
+	m.LearnExamples(context.Background(), "a", loadData(b, videos[2]))
 	s := NewModelScorer(m)
 	b.ReportAllocs()
 	for b.Loop() {

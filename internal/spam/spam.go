@@ -118,15 +118,19 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	if s.model != nil {
 		c = s.model.Classifier(in.Site.ID)
 	}
-	if c != nil {
-		if ns, nh := c.Documents(); ns > 0 && nh > 0 {
-			p, clues := c.Score(a.tokens)
-			// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
-			if w := 2 * (p - 0.5); w > 0 {
-				v.add(w, classifierReason(p, clues))
+	if s.model == nil {
+		if c != nil {
+			if ns, nh := c.Documents(); ns > 0 && nh > 0 {
+				p, clues := c.Score(a.tokens)
+				// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
+				if w := 2 * (p - 0.5); w > 0 {
+					v.add(w, classifierReason(p, clues))
+				}
 			}
 		}
+		return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
 	}
+	s.textModel(&v, in, &a, c)
 	return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
 }
 

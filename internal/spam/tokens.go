@@ -121,11 +121,20 @@ func Tokens(text string) []string { return analyze(text).tokens }
 type analysis struct {
 	links          []string
 	words          []string // lowercase, links excluded
+	pairs          []string // pairs[i] is words[i] and words[i+1], space-separated
 	letters, upper int
+	latin          int    // letters of the Latin script
+	script         string // the script most letters are in ("Latin", "Cyrillic", ...)
 	tokens         []string
+	// What the signals read (features.go).
+	phone            bool // a run of 10 to 13 digits, separated or not
+	specific         bool // a number, a question or code: something said about the page
+	commercialAnchor bool // a link whose text sells
+	shortener        bool // a link through a URL shortener
 }
 
 func analyze(text string) analysis {
+	raw := text
 	text = strings.ReplaceAll(plainText(text), "\ufeff", "")
 	var a analysis
 	seen := make(map[string]struct{}, 64)
@@ -142,12 +151,14 @@ func analyze(text string) analysis {
 		add(prefixShape + "link")
 		if d := domain(l); d != "" {
 			add(prefixDomain + d)
+			a.shortener = a.shortener || shorteners[d] || shorteners[hostOf(l)]
 		}
 	}
 	if len(a.links) > 1 {
 		add(prefixShape + "links")
 	}
 
+	var scripts [len(scriptNames)]int
 	digitRun, maxDigits := 0, 0
 	prevRune, runLen := rune(0), 0
 	for _, r := range text {
@@ -156,6 +167,7 @@ func analyze(text string) analysis {
 			if unicode.IsUpper(r) {
 				a.upper++
 			}
+			scripts[scriptOf(r)]++
 		}
 		if unicode.IsDigit(r) {
 			digitRun++
@@ -176,6 +188,14 @@ func analyze(text string) analysis {
 		}
 		prevRune = r
 	}
+	a.latin = scripts[0]
+	best := 0
+	for i, n := range scripts {
+		if n > scripts[best] {
+			best = i
+		}
+	}
+	a.script = scriptNames[best]
 	if a.letters >= 12 && a.upper*10 >= a.letters*6 {
 		add(prefixShape + "shouting")
 	}
@@ -184,12 +204,23 @@ func analyze(text string) analysis {
 	}
 
 	a.words = splitWords(text)
+	if len(a.words) > 1 {
+		a.pairs = make([]string, 0, len(a.words)-1)
+	}
 	for i, w := range a.words {
-		add(w)
+		stop := functionWords[w]
+		if !stop {
+			add(w)
+		}
 		if i > 0 {
-			add(prefixBigram + a.words[i-1] + " " + w)
+			t := prefixBigram + a.words[i-1] + " " + w
+			a.pairs = append(a.pairs, t[len(prefixBigram):])
+			if !stop || !functionWords[a.words[i-1]] {
+				add(t)
+			}
 		}
 	}
+	a.readShape(text, raw)
 	if len(a.words) <= 3 {
 		add(prefixShape + "short")
 	}
@@ -199,24 +230,45 @@ func analyze(text string) analysis {
 // splitWords lowercases text into words of letters and digits; apostrophes join
 // ("i'm" is "im"), everything else separates. Very long runs are not words.
 func splitWords(text string) []string {
-	var words []string
-	var b strings.Builder
-	flush := func() {
-		if n := utf8.RuneCountInString(b.String()); n >= 1 && n <= 30 {
-			words = append(words, b.String())
+	lower := strings.ToLower(text)
+	words := make([]string, 0, len(lower)/6+1)
+	start, joined := -1, false // start of the current word; it spans an apostrophe
+	var b []byte
+	flush := func(end int) {
+		if start < 0 {
+			return
 		}
-		b.Reset()
+		w := lower[start:end]
+		if joined { // drop the apostrophes: "i'm" is "im"
+			b = b[:0]
+			for _, r := range w {
+				if r != '\'' && r != '’' {
+					b = utf8.AppendRune(b, r)
+				}
+			}
+			w = string(b)
+		}
+		w = strings.TrimRight(w, "'’")
+		if n := utf8.RuneCountInString(w); n >= 1 && n <= 30 {
+			words = append(words, w)
+		}
+		start, joined = -1, false
 	}
-	for _, r := range strings.ToLower(text) {
+	for i, r := range lower {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
+			if start < 0 {
+				start = i
+			}
 		case r == '\'' || r == '’':
+			if start >= 0 {
+				joined = true
+			}
 		default:
-			flush()
+			flush(i)
 		}
 	}
-	flush()
+	flush(len(lower))
 	return words
 }
 
@@ -266,3 +318,121 @@ func (t *Text) Fingerprint() string {
 	h.Write([]byte("\x00" + strings.Join(domains, " ")))
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
+
+// scriptNames are the scripts a text's letters are counted in; Latin first.
+var scriptNames = [...]string{"Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai", "Hangul", "Japanese", "Han", "Other"}
+
+// scriptOf is a letter's script among scriptNames, by code point range: cheaper than
+// unicode.Is for every letter of every submission.
+func scriptOf(r rune) int {
+	switch {
+	case r < 0x250 || r >= 0x1E00 && r < 0x1F00:
+		return 0
+	case r >= 0x400 && r < 0x530:
+		return 1
+	case r >= 0x370 && r < 0x400 || r >= 0x1F00 && r < 0x2000:
+		return 2
+	case r >= 0x600 && r < 0x700 || r >= 0x750 && r < 0x780:
+		return 3
+	case r >= 0x590 && r < 0x600:
+		return 4
+	case r >= 0x900 && r < 0x980:
+		return 5
+	case r >= 0xE00 && r < 0xE80:
+		return 6
+	case r >= 0xAC00 && r < 0xD7B0 || r >= 0x1100 && r < 0x1200:
+		return 7
+	case r >= 0x3040 && r < 0x3100:
+		return 8
+	case r >= 0x4E00 && r < 0xA000 || r >= 0x3400 && r < 0x4DC0:
+		return 9
+	}
+	return 10
+}
+
+// readShape finds what the structural signals read beyond words: phone numbers,
+// something specific (a number, a question, code) and links whose text sells. raw is
+// the body as submitted, where a link's text is still beside its address.
+func (a *analysis) readShape(text, raw string) {
+	digits, run, seps := 0, false, 0
+	endRun := func() {
+		if digits >= 10 && digits <= 13 {
+			a.phone = true
+		}
+		digits, run, seps = 0, false, 0
+	}
+	for _, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+			run = true
+		case run && (r == ' ' || r == '-' || r == '.' || r == '(' || r == ')') && seps < 6:
+			seps++
+		case r == '+' && !run:
+			run = true
+		default:
+			endRun()
+		}
+		if r == '?' || r == '`' || r == '{' || r == '=' {
+			a.specific = true
+		}
+	}
+	endRun()
+	if !a.specific {
+		for _, w := range a.words {
+			if w[0] >= '0' && w[0] <= '9' {
+				a.specific = true
+				break
+			}
+		}
+	}
+	if strings.Contains(raw, "</a>") || strings.Contains(raw, "](") || strings.Contains(raw, "[/url]") {
+		a.commercialAnchor = sellingAnchor(raw)
+	}
+}
+
+// sellingAnchor finds a link (HTML, Markdown or BBCode) whose text has a commercial
+// or spam-phrase word: "cheap flights", "best essay service".
+func sellingAnchor(raw string) bool {
+	lower := strings.ToLower(raw)
+	for _, pat := range [][2]string{{">", "</a>"}, {"[", "]("}, {"]", "[/url]"}} {
+		for rest := lower; ; {
+			end := strings.Index(rest, pat[1])
+			if end < 0 {
+				break
+			}
+			start := strings.LastIndex(rest[:end], pat[0])
+			if start >= 0 {
+				for _, w := range splitWords(rest[start+1 : end]) {
+					if commercial[w] || phrases[w] != 0 {
+						return true
+					}
+				}
+			}
+			rest = rest[end+len(pat[1]):]
+		}
+	}
+	return false
+}
+
+// functionWords are the words every text has whatever it is about: pronouns,
+// articles, prepositions, auxiliaries. Alone, or paired with each other, they are no
+// evidence: which of them a site's spam uses more is a fact of one site's sample (video
+// spam says "my" and "you", video fans do not), and it turns into false alarms on the
+// next site, where readers say "my" and "you" too. A pair of them ("if you", "with
+// my") is none either. They still count in pairs with other words ("my channel",
+// "check out") and in the signals.
+var functionWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an the and or but if so as than then too very also just not no
+		i im ive id ill me my mine myself we us our ours you youre youve your yours he him his she her
+		hers it its they them their theirs this that these those there here what which who whom whose
+		when where why how all any some each both such own same other
+		to of in on at by for with from into onto about over under up down out off again once
+		is are was were be been being am do does did doing have has had having will would shall
+		should can could may might must dont doesnt didnt isnt arent wasnt wont cant couldnt
+		u ur r`) {
+		m[w] = true
+	}
+	return m
+}()

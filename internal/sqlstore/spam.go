@@ -85,8 +85,57 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 			return err
 		}
 	}
+	for start := 0; start < len(l.Weights); start += tokenBatch {
+		if err := upsertWeights(ctx, tx, l.Scope, l.Weights[start:min(start+tokenBatch, len(l.Weights))], rev); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return wrap("learn spam: commit", err)
+	}
+	return nil
+}
+
+// SpamWeights returns the linear model's rows of every scope changed after revision
+// afterRev (-1: all), ordered by scope so that a reader takes each scope's lock once.
+func (s *Store) SpamWeights(ctx context.Context, afterRev int64) ([]spam.WeightDelta, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT scope, feature, weight, accum, rev FROM spam_weights WHERE rev > $1 ORDER BY scope`, afterRev)
+	if err != nil {
+		return nil, wrap("spam weights", err)
+	}
+	defer rows.Close()
+	var out []spam.WeightDelta
+	for rows.Next() {
+		var w spam.WeightDelta
+		var f int64
+		if err := rows.Scan(&w.Scope, &f, &w.Weight, &w.Accum, &w.Rev); err != nil {
+			return nil, wrap("spam weights", err)
+		}
+		w.Feature = uint32(f)
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("spam weights", err)
+	}
+	return out, nil
+}
+
+// upsertWeights adds weight deltas to a scope's stored sums, stamped with rev.
+func upsertWeights(ctx context.Context, tx *sql.Tx, scope string, ws []spam.WeightDelta, rev int64) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO spam_weights (scope, feature, weight, accum, rev) VALUES `)
+	args := make([]any, 0, 5*len(ws))
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(5*i+1, 5) + ")")
+		args = append(args, scope, int64(w.Feature), w.Weight, w.Accum, rev)
+	}
+	b.WriteString(` ON CONFLICT (scope, feature) DO UPDATE SET weight = spam_weights.weight + excluded.weight,
+		accum = spam_weights.accum + excluded.accum, rev = excluded.rev`)
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return wrap("learn spam: weights", err)
 	}
 	return nil
 }
@@ -111,10 +160,10 @@ func upsertTokens(ctx context.Context, tx *sql.Tx, scope string, ds []spam.Token
 }
 
 // ResetSpam drops everything learned in scope (spam.Shared, or a site id), in one
-// transaction: the scope's counts go (the shared scope keeps its totals row, which
-// carries the installation's revision, at zero), the revision moves and the reset is
-// recorded at it, so that every replica's next SpamTokens answers spam.ErrStale and
-// reloads. A site's comments that taught it are marked spam.LabelNone: a later
+// transaction: the scope's counts and linear weights go (the shared scope keeps its
+// totals row, which carries the installation's revision, at zero), the revision moves
+// and the reset is recorded at it, so that every replica's next SpamTokens answers
+// spam.ErrStale and reloads. A site's comments that taught it are marked spam.LabelNone: a later
 // decision about one then only adds its lesson, never takes back counts that are gone,
 // and the published ones are not taught again. Since scopes exist (schema version 13)
 // a comment teaches its own site's scope, so a shared reset changes no comment.
@@ -146,6 +195,9 @@ func (s *Store) ResetSpam(ctx context.Context, scope string) error {
 	}
 	if err != nil {
 		return wrap("reset spam: tokens", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM spam_weights WHERE scope = $1`, scope); err != nil {
+		return wrap("reset spam: weights", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO spam_resets (scope, rev, reset_at) VALUES ($1, $2, $3)
 		ON CONFLICT (scope) DO UPDATE SET rev = excluded.rev, reset_at = excluded.reset_at`, scope, rev, micros(now())); err != nil {

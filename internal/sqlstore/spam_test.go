@@ -302,3 +302,95 @@ func TestSpamScopeMigrationKeepsOldRowsShared(t *testing.T) {
 		})
 	}
 }
+
+// TestSpamWeightsAreSharedByRevision checks the linear model's stored state: a
+// moderator's lesson writes the site's weight deltas in the lesson's transaction,
+// stamped with its revision; another replica reads them by revision and then scores
+// as the first; lessons learned on two replicas without a sync between add up, so
+// both end with the same weights; and an undone lesson moves the weights back.
+func TestSpamWeightsAreSharedByRevision(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		seed, err := spam.BuiltinSeed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := spam.NewModel(s, log).WithSeed(seed), spam.NewModel(s, log).WithSeed(seed)
+		for _, m := range []*spam.Model{a, b} {
+			if err := m.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustSite(t, s, "w")
+		site := comment.NewSite("w", "w")
+		probe := "Grab the zorblax vouchers at the quintrel outlet today"
+		score := func(m *spam.Model) float64 {
+			return spam.NewModelScorer(m).Score(spam.Input{Site: site, Submission: comment.Submission{AuthorName: "P", Body: probe}}).Score
+		}
+		before := score(a)
+		learn := func(m *spam.Model, body, label string) comment.Comment {
+			t.Helper()
+			c := mustCreate(t, s, newComment("w", comment.StatusPending), "/w")
+			got, err := s.Comment(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.BodySource = body
+			if err := m.LearnComment(ctx, got, label); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.Comment(ctx, c.ID)
+			got.BodySource = body
+			return got
+		}
+		c1 := learn(a, "zorblax vouchers cheap at the quintrel outlet", spam.LabelSpam)
+		rows, err := s.SpamWeights(ctx, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 {
+			t.Fatal("a lesson stored no weights")
+		}
+		rev := rows[0].Rev
+		for _, r := range rows {
+			if r.Scope != "w" || r.Rev != rev || r.Accum <= 0 {
+				t.Fatalf("weight row %+v: want scope w, one revision, a positive accumulator", r)
+			}
+		}
+		if got, err := s.SpamWeights(ctx, rev); err != nil || len(got) != 0 {
+			t.Errorf("rows after the last revision: %v, %v", got, err)
+		}
+		afterA := score(a)
+		if afterA <= before {
+			t.Errorf("the lesson left the probe at %.3f (was %.3f)", afterA, before)
+		}
+		if err := b.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := score(b); got != afterA {
+			t.Errorf("replica b scores %.4f after its sync, replica a %.4f", got, afterA)
+		}
+
+		// Two replicas learn without syncing in between; both end on the sums.
+		learn(a, "zorblax vouchers again, quintrel outlet deals", spam.LabelSpam)
+		learn(b, "I read the whole post twice and the diagrams helped", spam.LabelHam)
+		for _, m := range []*spam.Model{a, b} {
+			if err := m.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sa, sb := score(a), score(b); sa != sb {
+			t.Errorf("after concurrent lessons replica a scores %.4f, b %.4f", sa, sb)
+		}
+
+		// Undo: the first lesson forgotten moves the probe back down.
+		high := score(a)
+		if err := a.LearnComment(ctx, c1, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := score(a); got >= high {
+			t.Errorf("forgetting a spam lesson left the probe at %.3f (was %.3f)", got, high)
+		}
+	})
+}

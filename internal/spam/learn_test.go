@@ -1,0 +1,163 @@
+package spam
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/winnow/winnow/internal/comment"
+)
+
+// TestNewCampaignIsHeldAfterFewMarks posts a new campaign (the same text, a new
+// author each time) to a site whose model knows nothing of it, a moderator marking
+// each copy as spam; the copies must be held after at most three marks, from the
+// seed and from nothing alike. The campaign is written for this test.
+func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Zentrova herbal patches melted 12 kg off my waist in a month, grab yours at the zentrova outlet before stock runs out"
+	readers := []string{
+		"The migration guide skipped the part about foreign keys, took me an hour to notice.",
+		"Nice to see benchmarks with error bars for once.",
+		"We run the same setup on three nodes and never saw the lock contention you describe.",
+	}
+	for _, s := range []*Seed{nil, seed} {
+		m := NewModel(nil, nil).WithSeed(s)
+		if err := m.LearnExamples(context.Background(), Shared, loadData(t, videos[0])); err != nil {
+			t.Fatal(err)
+		}
+		sc := NewModelScorer(m)
+		site := comment.NewSite("shop", "Shop")
+		site.Policy = comment.PolicyNone
+		for i, r := range readers {
+			m.learnText(site.ID, fmt.Sprintf("reader %d", i), "", r, "", LabelHam)
+		}
+		marks := 0
+		for ; marks <= 10; marks++ {
+			v := sc.Score(Input{Site: site, Submission: comment.Submission{AuthorName: fmt.Sprintf("Promoter %d", marks), Body: text}})
+			if Caught(v) {
+				t.Logf("seed %v: held after %d marks: %.3f %q", s != nil, marks, v.Score, v.Reasons)
+				break
+			}
+			m.learnText(site.ID, fmt.Sprintf("Promoter %d", marks), "", text, "", LabelSpam)
+		}
+		if marks > 3 {
+			t.Errorf("seed %v: a new campaign was held only after %d moderator marks", s != nil, marks)
+		}
+	}
+}
+
+// TestUnlearningMovesTheWeightsBack checks what undoing a lesson does to the linear
+// model: forgetting a spam lesson (label "") takes a step towards ham at the current
+// weights, and flipping it to ham takes two, so the text ends lower each time.
+func TestUnlearningMovesTheWeightsBack(t *testing.T) {
+	m := NewModel(nil, nil)
+	site := comment.NewSite("u", "u")
+	sc := NewModelScorer(m)
+	text := "Quorvex vouchers half price at the quorvex outlet all week"
+	for i := range 3 {
+		m.learnText(site.ID, "", "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
+	}
+	z := func() float64 {
+		var v vec
+		a := analyze(text)
+		featurize(&v, &a, "", "", nil)
+		z, _ := m.linear(site.ID).score(&v, nil)
+		return z
+	}
+	before := z()
+	m.learnText(site.ID, "", "", text, "", LabelSpam)
+	learned := z()
+	m.learnText(site.ID, "", "", text, LabelSpam, "")
+	forgotten := z()
+	m.learnText(site.ID, "", "", text, "", LabelSpam)
+	m.learnText(site.ID, "", "", text, LabelSpam, LabelHam)
+	flipped := z()
+	if !(learned > before && forgotten < learned && flipped < forgotten) {
+		t.Errorf("log-odds: before %.3f, learned %.3f, forgotten %.3f, flipped to ham %.3f", before, learned, forgotten, flipped)
+	}
+	if sp, hm := m.Classifier(site.ID).Documents(); sp != 0 || hm != 4 {
+		t.Errorf("counts after the flip: %d spam, %d ham; want 0 and 4", sp, hm)
+	}
+	_ = sc
+}
+
+// TestUnevenLessonsDoNotMakeFunctionWordsEvidence teaches a site many spam lessons
+// and few ham ones, as a site whose readers' comments are published unreviewed
+// would; genuine comments, full of the words every text has, must not reach the
+// spam folder.
+func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spams, hams []Example
+	for _, ex := range append(loadData(t, videos[0]), loadData(t, videos[1])...) {
+		if ex.Spam {
+			spams = append(spams, ex)
+		} else {
+			hams = append(hams, ex)
+		}
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	site := comment.NewSite("uneven", "Uneven")
+	site.Policy = comment.PolicyNone
+	for i, ex := range spams[:110] {
+		m.learnText(site.ID, ex.Author, "", ex.Text, "", LabelSpam)
+		if i%4 == 0 && i/4 < 27 {
+			m.learnText(site.ID, hams[i/4].Author, "", hams[i/4].Text, "", LabelHam)
+		}
+	}
+	s := NewModelScorer(m)
+	foldered, held, n := 0, 0, 0
+	for _, ex := range loadData(t, "sms/SMSSpamCollection.tsv") {
+		if ex.Spam || n >= 1000 {
+			continue
+		}
+		n++
+		v := score(s, site, ex)
+		if v.Score >= folderScore {
+			foldered++
+			t.Logf("foldered %.3f %q: %q", v.Score, ex.Text, v.Reasons)
+		} else if Caught(v) {
+			held++
+		}
+	}
+	t.Logf("of %d genuine messages: %d foldered, %d held", n, foldered, held)
+	if foldered > n/100 || held > n/10 {
+		t.Errorf("of %d genuine messages %d went to the spam folder and %d were held", n, foldered, held)
+	}
+}
+
+// TestScoringWhileLearning scores on several goroutines while lessons land (run with
+// -race): a verdict sees a scope's weights before or after a lesson, never torn.
+func TestScoringWhileLearning(t *testing.T) {
+	seed, err := BuiltinSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(nil, nil).WithSeed(seed)
+	s := NewModelScorer(m)
+	site := comment.NewSite("busy", "Busy")
+	done := make(chan struct{})
+	for g := range 3 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 200 {
+				s.Score(Input{Site: site, Submission: comment.Submission{AuthorName: "R", Body: fmt.Sprintf("comment %d from %d about the post", i, g)}})
+			}
+		}()
+	}
+	for i := range 100 {
+		label := LabelHam
+		if i%3 == 0 {
+			label = LabelSpam
+		}
+		m.learnText(site.ID, "", "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
+	}
+	for range 3 {
+		<-done
+	}
+}
