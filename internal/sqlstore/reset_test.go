@@ -14,7 +14,7 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
-// TestResetSpam drops what one scope learned: its rows go, the comments that taught it
+// TestResetSpam drops what one scope learned: its counts and weights go, the comments that taught it
 // are marked as teaching nothing (so a later decision adds its lesson and takes back
 // nothing that is gone), another replica's model follows at its next sync, and the
 // other scopes stay as they were.
@@ -75,6 +75,22 @@ func TestResetSpam(t *testing.T) {
 		}
 		if _, err := s.SpamTokens(ctx, rev); !errors.Is(err, spam.ErrStale) {
 			t.Errorf("SpamTokens after a reset = %v, want ErrStale", err)
+		}
+		weights, err := s.SpamWeights(ctx, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var blogWeights, otherWeights int
+		for _, w := range weights {
+			switch w.Scope {
+			case "blog":
+				blogWeights++
+			case "other":
+				otherWeights++
+			}
+		}
+		if blogWeights != 0 || otherWeights == 0 {
+			t.Errorf("after the reset blog keeps %d weights and other %d; want none and some", blogWeights, otherWeights)
 		}
 		if err := b.Sync(ctx); err != nil {
 			t.Fatal(err)
