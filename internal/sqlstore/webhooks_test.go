@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,11 +27,18 @@ func mustWebhook(t *testing.T, s *sqlstore.Store, site string, events ...comment
 func newWebhookComment(t *testing.T, s *sqlstore.Store, site string, st comment.Status) comment.Comment {
 	t.Helper()
 	c := comment.Comment{SiteID: site, AuthorName: "Ann", AuthorEmail: "ann.private@example.org", IP: "198.51.100.7",
-		UserAgent: "PrivateUA", BodySource: "hi", BodyHTML: "<p>hi</p>", Status: st, CreatedAt: epoch}
-	if err := s.CreateComment(context.Background(), &c, comment.Thread{Key: "/p", URL: "https://blog.example/p", Title: "P"}); err != nil {
+		UserAgent: "PrivateUA", BodySource: "hi", BodyHTML: "<p>hi</p>", Status: st, CreatedAt: epoch, PublishedAt: publishedAt(st, epoch),
+		ThreadKey: "/p"}
+	if err := s.CreateComment(context.Background(), &c, comment.Thread{Key: "/p", URL: "https://blog.example/p", Title: "P"},
+		notice(comment.EventFor("", st), c)); err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// notice is the webhook event t about c as a service builds it, at epoch.
+func notice(t comment.EventType, c comment.Comment) comment.Notice {
+	return comment.CommentNotice(t, epoch, c, "https://c.example")
 }
 
 func claimAll(t *testing.T, s *sqlstore.Store, at time.Time) []comment.Delivery {
@@ -69,11 +77,22 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 				Comment map[string]any    `json:"comment"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(ds[0].Payload, &p); err != nil {
+		// The new id and the thread's url and title are the row's, put in by typed field.
+		body, err := ds[0].Body()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Data.Comment["id"] != float64(pub.ID) || p.Data.Thread["url"] != "https://blog.example/p" || p.Data.Thread["title"] != "P" {
-			t.Errorf("payload %s", ds[0].Payload)
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Data.Comment["id"] != float64(pub.ID) || p.Data.Thread["url"] != "https://blog.example/p" || p.Data.Thread["title"] != "P" ||
+			ds[0].ThreadURL != "https://blog.example/p" || ds[0].ThreadTitle != "P" || p.Data.Comment["avatar_url"] == nil {
+			t.Errorf("payload %s", body)
+		}
+		for _, private := range []string{"ann.private", "198.51.100.7", "PrivateUA"} {
+			if strings.Contains(string(body), private) {
+				t.Errorf("payload holds %q: %s", private, body)
+			}
 		}
 
 		if err := s.RecordAttempt(ctx, comment.Attempt{DeliveryID: ds[0].ID, LeaseUntil: ds[0].LeaseUntil,
@@ -84,9 +103,9 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 		// A batch that fails part-way writes no outbox row.
 		stale := held
 		stale.Status = comment.StatusSpam
-		err := s.ApplyTransitions(ctx, []comment.Transition{
-			{Comment: pub, To: comment.StatusRejected, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}},
-			{Comment: stale, To: comment.StatusApproved, Notify: comment.EventPublished, Event: comment.Event{CreatedAt: epoch}},
+		err = s.ApplyTransitions(ctx, []comment.Transition{
+			{Comment: pub, To: comment.StatusRejected, Notify: notice(comment.EventUnpublished, pub), Event: comment.Event{CreatedAt: epoch}},
+			{Comment: stale, To: comment.StatusApproved, Notify: notice(comment.EventPublished, stale), Event: comment.Event{CreatedAt: epoch}},
 		})
 		if !errors.Is(err, comment.ErrConflict) {
 			t.Fatalf("stale batch: %v", err)
@@ -94,7 +113,7 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 		if ds := claimAll(t, s, at.Add(time.Hour)); len(ds) != 0 {
 			t.Fatalf("a failed batch wrote %+v", ds)
 		}
-		err = s.ApplyTransitions(ctx, []comment.Transition{{Comment: pub, To: comment.StatusRejected, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}}})
+		err = s.ApplyTransitions(ctx, []comment.Transition{{Comment: pub, To: comment.StatusRejected, Notify: notice(comment.EventUnpublished, pub), Event: comment.Event{CreatedAt: epoch}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +131,7 @@ func TestClaimsKeepOrderPerCommentAndExpire(t *testing.T) {
 		mustSite(t, s, "blog")
 		mustWebhook(t, s, "blog")
 		c := newWebhookComment(t, s, "blog", comment.StatusApproved)
-		if err := s.ApplyTransitions(ctx, []comment.Transition{{Comment: c, To: comment.StatusSpam, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}}}); err != nil {
+		if err := s.ApplyTransitions(ctx, []comment.Transition{{Comment: c, To: comment.StatusSpam, Notify: notice(comment.EventUnpublished, c), Event: comment.Event{CreatedAt: epoch}}}); err != nil {
 			t.Fatal(err)
 		}
 		at := epoch.Add(time.Hour)
