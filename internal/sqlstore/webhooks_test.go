@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -208,4 +209,67 @@ func TestConcurrentClaimsNeverShareADelivery(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDeliveryThreadMigrationKeepsOldBodies migrates an outbox written before its rows
+// held the thread's url and title in columns: the columns take the values the payload
+// holds, so the body the dispatcher sends does not change; a ping is left alone.
+func TestDeliveryThreadMigrationKeepsOldBodies(t *testing.T) {
+	for _, engine := range []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlstore.Open(ctx, engine.dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := sqlstore.MigrateTo(ctx, s, 18); err != nil {
+				t.Fatal(err)
+			}
+			mustSite(t, s, "blog")
+			w := mustWebhook(t, s, "blog")
+			old := `{"type":"comment.published","timestamp":"2026-01-02T03:04:05Z","data":{"site":"blog",` +
+				`"thread":{"key":"/p","url":"https://blog.example/p","title":"A \"post\""},"comment":{"id":41,"parent_id":0,` +
+				`"author_name":"Ann","author_url":"","avatar_url":"/api/v1/avatars/a.svg","body_html":"<p>hi</p>",` +
+				`"created_at":"2026-01-02T03:04:05Z","published_at":"2026-01-02T03:04:05Z"}}}`
+			ping := `{"type":"webhook.ping","timestamp":"2026-01-02T03:04:05Z","data":{"endpoint_id":1,"site":"blog"}}`
+			db := sqlstore.WriteDB(s)
+			for _, row := range []struct {
+				typ, payload string
+				commentID    int64
+			}{{"comment.published", old, 41}, {"webhook.ping", ping, 0}} {
+				if _, err := db.ExecContext(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, comment_id,
+					payload, status, next_attempt_at, created_at, updated_at) VALUES ($1, 'msg_old', $2, $3, $4, 'pending', 1, 1, 1)`,
+					w.ID, row.typ, row.commentID, row.payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ds := claimAll(t, s, epoch.Add(time.Hour))
+			if len(ds) != 2 || ds[0].ThreadURL != "https://blog.example/p" || ds[0].ThreadTitle != `A "post"` || ds[1].ThreadURL != "" {
+				t.Fatalf("after migrating: %+v", ds)
+			}
+			for i, want := range []string{old, ping} {
+				body, err := ds[i].Body()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, was any
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal([]byte(want), &was); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, was) {
+					t.Errorf("body %s, want %s", body, want)
+				}
+			}
+		})
+	}
 }
