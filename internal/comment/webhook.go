@@ -30,7 +30,8 @@ func CommentEvents() []EventType { return []EventType{EventPublished, EventUnpub
 // EventFor is the business rule that says which event a status change produces: a
 // comment becoming approved is published (new comments come from ""), an approved
 // comment becoming anything else is unpublished, and every other change is invisible
-// to consumers (""). Stores write outbox rows for what it returns, never decide.
+// to consumers (""). The service that makes the change builds the Notice for what it
+// returns (CommentNotice); stores write outbox rows for it, never decide.
 func EventFor(from, to Status) EventType {
 	switch {
 	case from == to:
