@@ -93,7 +93,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
-	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
@@ -201,8 +200,8 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
 		Store:                st,
-		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
-		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
+		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
 		Accounts:             accounts,
 		Limiter:              limiter,
 		Guard:                guard,

@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/winnow/winnow/internal/comment"
-	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/web"
 )
 
@@ -42,7 +41,7 @@ func (s *server) pageRoutes(r *mux.Router) *assets {
 	}
 	r.HandleFunc("/static/{file}", a.static(s)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", p.threadPage).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/t/{site}", p.postComment).Methods(http.MethodPost)
+	r.HandleFunc("/t/{site}", s.submitHandler(p)).Methods(http.MethodPost)
 	return a
 }
 
@@ -93,8 +92,8 @@ func (p *pages) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := threadData{Site: site.ID, Key: q.Get("thread"), Sort: q.Get("sort")}
-	if d.Key == "" || len(d.Key) > comment.MaxThreadKeyLen {
-		p.s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+	if !comment.ValidThreadKey(d.Key) {
+		p.s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": comment.ThreadKeyRule}))
 		return
 	}
 	switch {
@@ -180,65 +179,52 @@ func formField(name string) bool {
 	return false
 }
 
-// postComment takes the thread page's form (form-encoded), submits it through the same
-// pipeline as the API and answers 303 back to the page; invalid input renders the page
-// again with the errors next to their fields and the text kept.
-func (p *pages) postComment(w http.ResponseWriter, r *http.Request) {
-	s := p.s
-	site, err := s.sites.get(r.Context(), mux.Vars(r)["site"])
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
+// checkPost admits what the thread page's form posts: form-encoded, for a thread the
+// page can be shown again for. The rest is the one submit handler's (submitHandler).
+func (p *pages) checkPost(sub comment.Submission, form bool) error {
+	if !form {
+		return &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/x-www-form-urlencoded"}
 	}
-	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, s.ownOrigin()) && !site.AllowsOrigin(o) {
-		s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
-		return
+	if !comment.ValidThreadKey(sub.Thread) {
+		return badRequest("invalid form", map[string]string{"thread": comment.ThreadKeyRule})
 	}
-	sub, form, err := decodeSubmission(r)
-	if err == nil && !form {
-		err = &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/x-www-form-urlencoded"}
-	}
-	if err == nil && (sub.Thread == "" || len(sub.Thread) > comment.MaxThreadKeyLen) {
-		err = badRequest("invalid form", map[string]string{"thread": "required, at most 512 characters"})
-	}
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{IP: s.clientIP(r), UserAgent: r.UserAgent()})
-	if err != nil {
-		s.countSubmission(err)
-		var ve *comment.ValidationError
-		var rl *comment.RateLimitedError
-		d := threadData{Site: site.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
-		status := http.StatusUnprocessableEntity
-		switch {
-		case errors.As(err, &ve):
-			for k, v := range ve.Fields {
-				if formField(k) {
-					d.Errors[k] = v
-				} else {
-					d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
-				}
+	return nil
+}
+
+// refused shows the thread page again for a submission the pipeline refused for its
+// input (the errors next to their fields, the text kept) or its rate, and reports
+// whether it answered; any other error is left to the caller.
+func (p *pages) refused(w http.ResponseWriter, r *http.Request, site comment.Site, sub comment.Submission, err error) bool {
+	var ve *comment.ValidationError
+	var rl *comment.RateLimitedError
+	d := threadData{Site: site.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.As(err, &ve):
+		for k, v := range ve.Fields {
+			if formField(k) {
+				d.Errors[k] = v
+			} else {
+				d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
 			}
-		case errors.As(err, &rl):
-			setRateLimitHeaders(w.Header(), rl)
-			status = http.StatusTooManyRequests
-			d.Notice = "Too many comments from here. Please wait a minute and try again."
-		default:
-			s.writeError(w, r, err)
-			return
 		}
-		p.render(w, r, site, d, sub.ParentID, status)
-		return
+	case errors.As(err, &rl):
+		setRateLimitHeaders(w.Header(), rl)
+		status = http.StatusTooManyRequests
+		d.Notice = "Too many comments from here. Please wait a minute and try again."
+	default:
+		return false
 	}
-	c := res.Comment
-	s.metrics.submissions.WithLabelValues(string(c.Status)).Inc()
+	p.render(w, r, site, d, sub.ParentID, status)
+	return true
+}
+
+// postedURL is where a stored submission from the thread page goes back to: the page,
+// saying whether the comment is published or held (never that it was judged spam).
+func (p *pages) postedURL(site comment.Site, sub comment.Submission, status comment.Status) string {
 	flag := url.Values{"posted": {"1"}}
-	if c.Status != comment.StatusApproved {
-		flag = url.Values{"held": {"1"}} // never tell the submitter it was judged spam
+	if status != comment.StatusApproved {
+		flag = url.Values{"held": {"1"}}
 	}
-	http.Redirect(w, r, pageURL(site.ID, sub.Thread, flag)+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	return pageURL(site.ID, sub.Thread, flag)
 }

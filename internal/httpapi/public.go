@@ -42,12 +42,18 @@ func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (co
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	allowed := origin != "" && (site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin()))
+	allowed := origin != "" && s.allowsOrigin(site, origin)
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed, X-Request-Id")
 	}
 	return site, allowed, nil
+}
+
+// allowsOrigin is the one origin check of the public routes: a browser page on one of
+// the site's origins, or one of winnow's own pages.
+func (s *server) allowsOrigin(site comment.Site, origin string) bool {
+	return site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin())
 }
 
 func (s *server) ownOrigin() string {
@@ -101,8 +107,8 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	key, sort := q.Get("thread"), q.Get("sort")
 	fields := map[string]string{}
-	if key == "" || len(key) > comment.MaxThreadKeyLen {
-		fields["thread"] = "required, at most 512 characters"
+	if !comment.ValidThreadKey(key) {
+		fields["thread"] = comment.ThreadKeyRule
 	}
 	if sort == "" {
 		sort = comment.SortOldest
@@ -262,8 +268,8 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	thread := r.URL.Query().Get("thread")
-	if thread == "" || len(thread) > comment.MaxThreadKeyLen {
-		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+	if !comment.ValidThreadKey(thread) {
+		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": comment.ThreadKeyRule}))
 		return
 	}
 	token, err := s.submitter.FormToken(site.ID, thread)
@@ -282,54 +288,80 @@ type submitAnswer struct {
 	EditToken string         `json:"edit_token"`
 }
 
-// submit takes a comment as JSON, or form-encoded from a plain HTML form, which is
-// answered with a 303 back to the page.
-func (s *server) submit(w http.ResponseWriter, r *http.Request) {
-	site, allowed, err := s.site(w, r)
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	if r.Header.Get("Origin") != "" && !allowed {
-		s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
-		return
-	}
-	sub, form, err := decodeSubmission(r)
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
-		IP: s.clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
-	})
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	c := res.Comment
-	outcome := string(c.Status)
-	if res.Replayed {
-		outcome = "replayed"
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	s.metrics.submissions.WithLabelValues(outcome).Inc()
+// submitHandler is the one handler of submissions, on the JSON API's route (page nil:
+// the widget's JSON, or a site's own plain HTML form) and on winnow's no-JS thread page
+// (/t/{site}, page set), through one pipeline. It answers by request type: JSON with
+// JSON (201 published, 202 held, never "spam"), a form with a 303 back to the page it
+// came from (the thread page, or thread_url when it is one of the site's pages; a form
+// without one gets the JSON answer). The thread page takes forms only, and shows input
+// the pipeline refuses on the page itself, with the text kept.
+func (s *server) submitHandler(page *pages) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		site, err := s.submitSite(w, r, page == nil)
+		if err != nil {
+			s.countSubmission(err)
+			s.writeError(w, r, err)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !s.allowsOrigin(site, o) {
+			s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
+			return
+		}
+		sub, form, err := decodeSubmission(r)
+		if err == nil && page != nil {
+			err = page.checkPost(sub, form)
+		}
+		if err != nil {
+			s.countSubmission(err)
+			s.writeError(w, r, err)
+			return
+		}
+		res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
+			IP: s.clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		})
+		if err != nil {
+			s.countSubmission(err)
+			if page == nil || !page.refused(w, r, site, sub, err) {
+				s.writeError(w, r, err)
+			}
+			return
+		}
+		c := res.Comment
+		outcome := string(c.Status)
+		if res.Replayed {
+			outcome = "replayed"
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		s.metrics.submissions.WithLabelValues(outcome).Inc()
 
-	// The submitter sees "pending" for anything not published: never that it was judged spam.
-	status, code := comment.StatusPending, http.StatusAccepted
-	if c.Status == comment.StatusApproved {
-		status, code = comment.StatusApproved, http.StatusCreated
+		// The submitter sees "pending" for anything not published: never that it was judged spam.
+		status, code := comment.StatusPending, http.StatusAccepted
+		if c.Status == comment.StatusApproved {
+			status, code = comment.StatusApproved, http.StatusCreated
+		}
+		anchor := "#winnow-comment-" + strconv.FormatInt(c.ID, 10)
+		switch {
+		case page != nil:
+			http.Redirect(w, r, page.postedURL(site, sub, status)+anchor, http.StatusSeeOther)
+		case form && site.AllowsURL(sub.ThreadURL):
+			back, _, _ := strings.Cut(sub.ThreadURL, "#")
+			http.Redirect(w, r, back+anchor, http.StatusSeeOther)
+		default:
+			view := s.publicView(c)
+			view.Status = status
+			writeJSON(w, code, submitAnswer{Status: status, Comment: view, EditToken: res.EditToken})
+		}
 	}
-	if form && site.AllowsURL(sub.ThreadURL) {
-		page, _, _ := strings.Cut(sub.ThreadURL, "#")
-		http.Redirect(w, r, page+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
-		return
+}
+
+// submitSite loads the site a submission is for; on the API's route it answers CORS
+// for it too (site), which winnow's own page does not need.
+func (s *server) submitSite(w http.ResponseWriter, r *http.Request, cors bool) (comment.Site, error) {
+	if cors {
+		site, _, err := s.site(w, r)
+		return site, err
 	}
-	view := s.publicView(c)
-	view.Status = status
-	writeJSON(w, code, submitAnswer{Status: status, Comment: view, EditToken: res.EditToken})
+	return s.sites.get(r.Context(), mux.Vars(r)["site"])
 }
 
 func (s *server) countSubmission(err error) {

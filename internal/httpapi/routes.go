@@ -24,7 +24,7 @@ func (s *server) routes() http.Handler {
 	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
 	// a gorilla/mux subrouter answers 404 where 405 is right.
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/api/v1/sites/{site}/comments", s.submit).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)

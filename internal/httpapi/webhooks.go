@@ -75,7 +75,10 @@ type deliveryView struct {
 func viewDelivery(d comment.Delivery) deliveryView {
 	v := deliveryView{ID: d.ID, EndpointID: d.EndpointID, EventID: d.EventID, Type: d.Type, CommentID: d.CommentID,
 		Status: d.Status, Attempts: d.Attempts, ResponseCode: d.LastStatusCode, LatencyMS: d.Latency.Milliseconds(),
-		LastError: d.LastError, Payload: d.Payload, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if body, err := d.Body(); err == nil {
+		v.Payload = body // as it is sent
+	}
 	if d.Status == comment.DeliveryPending || d.Status == comment.DeliveryFailed {
 		v.NextAttemptAt = optionalTime(d.NextAttemptAt)
 	}

@@ -55,8 +55,6 @@ type Store struct {
 	hot   *hotStmts            // prepared on first use, after the schema exists
 	reads map[string]*sql.Stmt // read statements prepared on first use (readStmt)
 
-	publicURL atomic.Pointer[string] // for links in webhook payloads (SetPublicURL)
-
 	dsn           string                      // PostgreSQL's, for the LISTEN connection
 	threadChanged atomic.Pointer[func(int64)] // SQLite: told of this store's own thread changes
 }

@@ -172,7 +172,7 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 			t.Errorf("Site on a closed store = %v, want ErrUnavailable", err)
 		}
 		c := newComment("x", comment.StatusApproved)
-		if err := s.CreateComment(context.Background(), c, comment.Thread{Key: "k"}); !errors.Is(err, comment.ErrUnavailable) {
+		if err := s.CreateComment(context.Background(), c, comment.Thread{Key: "k"}, comment.Notice{}); !errors.Is(err, comment.ErrUnavailable) {
 			t.Errorf("CreateComment on a closed store = %v, want ErrUnavailable", err)
 		}
 	})
@@ -246,13 +246,23 @@ func newComment(site string, st comment.Status) *comment.Comment {
 		Score:       0.25,
 		Reasons:     []string{"links"},
 		CreatedAt:   epoch,
+		PublishedAt: publishedAt(st, epoch),
 	}
+}
+
+// publishedAt is the publication time a comment created at in status st has: the
+// services publish an approved comment when they create it.
+func publishedAt(st comment.Status, at time.Time) time.Time {
+	if st == comment.StatusApproved {
+		return at
+	}
+	return time.Time{}
 }
 
 // mustCreate stores c in the thread with key.
 func mustCreate(t testing.TB, s *sqlstore.Store, c *comment.Comment, key string) *comment.Comment {
 	t.Helper()
-	if err := s.CreateComment(context.Background(), c, comment.Thread{Key: key, URL: "https://blog.example/" + key}); err != nil {
+	if err := s.CreateComment(context.Background(), c, comment.Thread{Key: key, URL: "https://blog.example/" + key}, comment.Notice{}); err != nil {
 		t.Fatalf("CreateComment: %v", err)
 	}
 	return c
