@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/sqlstore"
 )
@@ -123,8 +124,8 @@ func userPasswd(ctx context.Context, args []string, getenv func(string) string, 
 
 func userList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("user list", getenv, stderr)
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		us, err := st.Users(ctx)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		us, err := svc.Users(ctx, admin.Operator())
 		if err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func viewAccount(u auth.User) accountView {
 
 // listUsers answers every account: GET /api/v1/admin/users, admins only.
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.store.Users(r.Context())
+	us, err := s.admin.Users(r.Context(), principal(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
