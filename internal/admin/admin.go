@@ -41,9 +41,10 @@ type siteStore interface {
 }
 
 type tokenStore interface {
-	// CreateToken stores t and sets its id; a token made by an account (CreatedBy) is
-	// stored only while that account is an enabled admin (comment.ErrUnauthorized).
-	CreateToken(ctx context.Context, t *auth.Token) error
+	// CreateToken stores t and sets its id; with whileAdmin not 0, only while that
+	// account is an enabled admin (comment.ErrUnauthorized otherwise), checked in the
+	// same transaction so that a concurrent demotion is ordered before or after.
+	CreateToken(ctx context.Context, t *auth.Token, whileAdmin int64) error
 	Tokens(ctx context.Context) ([]auth.Token, error)
 	// RevokeToken revokes a token from at on; an unknown id is comment.ErrNotFound.
 	RevokeToken(ctx context.Context, id int64, at time.Time) error
@@ -220,7 +221,7 @@ func (s *Service) CreateToken(ctx context.Context, p auth.Principal, req TokenRe
 		return Token{}, "", err
 	}
 	t.CreatedBy = p.Account()
-	if err := s.store.CreateToken(ctx, &t); err != nil {
+	if err := s.store.CreateToken(ctx, &t, t.CreatedBy); err != nil {
 		return Token{}, "", fmt.Errorf("admin: create token: %w", err)
 	}
 	return Token{Token: t, CreatorEmail: emails[t.CreatedBy]}, plain, nil
