@@ -12,7 +12,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -98,19 +97,6 @@ func Operator() auth.Principal {
 func manage(p auth.Principal) error {
 	if !p.IsAdmin() {
 		return comment.ErrForbidden
-	}
-	return nil
-}
-
-// siteExists is the check that a site named in a request exists: a thing that refers
-// to a missing site is invalid on field, not missing itself.
-func (s *Service) siteExists(ctx context.Context, field, id string) error {
-	_, err := s.store.Site(ctx, id)
-	switch {
-	case errors.Is(err, comment.ErrNotFound):
-		return comment.Invalid(field, fmt.Sprintf("no site %q", id))
-	case err != nil:
-		return fmt.Errorf("admin: site %q: %w", id, err)
 	}
 	return nil
 }
@@ -205,10 +191,8 @@ func (s *Service) CreateToken(ctx context.Context, p auth.Principal, req TokenRe
 	if err := manage(p); err != nil {
 		return Token{}, "", err
 	}
-	for _, id := range req.Sites {
-		if err := s.siteExists(ctx, "sites", id); err != nil {
-			return Token{}, "", err
-		}
+	if err := auth.CheckSites(ctx, s.store, "sites", req.Sites...); err != nil {
+		return Token{}, "", err
 	}
 	// The creator's email before the token exists: an answer that failed after would
 	// lose a token that is shown only once.

@@ -47,7 +47,7 @@ func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w comment
 	if err := w.Validate(s.allowPrivate); err != nil {
 		return comment.Webhook{}, err
 	}
-	if err := s.siteExists(ctx, "site", w.SiteID); err != nil {
+	if err := auth.CheckSites(ctx, s.store, "site", w.SiteID); err != nil {
 		return comment.Webhook{}, err
 	}
 	if err := s.store.CreateWebhook(ctx, &w); err != nil {

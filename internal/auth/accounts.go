@@ -239,7 +239,7 @@ func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites [
 	}
 	sites = cleanSites(sites)
 	u, err := a.newUser(ctx, email, role, sites, password)
-	if err := joinInvalid(err, a.checkSites(ctx, sites)); err != nil {
+	if err := joinInvalid(err, CheckSites(ctx, a.store, "sites", sites...)); err != nil {
 		return User{}, "", err
 	}
 	if err := a.store.CreateUser(ctx, &u); err != nil {
@@ -258,15 +258,22 @@ func cleanSites(sites []string) []string {
 	return slices.Compact(sites)
 }
 
-// checkSites reports the first of sites that does not exist, as invalid "sites".
-func (a *Accounts) checkSites(ctx context.Context, sites []string) error {
+// SiteFinder finds a site, or answers an error wrapping comment.ErrNotFound.
+type SiteFinder interface {
+	Site(ctx context.Context, id string) (comment.Site, error)
+}
+
+// CheckSites is the one check that the sites an account, a token or a webhook
+// endpoint names exist: the first that does not is invalid on field (the thing that
+// names it is what is wrong, not missing). Accounts and admin.Service call it.
+func CheckSites(ctx context.Context, st SiteFinder, field string, sites ...string) error {
 	for _, id := range sites {
-		_, err := a.store.Site(ctx, id)
+		_, err := st.Site(ctx, id)
 		switch {
 		case errors.Is(err, comment.ErrNotFound):
-			return comment.Invalid("sites", fmt.Sprintf("no site %q", id))
+			return comment.Invalid(field, fmt.Sprintf("no site %q", id))
 		case err != nil:
-			return fmt.Errorf("auth: site %q: %w", id, err)
+			return fmt.Errorf("site %q: %w", id, err)
 		}
 	}
 	return nil
@@ -314,7 +321,7 @@ func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c 
 	if c.Password != nil {
 		pwErr = CheckPassword(*c.Password)
 	}
-	if err := joinInvalid(checkAccount(u.Email, u.Role, u.Sites), a.checkSites(ctx, u.Sites), pwErr); err != nil {
+	if err := joinInvalid(checkAccount(u.Email, u.Role, u.Sites), CheckSites(ctx, a.store, "sites", u.Sites...), pwErr); err != nil {
 		return User{}, err
 	}
 	if c.Password != nil {
