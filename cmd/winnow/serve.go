@@ -197,7 +197,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks}),
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
 		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
 		Accounts:         accounts,

@@ -95,7 +95,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		// Without a password on stdin, AddUser generates one; it is printed once.
-		u, generated, err := accounts.AddUser(ctx, *email, auth.Role(*role), sites, password)
+		svc := admin.New(st, time.Now, admin.Options{Accounts: accounts})
+		u, generated, err := svc.AddUser(ctx, admin.Operator(), *email, auth.Role(*role), sites, password)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,8 @@
-// Package admin owns the life of sites, API tokens and webhook endpoints, and lists
-// the accounts: the one place that normalizes, validates and writes them, called by
-// the HTTP API, the dashboard and the command line alike, so that neither front end
-// holds a rule. Creating and changing accounts (passwords, sessions, the last-admin
-// rule) is auth.Accounts'.
+// Package admin owns the life of sites, API tokens, webhook endpoints and moderator
+// accounts: the one place the HTTP API, the dashboard and the command line call to
+// create, change, list and remove them, so that neither front end holds a rule. What
+// makes an account an account (passwords, sessions, the last-admin rule, tokens
+// ending with the admin rights) is auth.Accounts', which the service calls.
 //
 // Every method takes the principal acting. Managing is for admins
 // (comment.ErrForbidden otherwise); a single thing on a site the principal does not
@@ -66,23 +66,32 @@ type webhookStore interface {
 	EnqueueDelivery(ctx context.Context, d *comment.Delivery) error
 }
 
+// Accounts creates and changes moderator accounts (auth.Accounts).
+type Accounts interface {
+	AddUser(ctx context.Context, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
+	UpdateUser(ctx context.Context, actor auth.Principal, id int64, c auth.UserChange) (auth.User, error)
+}
+
 // Options tune the service.
 type Options struct {
 	// AllowPrivateNetworks is webhooks.allow_private_networks: without it an endpoint
 	// whose URL names a private or reserved address is refused when the URL is set.
 	AllowPrivateNetworks bool
+	// Accounts creates and changes accounts; nil manages none (comment.ErrNotFound).
+	Accounts Accounts
 }
 
-// Service manages sites, tokens and webhook endpoints.
+// Service manages sites, tokens, webhook endpoints and accounts.
 type Service struct {
 	store        Store
+	accounts     Accounts
 	now          func() time.Time
 	allowPrivate bool
 }
 
 // New returns the service on store with clock now.
 func New(store Store, now func() time.Time, o Options) *Service {
-	return &Service{store: store, now: now, allowPrivate: o.AllowPrivateNetworks}
+	return &Service{store: store, accounts: o.Accounts, now: now, allowPrivate: o.AllowPrivateNetworks}
 }
 
 // Operator is who acts from the command line: whoever can run winnow's commands can
@@ -92,8 +101,8 @@ func Operator() auth.Principal {
 	return auth.Principal{Name: "command line", Role: auth.RoleAdmin}
 }
 
-// manage is the one check that p may change sites, tokens, webhooks and accounts:
-// only admins may.
+// manage is the one check that p may manage sites, tokens, webhook endpoints and
+// accounts: only admins may.
 func manage(p auth.Principal) error {
 	if !p.IsAdmin() {
 		return comment.ErrForbidden
@@ -263,6 +272,32 @@ func (s *Service) Users(ctx context.Context, p auth.Principal) ([]auth.User, err
 		return nil, fmt.Errorf("admin: users: %w", err)
 	}
 	return us, nil
+}
+
+// AddUser creates an account with role on sites, which must exist. Without a
+// password one is generated and returned, to show once; otherwise the second result
+// is empty. An email in use is a comment.ConflictError on "email".
+func (s *Service) AddUser(ctx context.Context, p auth.Principal, email string, role auth.Role, sites []string, password string) (auth.User, string, error) {
+	if err := manage(p); err != nil {
+		return auth.User{}, "", err
+	}
+	if s.accounts == nil {
+		return auth.User{}, "", comment.ErrNotFound
+	}
+	return s.accounts.AddUser(ctx, email, role, sites, password)
+}
+
+// UpdateUser applies c to account id on p's behalf (see auth.Accounts.UpdateUser:
+// nobody demotes or disables themselves or the last enabled admin, and the change
+// ends the account's sessions and, with its admin rights, its tokens).
+func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id int64, c auth.UserChange) (auth.User, error) {
+	if err := manage(p); err != nil {
+		return auth.User{}, err
+	}
+	if s.accounts == nil {
+		return auth.User{}, comment.ErrNotFound
+	}
+	return s.accounts.UpdateUser(ctx, p, id, c)
 }
 
 // emails maps account ids to emails, to name the creators of tokens.

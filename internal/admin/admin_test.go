@@ -390,3 +390,87 @@ func TestWebhooks(t *testing.T) {
 		}
 	})
 }
+
+func TestUsers(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		accounts, err := auth.NewAccounts(s, clock, auth.Options{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := setup(t, s, admin.Options{Accounts: accounts})
+		root, generated, err := svc.AddUser(ctx, op, "Root@Example.org", auth.RoleAdmin, nil, "")
+		if err != nil || generated == "" || root.Email != "root@example.org" || !root.CreatedAt.Equal(epoch) {
+			t.Fatalf("AddUser = %+v, %q, %v", root, generated, err)
+		}
+		rootP := auth.Principal{UserID: root.ID, Name: root.Email, Role: auth.RoleAdmin}
+
+		adds := []struct {
+			name     string
+			p        auth.Principal
+			email    string
+			role     auth.Role
+			sites    []string
+			field    string
+			wantErr  error
+			conflict bool
+		}{
+			{"an admin adds a moderator", rootP, "mod@example.org", auth.RoleModerator, []string{"b", "a"}, "", nil, false},
+			{"a moderator may not", modOfA, "x@example.org", auth.RoleModerator, []string{"a"}, "", comment.ErrForbidden, false},
+			{"the sites must exist", rootP, "x@example.org", auth.RoleModerator, []string{"nope"}, "sites", nil, false},
+			{"an email in use", rootP, "MOD@example.org", auth.RoleModerator, []string{"a"}, "", comment.ErrConflict, true},
+		}
+		for _, tt := range adds {
+			t.Run(tt.name, func(t *testing.T) {
+				u, _, err := svc.AddUser(ctx, tt.p, tt.email, tt.role, tt.sites, "a long enough password")
+				var ce *comment.ConflictError
+				switch {
+				case tt.field != "":
+					if field(err) != tt.field {
+						t.Fatalf("AddUser = %v, want invalid %s", err, tt.field)
+					}
+				case tt.conflict:
+					if !errors.As(err, &ce) || ce.Field != "email" {
+						t.Fatalf("AddUser = %v, want a conflict on email", err)
+					}
+				case tt.wantErr != nil:
+					if !errors.Is(err, tt.wantErr) {
+						t.Fatalf("AddUser = %v, want %v", err, tt.wantErr)
+					}
+				case err != nil:
+					t.Fatal(err)
+				default:
+					if u.ID == 0 || u.Sites[0] != "a" {
+						t.Errorf("added %+v", u)
+					}
+				}
+			})
+		}
+		us, err := svc.Users(ctx, rootP)
+		if err != nil || len(us) != 2 {
+			t.Fatalf("Users = %v, %v", us, err)
+		}
+		mod := us[1]
+
+		// Changes: admins only; nobody takes the last enabled admin away.
+		disable := auth.UserChange{Disabled: new(true)}
+		if _, err := svc.UpdateUser(ctx, modOfA, root.ID, disable); !errors.Is(err, comment.ErrForbidden) {
+			t.Errorf("a moderator's UpdateUser = %v", err)
+		}
+		if _, err := svc.UpdateUser(ctx, adminTok, root.ID, disable); !errors.Is(err, comment.ErrConflict) {
+			t.Errorf("disabling the last admin = %v, want a conflict", err)
+		}
+		if u, err := svc.UpdateUser(ctx, rootP, mod.ID, disable); err != nil || !u.Disabled() {
+			t.Errorf("disabling a moderator = %+v, %v", u, err)
+		}
+
+		// Without an account service there are no accounts to manage.
+		bare := admin.New(s, clock, admin.Options{})
+		if _, _, err := bare.AddUser(ctx, op, "y@example.org", auth.RoleAdmin, nil, ""); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("AddUser without accounts = %v", err)
+		}
+		if _, err := bare.UpdateUser(ctx, op, mod.ID, disable); !errors.Is(err, comment.ErrNotFound) {
+			t.Errorf("UpdateUser without accounts = %v", err)
+		}
+	})
+}

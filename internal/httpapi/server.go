@@ -43,8 +43,8 @@ type Store interface {
 	DeleteBan(ctx context.Context, scope []string, id int64) error
 }
 
-// Admin manages sites, API tokens and webhook endpoints and lists the accounts
-// (admin.Service): the rules are there, shared with the command line.
+// Admin manages sites, API tokens, webhook endpoints and accounts (admin.Service):
+// the rules are there, shared with the command line.
 type Admin interface {
 	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
 	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
@@ -54,6 +54,8 @@ type Admin interface {
 	Tokens(ctx context.Context, p auth.Principal) ([]admin.Token, error)
 	RevokeToken(ctx context.Context, p auth.Principal, id int64) error
 	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
+	AddUser(ctx context.Context, p auth.Principal, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
+	UpdateUser(ctx context.Context, p auth.Principal, id int64, c auth.UserChange) (auth.User, error)
 	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
 	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
 	CreateWebhook(ctx context.Context, p auth.Principal, w comment.Webhook) (comment.Webhook, error)
