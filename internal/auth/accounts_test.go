@@ -599,3 +599,53 @@ func TestUpdateUserEndsTheTokensWithTheAdminRights(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoAdminsDisablingEachOtherAtOnce: the last-admin rule holds under concurrency,
+// because Accounts asks the store to check it as the change is written.
+func TestTwoAdminsDisablingEachOtherAtOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
+		a, _ := testAccounts(t, st)
+		ctx := context.Background()
+		ann, _, err := a.AddUser(ctx, "ann@example.org", auth.RoleAdmin, nil, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob, _, err := a.AddUser(ctx, "bob@example.org", auth.RoleAdmin, nil, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range 5 {
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, pair := range [][2]auth.User{{ann, bob}, {bob, ann}} {
+				wg.Go(func() {
+					_, errs[i] = a.UpdateUser(ctx, auth.PrincipalOf(pair[0]), pair[1].ID, auth.UserChange{Disabled: new(true)})
+				})
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case !errors.Is(err, comment.ErrConflict):
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			enabled := 0
+			for _, u := range []auth.User{ann, bob} {
+				if got, _ := st.UserByID(ctx, u.ID); !got.Disabled() {
+					enabled++
+				}
+			}
+			if ok != 1 || enabled != 1 {
+				t.Fatalf("round %d: %d changes went through, %d admins left enabled; want 1 and 1", round, ok, enabled)
+			}
+			for _, u := range []auth.User{ann, bob} { // both enabled again
+				if _, err := a.UpdateUser(ctx, auth.Principal{Role: auth.RoleAdmin}, u.ID, auth.UserChange{Disabled: new(false)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
