@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
@@ -199,25 +200,25 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
-		Store:                st,
-		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
-		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
-		Accounts:             accounts,
-		Limiter:              limiter,
-		Guard:                guard,
-		Secret:               secret,
-		TrustedProxies:       proxies,
-		IPv6Prefix:           hc.IPv6Prefix,
-		Logger:               log,
-		Registry:             reg,
-		Gatherer:             reg,
-		BaseURL:              baseURL,
-		MaxBodyBytes:         hc.MaxBodyBytes,
-		ThreadCacheBytes:     hc.ThreadCacheBytes,
-		DiscardSpamAfter:     cfg.Spam.DiscardAfter,
-		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks,
-		Threads:              threads,
-		Now:                  now,
+		Store:            st,
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
+		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Accounts:         accounts,
+		Limiter:          limiter,
+		Guard:            guard,
+		Secret:           secret,
+		TrustedProxies:   proxies,
+		IPv6Prefix:       hc.IPv6Prefix,
+		Logger:           log,
+		Registry:         reg,
+		Gatherer:         reg,
+		BaseURL:          baseURL,
+		MaxBodyBytes:     hc.MaxBodyBytes,
+		ThreadCacheBytes: hc.ThreadCacheBytes,
+		DiscardSpamAfter: cfg.Spam.DiscardAfter,
+		Threads:          threads,
+		Now:              now,
 	}), nil
 }
 
@@ -251,15 +252,8 @@ func newLimiter(c config.Redis, log *slog.Logger) (rateLimiter, func(), error) {
 // firstStart gives a fresh installation its first admin token, printed once, so the
 // operator can reach the API without another command.
 func firstStart(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) error {
-	n, err := st.CountTokens(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	t, plain, err := auth.NewToken("admin", auth.RoleAdmin, nil, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	if err := st.CreateToken(ctx, &t); err != nil {
+	plain, err := admin.New(st, time.Now, admin.Options{}).FirstToken(ctx)
+	if err != nil || plain == "" {
 		return err
 	}
 	fmt.Fprintf(stderr, "\nwinnow: first start: created an admin API token. It is shown only this once:\n\n    %s\n\n"+

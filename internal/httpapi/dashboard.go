@@ -243,7 +243,7 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		v.Thread = ""
 	}
 
-	all, err := d.s.store.Sites(r.Context())
+	all, err := d.s.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.s.writeError(w, r, err)
 		return

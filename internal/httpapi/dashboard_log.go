@@ -49,7 +49,7 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := logView{layoutView: d.layout(p, session, "Audit log", "log")}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.s.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return

@@ -82,7 +82,7 @@ func (d *dashboard) sitesPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.s.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -150,12 +150,12 @@ func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	site, err := d.s.store.Site(r.Context(), mux.Vars(r)["site"])
+	site, err := d.s.admin.Site(r.Context(), p, mux.Vars(r)["site"])
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	hooks, err := d.s.store.Webhooks(r.Context(), nil, site.ID)
+	hooks, err := d.s.admin.Webhooks(r.Context(), p, site.ID)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -223,13 +223,13 @@ func (d *dashboard) webhookPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	hook, err := d.s.store.Webhook(r.Context(), pathID(r))
+	hook, err := d.s.admin.Webhook(r.Context(), p, pathID(r))
 	if err == nil && hook.SiteID != mux.Vars(r)["site"] {
 		err = comment.ErrNotFound
 	}
 	var site comment.Site
 	if err == nil {
-		site, err = d.s.store.Site(r.Context(), hook.SiteID)
+		site, err = d.s.admin.Site(r.Context(), p, hook.SiteID)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
@@ -251,10 +251,10 @@ func (d *dashboard) webhookPage(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		status = ""
 	}
-	ds, next, err := d.s.store.Deliveries(r.Context(), hook.ID, status, q.Get("cursor"), deliveryPage)
+	ds, next, err := d.s.admin.Deliveries(r.Context(), p, hook.ID, status, q.Get("cursor"), deliveryPage)
 	var ve *comment.ValidationError
 	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
-		ds, next, err = d.s.store.Deliveries(r.Context(), hook.ID, status, "", deliveryPage)
+		ds, next, err = d.s.admin.Deliveries(r.Context(), p, hook.ID, status, "", deliveryPage)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)

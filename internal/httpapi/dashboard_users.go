@@ -33,12 +33,12 @@ func (d *dashboard) usersPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	users, err := d.s.store.Users(r.Context())
+	users, err := d.s.admin.Users(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.s.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return

@@ -21,10 +21,6 @@ type Accounts interface {
 	SetupValid(ctx context.Context, token string) (bool, error)
 	Setup(ctx context.Context, token, email, password string) (auth.User, string, error)
 	Policy() auth.SessionPolicy
-	// AddUser creates an account; without a password it returns a generated one.
-	AddUser(ctx context.Context, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
-	// UpdateUser changes an account on behalf of actor and ends its sessions.
-	UpdateUser(ctx context.Context, actor auth.Principal, id int64, c auth.UserChange) (auth.User, error)
 }
 
 // The session cookie, the device cookie (see auth.Guard) and where a

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -152,12 +153,12 @@ type tokenCreator struct {
 	Email string `json:"email"`
 }
 
-// viewToken shows t, naming its creator from emails (account id to email).
-func viewToken(t auth.Token, emails map[int64]string) tokenView {
+// viewToken shows t and names its creator.
+func viewToken(t admin.Token) tokenView {
 	v := tokenView{ID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites, CreatedAt: t.CreatedAt,
 		LastUsedAt: optionalTime(t.LastUsedAt), RevokedAt: optionalTime(t.RevokedAt)}
 	if t.CreatedBy != 0 {
-		v.CreatedBy = &tokenCreator{ID: t.CreatedBy, Email: emails[t.CreatedBy]}
+		v.CreatedBy = &tokenCreator{ID: t.CreatedBy, Email: t.CreatorEmail}
 	}
 	if v.Sites == nil {
 		v.Sites = []string{}

@@ -38,12 +38,9 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 	return sites, nil
 }
 
-// CreateSite stores a new site; an existing id is an error wrapping comment.ErrConflict.
-// A zero CreatedAt becomes now.
+// CreateSite stores a new site as given (its creation time is the caller's, see
+// admin.Service); an existing id is an error wrapping comment.ErrConflict.
 func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
-	if site.CreatedAt.IsZero() {
-		site.CreatedAt = now()
-	}
 	_, err := s.wdb.ExecContext(ctx,
 		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,

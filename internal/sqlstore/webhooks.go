@@ -64,11 +64,9 @@ func (e outboxEvent) args(commentID, threadID int64, siteID string) []any {
 	return []any{e.id, string(e.typ), commentID, e.payload, e.at, threadID, siteID, e.pattern}
 }
 
-// CreateWebhook stores an endpoint and sets w.ID. A zero CreatedAt becomes now.
+// CreateWebhook stores an endpoint as given (its creation time is the caller's, see
+// admin.Service) and sets w.ID.
 func (s *Store) CreateWebhook(ctx context.Context, w *comment.Webhook) error {
-	if w.CreatedAt.IsZero() {
-		w.CreatedAt = now()
-	}
 	w.CreatedAt, w.UpdatedAt = stored(w.CreatedAt), stored(w.UpdatedAt)
 	err := s.wdb.QueryRowContext(ctx, `INSERT INTO webhook_endpoints (site_id, url, events, description, secret,
 		previous_secret, previous_expires_at, disabled, created_at, updated_at)
