@@ -54,7 +54,7 @@ func withAdmin(ctx context.Context, f *commonFlags, args []string, getenv func(s
 
 func siteCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("site create", getenv, stderr)
-	var origins, words stringList
+	var origins, words, scripts stringList
 	id := f.fs.String("id", "", "site id: lowercase letters, digits, dashes")
 	name := f.fs.String("name", "", "site name")
 	policy := f.fs.String("policy", string(comment.PolicyFirstTime), "moderation policy: all, first_time or none")
@@ -62,12 +62,14 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 	seed := f.fs.String("spam-seed", string(comment.SeedFold), "how far the built-in spam model may act alone: fold (may send to the spam folder) or hold (only holds)")
 	f.fs.Var(&origins, "origin", "allowed origin, e.g. https://blog.example (repeatable)")
 	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
+	f.fs.Var(&scripts, "script", "a writing system the site's readers use, one of "+strings.Join(comment.Scripts, ", ")+
+		" (repeatable or comma-separated); a comment mostly in another is a spam signal")
 	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
 		if *seed == "" { // the site would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
 		site := comment.NewSite(*id, *name)
-		site.Origins, site.BlockedWords = origins, words
+		site.Origins, site.BlockedWords, site.Scripts = origins, words, splitList(scripts)
 		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
 		site, err := svc.CreateSite(ctx, admin.Operator(), site)
 		if err != nil {
@@ -86,9 +88,9 @@ func siteList(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tSPAM SEED\tORIGINS")
+		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tSPAM SEED\tSCRIPTS\tORIGINS")
 		for _, s := range sites {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, s.SpamSeed, strings.Join(s.Origins, " "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, s.SpamSeed, cmp.Or(strings.Join(s.Scripts, ","), "-"), strings.Join(s.Origins, " "))
 		}
 		return tw.Flush()
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +126,7 @@ type siteSettingsView struct {
 	Site     siteForm
 	Policies []option
 	Seeds    []option
+	Scripts  []option
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
@@ -168,6 +170,9 @@ func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, a := range []comment.SeedAction{comment.SeedFold, comment.SeedHold} {
 		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == site.SpamSeed || (site.SpamSeed == "" && a == comment.SeedFold)})
+	}
+	for _, script := range comment.Scripts {
+		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(site.Scripts, script)})
 	}
 	set, defaults, effective := site.Limits, comment.DefaultRateLimits(), site.Limits.Effective()
 	help := map[string]string{"ip": "per client address", "email": "per author email", "thread": "per page", "site": "for the whole site"}

@@ -43,6 +43,8 @@ type siteBody struct {
 	BlockedWords *[]string       `json:"blocked_words"`
 	// SpamSeed says how far the built-in spam seed may act alone: fold or hold.
 	SpamSeed *comment.SeedAction `json:"spam_seed"`
+	// Scripts name the writing systems the site's readers use (comment.Scripts).
+	Scripts *[]string `json:"scripts"`
 	// RateLimits override limits by scope; a null scope returns it to the default.
 	RateLimits map[string]*rateLimit `json:"rate_limits"`
 }
@@ -68,6 +70,9 @@ func (b siteBody) applyTo(site *comment.Site) error {
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
 		site.SpamSeed = *b.SpamSeed
+	}
+	if b.Scripts != nil {
+		site.Scripts = *b.Scripts
 	}
 	scopes := rateScopes(&site.Limits)
 	for name, r := range b.RateLimits {

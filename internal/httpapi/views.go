@@ -85,6 +85,7 @@ type siteView struct {
 	BlockedWords []string             `json:"blocked_words"`
 	RateLimits   map[string]rateLimit `json:"rate_limits"`
 	SpamSeed     comment.SeedAction   `json:"spam_seed"`
+	Scripts      []string             `json:"scripts"`
 	CreatedAt    time.Time            `json:"created_at"`
 }
 
@@ -102,7 +103,7 @@ func rateScopes(l *comment.RateLimits) map[string]*comment.Rate {
 
 func viewSite(s comment.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
-		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
+		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, Scripts: s.Scripts, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
 	if v.SpamSeed == "" {
 		v.SpamSeed = comment.SeedFold
 	}
@@ -112,6 +113,9 @@ func viewSite(s comment.Site) siteView {
 	}
 	if v.Origins == nil {
 		v.Origins = []string{}
+	}
+	if v.Scripts == nil {
+		v.Scripts = []string{}
 	}
 	if v.BlockedWords == nil {
 		v.BlockedWords = []string{}
