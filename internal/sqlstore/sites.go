@@ -64,11 +64,11 @@ func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 
 func scanSite(row scanner) (comment.Site, error) {
 	var (
-		site           comment.Site
+		site                    comment.Site
 		origins, words, scripts string
-		limits         string
-		policy, seed   string
-		created        int64
+		limits                  string
+		policy, seed            string
+		created                 int64
 	)
 	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &scripts, &created); err != nil {
 		return comment.Site{}, err
