@@ -480,7 +480,8 @@ func (m *Model) learnExample(scope string, ex Example) {
 
 // implicit is the label a lesson moving from to label teaches in scope: label,
 // or LabelNone for an implicit lesson (LabelLeft) past the scope's cap, leftCap
-// times its moderators' decisions.
+// times its moderators' decisions. The counts are this replica's: two replicas
+// sweeping at once may pass the cap by what the other taught since its last sync.
 func (m *Model) implicit(scope, from, label string) string {
 	if label != LabelLeft || from == LabelLeft {
 		return label
