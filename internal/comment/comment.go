@@ -129,7 +129,8 @@ type Comment struct {
 	EditTokenHash  string
 	IdempotencyKey string
 	// Trained is what the spam classifier learned from this comment: "" (nothing yet),
-	// "spam", "ham", or "none" (looked at and teaches nothing, or its lesson was reset).
+	// "spam", "ham", "left" (ham, weakly, because it stayed published untouched) or
+	// "none" (looked at and teaches nothing, or its lesson was reset).
 	Trained     string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
