@@ -112,7 +112,7 @@ func TestSites(t *testing.T) {
 		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
 			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: comment.SeedHold,
 			Scripts: []string{"Latin", "Greek"},
-			Limits: comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
+			Limits:  comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
 		a := comment.NewSite("a-site", "A") // no origins, words or time
 		for _, site := range []comment.Site{b, a} {
 			if err := s.CreateSite(ctx, site); err != nil {
