@@ -28,8 +28,9 @@ import (
 	"github.com/winnow/winnow/internal/ratelimit"
 )
 
-// Store is what the handlers read directly; submissions, moderator actions and the
-// management of sites, tokens, webhooks and accounts go through their services.
+// Store is what the handlers read directly, and what the pages and the dashboard
+// mounted here read (pages.Store, dashboard.Store); submissions, moderator actions and
+// the management of sites, tokens, webhooks and accounts go through their services.
 type Store interface {
 	auth.TokenStore
 	queueCounter
@@ -49,6 +50,13 @@ type Store interface {
 	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
 	DeleteBan(ctx context.Context, scope []string, id int64) error
 }
+
+// The front ends this server mounts read through the one Store it is given.
+var (
+	_ pages.Store     = Store(nil)
+	_ dashboard.Store = Store(nil)
+	_ dashboard.Admin = Admin(nil)
+)
 
 // Admin manages sites, API tokens, webhook endpoints and accounts (admin.Service):
 // the rules are there, shared with the command line.
