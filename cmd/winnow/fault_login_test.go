@@ -46,18 +46,26 @@ func procMemory(t *testing.T, pid int) (rss, peak int64) {
 
 // heapInUse is the server's go_memstats_heap_inuse_bytes, read from /metrics.
 func heapInUse(in *instance) int64 {
+	f, ok := metric(in, "go_memstats_heap_inuse_bytes")
+	if !ok {
+		in.t.Fatal("no go_memstats_heap_inuse_bytes in /metrics")
+	}
+	return int64(f)
+}
+
+// metric reads one unlabelled sample from the server's /metrics.
+func metric(in *instance, name string) (float64, bool) {
 	m := in.do(req{method: "GET", path: "/metrics"}).must(in.t, http.StatusOK).body
 	for line := range bytes.Lines(m) {
-		if v, ok := bytes.CutPrefix(line, []byte("go_memstats_heap_inuse_bytes ")); ok {
+		if v, ok := bytes.CutPrefix(line, []byte(name+" ")); ok {
 			f, err := strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
 			if err != nil {
 				in.t.Fatal(err)
 			}
-			return int64(f)
+			return f, true
 		}
 	}
-	in.t.Fatal("no go_memstats_heap_inuse_bytes in /metrics")
-	return 0
+	return 0, false
 }
 
 const mib = 1 << 20
@@ -157,10 +165,25 @@ func loginFlood(t *testing.T, env map[string]string) {
 			t.Errorf("login %d: status %d, want 401, 429 or 503", i, a.status)
 		}
 	}
-	// The account's ten are counted before any password is checked, so exactly ten of
-	// the twenty guesses at it are refused, however the rest fare.
-	if counts[http.StatusTooManyRequests] != atVictim-10 {
-		t.Errorf("%d answered 429, want %d (the guesses past the account's ten)", counts[http.StatusTooManyRequests], atVictim-10)
+	// The account's ten are counted before any password is checked, so at most ten of
+	// the twenty guesses at it reach a password check, however the rest fare (some
+	// wait too long for a hashing slot and get 503, which counted all the same). Redis
+	// answering slower than its 250 ms timeout under this load sends the limiter to
+	// its in-process fallback, which starts counting afresh: then the account has at
+	// most twice its ten, and the outage is in the metrics.
+	checked := 0
+	for _, a := range answers[:atVictim] {
+		if a.status == http.StatusUnauthorized {
+			checked++
+		}
+	}
+	allowed := 10
+	if outages, _ := metric(in, "winnow_ratelimit_redis_outages_total"); outages > 0 {
+		allowed = 20
+		t.Logf("Redis was slow enough for the in-process fallback %v times: the account may be checked %d times", outages, allowed)
+	}
+	if checked > allowed {
+		t.Errorf("%d of the %d guesses at one account reached a password check, want at most %d", checked, atVictim, allowed)
 	}
 
 	// Afterwards the memory goes back, and sign-ins work again.
