@@ -36,11 +36,12 @@ func (c SharedCache) header() string {
 // which invalidates the entry for every replica without messages between them. It is
 // bounded by bytes, not entries, so it always holds the largest thread it serves.
 //
-// Pages are kept gzipped only: browsers, CDNs and the usual HTTP clients all accept
-// gzip, and the compressed JSON of a thread is about a third of its size, so the same
+// Pages are kept gzipped: browsers, CDNs and the usual HTTP clients all accept gzip,
+// and the compressed JSON of a thread is about a third of its size, so the same
 // budget holds about three times as many pages as plain bytes would (four times as
-// many as plain and gzip together).
-// The rare client that refuses gzip gets the page decompressed on the way out.
+// many as plain and gzip together). A page's plain bytes are kept too only once a
+// client that refuses gzip has read it: decompressed once, then served as stored
+// (decompressing a 100-comment page costs several times serving it).
 type pageCache struct {
 	mu       sync.Mutex
 	maxBytes int
@@ -54,11 +55,13 @@ type pageCache struct {
 	readers sync.Pool // *gzip.Reader
 }
 
-// cachedPage is one rendered page: its JSON body gzipped once, and the body's length
-// uncompressed (the Content-Length of an identity answer).
+// cachedPage is one rendered page: its JSON body gzipped once, the body's length
+// uncompressed (the Content-Length of a plain answer), and the plain body itself once
+// a client has asked for it (nil before).
 type cachedPage struct {
-	gz   []byte
-	size int
+	gz    []byte
+	size  int
+	plain []byte
 }
 
 type cacheEntry struct {
@@ -81,7 +84,9 @@ func newPageCache(maxBytes int) *pageCache {
 	return &pageCache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{}}
 }
 
-func (e *cacheEntry) cost() int { return len(e.key) + len(e.page.gz) + entryOverhead }
+func (e *cacheEntry) cost() int {
+	return len(e.key) + len(e.page.gz) + len(e.page.plain) + entryOverhead
+}
 
 func (c *pageCache) get(key string) (cachedPage, bool) {
 	c.mu.Lock()
@@ -109,6 +114,11 @@ func (c *pageCache) put(key string, page cachedPage) {
 	}
 	c.entries[key] = c.order.PushFront(e)
 	c.bytes += e.cost()
+	c.evict()
+}
+
+// evict drops the least recently used entries until the cache fits its budget.
+func (c *pageCache) evict() {
 	for c.bytes > c.maxBytes {
 		el := c.order.Back()
 		old := el.Value.(*cacheEntry)
@@ -116,6 +126,33 @@ func (c *pageCache) put(key string, page cachedPage) {
 		delete(c.entries, old.key)
 		c.bytes -= old.cost()
 	}
+}
+
+// plain returns the plain bytes of the page cached under key, decompressing them the
+// first time and keeping them beside the gzip bytes (counted in the budget), so that a
+// client that refuses gzip costs one decompression per page, not one per read.
+func (c *pageCache) plain(key string, p cachedPage) ([]byte, error) {
+	if p.plain != nil {
+		return p.plain, nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(p.size)
+	if err := c.writePlain(&buf, p); err != nil {
+		return nil, err
+	}
+	body := buf.Bytes()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The key names one version of one page: whatever entry holds it holds these bytes.
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*cacheEntry)
+		if e.page.plain == nil && len(e.key)+len(e.page.gz)+len(body)+entryOverhead <= c.maxBytes {
+			e.page.plain = body
+			c.bytes += len(body)
+			c.evict()
+		}
+	}
+	return body, nil
 }
 
 // compress gzips a rendered page once, for the cache.

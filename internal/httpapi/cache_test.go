@@ -69,6 +69,26 @@ func TestPageCacheCompressesOnce(t *testing.T) {
 			t.Fatalf("plain: %v, equal %v", err, bytes.Equal(plain.Bytes(), body))
 		}
 	}
+	// A plain read decompresses once and keeps the bytes, counted in the budget.
+	c.put("k", page)
+	before := c.bytes
+	first, err := c.plain("k", page)
+	if err != nil || !bytes.Equal(first, body) || c.bytes != before+len(body) {
+		t.Fatalf("plain: %v, equal %v, bytes %d -> %d", err, bytes.Equal(first, body), before, c.bytes)
+	}
+	stored, _ := c.get("k")
+	if second, err := c.plain("k", stored); err != nil || &second[0] != &first[0] || c.bytes != before+len(body) {
+		t.Error("the second plain read decompressed again")
+	}
+	tight := newPageCache(len("k") + len(page.gz) + entryOverhead) // room for the gzip bytes only
+	tight.put("k", page)
+	if got, err := tight.plain("k", page); err != nil || !bytes.Equal(got, body) || tight.bytes > tight.maxBytes {
+		t.Errorf("a cache without room for the plain bytes: %v, %d of %d bytes", err, tight.bytes, tight.maxBytes)
+	}
+	if _, ok := tight.get("k"); !ok {
+		t.Error("keeping the plain bytes evicted the page they belong to")
+	}
+
 	again, err := c.compress([]byte(`{"thread":{}}`)) // compressors are reused
 	if err != nil {
 		t.Fatal(err)

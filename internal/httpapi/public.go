@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -146,7 +145,14 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	}
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if page, ok := s.pages.get(etag); ok {
-		s.writePage(w, r, page, nil, gz)
+		var body []byte
+		if !gz {
+			if body, err = s.pages.plain(etag, page); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		s.writePage(w, page, body, gz)
 		return
 	}
 	// Readers who miss together share one rendering: a viral thread's new version is
@@ -169,7 +175,7 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := v.(rendered)
-	s.writePage(w, r, out.page, out.body, gz)
+	s.writePage(w, out.page, out.body, gz)
 }
 
 // rendered is one rendering of a thread page: gzipped for the cache, and plain for
@@ -180,27 +186,18 @@ type rendered struct {
 }
 
 // writePage answers with a rendered page: its gzip bytes as stored when the client
-// accepts gzip, else the plain JSON (body when at hand, else decompressed).
-func (s *server) writePage(w http.ResponseWriter, r *http.Request, page cachedPage, body []byte, gz bool) {
+// accepts gzip, else its plain JSON, body.
+func (s *server) writePage(w http.ResponseWriter, page cachedPage, body []byte, gz bool) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if gz {
+		body = page.gz
 		h.Set("Content-Encoding", "gzip")
-		h.Set("Content-Length", strconv.Itoa(len(page.gz)))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(page.gz)
-		return
 	}
-	h.Set("Content-Length", strconv.Itoa(page.size))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	if body != nil {
-		_, _ = w.Write(body)
-		return
-	}
-	if err := s.pages.writePlain(w, page); err != nil && r.Context().Err() == nil {
-		s.log.Error("thread page: decompressing a cached page", slog.String("error", err.Error()))
-	}
+	_, _ = w.Write(body)
 }
 
 // renderThread encodes one page of a thread's approved comments as a reply tree.
