@@ -98,7 +98,13 @@ func TestFaultPostgresStopStart(t *testing.T) {
 	if v := res.json(t); v["database"] != "unreachable" {
 		t.Errorf("readyz during the outage: %v", v)
 	}
-	in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/crowd-1"}).must(t, http.StatusServiceUnavailable)
+	// An error is no version of the thread: a CDN must not keep it, a reader not tag it.
+	for _, thread := range []string{"/crowd-1", "/crowd-2"} {
+		res = in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=" + thread}).must(t, http.StatusServiceUnavailable)
+		if cc, tag := res.header.Get("Cache-Control"), res.header.Get("ETag"); strings.Contains(cc, "public") || tag != "" {
+			t.Errorf("a 503 thread read carries Cache-Control %q, ETag %q", cc, tag)
+		}
+	}
 	pg.up("postgres")
 	restarted := time.Now()
 	eventually(t, "winnow to be ready again", func() bool {

@@ -143,12 +143,18 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	fail := func(err error) {
+		// An error is no version of the thread: no CDN may keep it, nor a reader its tag.
+		h.Del("ETag")
+		h.Set("Cache-Control", "no-store")
+		s.writeError(w, r, err)
+	}
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if page, ok := s.pages.get(etag); ok {
 		var body []byte
 		if !gz {
 			if body, err = s.pages.plain(etag, page); err != nil {
-				s.writeError(w, r, err)
+				fail(err)
 				return
 			}
 		}
@@ -171,7 +177,7 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		return rendered{page: page, body: body}, nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
+		fail(err)
 		return
 	}
 	out := v.(rendered)
