@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -108,6 +110,76 @@ func TestThreadReadGzipAndCacheHeaders(t *testing.T) {
 		counts := in.do(req{method: "GET", path: "/api/v1/sites/blog/counts?thread=/p"}).must(t, http.StatusOK)
 		if got := counts.header.Get("Cache-Control"); got != cacheControl {
 			t.Errorf("counts: Cache-Control %q, want %q", got, cacheControl)
+		}
+
+		// A site sets its own lifetimes, and null gives it the server's again.
+		cc := func() (thread, counts string) {
+			t.Helper()
+			th := in.do(req{method: "GET", path: path}).must(t, http.StatusOK)
+			co := in.do(req{method: "GET", path: "/api/v1/sites/blog/counts?thread=/p"}).must(t, http.StatusOK)
+			return th.header.Get("Cache-Control"), co.header.Get("Cache-Control")
+		}
+		site := func(body map[string]any, status int) response {
+			t.Helper()
+			return in.do(req{method: "PATCH", path: "/api/v1/admin/sites/blog", token: in.token, body: body}).must(t, status)
+		}
+		if v := site(map[string]any{"name": "Blog"}, http.StatusOK).json(t)["site"].(map[string]any); v["cdn_cache"] != nil {
+			t.Errorf("a site on the server's lifetimes shows cdn_cache %v", v["cdn_cache"])
+		}
+		v := site(map[string]any{"cdn_cache": map[string]any{"s_maxage": "1m", "stale_while_revalidate": "0s"}}, http.StatusOK).json(t)
+		if c := v["site"].(map[string]any)["cdn_cache"]; fmt.Sprint(c) != "map[s_maxage:1m0s stale_while_revalidate:0s]" {
+			t.Errorf("cdn_cache after the change: %v", c)
+		}
+		const own = "public, max-age=0, s-maxage=60, stale-while-revalidate=0"
+		if th, co := cc(); th != own || co != own {
+			t.Errorf("with the site's own lifetimes: thread %q, counts %q; want %q", th, co, own)
+		}
+		site(map[string]any{"name": "Blog again"}, http.StatusOK) // left out: kept
+		if th, _ := cc(); th != own {
+			t.Errorf("an update without cdn_cache changed the lifetimes: %q", th)
+		}
+		site(map[string]any{"cdn_cache": map[string]any{"s_maxage": "0s", "stale_while_revalidate": "0s"}}, http.StatusOK)
+		if th, co := cc(); th != "public, no-cache" || co != "public, no-cache" {
+			t.Errorf("with no CDN lifetimes: thread %q, counts %q", th, co)
+		}
+		for body, field := range map[string]string{
+			`{"s_maxage": "1.5s", "stale_while_revalidate": "0s"}`: "cdn_cache.s_maxage",
+			`{"s_maxage": "5s", "stale_while_revalidate": "48h"}`:  "cdn_cache.stale_while_revalidate",
+			`{"s_maxage": "5s"}`: "cdn_cache.stale_while_revalidate",
+			`{"s_maxage": "soon", "stale_while_revalidate": "1s"}`: "cdn_cache.s_maxage",
+			`"5s"`: "cdn_cache",
+		} {
+			res := in.do(req{method: "PATCH", path: "/api/v1/admin/sites/blog", token: in.token, ctype: "application/json",
+				body: `{"cdn_cache": ` + body + `}`})
+			if res.status != http.StatusUnprocessableEntity && res.status != http.StatusBadRequest {
+				t.Errorf("cdn_cache %s: %d %s", body, res.status, res.body)
+				continue
+			}
+			if f, _ := res.json(t)["error"].(map[string]any)["fields"].(map[string]any); f[field] == nil {
+				t.Errorf("cdn_cache %s: %s does not name %s", body, res.body, field)
+			}
+		}
+		site(map[string]any{"cdn_cache": nil}, http.StatusOK)
+		if th, co := cc(); th != cacheControl || co != cacheControl {
+			t.Errorf("back on the server's lifetimes: thread %q, counts %q", th, co)
+		}
+
+		// The command line sets them when it creates a site.
+		getenv := func(k string) string { return env[k] }
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{"site", "create", "--id", "cli", "--name", "CLI",
+			"--cdn-s-maxage", "2m", "--cdn-stale-while-revalidate", "1h"}, getenv, &out, &errb); err != nil {
+			t.Fatalf("site create --cdn-s-maxage: %v\n%s", err, errb.String())
+		}
+		got := in.do(req{method: "GET", path: "/api/v1/admin/sites/cli", token: in.token}).must(t, http.StatusOK).json(t)
+		if c := got["site"].(map[string]any)["cdn_cache"]; fmt.Sprint(c) != "map[s_maxage:2m0s stale_while_revalidate:1h0m0s]" {
+			t.Errorf("site created by the CLI: cdn_cache %v", c)
+		}
+		for _, args := range [][]string{{"--cdn-s-maxage", "5s"}, {"--cdn-s-maxage", "5s", "--cdn-stale-while-revalidate", "2.5s"}} {
+			err := run(context.Background(), append([]string{"site", "create", "--id", "cli2", "--name", "CLI"}, args...), getenv, &out, &errb)
+			if err == nil || !strings.Contains(err.Error(), "cdn_cache.") {
+				t.Errorf("site create %v: %v, want an error naming the lifetime", args, err)
+			}
 		}
 	})
 }

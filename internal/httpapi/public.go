@@ -137,7 +137,7 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	etag := threadETag(site.ID, key, th, sort, limit, offset)
 	h := w.Header()
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", s.readCache)
+	h.Set("Cache-Control", s.cacheControl(site))
 	h.Add("Vary", "Accept-Encoding")
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
@@ -227,6 +227,15 @@ func (s *server) renderThread(ctx context.Context, key string, th comment.Thread
 		}
 	}
 	return json.Marshal(page)
+}
+
+// cacheControl is the Cache-Control of a site's public reads: its own CDN lifetimes,
+// or the server's.
+func (s *server) cacheControl(site comment.Site) string {
+	if site.CDN == nil {
+		return s.readCache
+	}
+	return SharedCache{MaxAge: site.CDN.SMaxAge, StaleWhileRevalidate: site.CDN.StaleWhileRevalidate}.header()
 }
 
 // thread is the thread row from the thread cache when there is one, else from the
@@ -324,7 +333,7 @@ func (s *server) counts(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		out[k] = got[k]
 	}
-	w.Header().Set("Cache-Control", s.readCache)
+	w.Header().Set("Cache-Control", s.cacheControl(site))
 	writeJSON(w, http.StatusOK, map[string]any{"counts": out})
 }
 
