@@ -205,6 +205,7 @@
     // no-cache: the browser asks every time, with its ETag (a 304 when nothing
     // changed), rather than showing a copy the answer's stale-while-revalidate (meant
     // for CDNs) would let it show once more: a reader who reloads sees the thread now.
+    // (The browser adds Cache-Control: max-age=0, which CDNs commonly ignore.)
     fetch(w.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
