@@ -3,15 +3,10 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/winnow/winnow/internal/comment"
 )
 
 func TestPageCacheEvictsLeastRecentlyUsedByBytes(t *testing.T) {
@@ -113,55 +108,5 @@ func TestSharedCacheHeader(t *testing.T) {
 		if got := tt.c.header(); got != tt.want {
 			t.Errorf("%+v: %q, want %q", tt.c, got, tt.want)
 		}
-	}
-}
-
-func TestETagMatchesWeakly(t *testing.T) {
-	tests := []struct {
-		header, etag string
-		want         bool
-	}{
-		{`W/"abc"`, `W/"abc"`, true},
-		{`"abc"`, `W/"abc"`, true}, // a tag remembered from before tags were weak
-		{`W/"abc"`, `"abc"`, true},
-		{`"x", W/"abc"`, `W/"abc"`, true},
-		{`*`, `W/"abc"`, true},
-		{`W/"abd"`, `W/"abc"`, false},
-		{`abc`, `W/"abc"`, false},
-		{``, `W/"abc"`, false},
-	}
-	for _, tt := range tests {
-		if got := etagMatches(tt.header, tt.etag); got != tt.want {
-			t.Errorf("etagMatches(%q, %q) = %v", tt.header, tt.etag, got)
-		}
-	}
-}
-
-func TestSiteCacheRefreshesAfterTTLAndForgets(t *testing.T) {
-	loads := 0
-	now := time.Unix(0, 0)
-	c := newSiteCache(func(_ context.Context, id string) (comment.Site, error) {
-		loads++
-		if id == "missing" {
-			return comment.Site{}, comment.ErrNotFound
-		}
-		return comment.Site{ID: id, Name: fmt.Sprint(loads)}, nil
-	}, func() time.Time { return now })
-	ctx := context.Background()
-	get := func(id string) string { s, _ := c.get(ctx, id); return s.Name }
-	if get("a") != "1" || get("a") != "1" {
-		t.Fatal("second read within the TTL went to the store")
-	}
-	now = now.Add(siteTTL)
-	if get("a") != "2" {
-		t.Fatal("expired entry was served")
-	}
-	c.forget("a")
-	if get("a") != "3" {
-		t.Fatal("forgotten entry was served")
-	}
-	c.get(ctx, "missing")
-	if _, err := c.get(ctx, "missing"); !errors.Is(err, comment.ErrNotFound) || loads != 5 {
-		t.Fatalf("unknown sites must not be cached: %d loads", loads)
 	}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/web"
 )
 
@@ -106,11 +108,11 @@ func (a *assets) plain(name string) http.HandlerFunc {
 
 // static serves /static/{file} where the file name carries the content hash; a stale
 // or made-up hash is a 404, never another version under a year-long cache.
-func (a *assets) static(s *server) http.HandlerFunc {
+func (a *assets) static(log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		as, ok := a.byHashed[mux.Vars(r)["file"]]
 		if !ok {
-			s.writeError(w, r, &httpError{status: http.StatusNotFound, code: "not_found", msg: "no such file"})
+			httpx.WriteError(log, w, r, &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such file"})
 			return
 		}
 		serveAsset(w, r, as, immutableCache)
@@ -125,12 +127,12 @@ func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if etagMatches(r.Header.Get("If-None-Match"), as.etag) {
+	if httpx.ETagMatches(r.Header.Get("If-None-Match"), as.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := as.body
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if httpx.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 		h.Set("Content-Encoding", "gzip")
 		body = as.gz
 	}
@@ -139,18 +141,4 @@ func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// acceptsGzip reads Accept-Encoding: gzip (or *) unless its weight is zero.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-	}
-	return false
 }

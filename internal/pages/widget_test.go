@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -48,14 +48,5 @@ func TestAssets(t *testing.T) {
 	a.plain("embed.css")(w, r)
 	if w.Code != http.StatusNotModified {
 		t.Fatalf("revalidation: %d", w.Code)
-	}
-}
-
-func TestAcceptsGzip(t *testing.T) {
-	for h, want := range map[string]bool{"": false, "gzip": true, "deflate, gzip": true, "gzip;q=0": false,
-		"gzip; q=0.000": false, "gzip;q=0.5": true, "*": true, "br": false, "identity, GZIP;q=1": true} {
-		if got := acceptsGzip(h); got != want {
-			t.Errorf("acceptsGzip(%q) = %v", h, got)
-		}
 	}
 }
