@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -64,11 +65,25 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
 	f.fs.Var(&scripts, "script", "a writing system the site's readers use, one of "+strings.Join(comment.Scripts, ", ")+
 		" (repeatable or comma-separated); a comment mostly in another is a spam signal")
+	cdnMaxAge := f.fs.Duration("cdn-s-maxage", 0, "how long a CDN may keep the site's thread and count answers (s-maxage, whole seconds; "+
+		"give it with --cdn-stale-while-revalidate); by default the server's http.cdn_s_maxage")
+	cdnStale := f.fs.Duration("cdn-stale-while-revalidate", 0, "how long more a CDN may serve them stale while it refreshes them "+
+		"(whole seconds; give it with --cdn-s-maxage); by default the server's http.cdn_stale_while_revalidate")
 	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
 		if *seed == "" { // the site would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
 		site := comment.NewSite(*id, *name)
+		set := map[string]bool{}
+		f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+		switch {
+		case set["cdn-s-maxage"] && set["cdn-stale-while-revalidate"]:
+			site.CDN = &comment.CDNCache{SMaxAge: *cdnMaxAge, StaleWhileRevalidate: *cdnStale}
+		case set["cdn-s-maxage"]:
+			return comment.Invalid("cdn_cache.stale_while_revalidate", "give --cdn-stale-while-revalidate with --cdn-s-maxage")
+		case set["cdn-stale-while-revalidate"]:
+			return comment.Invalid("cdn_cache.s_maxage", "give --cdn-s-maxage with --cdn-stale-while-revalidate")
+		}
 		site.Origins, site.BlockedWords, site.Scripts = origins, words, splitList(scripts)
 		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
 		site, err := svc.CreateSite(ctx, admin.Operator(), site)

@@ -127,26 +127,31 @@ func BenchmarkThreadRead(b *testing.B) {
 				b.Fatalf("seed: %d %s", w.Code, w.Body)
 			}
 		}
-		read := func(etag string) *httptest.ResponseRecorder {
+		read := func(etag, encoding string) *httptest.ResponseRecorder {
 			r := httptest.NewRequest("GET", "/api/v1/sites/"+site+"/comments?thread=/big", nil)
 			if etag != "" {
 				r.Header.Set("If-None-Match", etag)
+			}
+			if encoding != "" {
+				r.Header.Set("Accept-Encoding", encoding)
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			return w
 		}
-		etag := read("").Header().Get("ETag")
+		etag := read("", "").Header().Get("ETag")
+		// full-gzip is a browser's read; full a client's that refuses gzip.
 		for _, tc := range []struct {
-			name, etag string
-			want       int
-		}{{"full", "", http.StatusOK}, {"not-modified", etag, http.StatusNotModified}} {
+			name, etag, encoding string
+			want                 int
+		}{{"full", "", "", http.StatusOK}, {"full-gzip", "", "gzip, deflate, br", http.StatusOK},
+			{"not-modified", etag, "gzip, deflate, br", http.StatusNotModified}} {
 			b.Run(tc.name, func(b *testing.B) {
 				b.SetParallelism(32 / max(1, runtimeProcs()))
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if w := read(tc.etag); w.Code != tc.want {
+						if w := read(tc.etag, tc.encoding); w.Code != tc.want {
 							b.Fatalf("status %d", w.Code)
 						}
 					}

@@ -220,6 +220,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		BaseURL:          baseURL,
 		MaxBodyBytes:     hc.MaxBodyBytes,
 		ThreadCacheBytes: hc.ThreadCacheBytes,
+		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
 		Now:              now,

@@ -64,9 +64,26 @@ type Site struct {
 	SpamSeed SeedAction
 	// Scripts are the writing systems the site's readers write in (Scripts names
 	// them); a comment mostly in another is a spam signal. Empty: no such signal.
-	Scripts   []string
+	Scripts []string
+	// CDN overrides how long a CDN may keep the site's thread and count answers; nil
+	// takes the server's configured lifetimes.
+	CDN       *CDNCache
 	CreatedAt time.Time
 }
+
+// CDNCache is how long a shared cache (a CDN) may serve a public read of a site
+// without asking winnow (SMaxAge), and then stale while it refreshes
+// (StaleWhileRevalidate). Their sum is the longest a removed comment may stay visible
+// through a CDN, which is the site owner's trade against load. Whole seconds, since
+// Cache-Control counts in seconds; both zero make every cache revalidate every time.
+type CDNCache struct {
+	SMaxAge              time.Duration
+	StaleWhileRevalidate time.Duration
+}
+
+// MaxCDNLifetime bounds each of a site's CDN lifetimes: a removed comment must not
+// stay at a CDN for days because of a typo.
+const MaxCDNLifetime = 24 * time.Hour
 
 var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -135,6 +152,16 @@ func (s Site) Validate() error {
 	for _, w := range s.Scripts {
 		if !slices.Contains(Scripts, w) {
 			f.add("scripts", "%q is not one of %s", w, strings.Join(Scripts, ", "))
+		}
+	}
+	if s.CDN != nil {
+		for _, d := range []struct {
+			field string
+			v     time.Duration
+		}{{"cdn_cache.s_maxage", s.CDN.SMaxAge}, {"cdn_cache.stale_while_revalidate", s.CDN.StaleWhileRevalidate}} {
+			if d.v < 0 || d.v > MaxCDNLifetime || d.v%time.Second != 0 {
+				f.add(d.field, "must be whole seconds from 0s to 24h")
+			}
 		}
 	}
 	if s.MaxLinks < 0 || s.MaxLinks > 100 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSubmissionValidate(t *testing.T) {
@@ -62,6 +63,11 @@ func TestSiteValidateAndOrigins(t *testing.T) {
 	if err := s.Validate(); err != nil || len(s.Scripts) != 2 || s.Scripts[0] != "Latin" || s.Scripts[1] != "Cyrillic" {
 		t.Errorf("scripts %q: %v", s.Scripts, err)
 	}
+	for _, c := range []*CDNCache{nil, {}, {SMaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, {SMaxAge: MaxCDNLifetime, StaleWhileRevalidate: MaxCDNLifetime}} {
+		if s.CDN = c; s.Validate() != nil {
+			t.Errorf("CDN lifetimes %+v refused: %v", c, s.Validate())
+		}
+	}
 	if len(s.Origins) != 1 || !s.AllowsOrigin("https://blog.example") || s.AllowsOrigin("https://evil.example") {
 		t.Errorf("origins %v", s.Origins)
 	}
@@ -75,6 +81,9 @@ func TestSiteValidateAndOrigins(t *testing.T) {
 		{ID: "ok", Name: "x", Policy: PolicyAll, Origins: []string{"https://x.example/path"}},
 		{ID: "ok", Name: "x", Policy: PolicyAll, MaxLinks: -1},
 		{ID: "ok", Name: "x", Policy: PolicyAll, Scripts: []string{"Klingon"}},
+		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{SMaxAge: -time.Second}},
+		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{StaleWhileRevalidate: 1500 * time.Millisecond}},
+		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{SMaxAge: MaxCDNLifetime + time.Second}},
 	}
 	for _, b := range bad {
 		if b.Validate() == nil {

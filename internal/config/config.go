@@ -106,6 +106,12 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// ThreadCacheBytes bounds the memory for rendered thread pages.
 	ThreadCacheBytes int `yaml:"thread_cache_bytes"`
+	// CDNSMaxAge and CDNStaleWhileRevalidate are how long a CDN may serve a thread or
+	// counts answer without asking (s-maxage), and then stale while it refreshes
+	// (stale-while-revalidate), in whole seconds: together the longest a removed
+	// comment may stay at a CDN. Both 0: every cache revalidates every time.
+	CDNSMaxAge              time.Duration `yaml:"cdn_s_maxage"`
+	CDNStaleWhileRevalidate time.Duration `yaml:"cdn_stale_while_revalidate"`
 	// TrustedProxies are addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For header names the client; from anyone else it is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
@@ -154,6 +160,10 @@ func Default() Config {
 			ShutdownTimeout:  20 * time.Second,
 			ThreadCacheBytes: 64 << 20,
 			IPv6Prefix:       64,
+			// A CDN absorbs a viral thread's reads with 5 s of freshness; a reader sees
+			// a change at most 35 s late through it.
+			CDNSMaxAge:              5 * time.Second,
+			CDNStaleWhileRevalidate: 30 * time.Second,
 		},
 		Log:      Log{Level: "info", Format: "json"},
 		Webhooks: Webhooks{Workers: 8, Timeout: 10 * time.Second, PollInterval: time.Second, Retry: []time.Duration{}},
@@ -226,6 +236,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WINNOW_SESSIONS_IDLE":              &c.Sessions.Idle,
 		"WINNOW_SESSIONS_ABSOLUTE":          &c.Sessions.Absolute,
 		"WINNOW_FORGET_ADDRESSES_AFTER":     &c.Privacy.ForgetAddressesAfter,
+		"WINNOW_CDN_S_MAXAGE":               &c.HTTP.CDNSMaxAge,
+		"WINNOW_CDN_STALE_WHILE_REVALIDATE": &c.HTTP.CDNStaleWhileRevalidate,
 	}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
@@ -304,6 +316,14 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.ThreadCacheBytes < 0 {
 		return errors.New("config: http.thread_cache_bytes must not be negative")
+	}
+	for _, o := range []struct {
+		name string
+		d    time.Duration
+	}{{"http.cdn_s_maxage", c.HTTP.CDNSMaxAge}, {"http.cdn_stale_while_revalidate", c.HTTP.CDNStaleWhileRevalidate}} {
+		if o.d < 0 || o.d%time.Second != 0 {
+			return fmt.Errorf("config: %s %s must be whole seconds, 0 or more (Cache-Control counts seconds)", o.name, o.d)
+		}
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		return errors.New("config: http.max_body_bytes must be at least 1024")

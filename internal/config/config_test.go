@@ -89,6 +89,8 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"negative absolute time", func(c *Config) { c.Sessions.Absolute = -time.Hour }},
 		{"idle longer than absolute", func(c *Config) { c.Sessions.Idle, c.Sessions.Absolute = 2*time.Hour, time.Hour }},
 		{"trusted proxy that is no address", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.internal"} }},
+		{"negative cdn_s_maxage", func(c *Config) { c.HTTP.CDNSMaxAge = -time.Second }},
+		{"cdn_stale_while_revalidate in part seconds", func(c *Config) { c.HTTP.CDNStaleWhileRevalidate = 1500 * time.Millisecond }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,5 +197,16 @@ func TestIPv6PrefixDefaultsEnvAndBounds(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("http.ipv6_prefix %d passed Validate", bits)
 		}
+	}
+}
+
+func TestCDNCacheDefaultsAndEnv(t *testing.T) {
+	if d := Default().HTTP; d.CDNSMaxAge != 5*time.Second || d.CDNStaleWhileRevalidate != 30*time.Second {
+		t.Errorf("defaults: s-maxage %s, stale-while-revalidate %s; want 5s and 30s", d.CDNSMaxAge, d.CDNStaleWhileRevalidate)
+	}
+	env := map[string]string{"WINNOW_CDN_S_MAXAGE": "1m", "WINNOW_CDN_STALE_WHILE_REVALIDATE": "0s"}
+	c, err := Load("", func(k string) string { return env[k] })
+	if err != nil || c.HTTP.CDNSMaxAge != time.Minute || c.HTTP.CDNStaleWhileRevalidate != 0 || c.Validate() != nil {
+		t.Errorf("from the environment: %s %s, %v, %v", c.HTTP.CDNSMaxAge, c.HTTP.CDNStaleWhileRevalidate, err, c.Validate())
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -128,22 +129,84 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	etag := threadETag(site.ID, key, th, sort, limit, offset)
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Cache-Control", "public, no-cache")
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", s.cacheControl(site))
+	h.Add("Vary", "Accept-Encoding")
+	if httpx.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if body, ok := s.pages.get(etag); ok {
-		writeJSONBytes(w, http.StatusOK, body)
+	fail := func(err error) {
+		// An error is no version of the thread: no CDN may keep it, nor a reader its tag.
+		h.Del("ETag")
+		h.Set("Cache-Control", "no-store")
+		s.writeError(w, r, err)
+	}
+	gz := httpx.AcceptsGzip(r.Header.Get("Accept-Encoding"))
+	if page, ok := s.pages.get(etag); ok {
+		var body []byte
+		if !gz {
+			if body, err = s.pages.plain(etag, page); err != nil {
+				fail(err)
+				return
+			}
+		}
+		s.writePage(w, page, body, gz)
 		return
 	}
+	// Readers who miss together share one rendering: a viral thread's new version is
+	// read and compressed once, not once per reader waiting for it. The rendering
+	// outlives a reader who leaves, since the others still wait for it.
+	v, err, _ := s.renders.Do(etag, func() (any, error) {
+		body, err := s.renderThread(context.WithoutCancel(r.Context()), key, th, sort, limit, offset)
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.pages.compress(body)
+		if err != nil {
+			return nil, err
+		}
+		s.pages.put(etag, page)
+		return rendered{page: page, body: body}, nil
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	out := v.(rendered)
+	s.writePage(w, out.page, out.body, gz)
+}
+
+// rendered is one rendering of a thread page: gzipped for the cache, and plain for
+// the readers who waited for it and refuse gzip.
+type rendered struct {
+	page cachedPage
+	body []byte
+}
+
+// writePage answers with a rendered page: its gzip bytes as stored when the client
+// accepts gzip, else its plain JSON, body.
+func (s *server) writePage(w http.ResponseWriter, page cachedPage, body []byte, gz bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if gz {
+		body = page.gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// renderThread encodes one page of a thread's approved comments as a reply tree.
+func (s *server) renderThread(ctx context.Context, key string, th comment.Thread, sort string, limit, offset int) ([]byte, error) {
 	page := threadPage{Thread: threadView{Key: key, URL: th.URL, Title: th.Title, Count: th.ApprovedCount}, Comments: []*publicComment{}}
 	if th.ID != 0 {
-		cs, err := s.store.ApprovedComments(r.Context(), th.ID)
+		cs, err := s.store.ApprovedComments(ctx, th.ID)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return nil, err
 		}
 		roots := s.tree(cs)
 		if sort == comment.SortNewest {
@@ -157,13 +220,16 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	body, err := json.Marshal(page)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	return json.Marshal(page)
+}
+
+// cacheControl is the Cache-Control of a site's public reads: its own CDN lifetimes,
+// or the server's.
+func (s *server) cacheControl(site comment.Site) string {
+	if site.CDN == nil {
+		return s.readCache
 	}
-	s.pages.put(etag, body)
-	writeJSONBytes(w, http.StatusOK, body)
+	return SharedCache{MaxAge: site.CDN.SMaxAge, StaleWhileRevalidate: site.CDN.StaleWhileRevalidate}.header()
 }
 
 // thread is the thread row from the thread cache when there is one, else from the
@@ -198,10 +264,19 @@ func (s *server) tree(cs []comment.Comment) []*publicComment {
 // threadETag changes whenever the thread's public view or the page asked for does. It
 // names the key too: every thread without comments has the same zero row, and one
 // reader's made-up key must not answer for another's page.
+//
+// The tag is weak (W/) because one tag stands for both encodings of the page: the
+// gzip and the plain bytes are different representations of the same JSON, and HTTP
+// (RFC 9110, 8.8.1) lets such semantically equivalent representations share a weak
+// validator only; a strong one would have to differ per encoding. If-None-Match
+// compares weakly anyway (13.1.2), so a reader, or a CDN, that cached either encoding
+// revalidates with a 304, and the 304 needs no knowledge of the encoding. Nothing
+// needs a strong tag here: the thread is never read by byte ranges nor written with
+// If-Match.
 func threadETag(siteID, key string, th comment.Thread, sort string, limit, offset int) string {
 	h := sha256.Sum256(fmt.Appendf(nil, "%q %q %d %d %d %q %q %s %d %d",
 		siteID, key, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
-	return `"` + hex.EncodeToString(h[:12]) + `"`
+	return `W/"` + hex.EncodeToString(h[:12]) + `"`
 }
 
 // counts answers approved counts for the threads of a listing page in one request.
@@ -225,7 +300,7 @@ func (s *server) counts(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		out[k] = got[k]
 	}
-	w.Header().Set("Cache-Control", "public, max-age=30")
+	w.Header().Set("Cache-Control", s.cacheControl(site))
 	writeJSON(w, http.StatusOK, map[string]any{"counts": out})
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
@@ -154,6 +155,8 @@ type Deps struct {
 	// Threads caches thread rows between change notices from the store; nil reads
 	// every thread row from the database.
 	Threads *ThreadCache
+	// SharedCache is how long a CDN may serve thread and count answers.
+	SharedCache SharedCache
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
@@ -173,7 +176,10 @@ type server struct {
 	log       *slog.Logger
 	metrics   *metrics
 	pages     *pageCache
+	renders   singleflight.Group // thread pages being rendered, by ETag
 	threads   *ThreadCache
+	// readCache is the Cache-Control of thread and count answers (SharedCache).
+	readCache string
 	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
@@ -192,7 +198,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
-		v6bits: d.IPv6Prefix,
+		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"net/http"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gorilla/mux"
 
 	"github.com/winnow/winnow/internal/admin"
@@ -47,6 +49,10 @@ type siteBody struct {
 	Scripts *[]string `json:"scripts"`
 	// RateLimits override limits by scope; a null scope returns it to the default.
 	RateLimits map[string]*rateLimit `json:"rate_limits"`
+	// CDNCache sets how long a CDN may keep the site's public reads ({"s_maxage": "5s",
+	// "stale_while_revalidate": "30s"}); null returns the site to the server's lifetimes,
+	// and leaving it out leaves them as they are (raw, to tell the two apart).
+	CDNCache jsontext.Value `json:"cdn_cache"`
 }
 
 func (b siteBody) applyTo(site *comment.Site) error {
@@ -74,6 +80,13 @@ func (b siteBody) applyTo(site *comment.Site) error {
 	if b.Scripts != nil {
 		site.Scripts = *b.Scripts
 	}
+	if b.CDNCache != nil {
+		cdn, err := decodeCDNCache(b.CDNCache)
+		if err != nil {
+			return err
+		}
+		site.CDN = cdn
+	}
 	scopes := rateScopes(&site.Limits)
 	for name, r := range b.RateLimits {
 		field := "rate_limits." + name
@@ -92,6 +105,29 @@ func (b siteBody) applyTo(site *comment.Site) error {
 		}
 	}
 	return nil
+}
+
+// decodeCDNCache reads a site's cdn_cache member: nil for null, else both lifetimes.
+func decodeCDNCache(raw jsontext.Value) (*comment.CDNCache, error) {
+	if raw.Kind() == 'n' {
+		return nil, nil
+	}
+	var body cdnCache
+	if err := decodeJSONBody(bytes.NewReader(raw), &body); err != nil {
+		return nil, comment.Invalid("cdn_cache", `must be {"s_maxage": "5s", "stale_while_revalidate": "30s"} or null`)
+	}
+	var c comment.CDNCache
+	for _, f := range []struct {
+		name, v string
+		d       *time.Duration
+	}{{"s_maxage", body.SMaxAge, &c.SMaxAge}, {"stale_while_revalidate", body.StaleWhileRevalidate, &c.StaleWhileRevalidate}} {
+		d, err := time.ParseDuration(f.v)
+		if err != nil {
+			return nil, comment.Invalid("cdn_cache."+f.name, `must be a duration like "5s" or "1m"`)
+		}
+		*f.d = d
+	}
+	return &c, nil
 }
 
 func (s *server) createSite(w http.ResponseWriter, r *http.Request) {

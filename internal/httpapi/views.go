@@ -69,7 +69,15 @@ type siteView struct {
 	RateLimits   map[string]rateLimit `json:"rate_limits"`
 	SpamSeed     comment.SeedAction   `json:"spam_seed"`
 	Scripts      []string             `json:"scripts"`
-	CreatedAt    time.Time            `json:"created_at"`
+	// CDNCache is null while the site takes the server's lifetimes.
+	CDNCache  *cdnCache `json:"cdn_cache"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// cdnCache is a comment.CDNCache on the wire: {"s_maxage": "5s", "stale_while_revalidate": "30s"}.
+type cdnCache struct {
+	SMaxAge              string `json:"s_maxage"`
+	StaleWhileRevalidate string `json:"stale_while_revalidate"`
 }
 
 // rateLimit is a comment.Rate on the wire: {"count": 6, "period": "1m0s", "burst": 3}.
@@ -87,6 +95,9 @@ func viewSite(s comment.Site) siteView {
 		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, Scripts: s.Scripts, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
 	if v.SpamSeed == "" {
 		v.SpamSeed = comment.SeedFold
+	}
+	if s.CDN != nil {
+		v.CDNCache = &cdnCache{SMaxAge: s.CDN.SMaxAge.String(), StaleWhileRevalidate: s.CDN.StaleWhileRevalidate.String()}
 	}
 	effective := s.Limits.Effective()
 	for name, r := range rateScopes(&effective) {

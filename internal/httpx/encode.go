@@ -62,13 +62,30 @@ func Origin(baseURL string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// ETagMatches reports whether an If-None-Match header names etag (or "*").
+// ETagMatches reports whether an If-None-Match header names etag (or "*"), by
+// If-None-Match's weak comparison (RFC 9110, 8.8.3.2): two tags match when their
+// opaque parts do, whether either is marked weak (W/) or not.
 func ETagMatches(header, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {
 			return true
 		}
+	}
+	return false
+}
+
+// AcceptsGzip reads Accept-Encoding: gzip (or *) unless its weight is zero.
+func AcceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
+		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
 	}
 	return false
 }

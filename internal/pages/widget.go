@@ -132,7 +132,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string)
 		return
 	}
 	body := as.body
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if httpx.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 		h.Set("Content-Encoding", "gzip")
 		body = as.gz
 	}
@@ -141,18 +141,4 @@ func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// acceptsGzip reads Accept-Encoding: gzip (or *) unless its weight is zero.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-	}
-	return false
 }

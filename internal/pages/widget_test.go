@@ -50,12 +50,3 @@ func TestAssets(t *testing.T) {
 		t.Fatalf("revalidation: %d", w.Code)
 	}
 }
-
-func TestAcceptsGzip(t *testing.T) {
-	for h, want := range map[string]bool{"": false, "gzip": true, "deflate, gzip": true, "gzip;q=0": false,
-		"gzip; q=0.000": false, "gzip;q=0.5": true, "*": true, "br": false, "identity, GZIP;q=1": true} {
-		if got := acceptsGzip(h); got != want {
-			t.Errorf("acceptsGzip(%q) = %v", h, got)
-		}
-	}
-}

@@ -2,11 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
 
-const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, scripts, created_at`
+const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, scripts,
+	cdn_s_maxage, cdn_stale_while_revalidate, created_at`
 
 // Site returns one site, or an error wrapping comment.ErrNotFound.
 func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
@@ -42,9 +45,10 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 // admin.Service); an existing id is an error wrapping comment.ErrConflict.
 func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 	_, err := s.wdb.ExecContext(ctx,
-		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
-		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts), micros(site.CreatedAt))
+		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts),
+		cdnSeconds(site.CDN, false), cdnSeconds(site.CDN, true), micros(site.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
 	}
@@ -56,9 +60,11 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	res, err := s.wdb.ExecContext(ctx,
 		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5,
-		rate_limits = $6, spam_seed = $7, scripts = $8 WHERE id = $9`,
+		rate_limits = $6, spam_seed = $7, scripts = $8, cdn_s_maxage = $9, cdn_stale_while_revalidate = $10
+		WHERE id = $11`,
 		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords),
-		rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts), site.ID)
+		rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts),
+		cdnSeconds(site.CDN, false), cdnSeconds(site.CDN, true), site.ID)
 	return affectedOne("update site", res, err)
 }
 
@@ -69,8 +75,10 @@ func scanSite(row scanner) (comment.Site, error) {
 		limits                  string
 		policy, seed            string
 		created                 int64
+		cdnMaxAge, cdnStale     sql.NullInt64
 	)
-	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &scripts, &created); err != nil {
+	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &scripts,
+		&cdnMaxAge, &cdnStale, &created); err != nil {
 		return comment.Site{}, err
 	}
 	var err error
@@ -86,10 +94,27 @@ func scanSite(row scanner) (comment.Site, error) {
 	if site.Limits, err = fromRates(limits); err != nil {
 		return comment.Site{}, err
 	}
+	if cdnMaxAge.Valid || cdnStale.Valid {
+		site.CDN = &comment.CDNCache{SMaxAge: time.Duration(cdnMaxAge.Int64) * time.Second,
+			StaleWhileRevalidate: time.Duration(cdnStale.Int64) * time.Second}
+	}
 	site.Policy = comment.Policy(policy)
 	site.SpamSeed = comment.SeedAction(seed)
 	site.CreatedAt = fromMicros(created)
 	return site, nil
+}
+
+// cdnSeconds is the stored form of one of a site's CDN lifetimes: whole seconds, or
+// NULL when the site takes the server's.
+func cdnSeconds(c *comment.CDNCache, stale bool) sql.NullInt64 {
+	if c == nil {
+		return sql.NullInt64{}
+	}
+	d := c.SMaxAge
+	if stale {
+		d = c.StaleWhileRevalidate
+	}
+	return sql.NullInt64{Int64: int64(d / time.Second), Valid: true}
 }
 
 // seedAction is the stored form of a site's seed setting: the domain's default when

@@ -112,7 +112,8 @@ func TestSites(t *testing.T) {
 		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
 			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: comment.SeedHold,
 			Scripts: []string{"Latin", "Greek"},
-			Limits:  comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
+			Limits:  comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}},
+			CDN:     &comment.CDNCache{SMaxAge: time.Minute}} // a zero lifetime is kept as zero, not as unset
 		a := comment.NewSite("a-site", "A") // no origins, words or time
 		for _, site := range []comment.Site{b, a} {
 			if err := s.CreateSite(ctx, site); err != nil {
@@ -131,7 +132,7 @@ func TestSites(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The creation time is the caller's (admin.Service stamps it): stored as given.
-		if !gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != comment.PolicyFirstTime || gotA.SpamSeed != comment.SeedFold {
+		if !gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != comment.PolicyFirstTime || gotA.SpamSeed != comment.SeedFold || gotA.CDN != nil {
 			t.Errorf("defaults not kept: %+v", gotA)
 		}
 
@@ -145,6 +146,7 @@ func TestSites(t *testing.T) {
 		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, comment.PolicyNone, 0, nil
 		b.SpamSeed, b.Scripts = comment.SeedFold, nil
 		b.Limits = comment.RateLimits{Site: comment.Rate{Count: 100, Period: time.Hour, Burst: 10}}
+		b.CDN = nil // back to the server's lifetimes
 		if err := s.UpdateSite(ctx, b); err != nil {
 			t.Fatal(err)
 		}

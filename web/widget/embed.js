@@ -202,7 +202,11 @@
   Widget.prototype.fetchThread = function (cursor) {
     var w = this, q = "?thread=" + encodeURIComponent(w.thread) + "&sort=" + w.sort + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
     w.more.disabled = true;
-    fetch(w.api + "/comments" + q, { credentials: "omit" }).then(function (r) {
+    // no-cache: the browser asks every time, with its ETag (a 304 when nothing
+    // changed), rather than showing a copy the answer's stale-while-revalidate (meant
+    // for CDNs) would let it show once more: a reader who reloads sees the thread now.
+    // (The browser adds Cache-Control: max-age=0, which CDNs commonly ignore.)
+    fetch(w.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (page) {

@@ -97,6 +97,7 @@ func New(t testing.TB) *Env {
 		Accounts:  accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
 		Registry: reg, Gatherer: reg, BaseURL: BaseURL, MaxBodyBytes: 1 << 20, ThreadCacheBytes: 1 << 20,
 		DiscardSpamAfter: 30 * 24 * time.Hour, Threads: httpapi.NewThreadCache(now), Now: now,
+		SharedCache: httpapi.SharedCache{MaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, // config's defaults
 	})}
 
 	op := admin.Operator()
