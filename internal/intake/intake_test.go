@@ -48,11 +48,18 @@ func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) 
 	return f.transitions(ts)
 }
 
-func (f fakeStore) Record(_ context.Context, _, key, addressKey string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
+func (f fakeStore) Record(_ context.Context, _, key, addressKey, idempotencyKey string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
 	var r comment.Record
 	var err error
 	if f.address != nil {
 		f.address(addressKey)
+	}
+	if idempotencyKey != "" && f.byIdempotency != nil {
+		c, err := f.byIdempotency(idempotencyKey)
+		if err != nil && !errors.Is(err, comment.ErrNotFound) {
+			return r, err
+		}
+		r.Replay = c.ID
 	}
 	if f.author != nil {
 		r.Author, err = f.author(key)

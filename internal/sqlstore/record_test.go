@@ -39,7 +39,7 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r, err := s.Record(ctx, "blog", "key-ada", "net-ada", keys, at(-10), at(5))
+		r, err := s.Record(ctx, "blog", "key-ada", "net-ada", "", keys, at(-10), at(5))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		if !slices.Equal(r.Banned, []comment.BanKind{comment.BanEmail}) {
 			t.Errorf("bans %v, want only the active email ban of this site", r.Banned)
 		}
-		stranger, err := s.Record(ctx, "blog", "nobody", "", comment.BanKeys{}, at(-10), at(5))
+		stranger, err := s.Record(ctx, "blog", "nobody", "", "", comment.BanKeys{}, at(-10), at(5))
 		if err != nil || stranger.Author.Approved != 0 || stranger.IPSpam != 0 || len(stranger.Banned) != 0 {
 			t.Errorf("a stranger: %+v %v", stranger, err)
 		}
@@ -98,12 +98,41 @@ func TestRecordMatchesBansByNetwork(t *testing.T) {
 			"192.0.2.1": false, // banned on another site
 		} {
 			keys := comment.SubmissionBanKeys(secret, comment.DefaultIPv6Prefix, "x@example.org", "", ip)
-			r, err := s.Record(ctx, "blog", "k", "", keys, epoch, epoch)
+			r, err := s.Record(ctx, "blog", "k", "", "", keys, epoch, epoch)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := slices.Contains(r.Banned, comment.BanIP); got != banned {
 				t.Errorf("%s banned = %v, want %v", ip, got, banned)
+			}
+		}
+	})
+}
+
+// TestRecordFindsTheIdempotencyKey: the submission's one read also finds the comment
+// an earlier submission with its Idempotency-Key stored on the same site, and only it.
+func TestRecordFindsTheIdempotencyKey(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		mustSite(t, s, "other")
+		mustCreate(t, s, newComment("blog", comment.StatusPending), "/t") // no key
+		keyed := newComment("blog", comment.StatusPending)
+		keyed.IdempotencyKey = "idem-1"
+		mustCreate(t, s, keyed, "/t")
+		elsewhere := newComment("other", comment.StatusPending)
+		elsewhere.IdempotencyKey = "idem-2"
+		mustCreate(t, s, elsewhere, "/t")
+		for key, want := range map[string]int64{"idem-1": keyed.ID, "idem-2": 0, "": 0, "idem-3": 0} {
+			r, err := s.Record(ctx, "blog", "key-ada", "net-ada", key, comment.BanKeys{}, epoch, epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Replay != want {
+				t.Errorf("key %q: Replay = %d, want %d", key, r.Replay, want)
+			}
+			if r.Author.Spam != 0 || r.Author.Approved != 0 {
+				t.Errorf("key %q: author %+v, want no counts (all pending)", key, r.Author)
 			}
 		}
 	})
