@@ -15,7 +15,7 @@ import (
 // index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
 // $5 now, $6 idempotency key, $7 on: comment.MaxBanKeys ban values (email key, the
 // keys of the address's networks, domains), padded with ”. The idempotency key's row
-// repeats the partial index's predicate (idempotency_key <> '') so that a generic
+// repeats the partial index's predicate (idempotency_key <> ”) so that a generic
 // plan, which cannot see that $6 is not empty, still uses comments_idempotency.
 var recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
 	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
