@@ -3,7 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 )
+
+// OpenWrapped opens a store as Open does, with every connection made through wrap's
+// connector, so that a test can count the statements a request runs.
+func OpenWrapped(ctx context.Context, dsn string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
+	return openWith(ctx, dsn, wrap)
+}
 
 // ReadDB exposes the read pool to the external tests, which check query plans.
 func ReadDB(s *Store) *sql.DB { return s.db }
