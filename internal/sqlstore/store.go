@@ -121,7 +121,7 @@ type dsnConnector struct {
 }
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
-func (c dsnConnector) Driver() driver.Driver                         { return c.driver }
+func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
 
 func openPostgres(dsn string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	db, err := connect("postgres", dsn, wrap)
