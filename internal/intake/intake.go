@@ -116,8 +116,15 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if err := s.checkLimits(ctx, site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP); err != nil {
 		return Result{}, err
 	}
+	if record == nil {
+		r, err := s.record(ctx, site.ID, sub, authorKey, meta, now)
+		if err != nil {
+			return Result{}, err
+		}
+		record = &r
+	}
 	if sub.ParentID != 0 {
-		if err := s.checkParent(ctx, site.ID, sub); err != nil {
+		if err := checkParent(sub, *record); err != nil {
 			return Result{}, err
 		}
 	}
@@ -216,10 +223,10 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil
 }
 
-// record reads what the site knows of the submission's author, address and
-// Idempotency-Key (meta's), and the bans it matches: a submission's one read.
+// record reads what the site knows of the submission's author, address,
+// Idempotency-Key (meta's) and parent, and the bans it matches: a submission's one read.
 func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, authorKey string, meta Meta, now time.Time) (comment.Record, error) {
-	r, err := s.store.Record(ctx, siteID, authorKey, s.reputationKey(meta.IP), meta.IdempotencyKey,
+	r, err := s.store.Record(ctx, siteID, authorKey, s.reputationKey(meta.IP), meta.IdempotencyKey, sub.ParentID,
 		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
 	if err != nil {
 		return comment.Record{}, fmt.Errorf("intake: record: %w", err)
@@ -308,14 +315,11 @@ func (s *Service) replay(ctx context.Context, siteID string, sub comment.Submiss
 	return Result{Comment: c, EditToken: token, Replayed: true}, nil
 }
 
-// checkParent accepts replies only to published comments of the same thread.
-func (s *Service) checkParent(ctx context.Context, siteID string, sub comment.Submission) error {
-	p, err := s.store.Comment(ctx, sub.ParentID)
-	if errors.Is(err, comment.ErrNotFound) || err == nil && (p.SiteID != siteID || p.ThreadKey != sub.Thread || p.Status != comment.StatusApproved) {
+// checkParent accepts replies only to published comments of the same thread; the
+// record holds the parent the site has under the submission's parent id, if any.
+func checkParent(sub comment.Submission, r comment.Record) error {
+	if r.ParentThread != sub.Thread || r.ParentStatus != comment.StatusApproved {
 		return comment.Invalid("parent_id", "no such published comment in this thread")
-	}
-	if err != nil {
-		return fmt.Errorf("intake: parent: %w", err)
 	}
 	return nil
 }

@@ -48,11 +48,16 @@ func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) 
 	return f.transitions(ts)
 }
 
-func (f fakeStore) Record(_ context.Context, _, key, addressKey, idempotencyKey string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
+func (f fakeStore) Record(_ context.Context, siteID, key, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
 	var r comment.Record
 	var err error
 	if f.address != nil {
 		f.address(addressKey)
+	}
+	if parentID != 0 && f.get != nil {
+		if p, err := f.get(parentID); err == nil && p.SiteID == siteID {
+			r.ParentThread, r.ParentStatus = p.ThreadKey, p.Status
+		}
 	}
 	if idempotencyKey != "" && f.byIdempotency != nil {
 		c, err := f.byIdempotency(idempotencyKey)

@@ -13,27 +13,29 @@ import (
 // address key or ban value matches nothing. An address's record counts its latest 20
 // comments only, found by the key of the client's network (comment.AddressKey) on the
 // index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
-// $5 now, $6 idempotency key, $7 on: comment.MaxBanKeys ban values (email key, the
-// keys of the address's networks, domains), padded with ”. The idempotency key's row
+// $5 now, $6 idempotency key, $7 parent id, $8 on: comment.MaxBanKeys ban values
+// (email key, the keys of the address's networks, domains), padded with ”. The idempotency key's row
 // repeats the partial index's predicate (idempotency_key <> ”) so that a generic
 // plan, which cannot see that $6 is not empty, still uses comments_idempotency.
-var recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
+var recordSQL = `SELECT 'author', approved, spam, '', '' FROM authors WHERE site_id = $1 AND key = $2
 	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM (SELECT status FROM comments
+		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '', '' FROM (SELECT status FROM comments
 		WHERE site_id = $1 AND ip_key = $3 AND $3 <> '' AND created_at > $4
 		ORDER BY created_at DESC LIMIT 20) recent
-	UNION ALL SELECT 'ban', 0, 0, kind FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
-		AND value IN (` + placeholders(7, comment.MaxBanKeys) + `) AND value <> ''
-	UNION ALL SELECT 'replay', id, 0, '' FROM comments WHERE site_id = $1 AND idempotency_key = $6
-		AND idempotency_key <> ''`
+	UNION ALL SELECT 'ban', 0, 0, kind, '' FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
+		AND value IN (` + placeholders(8, comment.MaxBanKeys) + `) AND value <> ''
+	UNION ALL SELECT 'replay', id, 0, '', '' FROM comments WHERE site_id = $1 AND idempotency_key = $6
+		AND idempotency_key <> ''
+	UNION ALL SELECT 'parent', 0, 0, c.status, t.key FROM comments c JOIN threads t ON t.id = c.thread_id
+		WHERE c.id = $7 AND c.site_id = $1`
 
 // Record reads in one round trip what a submission is judged by besides its text:
 // the author's counts, the approved and spam comments of the client's network
 // (addressKey, "" for none) among its latest 20 since since (the cost stays flat
-// however much it sent), the site's bans active at now that keys match, and the id of
-// the comment stored under idempotencyKey ("" for none), so that a submission's only
-// read is this one.
-func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
+// however much it sent), the site's bans active at now that keys match, the id of
+// the comment stored under idempotencyKey ("" for none), and the thread and status of
+// the site's comment parentID (0 for none), so that a submission's only read is this one.
+func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
 	st, err := s.readStmt(ctx, recordSQL)
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
@@ -42,8 +44,8 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 	if len(values) > comment.MaxBanKeys {
 		return comment.Record{}, fmt.Errorf("sqlstore: record: %d ban keys, at most %d", len(values), comment.MaxBanKeys)
 	}
-	args := make([]any, 6, 6+comment.MaxBanKeys)
-	args[0], args[1], args[2], args[3], args[4], args[5] = siteID, authorKey, addressKey, micros(since), micros(now), idempotencyKey
+	args := make([]any, 7, 7+comment.MaxBanKeys)
+	args[0], args[1], args[2], args[3], args[4], args[5], args[6] = siteID, authorKey, addressKey, micros(since), micros(now), idempotencyKey, parentID
 	for i := range comment.MaxBanKeys {
 		v := ""
 		if i < len(values) {
@@ -59,10 +61,10 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 	r := comment.Record{Author: comment.Author{SiteID: siteID, Key: authorKey}}
 	for rows.Next() {
 		var (
-			what, kind      string
-			approved, spams int64
+			what, kind, detail string
+			approved, spams    int64
 		)
-		if err := rows.Scan(&what, &approved, &spams, &kind); err != nil {
+		if err := rows.Scan(&what, &approved, &spams, &kind, &detail); err != nil {
 			return comment.Record{}, wrap("record", err)
 		}
 		switch what {
@@ -74,6 +76,8 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 			r.Banned = append(r.Banned, comment.BanKind(kind))
 		case "replay":
 			r.Replay = approved
+		case "parent":
+			r.ParentStatus, r.ParentThread = comment.Status(kind), detail
 		}
 	}
 	if err := rows.Err(); err != nil {

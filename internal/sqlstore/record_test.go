@@ -39,7 +39,7 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		r, err := s.Record(ctx, "blog", "key-ada", "net-ada", "", keys, at(-10), at(5))
+		r, err := s.Record(ctx, "blog", "key-ada", "net-ada", "", 0, keys, at(-10), at(5))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		if !slices.Equal(r.Banned, []comment.BanKind{comment.BanEmail}) {
 			t.Errorf("bans %v, want only the active email ban of this site", r.Banned)
 		}
-		stranger, err := s.Record(ctx, "blog", "nobody", "", "", comment.BanKeys{}, at(-10), at(5))
+		stranger, err := s.Record(ctx, "blog", "nobody", "", "", 0, comment.BanKeys{}, at(-10), at(5))
 		if err != nil || stranger.Author.Approved != 0 || stranger.IPSpam != 0 || len(stranger.Banned) != 0 {
 			t.Errorf("a stranger: %+v %v", stranger, err)
 		}
@@ -98,7 +98,7 @@ func TestRecordMatchesBansByNetwork(t *testing.T) {
 			"192.0.2.1": false, // banned on another site
 		} {
 			keys := comment.SubmissionBanKeys(secret, comment.DefaultIPv6Prefix, "x@example.org", "", ip)
-			r, err := s.Record(ctx, "blog", "k", "", "", keys, epoch, epoch)
+			r, err := s.Record(ctx, "blog", "k", "", "", 0, keys, epoch, epoch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestRecordFindsTheIdempotencyKey(t *testing.T) {
 		elsewhere.IdempotencyKey = "idem-2"
 		mustCreate(t, s, elsewhere, "/t")
 		for key, want := range map[string]int64{"idem-1": keyed.ID, "idem-2": 0, "": 0, "idem-3": 0} {
-			r, err := s.Record(ctx, "blog", "key-ada", "net-ada", key, comment.BanKeys{}, epoch, epoch)
+			r, err := s.Record(ctx, "blog", "key-ada", "net-ada", key, 0, comment.BanKeys{}, epoch, epoch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,6 +133,35 @@ func TestRecordFindsTheIdempotencyKey(t *testing.T) {
 			}
 			if r.Author.Spam != 0 || r.Author.Approved != 0 {
 				t.Errorf("key %q: author %+v, want no counts (all pending)", key, r.Author)
+			}
+		}
+	})
+}
+
+// TestRecordFindsTheParent: the same read finds the thread and status of the comment a
+// reply answers, on the same site only.
+func TestRecordFindsTheParent(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		mustSite(t, s, "blog")
+		mustSite(t, s, "other")
+		published := mustCreate(t, s, newComment("blog", comment.StatusApproved), "/t")
+		held := mustCreate(t, s, newComment("blog", comment.StatusPending), "/u")
+		elsewhere := mustCreate(t, s, newComment("other", comment.StatusApproved), "/t")
+		for _, tc := range []struct {
+			parent int64
+			thread string
+			status comment.Status
+		}{
+			{published.ID, "/t", comment.StatusApproved}, {held.ID, "/u", comment.StatusPending},
+			{elsewhere.ID, "", ""}, {0, "", ""}, {elsewhere.ID + 100, "", ""},
+		} {
+			r, err := s.Record(ctx, "blog", "key-ada", "", "", tc.parent, comment.BanKeys{}, epoch, epoch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ParentThread != tc.thread || r.ParentStatus != tc.status {
+				t.Errorf("parent %d: %q %q, want %q %q", tc.parent, r.ParentThread, r.ParentStatus, tc.thread, tc.status)
 			}
 		}
 	})

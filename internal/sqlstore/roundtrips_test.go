@@ -22,7 +22,7 @@ import (
 
 // TestSubmitReadsOnceAndWritesOnce pins the database work of a submission through the
 // real intake service: one read (the author/address record, which also finds the
-// Idempotency-Key), and one write: on PostgreSQL one statement outside any
+// Idempotency-Key and a reply's parent), and one write: on PostgreSQL one statement outside any
 // transaction, on SQLite one transaction and no statement outside it. Statements are
 // counted by a driver wrapper under database/sql, so a statement the store prepares,
 // runs on a pool or in a transaction is seen alike.
@@ -58,10 +58,10 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 				svc := intake.NewService(s, ratelimit.NewLocal(time.Now), sanitize.New(),
 					spam.NewModelScorer(spam.NewModel(s, log)), secret, comment.DefaultIPv6Prefix, "http://127.0.0.1", time.Now)
 				i := 0
-				submit := func(key string) (intake.Result, counts) {
+				submit := func(key string, parent int64) (intake.Result, counts) {
 					t.Helper()
 					i++
-					sub := comment.Submission{Thread: "/post", AuthorName: fmt.Sprintf("Reader %d", i),
+					sub := comment.Submission{Thread: "/post", ParentID: parent, AuthorName: fmt.Sprintf("Reader %d", i),
 						AuthorEmail: fmt.Sprintf("reader%d@example.org", i), Body: fmt.Sprintf("Note %d: the second *diagram* helped.", i)}
 					n.start()
 					res, err := svc.Submit(ctx, site, sub, intake.Meta{IP: "203.0.113.7", UserAgent: "UA", IdempotencyKey: key})
@@ -71,9 +71,15 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 					}
 					return res, got
 				}
-				submit("") // prepares the statements
+				first, _ := submit("", 0) // prepares the statements
+				parent := int64(0)
+				if first.Comment.Status == comment.StatusApproved {
+					parent = first.Comment.ID // a reply reads its parent in the same read
+				} else if policy == comment.PolicyNone {
+					t.Fatalf("the first comment was %s, not published", first.Comment.Status)
+				}
 				for _, key := range []string{"", "key-1"} {
-					res, got := submit(key)
+					res, got := submit(key, parent)
 					if res.Replayed || res.Comment.ID == 0 {
 						t.Fatalf("%s, key %q: %+v", policy, key, res)
 					}
