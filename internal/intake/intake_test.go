@@ -243,6 +243,42 @@ func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
 	}
 }
 
+// TestSubmitReplaysARetryBeforeTheLimits: the Idempotency-Key is found in the
+// submission's one read, which with a key comes before the limits, so a client
+// retrying a submission that got through is answered, not refused and not counted.
+func TestSubmitReplaysARetryBeforeTheLimits(t *testing.T) {
+	var stored comment.Comment
+	st := fakeStore{t: t,
+		byIdempotency: func(key string) (comment.Comment, error) {
+			if stored.ID == 0 || stored.IdempotencyKey != key {
+				return comment.Comment{}, comment.ErrNotFound
+			}
+			return stored, nil
+		},
+		create: func(c *comment.Comment, _ comment.Thread) error { c.ID = 5; stored = *c; return nil },
+	}
+	svc := newService(st)
+	limited := site
+	limited.Limits.IP = comment.Rate{Count: 1, Period: time.Hour, Burst: 1}
+	meta := Meta{IP: "198.51.100.9", IdempotencyKey: "retry-1"}
+	if _, err := svc.Submit(context.Background(), limited, valid, meta); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		res, err := svc.Submit(context.Background(), limited, valid, meta)
+		if err != nil || !res.Replayed || res.Comment.ID != 5 {
+			t.Fatalf("retry %d: %+v, %v", i, res, err)
+		}
+	}
+	fresh := meta
+	fresh.IdempotencyKey = "retry-2"
+	_, err := svc.Submit(context.Background(), limited, valid, fresh)
+	var rl *comment.RateLimitedError
+	if !errors.As(err, &rl) || rl.Scope != "ip" {
+		t.Fatalf("a new submission over the limit: %v", err)
+	}
+}
+
 func TestSubmitRefusesOverTheLimitWithoutStoring(t *testing.T) {
 	stored := 0
 	st := fakeStore{t: t, create: func(*comment.Comment, comment.Thread) error { stored++; return nil }}
