@@ -36,3 +36,11 @@ func MigrateTo(ctx context.Context, s *Store, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// RecordSQL is the submission's one read in the store's dialect, for the plan test.
+func RecordSQL(s *Store) string {
+	if s.dialect == dialectPostgres {
+		return recordPostgres
+	}
+	return recordSQLite
+}

@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +165,59 @@ func TestRecordFindsTheParent(t *testing.T) {
 			if r.ParentThread != tc.thread || r.ParentStatus != tc.status {
 				t.Errorf("parent %d: %q %q, want %q %q", tc.parent, r.ParentThread, r.ParentStatus, tc.thread, tc.status)
 			}
+		}
+	})
+}
+
+// TestRecordPlanUsesTheIndexes: the submission's one read finds the Idempotency-Key
+// on comments_idempotency and the bans on bans_site_value. On PostgreSQL the plan is
+// the generic one a prepared statement settles on, which cannot see the values: the
+// key's row must repeat the partial index's predicate, and the ban values must be an
+// array, not a subquery, for the index to serve them.
+func TestRecordPlanUsesTheIndexes(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		conn, err := sqlstore.ReadDB(s).Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		query, args := "EXPLAIN QUERY PLAN "+sqlstore.RecordSQL(s), []any{"blog", "a", "n", int64(0), int64(0), "k", int64(1), `["x","y"]`}
+		if s.Dialect() == "postgres" {
+			for _, q := range []string{"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
+				"PREPARE record AS " + sqlstore.RecordSQL(s)} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			query, args = `EXPLAIN EXECUTE record('blog', 'a', 'n', 0, 0, 'k', 1, '["x","y"]')`, nil
+		}
+		rows, err := conn.QueryContext(ctx, query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		var plan []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		text := strings.Join(plan, "\n")
+		for _, want := range []string{"comments_idempotency", "bans_site_value"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("plan does not use %s:\n%s", want, text)
+			}
+		}
+		if s.Dialect() == "postgres" && !strings.Contains(text, "value = ANY") {
+			t.Errorf("the bans are not looked up by value on the index:\n%s", text)
 		}
 	})
 }
