@@ -95,13 +95,14 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
 	}
 	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
+	addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits) // one keyed hash, used twice
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	var record *comment.Record
 	if meta.IdempotencyKey != "" {
 		// A retry must find its first answer before the limits count it again, so with
 		// a key the submission's one read comes first; without one it comes after the
 		// limits, which bound what a client can make the database do.
-		r, err := s.record(ctx, site.ID, sub, authorKey, meta, now)
+		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -117,7 +118,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, err
 	}
 	if record == nil {
-		r, err := s.record(ctx, site.ID, sub, authorKey, meta, now)
+		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -143,7 +144,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
-		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: comment.AddressKey(s.secret, meta.IP, s.v6bits),
+		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
@@ -197,7 +198,8 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 		record = *read
 	} else {
 		var err error
-		if record, err = s.record(ctx, site.ID, sub, authorKey, Meta{IP: meta.IP}, now); err != nil {
+		addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
+		if record, err = s.record(ctx, site.ID, sub, authorKey, addressKey, Meta{IP: meta.IP}, now); err != nil {
 			return judgement{}, err
 		}
 	}
@@ -225,8 +227,9 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 
 // record reads what the site knows of the submission's author, address,
 // Idempotency-Key (meta's) and parent, and the bans it matches: a submission's one read.
-func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, authorKey string, meta Meta, now time.Time) (comment.Record, error) {
-	r, err := s.store.Record(ctx, siteID, authorKey, s.reputationKey(meta.IP), meta.IdempotencyKey, sub.ParentID,
+// addressKey is comment.AddressKey of meta.IP.
+func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, authorKey, addressKey string, meta Meta, now time.Time) (comment.Record, error) {
+	r, err := s.store.Record(ctx, siteID, authorKey, reputationKey(meta.IP, addressKey), meta.IdempotencyKey, sub.ParentID,
 		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
 	if err != nil {
 		return comment.Record{}, fmt.Errorf("intake: record: %w", err)
@@ -268,15 +271,15 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, em
 	return nil
 }
 
-// reputationKey is the key an address's reputation is kept by (comment.AddressKey),
-// or "" for an address that is not public: a loopback or private peer is most likely
-// a reverse proxy that is not configured as trusted, and its record would hold every
-// reader behind it against each other.
-func (s *Service) reputationKey(ip string) string {
+// reputationKey is the key an address's reputation is kept by, its addressKey
+// (comment.AddressKey), or "" for an address that is not public: a loopback or private
+// peer is most likely a reverse proxy that is not configured as trusted, and its
+// record would hold every reader behind it against each other.
+func reputationKey(ip, addressKey string) string {
 	if publicAddress(ip) == "" {
 		return ""
 	}
-	return comment.AddressKey(s.secret, ip, s.v6bits)
+	return addressKey
 }
 
 // publicAddress returns ip when it is a public address, else "".
