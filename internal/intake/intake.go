@@ -95,8 +95,9 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
 	}
 	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
-	addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits) // one keyed hash, used twice
-	now := s.now().UTC().Truncate(time.Microsecond)               // the precision times are stored at
+	// One keyed hash for the record's reputation and the comment's row.
+	addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
+	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
 	var record *comment.Record
 	if meta.IdempotencyKey != "" {
 		// A retry must find its first answer before the limits count it again, so with
