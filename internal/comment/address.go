@@ -124,19 +124,23 @@ func addressBanKeys(secret []byte, ip string, v6bits int) []string {
 	if client.Addr().Is6() {
 		lowest = MinBanIPv6Bits
 	}
-	// IPKey's hash, with one HMAC state and buffers for every length: this runs for
-	// every submission.
+	// IPKey's hash, with one HMAC state and one buffer for every key, cut into keys
+	// at the end: this runs for every submission.
 	m := hmac.New(sha256.New, secret)
-	var text, sum, out []byte
-	key := func() string {
+	n := client.Bits() - lowest + 1
+	if client.Bits() < client.Addr().BitLen() {
+		n++ // the full address
+	}
+	const keyLen = 2 * 16
+	var text, sum []byte
+	out := make([]byte, 0, n*keyLen)
+	key := func() {
 		m.Reset()
 		m.Write([]byte("ip\x00"))
 		m.Write(text)
 		sum = m.Sum(sum[:0])
-		out = hex.AppendEncode(out[:0], sum[:16])
-		return string(out)
+		out = hex.AppendEncode(out, sum[:16])
 	}
-	keys := make([]string, 0, client.Bits()-lowest+2)
 	for bits := client.Bits(); bits >= lowest; bits-- {
 		p := netip.PrefixFrom(client.Addr(), bits).Masked()
 		if bits == p.Addr().BitLen() {
@@ -144,12 +148,17 @@ func addressBanKeys(secret []byte, ip string, v6bits int) []string {
 		} else {
 			text = p.AppendTo(text[:0])
 		}
-		keys = append(keys, key())
+		key()
 	}
 	if a := client.Addr(); client.Bits() < a.BitLen() {
 		full, _ := netip.ParseAddr(strings.TrimSpace(ip))
 		text = full.Unmap().WithZone("").AppendTo(text[:0])
-		keys = append(keys, key())
+		key()
+	}
+	all := string(out)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = all[i*keyLen : (i+1)*keyLen]
 	}
 	return keys
 }

@@ -38,12 +38,20 @@ type Ban struct {
 func (b Ban) Active(now time.Time) bool { return b.ExpiresAt.IsZero() || now.Before(b.ExpiresAt) }
 
 // Record is what a site knows of a submission's author and address when it arrives:
-// the author's counts, the address's recent approved and spam comments, and the
-// bans it matches.
+// the author's counts, the address's recent approved and spam comments, the bans it
+// matches, the comment an earlier submission with its Idempotency-Key stored, and the
+// comment it replies to, so that one read answers all of it.
 type Record struct {
 	Author             Author
 	IPApproved, IPSpam int
 	Banned             []BanKind
+	// Replay is the id of the comment stored under the submission's Idempotency-Key,
+	// 0 for none (or no key).
+	Replay int64
+	// ParentThread and ParentStatus describe the comment a reply answers, found on
+	// the same site: its thread's key and its status; empty for none.
+	ParentThread string
+	ParentStatus Status
 }
 
 // BanKeys are the values a submission is checked against, computed once.

@@ -75,7 +75,10 @@ func (s *Submission) Normalize() {
 // client that sends them) is a line end as the renderer reads it, not a control
 // character that refuses the whole body.
 func NormalizeBody(body string) string {
-	return normalizeText(lineEnds.Replace(body))
+	if strings.IndexByte(body, '\r') >= 0 { // a Replacer copies even when nothing matches
+		body = lineEnds.Replace(body)
+	}
+	return normalizeText(body)
 }
 
 var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")

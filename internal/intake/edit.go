@@ -38,7 +38,7 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err // edits count against the submission limits
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, false, now)
+	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, false, nil, now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}

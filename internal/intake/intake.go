@@ -94,23 +94,44 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if len(meta.IdempotencyKey) > MaxIdempotencyKey {
 		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
 	}
-	if meta.IdempotencyKey != "" {
-		if r, err := s.replay(ctx, site.ID, sub, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
-			return r, err
-		}
-	}
 	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
+	// One keyed hash for the record's reputation and the comment's row.
+	addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
+	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
+	var record *comment.Record
+	if meta.IdempotencyKey != "" {
+		// A retry must find its first answer before the limits count it again, so with
+		// a key the submission's one read comes first; without one it comes after the
+		// limits, which bound what a client can make the database do.
+		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
+		if err != nil {
+			return Result{}, err
+		}
+		if r.Replay != 0 {
+			if res, err := s.replay(ctx, site.ID, sub, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
+				return res, err
+			}
+			r.Replay = 0 // deleted since: submit anew
+		}
+		record = &r
+	}
 	if err := s.checkLimits(ctx, site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP); err != nil {
 		return Result{}, err
 	}
+	if record == nil {
+		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
+		if err != nil {
+			return Result{}, err
+		}
+		record = &r
+	}
 	if sub.ParentID != 0 {
-		if err := s.checkParent(ctx, site.ID, sub); err != nil {
+		if err := checkParent(sub, *record); err != nil {
 			return Result{}, err
 		}
 	}
 
-	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	j, err := s.judge(ctx, site, sub, authorKey, meta, true, now)
+	j, err := s.judge(ctx, site, sub, authorKey, meta, true, record, now)
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,7 +145,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	c := comment.Comment{
 		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
-		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: comment.AddressKey(s.secret, meta.IP, s.v6bits),
+		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
@@ -161,23 +182,32 @@ type judgement struct {
 
 // judge is the one judging step of a new text, a submission's or an author's edit:
 // it renders the text, reads the author's and the address's record and the bans that
-// match (one round trip), counts the text towards a campaign, and scores it. A
-// submission's form token is read too (form), which an edit, sent without the form,
-// has none of. What the verdict makes of the comment's status is the caller's rule
-// (moderation.Decide for a submission, moderation.AfterEdit for an edit). The rate
-// limits are checked before, by the caller, so that work refused for them costs little.
-func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, form bool, now time.Time) (judgement, error) {
+// match (one round trip) unless the caller has (read), counts the text towards a
+// campaign, and scores it. A submission's form token is read too (form), which an
+// edit, sent without the form, has none of. What the verdict makes of the comment's
+// status is the caller's rule (moderation.Decide for a submission, moderation.AfterEdit
+// for an edit). The rate limits are checked before, by the caller, so that work
+// refused for them costs little.
+func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, form bool, read *comment.Record, now time.Time) (judgement, error) {
 	// Rendered after the limits, which bound what a client can make the renderer do.
 	rendered := s.sanitizer.Render(sub.Body)
 	if err := comment.ValidateShown(rendered.Text); err != nil {
 		return judgement{}, err
 	}
-	record, err := s.store.Record(ctx, site.ID, authorKey, s.reputationKey(meta.IP),
-		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
-	if err != nil {
-		return judgement{}, fmt.Errorf("intake: record: %w", err)
+	var record comment.Record
+	if read != nil {
+		record = *read
+	} else {
+		var err error
+		addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
+		if record, err = s.record(ctx, site.ID, sub, authorKey, addressKey, Meta{IP: meta.IP}, now); err != nil {
+			return judgement{}, err
+		}
 	}
-	var f spam.Form
+	var (
+		f   spam.Form
+		err error
+	)
 	if form {
 		if f, err = s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken); err != nil {
 			return judgement{}, err
@@ -194,6 +224,18 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 		Banned: record.Banned, Campaign: campaign, Text: text,
 	})
 	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil
+}
+
+// record reads what the site knows of the submission's author, address,
+// Idempotency-Key (meta's) and parent, and the bans it matches: a submission's one read.
+// addressKey is comment.AddressKey of meta.IP.
+func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, authorKey, addressKey string, meta Meta, now time.Time) (comment.Record, error) {
+	r, err := s.store.Record(ctx, siteID, authorKey, reputationKey(meta.IP, addressKey), meta.IdempotencyKey, sub.ParentID,
+		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
+	if err != nil {
+		return comment.Record{}, fmt.Errorf("intake: record: %w", err)
+	}
+	return r, nil
 }
 
 // checkLimits counts the submission against the site's limits, narrowest first, and
@@ -230,15 +272,15 @@ func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, em
 	return nil
 }
 
-// reputationKey is the key an address's reputation is kept by (comment.AddressKey),
-// or "" for an address that is not public: a loopback or private peer is most likely
-// a reverse proxy that is not configured as trusted, and its record would hold every
-// reader behind it against each other.
-func (s *Service) reputationKey(ip string) string {
+// reputationKey is the key an address's reputation is kept by, its addressKey
+// (comment.AddressKey), or "" for an address that is not public: a loopback or private
+// peer is most likely a reverse proxy that is not configured as trusted, and its
+// record would hold every reader behind it against each other.
+func reputationKey(ip, addressKey string) string {
 	if publicAddress(ip) == "" {
 		return ""
 	}
-	return comment.AddressKey(s.secret, ip, s.v6bits)
+	return addressKey
 }
 
 // publicAddress returns ip when it is a public address, else "".
@@ -277,14 +319,11 @@ func (s *Service) replay(ctx context.Context, siteID string, sub comment.Submiss
 	return Result{Comment: c, EditToken: token, Replayed: true}, nil
 }
 
-// checkParent accepts replies only to published comments of the same thread.
-func (s *Service) checkParent(ctx context.Context, siteID string, sub comment.Submission) error {
-	p, err := s.store.Comment(ctx, sub.ParentID)
-	if errors.Is(err, comment.ErrNotFound) || err == nil && (p.SiteID != siteID || p.ThreadKey != sub.Thread || p.Status != comment.StatusApproved) {
+// checkParent accepts replies only to published comments of the same thread; the
+// record holds the parent the site has under the submission's parent id, if any.
+func checkParent(sub comment.Submission, r comment.Record) error {
+	if r.ParentThread != sub.Thread || r.ParentStatus != comment.StatusApproved {
 		return comment.Invalid("parent_id", "no such published comment in this thread")
-	}
-	if err != nil {
-		return fmt.Errorf("intake: parent: %w", err)
 	}
 	return nil
 }

@@ -48,11 +48,23 @@ func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) 
 	return f.transitions(ts)
 }
 
-func (f fakeStore) Record(_ context.Context, _, key, addressKey string, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
+func (f fakeStore) Record(_ context.Context, siteID, key, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
 	var r comment.Record
 	var err error
 	if f.address != nil {
 		f.address(addressKey)
+	}
+	if parentID != 0 && f.get != nil {
+		if p, err := f.get(parentID); err == nil && p.SiteID == siteID {
+			r.ParentThread, r.ParentStatus = p.ThreadKey, p.Status
+		}
+	}
+	if idempotencyKey != "" && f.byIdempotency != nil {
+		c, err := f.byIdempotency(idempotencyKey)
+		if err != nil && !errors.Is(err, comment.ErrNotFound) {
+			return r, err
+		}
+		r.Replay = c.ID
 	}
 	if f.author != nil {
 		r.Author, err = f.author(key)
@@ -228,6 +240,42 @@ func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
 	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k"})
 	if err != nil || res.Comment.ID != 11 || !res.Replayed {
 		t.Fatalf("res %+v err %v", res, err)
+	}
+}
+
+// TestSubmitReplaysARetryBeforeTheLimits: the Idempotency-Key is found in the
+// submission's one read, which with a key comes before the limits, so a client
+// retrying a submission that got through is answered, not refused and not counted.
+func TestSubmitReplaysARetryBeforeTheLimits(t *testing.T) {
+	var stored comment.Comment
+	st := fakeStore{t: t,
+		byIdempotency: func(key string) (comment.Comment, error) {
+			if stored.ID == 0 || stored.IdempotencyKey != key {
+				return comment.Comment{}, comment.ErrNotFound
+			}
+			return stored, nil
+		},
+		create: func(c *comment.Comment, _ comment.Thread) error { c.ID = 5; stored = *c; return nil },
+	}
+	svc := newService(st)
+	limited := site
+	limited.Limits.IP = comment.Rate{Count: 1, Period: time.Hour, Burst: 1}
+	meta := Meta{IP: "198.51.100.9", IdempotencyKey: "retry-1"}
+	if _, err := svc.Submit(context.Background(), limited, valid, meta); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		res, err := svc.Submit(context.Background(), limited, valid, meta)
+		if err != nil || !res.Replayed || res.Comment.ID != 5 {
+			t.Fatalf("retry %d: %+v, %v", i, res, err)
+		}
+	}
+	fresh := meta
+	fresh.IdempotencyKey = "retry-2"
+	_, err := svc.Submit(context.Background(), limited, valid, fresh)
+	var rl *comment.RateLimitedError
+	if !errors.As(err, &rl) || rl.Scope != "ip" {
+		t.Fatalf("a new submission over the limit: %v", err)
 	}
 }
 

@@ -16,8 +16,11 @@ type Store interface {
 	CommentByIdempotencyKey(ctx context.Context, siteID, key string) (comment.Comment, error)
 	// Record returns, in one round trip, the author's counts (zero for a stranger), the
 	// approved and spam comments since since of the client network with addressKey
-	// (comment.AddressKey; "" for none), and the bans active at now that keys match.
-	Record(ctx context.Context, siteID, authorKey, addressKey string, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
+	// (comment.AddressKey; "" for none), the bans active at now that keys match, and
+	// the id of the comment an earlier submission with idempotencyKey stored on the site
+	// (Record.Replay; 0 for none, or for ""), and the thread and status of the site's
+	// comment parentID (0 for none). It is the one read of a submission.
+	Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
 	// Site returns a site or comment.ErrNotFound (edits arrive without one).
 	Site(ctx context.Context, id string) (comment.Site, error)
 	// EditComment applies an author's edit (see comment.Edit) in one transaction.

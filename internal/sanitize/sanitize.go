@@ -104,7 +104,10 @@ func (s *Sanitizer) HTML(source string) string {
 // a thousand times) would otherwise render to megabytes of HTML, stored with
 // the comment and sent with every read of its thread.
 func (s *Sanitizer) Render(source string) Rendered {
-	src := newlines.Replace(strings.ToValidUTF8(source, "\uFFFD"))
+	src := strings.ToValidUTF8(source, "\uFFFD")
+	if strings.ContainsAny(src, "\r\x00") { // a Replacer copies even when nothing matches
+		src = newlines.Replace(src)
+	}
 	limit := maxRendered(len(src))
 	buf := &cappedBuffer{max: limit}
 	buf.buf.Grow(len(src) + len(src)/2)

@@ -3,6 +3,7 @@ package spam
 import (
 	"math"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -58,7 +59,12 @@ func (c *Classifier) Learn(tokens []string, spam bool, n int) {
 		c.ham = max(0, c.ham+n)
 	}
 	for _, t := range tokens {
-		tc := c.counts[t]
+		tc, ok := c.counts[t]
+		if !ok {
+			// A token is cut from its text's strings (analyze): a key of its own
+			// keeps the model from holding every learned text.
+			t = strings.Clone(t)
+		}
 		if spam {
 			tc.spam = max(0, tc.spam+int32(n))
 		} else {

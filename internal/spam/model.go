@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -602,13 +603,15 @@ func (m *Model) apply(l Lesson) {
 	c.spam += int(l.DocSpam)
 	c.ham += int(l.DocHam)
 	for _, d := range l.Deltas {
-		tc := c.counts[d.Token]
+		tc, ok := c.counts[d.Token]
 		tc.spam += int32(d.Spam)
 		tc.ham += int32(d.Ham)
 		if tc == (tokenCount{}) {
 			delete(c.counts, d.Token)
-		} else {
+		} else if ok {
 			c.counts[d.Token] = tc
+		} else {
+			c.counts[strings.Clone(d.Token)] = tc // not the text it was cut from
 		}
 	}
 	c.mu.Unlock()

@@ -139,7 +139,7 @@ func repetitive(lower string, words []string) bool {
 		}
 		prev = r
 	}
-	counts := map[string]int{}
+	counts := make(map[string]int, len(words)) // sized once: growing it cost allocations
 	for _, w := range words {
 		if len(w) >= 3 {
 			if counts[w]++; counts[w] >= 6 {

@@ -204,8 +204,24 @@ func analyze(text string) analysis {
 	}
 
 	a.words = splitWords(text)
+	// Every pair token is cut from one string, written at once: one allocation for
+	// the text instead of one per pair.
+	var pairs string
 	if len(a.words) > 1 {
 		a.pairs = make([]string, 0, len(a.words)-1)
+		size := 0
+		for i := 1; i < len(a.words); i++ {
+			size += len(prefixBigram) + len(a.words[i-1]) + 1 + len(a.words[i])
+		}
+		var b strings.Builder
+		b.Grow(size)
+		for i := 1; i < len(a.words); i++ {
+			b.WriteString(prefixBigram)
+			b.WriteString(a.words[i-1])
+			b.WriteByte(' ')
+			b.WriteString(a.words[i])
+		}
+		pairs = b.String()
 	}
 	for i, w := range a.words {
 		stop := functionWords[w]
@@ -213,7 +229,9 @@ func analyze(text string) analysis {
 			add(w)
 		}
 		if i > 0 {
-			t := prefixBigram + a.words[i-1] + " " + w
+			n := len(prefixBigram) + len(a.words[i-1]) + 1 + len(w)
+			t := pairs[:n]
+			pairs = pairs[n:]
 			a.pairs = append(a.pairs, t[len(prefixBigram):])
 			if !stop || !functionWords[a.words[i-1]] {
 				add(t)

@@ -3,7 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 )
+
+// OpenWrapped opens a store as Open does, with every connection made through wrap's
+// connector, so that a test can count the statements a request runs.
+func OpenWrapped(ctx context.Context, dsn string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
+	return openWith(ctx, dsn, wrap)
+}
 
 // ReadDB exposes the read pool to the external tests, which check query plans.
 func ReadDB(s *Store) *sql.DB { return s.db }
@@ -28,4 +35,12 @@ func MigrateTo(ctx context.Context, s *Store, version int64) error {
 	}
 	_, err = p.UpTo(ctx, version)
 	return err
+}
+
+// RecordSQL is the submission's one read in the store's dialect, for the plan test.
+func RecordSQL(s *Store) string {
+	if s.dialect == dialectPostgres {
+		return recordPostgres
+	}
+	return recordSQLite
 }

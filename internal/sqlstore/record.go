@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -13,22 +14,45 @@ import (
 // address key or ban value matches nothing. An address's record counts its latest 20
 // comments only, found by the key of the client's network (comment.AddressKey) on the
 // index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
-// $5 now, $6 on: comment.MaxBanKeys ban values (email key, the keys of the address's
-// networks, domains), padded with ”.
-var recordSQL = `SELECT 'author', approved, spam, '' FROM authors WHERE site_id = $1 AND key = $2
+// $5 now, $6 idempotency key, $7 parent id, $8 the ban values (email key, the keys of
+// the address's networks, domains) as one JSON array: one parameter, not one per value,
+// which each cost the driver an allocation or two on every submission. bans is the
+// dialect's test that a ban's value is one of them. The idempotency key's row repeats
+// the partial index's predicate (idempotency_key <> ”) so that a generic plan, which
+// cannot see that $6 is not empty, still uses comments_idempotency.
+func recordSQL(bans string) string {
+	return `SELECT 'author', approved, spam, '', '' FROM authors WHERE site_id = $1 AND key = $2
 	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '' FROM (SELECT status FROM comments
+		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '', '' FROM (SELECT status FROM comments
 		WHERE site_id = $1 AND ip_key = $3 AND $3 <> '' AND created_at > $4
 		ORDER BY created_at DESC LIMIT 20) recent
-	UNION ALL SELECT 'ban', 0, 0, kind FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
-		AND value IN (` + placeholders(6, comment.MaxBanKeys) + `) AND value <> ''`
+	UNION ALL SELECT 'ban', 0, 0, kind, '' FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
+		AND ` + bans + ` AND value <> ''
+	UNION ALL SELECT 'replay', id, 0, '', '' FROM comments WHERE site_id = $1 AND idempotency_key = $6
+		AND idempotency_key <> ''
+	UNION ALL SELECT 'parent', 0, 0, c.status, t.key FROM comments c JOIN threads t ON t.id = c.thread_id
+		WHERE c.id = $7 AND c.site_id = $1`
+}
+
+var (
+	recordSQLite = recordSQL(`value IN (SELECT j.value FROM json_each($8) j)`)
+	// As an array (an init plan), not IN (SELECT ...), so that the generic plan finds
+	// the bans on the index (site_id, value) instead of reading all the site's bans.
+	recordPostgres = recordSQL(`value = ANY(ARRAY(SELECT jsonb_array_elements_text($8::jsonb)))`)
+)
 
 // Record reads in one round trip what a submission is judged by besides its text:
 // the author's counts, the approved and spam comments of the client's network
 // (addressKey, "" for none) among its latest 20 since since (the cost stays flat
-// however much it sent), and the site's bans active at now that keys match.
-func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey string, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
-	st, err := s.readStmt(ctx, recordSQL)
+// however much it sent), the site's bans active at now that keys match, the id of
+// the comment stored under idempotencyKey ("" for none), and the thread and status of
+// the site's comment parentID (0 for none), so that a submission's only read is this one.
+func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
+	query := recordSQLite
+	if s.dialect == dialectPostgres {
+		query = recordPostgres
+	}
+	st, err := s.readStmt(ctx, query)
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
@@ -36,16 +60,11 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey string
 	if len(values) > comment.MaxBanKeys {
 		return comment.Record{}, fmt.Errorf("sqlstore: record: %d ban keys, at most %d", len(values), comment.MaxBanKeys)
 	}
-	args := make([]any, 5, 5+comment.MaxBanKeys)
-	args[0], args[1], args[2], args[3], args[4] = siteID, authorKey, addressKey, micros(since), micros(now)
-	for i := range comment.MaxBanKeys {
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		args = append(args, v)
+	bans, err := json.Marshal(values)
+	if err != nil {
+		return comment.Record{}, fmt.Errorf("sqlstore: record: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, siteID, authorKey, addressKey, micros(since), micros(now), idempotencyKey, parentID, string(bans))
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
@@ -53,19 +72,23 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey string
 	r := comment.Record{Author: comment.Author{SiteID: siteID, Key: authorKey}}
 	for rows.Next() {
 		var (
-			what, kind      string
-			approved, spams int
+			what, kind, detail string
+			approved, spams    int64
 		)
-		if err := rows.Scan(&what, &approved, &spams, &kind); err != nil {
+		if err := rows.Scan(&what, &approved, &spams, &kind, &detail); err != nil {
 			return comment.Record{}, wrap("record", err)
 		}
 		switch what {
 		case "author":
-			r.Author.Approved, r.Author.Spam = approved, spams
+			r.Author.Approved, r.Author.Spam = int(approved), int(spams)
 		case "ip":
-			r.IPApproved, r.IPSpam = approved, spams
+			r.IPApproved, r.IPSpam = int(approved), int(spams)
 		case "ban":
 			r.Banned = append(r.Banned, comment.BanKind(kind))
+		case "replay":
+			r.Replay = approved
+		case "parent":
+			r.ParentStatus, r.ParentThread = comment.Status(kind), detail
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -68,15 +69,21 @@ type Store struct {
 // own, which win where the driver reads one value. Open pings the database but does
 // not migrate it: call Migrate for that.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return openWith(ctx, dsn, nil)
+}
+
+// openWith is Open with every connection made through wrap's connector when wrap is set:
+// the tests count the statements a request runs with it.
+func openWith(ctx context.Context, dsn string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	var (
 		s   *Store
 		err error
 	)
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		s, err = openPostgres(dsn)
+		s, err = openPostgres(dsn, wrap)
 	case strings.HasPrefix(dsn, "sqlite:"):
-		s, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+		s, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"), wrap)
 	default:
 		return nil, errors.New("sqlstore: open: dsn must start with postgres://, postgresql:// or sqlite:")
 	}
@@ -90,8 +97,34 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-func openPostgres(dsn string) (*Store, error) {
-	db, err := sql.Open("postgres", dsn)
+// connect opens a pool of driverName's connections to dsn, through wrap when set.
+func connect(driverName, dsn string, wrap func(driver.Connector) driver.Connector) (*sql.DB, error) {
+	db, err := sql.Open(driverName, dsn)
+	if err != nil || wrap == nil {
+		return db, err
+	}
+	d := db.Driver()
+	db.Close()
+	var c driver.Connector = dsnConnector{dsn: dsn, driver: d}
+	if dc, ok := d.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(wrap(c)), nil
+}
+
+// dsnConnector is the connector of a driver that has no OpenConnector.
+type dsnConnector struct {
+	dsn    string
+	driver driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
+
+func openPostgres(dsn string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
+	db, err := connect("postgres", dsn, wrap)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
@@ -105,7 +138,7 @@ func openPostgres(dsn string) (*Store, error) {
 }
 
 // openSQLite opens path, which may carry extra driver parameters after a "?".
-func openSQLite(path string) (*Store, error) {
+func openSQLite(path string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	file, extra, _ := strings.Cut(path, "?")
 	if file == "" {
 		return nil, errors.New("sqlstore: open: sqlite dsn needs a file path")
@@ -122,13 +155,13 @@ func openSQLite(path string) (*Store, error) {
 	}
 	// Ping connects the writer first, so that it creates the file and switches it to
 	// WAL before a read-only connection opens it.
-	wdb, err := sql.Open("sqlite", file+"?"+params)
+	wdb, err := connect("sqlite", file+"?"+params, wrap)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
-	db, err := sql.Open("sqlite", file+"?"+params+"&_query_only=1")
+	db, err := connect("sqlite", file+"?"+params+"&_query_only=1", wrap)
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
