@@ -40,8 +40,24 @@ func NewFallback(r *Redis, l *Local, log *slog.Logger, now func() time.Time) *Fa
 
 // AllowN never fails: when Redis does, the local limiter decides.
 func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
+	return f.decide(ctx, func(l limiter) (Result, error) { return l.AllowN(ctx, key, r, n) })
+}
+
+// Peek never fails: when Redis does, the local limiter answers.
+func (f *Fallback) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
+	return f.decide(ctx, func(l limiter) (Result, error) { return l.Peek(ctx, key, r) })
+}
+
+// limiter is what Redis and Local share.
+type limiter interface {
+	AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error)
+	Peek(ctx context.Context, key string, r comment.Rate) (Result, error)
+}
+
+// decide asks Redis while it answers, else the local limiter.
+func (f *Fallback) decide(ctx context.Context, ask func(limiter) (Result, error)) (Result, error) {
 	if f.useRedis() {
-		res, err := f.redis.AllowN(ctx, key, r, n)
+		res, err := ask(f.redis)
 		if err == nil {
 			f.recovered()
 			return res, nil
@@ -52,7 +68,7 @@ func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int
 		f.failed(err)
 	}
 	f.fallback.Add(1)
-	return f.local.AllowN(ctx, key, r, n)
+	return ask(f.local)
 }
 
 // useRedis reports whether to try Redis now: always while it works, and once per

@@ -36,4 +36,21 @@ func gcra(tat, now float64, r comment.Rate, n int) (newTAT float64, res Result) 
 	return newTAT, Result{Allowed: true, Remaining: int(diff / interval), ResetAfter: seconds(newTAT - now)}
 }
 
+// burstOffset is how far ahead of now a key's arrival time may be while an event is
+// still allowed: the burst, in seconds.
+func burstOffset(r comment.Rate) float64 {
+	return r.Period.Seconds() / float64(r.Count) * float64(r.Burst)
+}
+
+// rescale moves the time a key is ahead of now (its used burst, reset seconds) from a
+// rate with burst offset oldBurst to one with newBurst, keeping the used share of the
+// burst: a limit raised frees its clients at once, a limit lowered grants nobody a
+// fresh burst.
+func rescale(reset, oldBurst, newBurst float64) float64 {
+	if reset <= 0 || oldBurst <= 0 {
+		return 0
+	}
+	return min(reset/oldBurst, 1) * newBurst
+}
+
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }

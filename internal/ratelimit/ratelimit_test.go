@@ -67,7 +67,7 @@ func TestLocalSweepsExpiredKeys(t *testing.T) {
 	}
 	c.advance(time.Hour)
 	l.AllowN(context.Background(), "last", perTenSeconds, 1)
-	if n := len(l.tats); n != 1 {
+	if n := len(l.states); n != 1 {
 		t.Errorf("%d keys kept, want 1", n)
 	}
 }
@@ -132,11 +132,20 @@ func (s *redisServer) client() *redis.Client {
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
 }
 
+func newRedis(t testing.TB, client *redis.Client) *Redis {
+	t.Helper()
+	r, err := NewRedis(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestRedisAndLocalDecideAlike(t *testing.T) {
 	srv := startRedis(t)
 	client := srv.client()
 	defer client.Close()
-	r := NewRedis(client)
+	r := newRedis(t, client)
 	l := NewLocal(time.Now)
 	ctx := context.Background()
 	key := "alike-" + filepath.Base(t.TempDir())
@@ -158,7 +167,7 @@ func TestFallbackSurvivesARedisOutageAndReturns(t *testing.T) {
 	client := srv.client()
 	defer client.Close()
 	c := &clock{t: time.Now()}
-	f := NewFallback(NewRedis(client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
+	f := NewFallback(newRedis(t, client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
 	ctx := context.Background()
 	lots := comment.Rate{Count: 1000, Period: time.Second, Burst: 1000}
 
