@@ -56,7 +56,7 @@ type limiter interface {
 
 // decide asks Redis while it answers, else the local limiter.
 func (f *Fallback) decide(ctx context.Context, ask func(limiter) (Result, error)) (Result, error) {
-	if f.useRedis() {
+	if use, probe := f.useRedis(); use {
 		res, err := ask(f.redis)
 		if err == nil {
 			f.recovered()
@@ -65,37 +65,43 @@ func (f *Fallback) decide(ctx context.Context, ask func(limiter) (Result, error)
 		if ctx.Err() != nil {
 			return Result{}, ctx.Err() // the caller went away; Redis is not to blame
 		}
-		f.failed(err)
+		f.failed(err, probe)
 	}
 	f.fallback.Add(1)
 	return ask(f.local)
 }
 
 // useRedis reports whether to try Redis now: always while it works, and once per
-// backoff period while it does not.
-func (f *Fallback) useRedis() bool {
+// backoff period while it does not (a probe).
+func (f *Fallback) useRedis() (use, probe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.down {
-		return true
+		return true, false
 	}
 	now := f.now()
 	if now.Before(f.retryAt) {
-		return false
+		return false, false
 	}
 	f.retryAt = now.Add(f.backoff) // one probe per period, not every request at once
-	return true
+	return true, true
 }
 
-func (f *Fallback) failed(err error) {
+// failed notes that Redis did not answer. Only a failed probe doubles the pause: the
+// calls that were under way when Redis went away (a submission makes several at
+// once) all fail together, and must not stretch the pause to its longest at once.
+func (f *Fallback) failed(err error, probe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.down {
+	switch {
+	case !f.down:
 		f.down, f.backoff = true, minBackoff
 		f.outages.Add(1)
 		f.log.Warn("rate limits: redis unreachable, using in-process limits", slog.String("error", err.Error()))
-	} else {
+	case probe:
 		f.backoff = min(2*f.backoff, maxBackoff)
+	default:
+		return
 	}
 	f.retryAt = f.now().Add(f.backoff)
 }
@@ -125,11 +131,11 @@ func (f *Fallback) Outages() uint64 { return f.outages.Load() }
 // Reset forgets key in Redis and in the local limiter, since either may hold it.
 func (f *Fallback) Reset(ctx context.Context, key string) error {
 	err := f.local.Reset(ctx, key)
-	if f.useRedis() {
+	if use, probe := f.useRedis(); use {
 		if rerr := f.redis.Reset(ctx, key); rerr == nil {
 			f.recovered()
 		} else if ctx.Err() == nil {
-			f.failed(rerr)
+			f.failed(rerr, probe)
 		}
 	}
 	return err
