@@ -20,7 +20,9 @@ func engines(t *testing.T, fn func(t *testing.T, c Counter)) {
 	})
 }
 
-func perHour(n, burst int) comment.Rate { return comment.Rate{Count: n, Period: time.Hour, Burst: burst} }
+func perHour(n, burst int) comment.Rate {
+	return comment.Rate{Count: n, Period: time.Hour, Burst: burst}
+}
 
 func near(a, b time.Duration) bool { return (a - b).Abs() < time.Second }
 
