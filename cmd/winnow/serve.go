@@ -229,6 +229,7 @@ const autoPipelineWindow = 50 * time.Microsecond
 
 // rateLimiter is the intake's, the guard's and the HTTP layer's view of rate limiting.
 type rateLimiter interface {
+	ratelimit.Counter // under the nonces and campaign counts
 	intake.Limiter
 	auth.Limiter
 	httpapi.Limiter

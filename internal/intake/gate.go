@@ -14,11 +14,11 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// Limiter holds the site's GCRA limits (ratelimit.Local, ratelimit.Fallback). Peek
-// answers what counting one event would answer and counts nothing, so a refused
-// submission costs no key anything; AllowN counts.
+// Limiter holds the site's GCRA limits (ratelimit.Local, ratelimit.Fallback). PeekAll
+// answers for each key what counting one event would answer and counts nothing, so a
+// refused submission costs no key anything; AllowN counts.
 type Limiter interface {
-	Peek(ctx context.Context, key string, r comment.Rate) (ratelimit.Result, error)
+	PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]ratelimit.Result, error)
 	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
 }
 
@@ -56,6 +56,14 @@ type gate struct {
 	sets   []distinctSet
 }
 
+// nonces is how many nonces the gate checks: one, or none without a good form token.
+func (g *gate) nonces() int {
+	if g.nonce == "" {
+		return 0
+	}
+	return 1
+}
+
 type limitCheck struct {
 	scope, key string
 	rate       comment.Rate
@@ -89,18 +97,24 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 	g := gate{limits: s.limitChecks(site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP)}
 	g.form, g.nonce = s.readForm(site.ID, sub.Thread, sub.FormToken)
 	g.sets = s.campaignSets(site.ID, sub, text, authorKey)
-	results := make([]ratelimit.Result, len(g.limits))
-	nl, ns := len(g.limits), len(g.sets)
-	err := concurrently(ctx, nl+ns+len(g.nonce[:min(len(g.nonce), 1)]), func(ctx context.Context, i int) error {
+	var results []ratelimit.Result
+	ns := len(g.sets)
+	err := concurrently(ctx, 1+ns+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
-		case i < nl:
-			res, err := s.counters.Limits.Peek(ctx, g.limits[i].key, g.limits[i].rate)
-			if err != nil {
+		case i == 0:
+			if len(g.limits) == 0 {
+				return nil
+			}
+			keys, rates := make([]string, len(g.limits)), make([]comment.Rate, len(g.limits))
+			for i, c := range g.limits {
+				keys[i], rates[i] = c.key, c.rate
+			}
+			var err error
+			if results, err = s.counters.Limits.PeekAll(ctx, keys, rates); err != nil {
 				return fmt.Errorf("intake: rate limit: %w", err)
 			}
-			results[i] = res
-		case i < nl+ns:
-			return g.sets[i-nl].peek(ctx, s.counters.Distinct)
+		case i < 1+ns:
+			return g.sets[i-1].peek(ctx, s.counters.Distinct)
 		case g.nonce != "":
 			spent, err := s.counters.Nonces.Spent(ctx, g.nonce, nonceTTL)
 			if err != nil {
@@ -128,7 +142,7 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 func (s *Service) charge(ctx context.Context, g *gate) error {
 	results := make([]ratelimit.Result, len(g.limits))
 	nl, ns := len(g.limits), len(g.sets)
-	err := concurrently(ctx, nl+ns+len(g.nonce[:min(len(g.nonce), 1)]), func(ctx context.Context, i int) error {
+	err := concurrently(ctx, nl+ns+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
 		case i < nl:
 			res, err := s.counters.Limits.AllowN(ctx, g.limits[i].key, g.limits[i].rate, 1)

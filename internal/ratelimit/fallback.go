@@ -40,22 +40,27 @@ func NewFallback(r *Redis, l *Local, log *slog.Logger, now func() time.Time) *Fa
 
 // AllowN never fails: when Redis does, the local limiter decides.
 func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
-	return f.decide(ctx, func(l limiter) (Result, error) { return l.AllowN(ctx, key, r, n) })
+	return decide(f, ctx, func(l limiter) (Result, error) { return l.AllowN(ctx, key, r, n) })
 }
 
 // Peek never fails: when Redis does, the local limiter answers.
 func (f *Fallback) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
-	return f.decide(ctx, func(l limiter) (Result, error) { return l.Peek(ctx, key, r) })
+	return decide(f, ctx, func(l limiter) (Result, error) { return l.Peek(ctx, key, r) })
+}
+
+// PeekAll never fails: when Redis does, the local limiter answers.
+func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
+	return decide(f, ctx, func(l limiter) ([]Result, error) { return l.PeekAll(ctx, keys, rates) })
 }
 
 // limiter is what Redis and Local share.
 type limiter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error)
-	Peek(ctx context.Context, key string, r comment.Rate) (Result, error)
+	Counter
+	Reset(ctx context.Context, key string) error
 }
 
 // decide asks Redis while it answers, else the local limiter.
-func (f *Fallback) decide(ctx context.Context, ask func(limiter) (Result, error)) (Result, error) {
+func decide[T any](f *Fallback, ctx context.Context, ask func(limiter) (T, error)) (T, error) {
 	if use, probe := f.useRedis(); use {
 		res, err := ask(f.redis)
 		if err == nil {
@@ -63,7 +68,8 @@ func (f *Fallback) decide(ctx context.Context, ask func(limiter) (Result, error)
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return Result{}, ctx.Err() // the caller went away; Redis is not to blame
+			var zero T
+			return zero, ctx.Err() // the caller went away; Redis is not to blame
 		}
 		f.failed(err, probe)
 	}

@@ -47,16 +47,26 @@ func (l *Local) AllowN(_ context.Context, key string, r comment.Rate, n int) (Re
 
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
 // with another rate is rescaled to r first (see rescale), as Redis.Peek does.
-func (l *Local) Peek(_ context.Context, key string, r comment.Rate) (Result, error) {
+func (l *Local) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
+	res, _ := l.PeekAll(ctx, []string{key}, []comment.Rate{r})
+	return res[0], nil
+}
+
+// PeekAll peeks at several keys, keys[i] against rates[i].
+func (l *Local) PeekAll(_ context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
 	now := float64(l.now().UnixMicro()) / 1e6
+	out := make([]Result, len(keys))
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	tat := l.rescaled(key, r, now)
-	if tat > now {
-		l.states[key] = state{tat, burstOffset(r)}
+	for i, key := range keys {
+		r := rates[i]
+		tat := l.rescaled(key, r, now)
+		if tat > now {
+			l.states[key] = state{tat, burstOffset(r)}
+		}
+		_, out[i] = gcra(max(tat-now, 0), 0, r, 1)
 	}
-	_, res := gcra(max(tat-now, 0), 0, r, 1)
-	return res, nil
+	return out, nil
 }
 
 // rescaled returns key's arrival time in r's scale, and remembers it.

@@ -9,9 +9,11 @@ import (
 )
 
 // Counter is a GCRA limiter that can answer without counting: Local, Redis, Fallback.
+// Peek answers what AllowN with n = 1 would; PeekAll does so for several keys at once.
 type Counter interface {
 	AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error)
 	Peek(ctx context.Context, key string, r comment.Rate) (Result, error)
+	PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error)
 }
 
 // Nonces remembers nonces that were spent, each for a given time, on a Counter: a
@@ -53,26 +55,14 @@ type Tally struct {
 }
 
 // Peek tells how many distinct members set has, counting member, without counting
-// anything; Add then counts it. Its two reads run at once.
+// anything; Add then counts it.
 func (d *Distinct) Peek(ctx context.Context, set, member string, window time.Duration, size int) (Tally, error) {
-	var (
-		wg        sync.WaitGroup
-		once, all Result
-		err1      error
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		once, err1 = d.c.Peek(ctx, set+":"+member, onceIn(window))
-	}()
-	all, err := d.c.Peek(ctx, set, comment.Rate{Count: size, Period: window, Burst: size})
-	wg.Wait()
-	if err == nil {
-		err = err1
-	}
+	res, err := d.c.PeekAll(ctx, []string{set + ":" + member, set},
+		[]comment.Rate{onceIn(window), {Count: size, Period: window, Burst: size}})
 	if err != nil {
 		return Tally{}, err
 	}
+	once, all := res[0], res[1]
 	t := Tally{New: once.Allowed, N: size}
 	if all.Allowed { // Remaining is what would be left after one more member
 		t.N = size - all.Remaining

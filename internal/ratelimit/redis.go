@@ -46,44 +46,69 @@ func (l *Redis) AllowN(ctx context.Context, key string, r comment.Rate, n int) (
 	return out, nil
 }
 
-// peek reads the arrival time redis_rate keeps for a key (KEYS[1]) as seconds ahead of
-// Redis's clock, in the scale of the burst offset ARGV[1]. The burst offset the state
-// was computed with is kept beside it (KEYS[2]); when it differs, the state is
-// rescaled first, keeping the used share of the burst (see rescale), so that a
+// peek reads the arrival times redis_rate keeps for keys (KEYS[2i-1]) as seconds ahead
+// of Redis's clock, each in the scale of its burst offset (ARGV[i]). The burst offset
+// a state was computed with is kept beside it (KEYS[2i]); when it differs, the state
+// is rescaled first, keeping the used share of the burst (see rescale), so that a
 // changed limit holds at once. It never counts an event: a state with no time ahead
 // is left alone, and a rescaled one keeps its share. The arithmetic and the clock
 // (seconds since 2017, from TIME) are redis_rate's, whose AllowN charges next.
 var peek = redis.NewScript(`
 redis.replicate_commands()
-local burst = tonumber(ARGV[1])
 local t = redis.call("TIME")
 local now = (t[1] - 1483228800) + (t[2] / 1000000)
-local tat = tonumber(redis.call("GET", KEYS[1]) or "0")
-local reset = math.max(tat - now, 0)
-local old = tonumber(redis.call("GET", KEYS[2]) or "0")
-if reset > 0 and old > 0 and old ~= burst then
-  reset = math.min(reset / old, 1) * burst
-  redis.call("SET", KEYS[1], string.format("%.17g", now + reset), "EX", math.ceil(reset))
+local out = {}
+for i = 1, #ARGV do
+  local key, def = KEYS[2*i-1], KEYS[2*i]
+  local burst = tonumber(ARGV[i])
+  local tat = tonumber(redis.call("GET", key) or "0")
+  local reset = math.max(tat - now, 0)
+  local old = tonumber(redis.call("GET", def) or "0")
+  if reset > 0 and old > 0 and old ~= burst then
+    reset = math.min(reset / old, 1) * burst
+    redis.call("SET", key, string.format("%.17g", now + reset), "EX", math.ceil(reset))
+  end
+  redis.call("SET", def, ARGV[i], "EX", math.ceil(burst) + 2)
+  out[i] = string.format("%.17g", reset)
 end
-redis.call("SET", KEYS[2], ARGV[1], "EX", math.ceil(burst) + 2)
-return string.format("%.17g", reset)
+return out
 `)
 
-// Peek answers what AllowN with n = 1 would answer now, counting nothing, in one
-// command. State kept with another rate is rescaled to r first.
+// Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
+// with another rate is rescaled to r first.
 func (l *Redis) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
+	res, err := l.PeekAll(ctx, []string{key}, []comment.Rate{r})
+	if err != nil {
+		return Result{}, err
+	}
+	return res[0], nil
+}
+
+// PeekAll peeks at several keys, keys[i] against rates[i], in one command.
+func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
 	const prefix = "rate:" // redis_rate's
-	bo := strconv.FormatFloat(burstOffset(r), 'g', -1, 64)
-	v, err := peek.Run(ctx, l.pipe, []string{prefix + key, prefix + key + "#burst"}, bo).Text()
-	if err != nil {
-		return Result{}, fmt.Errorf("ratelimit: redis: %w", err)
+	names := make([]string, 0, 2*len(keys))
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		names = append(names, prefix+k, prefix+k+"#burst")
+		args[i] = strconv.FormatFloat(burstOffset(rates[i]), 'g', -1, 64)
 	}
-	reset, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return Result{}, fmt.Errorf("ratelimit: redis: %w", err)
+	v, err := peek.Run(ctx, l.pipe, names, args...).StringSlice()
+	if err == nil && len(v) != len(keys) {
+		err = fmt.Errorf("%d answers to %d keys", len(v), len(keys))
 	}
-	_, res := gcra(reset, 0, r, 1)
-	return res, nil
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	out := make([]Result, len(keys))
+	for i, s := range v {
+		reset, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("ratelimit: redis: %w", err)
+		}
+		_, out[i] = gcra(reset, 0, rates[i], 1)
+	}
+	return out, nil
 }
 
 // Ping checks that Redis answers.
