@@ -132,13 +132,15 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 
 // charge is a submission's second round, once every limit passed its peek: the four
 // limits counted, the nonce spent, the campaign counted, all at once (one round trip
-// to Redis). A limit can still refuse here when another replica counted the last
-// event between the two rounds; the submission is then refused as if the peek had
-// seen it, although its other limits were counted. That is acceptable: it happens
-// only in such a race, at most once per submission, and it charges each key one
-// event the client did try to spend, which the key would have been charged before
-// the two rounds existed (every limit was counted up to the refusing one). Refusing
-// rather than storing keeps each limit exact.
+// to Redis). A limit can still refuse here when another replica spent its last event
+// between the two rounds; the submission is then refused (429) as if the peek had
+// seen it, although its other keys were charged, its nonce spent and its text
+// counted. That is acceptable: it takes another replica spending a key's last event
+// within the moment between the two rounds; it costs each other key at most the one
+// event the client tried to spend, which is what every refused submission cost when
+// the limits were counted one after another (each up to the refusing one); and the
+// refusing limit itself stays exact, so no limit lets more through than it allows.
+// Giving the charges back would take a third round trip, and could race in turn.
 func (s *Service) charge(ctx context.Context, g *gate) error {
 	results := make([]ratelimit.Result, len(g.limits))
 	nl, ns := len(g.limits), len(g.sets)
