@@ -3,6 +3,13 @@
 // replicas must share limits (github.com/go-redis/redis_rate); Local holds it in the
 // process with the same arithmetic; Fallback uses Redis and falls back to Local while
 // Redis cannot be reached, then returns to Redis by itself.
+//
+// Peek answers what counting one event would answer and counts nothing, so a caller
+// can check several limits and count them only when all pass. The state of a key is
+// kept with the burst offset of the rate it was computed with; when a peek finds it
+// kept with another rate, it rescales it so that the key keeps the share of its burst
+// it had used, and a changed limit holds at once. Nonces and Distinct are the form
+// tokens' and the campaigns' counters, kept on the same limiter.
 package ratelimit
 
 import (
