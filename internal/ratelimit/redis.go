@@ -53,6 +53,11 @@ func (l *Redis) AllowN(ctx context.Context, key string, r comment.Rate, n int) (
 // changed limit holds at once. It never counts an event: a state with no time ahead
 // is left alone, and a rescaled one keeps its share. The arithmetic and the clock
 // (seconds since 2017, from TIME) are redis_rate's, whose AllowN charges next.
+// The rate is kept beside the state rather than in the key's name: a key named by
+// its rate would start a changed limit from nothing, a fresh burst, unless the old
+// name were looked up first, one more round trip. The burst offset is all of the rate
+// the rescale needs; a change that keeps it (count and burst scaled together) needs
+// no rescale, since GCRA's state is the time a key's burst is used ahead of now.
 var peek = redis.NewScript(`
 redis.replicate_commands()
 local t = redis.call("TIME")
