@@ -1,6 +1,10 @@
-// Package httpapi is winnow's HTTP surface: the public comment API, the moderator API
-// and the operational endpoints. routes.go lists every route; handlers decode, call the
-// domain services and encode, and one table maps errors to statuses.
+// Package httpapi is winnow's JSON API (the public comment API, the moderator API, the
+// sign-in and the operational endpoints) and the one route table of the whole HTTP
+// surface: routes.go lists every route, the JSON API's and those of the two other
+// front ends it mounts, the reader's pages (internal/pages) and the moderators'
+// dashboard (internal/dashboard). Handlers decode, call the domain services and
+// encode; what the three share (the error table, JSON and HTML writing, the site
+// cache) is in internal/httpx.
 package httpapi
 
 import (
@@ -16,13 +20,17 @@ import (
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/dashboard"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/pages"
 	"github.com/winnow/winnow/internal/ratelimit"
 )
 
-// Store is what the handlers read directly; submissions, moderator actions and the
-// management of sites, tokens, webhooks and accounts go through their services.
+// Store is what the handlers read directly, and what the pages and the dashboard
+// mounted here read (pages.Store, dashboard.Store); submissions, moderator actions and
+// the management of sites, tokens, webhooks and accounts go through their services.
 type Store interface {
 	auth.TokenStore
 	queueCounter
@@ -42,6 +50,13 @@ type Store interface {
 	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
 	DeleteBan(ctx context.Context, scope []string, id int64) error
 }
+
+// The front ends this server mounts read through the one Store it is given.
+var (
+	_ pages.Store     = Store(nil)
+	_ dashboard.Store = Store(nil)
+	_ dashboard.Admin = Admin(nil)
+)
 
 // Admin manages sites, API tokens, webhook endpoints and accounts (admin.Service):
 // the rules are there, shared with the command line.
@@ -159,14 +174,15 @@ type server struct {
 	metrics   *metrics
 	pages     *pageCache
 	threads   *ThreadCache
-	sites     *siteCache
+	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
 	maxBody   int64
 	now       func() time.Time
-	// discardAfter is how long spam is kept (0: for ever).
-	discardAfter time.Duration
-	v6bits       int
+	v6bits    int
+	// reader is the no-JS thread page and the widget's files; dash the dashboard.
+	reader *pages.Pages
+	dash   *dashboard.Dashboard
 }
 
 // NewServer returns the whole HTTP surface as one handler.
@@ -175,13 +191,21 @@ func NewServer(d Deps) http.Handler {
 		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 		v6bits: d.IPv6Prefix,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
 	}
-	s.sites = newSiteCache(d.Store.Site, d.Now)
+	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
+	var err error
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
+		panic(err) // the pages' files are embedded: a build mistake
+	}
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
+		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
+		panic(err) // the templates are embedded: a build mistake
+	}
 	return s.routes()
 }
 

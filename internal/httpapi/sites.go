@@ -123,7 +123,7 @@ func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.sites.forget(site.ID)
+	s.sites.Forget(site.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"site": viewSite(site)})
 }
 

@@ -6,31 +6,14 @@ import (
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 )
 
-// publicComment is everything anyone may see of a comment. It is built field by field
-// from comment.Comment, so a private field can only reach a public response by being
-// added here.
-type publicComment struct {
-	ID          int64            `json:"id"`
-	ParentID    int64            `json:"parent_id,omitempty"`
-	AuthorName  string           `json:"author_name"`
-	AuthorURL   string           `json:"author_url,omitempty"`
-	AvatarURL   string           `json:"avatar_url"`
-	BodyHTML    string           `json:"body_html"`
-	CreatedAt   time.Time        `json:"created_at"`
-	PublishedAt *time.Time       `json:"published_at,omitempty"`
-	Status      comment.Status   `json:"status,omitempty"` // only in the author's own answer
-	Replies     []*publicComment `json:"replies,omitempty"`
-}
+// publicComment is everything anyone may see of a comment (httpx.PublicComment).
+type publicComment = httpx.PublicComment
 
 func (s *server) publicView(c comment.Comment) *publicComment {
-	p := &publicComment{
-		ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
-		AvatarURL: comment.AvatarURL(s.baseURL, c.AvatarHash),
-		BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt, PublishedAt: optionalTime(c.PublishedAt),
-	}
-	return p
+	return httpx.PublicView(s.baseURL, c)
 }
 
 // adminComment is what a moderator sees, private fields included.
@@ -96,10 +79,8 @@ type rateLimit struct {
 	Burst  int    `json:"burst"`
 }
 
-// rateScopes names a site's limits on the wire.
-func rateScopes(l *comment.RateLimits) map[string]*comment.Rate {
-	return map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site}
-}
+// rateScopes names a site's limits on the wire (httpx.RateScopes).
+func rateScopes(l *comment.RateLimits) map[string]*comment.Rate { return httpx.RateScopes(l) }
 
 func viewSite(s comment.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,

@@ -111,7 +111,8 @@ func TestSites(t *testing.T) {
 		ctx := context.Background()
 		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
 			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: comment.SeedHold,
-			Limits: comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
+			Scripts: []string{"Latin", "Greek"},
+			Limits:  comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}}}
 		a := comment.NewSite("a-site", "A") // no origins, words or time
 		for _, site := range []comment.Site{b, a} {
 			if err := s.CreateSite(ctx, site); err != nil {
@@ -142,13 +143,13 @@ func TestSites(t *testing.T) {
 		}
 
 		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, comment.PolicyNone, 0, nil
-		b.SpamSeed = comment.SeedFold
+		b.SpamSeed, b.Scripts = comment.SeedFold, nil
 		b.Limits = comment.RateLimits{Site: comment.Rate{Count: 100, Period: time.Hour, Burst: 10}}
 		if err := s.UpdateSite(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.Site(ctx, "b-site")
-		b.BlockedWords = []string{}
+		b.BlockedWords, b.Scripts = []string{}, []string{}
 		if !reflect.DeepEqual(got, b) {
 			t.Errorf("after update = %+v\nwant           %+v", got, b)
 		}
