@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 func TestSubmissionsOverTheLimitGet429AndAreNotStored(t *testing.T) {
@@ -174,5 +178,56 @@ func TestUpgradeKeysOldCommentsAddresses(t *testing.T) {
 		}
 		start(t, env)
 		eventually(t, "the old comment's address key", func() bool { return keyOf() == written })
+	})
+}
+
+// TestAChangedLimitHoldsAtOnce: a client keeps the share of its burst it had used when
+// a site's limit changes, in the process and in Redis: raised, a refused client waits
+// one new interval, not an old one; lowered, nobody gets a fresh burst.
+func TestAChangedLimitHoldsAtOnce(t *testing.T) {
+	run := func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		site := fmt.Sprintf("change%d", time.Now().UnixNano()) // fresh keys in a shared Redis
+		limit := func(count int) {
+			t.Helper()
+			in.do(req{method: "PATCH", path: "/api/v1/admin/sites/" + site, token: in.token, body: map[string]any{
+				"rate_limits": map[string]any{"ip": map[string]any{"count": count, "period": "1h", "burst": 4}}}}).must(t, http.StatusOK)
+		}
+		n := 0
+		post := func(ip string, status int) response {
+			t.Helper()
+			n++
+			return in.doWith(localClient(ip), req{method: "POST", path: "/api/v1/sites/" + site + "/comments",
+				body: submission("/p", map[string]any{"author_email": fmt.Sprintf("r%d@example.org", n)})}).must(t, status)
+		}
+		in.createSite(site, map[string]any{"policy": "none"})
+		limit(1) // one an hour, burst 4
+		for range 4 {
+			post("127.0.0.21", http.StatusCreated)
+		}
+		if retry, _ := strconv.Atoi(post("127.0.0.21", http.StatusTooManyRequests).header.Get("Retry-After")); retry < 3000 {
+			t.Errorf("Retry-After %d s at one an hour, want about an hour", retry)
+		}
+		limit(360) // one in ten seconds: the spent burst stays spent, for ten seconds, not an hour
+		if retry, _ := strconv.Atoi(post("127.0.0.21", http.StatusTooManyRequests).header.Get("Retry-After")); retry > 10 {
+			t.Errorf("raised to one in ten seconds, Retry-After is %d s", retry)
+		}
+		for range 3 { // three quarters of the burst, thirty seconds' worth
+			post("127.0.0.22", http.StatusCreated)
+		}
+		limit(1) // lowered: still three quarters used, so one more, not a fresh burst
+		post("127.0.0.22", http.StatusCreated)
+		post("127.0.0.22", http.StatusTooManyRequests)
+	}
+	t.Run("sqlite", func(t *testing.T) { run(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()}) })
+	t.Run("postgres+redis", func(t *testing.T) {
+		u := os.Getenv("WINNOW_TEST_REDIS_URL")
+		if u == "" {
+			if sqlstoretest.Required() {
+				t.Fatal("WINNOW_TEST_REDIS_URL is not set")
+			}
+			t.Skip("WINNOW_TEST_REDIS_URL is not set")
+		}
+		run(t, map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": u, "WINNOW_DATA_DIR": t.TempDir()})
 	})
 }

@@ -42,7 +42,11 @@ func forEachLimiter(t *testing.T, fn func(t *testing.T, l auth.Limiter, secret [
 		client := redis.NewClient(opts)
 		t.Cleanup(func() { client.Close() })
 		// Redis keeps its own time: the clock only moves the device cookies' age.
-		fn(t, ratelimit.NewRedis(client), newSecret(), &clock{t: time.Now()})
+		r, err := ratelimit.NewRedis(client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, r, newSecret(), &clock{t: time.Now()})
 	})
 }
 

@@ -7,51 +7,53 @@ import (
 	"fmt"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/spam"
 )
 
-// campaign counts how many distinct authors and threads posted this text lately,
-// with the rate limiter as a shared sliding counter, so replicas on one Redis see one
-// campaign and nothing is stored: each (text, author) pair is counted once per
-// window, and the text's counter, which allows CampaignSize in the window, is spent
-// exactly when that many distinct authors have posted it.
-func (s *Service) campaign(ctx context.Context, siteID string, sub comment.Submission, text *spam.Text, authorKey string) (spam.Campaign, error) {
-	var c spam.Campaign
+// campaignSets names the two distinct counts a text keeps: the authors who posted it
+// and the threads it was posted on, each within spam.CampaignWindow. Nothing is
+// stored: the counts live in the distinct counter (shared through Redis, so replicas
+// on one Redis see one campaign). nil when there is nothing to count.
+func (s *Service) campaignSets(siteID string, sub comment.Submission, text *spam.Text, authorKey string) []distinctSet {
 	fp := text.Fingerprint()
-	if s.limiter == nil || fp == "" {
-		return c, nil
+	if s.counters.Distinct == nil || fp == "" {
+		return nil
 	}
 	thread := sha256.Sum256([]byte(sub.Thread))
-	var err error
 	prefix := "campaign:" + siteID + ":" + fp
-	if c.Authors, err = s.distinct(ctx, prefix+":authors", authorKey); err != nil {
-		return c, err
+	return []distinctSet{
+		{set: prefix + ":authors", member: authorKey},
+		{set: prefix + ":threads", member: hex.EncodeToString(thread[:12])},
 	}
-	if c.Threads, err = s.distinct(ctx, prefix+":threads", hex.EncodeToString(thread[:12])); err != nil {
-		return c, err
-	}
-	return c, nil
 }
 
-// distinct counts member once in set within the campaign window and returns about how
-// many distinct members the set has seen, saturating at CampaignSize.
-func (s *Service) distinct(ctx context.Context, set, member string) (int, error) {
-	once := comment.Rate{Count: 1, Period: spam.CampaignWindow, Burst: 1}
-	counter := comment.Rate{Count: spam.CampaignSize, Period: spam.CampaignWindow, Burst: spam.CampaignSize}
-	first, err := s.limiter.AllowN(ctx, set+":"+member, once, 1)
+// distinctSet is one count of a campaign, with what its peek found.
+type distinctSet struct {
+	set, member string
+	tally       ratelimit.Tally
+}
+
+func (d *distinctSet) peek(ctx context.Context, c DistinctCounter) error {
+	t, err := c.Peek(ctx, d.set, d.member, spam.CampaignWindow, spam.CampaignSize)
 	if err != nil {
-		return 0, fmt.Errorf("intake: campaign: %w", err)
+		return fmt.Errorf("intake: campaign: %w", err)
 	}
-	n := 0
-	if first.Allowed {
-		n = 1 // a new member: count it
+	d.tally = t
+	return nil
+}
+
+func (d *distinctSet) add(ctx context.Context, c DistinctCounter) error {
+	if err := c.Add(ctx, d.set, d.member, d.tally, spam.CampaignWindow, spam.CampaignSize); err != nil {
+		return fmt.Errorf("intake: campaign: %w", err)
 	}
-	res, err := s.limiter.AllowN(ctx, set, counter, n)
-	if err != nil {
-		return 0, fmt.Errorf("intake: campaign: %w", err)
+	return nil
+}
+
+// campaignOf is what the sets' peeks found, this text included.
+func campaignOf(sets []distinctSet) spam.Campaign {
+	if len(sets) != 2 {
+		return spam.Campaign{}
 	}
-	if !res.Allowed {
-		return spam.CampaignSize, nil
-	}
-	return spam.CampaignSize - res.Remaining, nil
+	return spam.Campaign{Authors: sets[0].tally.N, Threads: sets[1].tally.N}
 }

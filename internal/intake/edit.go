@@ -8,6 +8,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/spam"
 )
 
 // authorActor names an author's own edits and deletions in the audit log.
@@ -34,11 +35,17 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err
 	}
 	sub := comment.Submission{Thread: c.ThreadKey, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL, Body: body}
-	if err := s.checkLimits(ctx, site, c.ThreadKey, comment.EmailKey(s.secret, c.AuthorEmail), meta.IP); err != nil {
-		return Result{}, err // edits count against the submission limits
+	text := spam.Read(body)
+	g, err := s.peek(ctx, site, sub, meta, c.AuthorKey, text)
+	if err == nil {
+		err = s.charge(ctx, &g)
+	}
+	if err != nil {
+		return Result{}, err // edits count against the submission limits, and towards a campaign
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, false, nil, now)
+	// An edit comes without the form, so it has no form token to judge.
+	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, submitted{campaign: campaignOf(g.sets), text: text}, nil, now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}

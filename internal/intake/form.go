@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -42,30 +40,29 @@ func (s *Service) formMAC(siteID, thread string, head []byte) []byte {
 	return m.Sum(nil)[:formMACLen]
 }
 
-// checkForm reads a submission's form token for the scorer. A token is good once: its
-// nonce is counted with the rate limiter (shared through Redis), so a replay is seen
-// by every replica.
-func (s *Service) checkForm(ctx context.Context, siteID, thread, token string) (spam.Form, error) {
+// readForm reads a submission's form token for the scorer, and returns its nonce
+// ("" for none). A token is good once: the gate looks its nonce up with the limits
+// and spends it only when they all pass, in the nonce store (shared through Redis),
+// so a replay is seen by every replica.
+func (s *Service) readForm(siteID, thread, token string) (spam.Form, string) {
 	f := spam.Form{Checked: true}
 	if token == "" {
-		return f, nil
+		return f, ""
 	}
 	f.Present = true
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(b) != formTokenLen ||
 		!hmac.Equal(b[8+formNonceLen:], s.formMAC(siteID, thread, b[:8+formNonceLen])) {
-		return f, nil
+		return f, ""
 	}
 	f.Valid = true
 	issued := time.Unix(int64(binary.BigEndian.Uint64(b)), 0)
 	f.Age = s.now().Sub(issued)
-	if s.limiter != nil {
-		once := comment.Rate{Count: 1, Period: 2 * spam.FormTokenTTL, Burst: 1}
-		res, err := s.limiter.AllowN(ctx, "form:"+hex.EncodeToString(b[8:8+formNonceLen]), once, 1)
-		if err != nil {
-			return f, fmt.Errorf("intake: form token: %w", err)
-		}
-		f.Replayed = !res.Allowed
+	if s.counters.Nonces == nil {
+		return f, ""
 	}
-	return f, nil
+	return f, hex.EncodeToString(b[8 : 8+formNonceLen])
 }
+
+// nonceTTL is how long a spent nonce is remembered: past it, the token is too old anyway.
+const nonceTTL = 2 * spam.FormTokenTTL

@@ -20,7 +20,6 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
-	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
 )
@@ -48,15 +47,10 @@ type Result struct {
 	Replayed  bool
 }
 
-// Limiter counts events against GCRA rates (ratelimit.Local, ratelimit.Fallback).
-type Limiter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
-}
-
 // Service runs submissions.
 type Service struct {
 	store     Store
-	limiter   Limiter
+	counters  Counters
 	sanitizer *sanitize.Sanitizer
 	scorer    *spam.Scorer
 	secret    []byte
@@ -68,10 +62,10 @@ type Service struct {
 // NewService wires the pipeline. secret is the installation secret that keys author,
 // address and avatar hashes and edit tokens; v6bits is the IPv6 prefix that counts as
 // one client (http.ipv6_prefix) for limits, reputation and bans alike; baseURL is how
-// webhook consumers reach winnow (avatar links in the events it sends); a nil limiter
-// means no rate limits (an importer's bulk load).
-func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
-	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
+// webhook consumers reach winnow (avatar links in the events it sends); counters are
+// the shared limits, nonces and campaign counts (none for an importer's bulk load).
+func NewService(store Store, counters Counters, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
+	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
 }
 
 // notice builds the webhook event a change sends about c, as the change leaves it.
@@ -115,7 +109,9 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		}
 		record = &r
 	}
-	if err := s.checkLimits(ctx, site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP); err != nil {
+	text := spam.Read(sub.Body)
+	g, err := s.peek(ctx, site, sub, meta, authorKey, text)
+	if err != nil {
 		return Result{}, err
 	}
 	if record == nil {
@@ -130,8 +126,11 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 			return Result{}, err
 		}
 	}
+	if err := s.charge(ctx, &g); err != nil {
+		return Result{}, err
+	}
 
-	j, err := s.judge(ctx, site, sub, authorKey, meta, true, record, now)
+	j, err := s.judge(ctx, site, sub, authorKey, meta, submitted{form: g.form, campaign: campaignOf(g.sets), text: text}, record, now)
 	if err != nil {
 		return Result{}, err
 	}
@@ -180,15 +179,23 @@ type judgement struct {
 	author  comment.Author
 }
 
+// submitted is what a text's gate read before judging: the form token (an edit,
+// sent without the form, has none), the campaign counts of the text, and the text as
+// read.
+type submitted struct {
+	form     spam.Form
+	campaign spam.Campaign
+	text     *spam.Text
+}
+
 // judge is the one judging step of a new text, a submission's or an author's edit:
 // it renders the text, reads the author's and the address's record and the bans that
-// match (one round trip) unless the caller has (read), counts the text towards a
-// campaign, and scores it. A submission's form token is read too (form), which an
-// edit, sent without the form, has none of. What the verdict makes of the comment's
-// status is the caller's rule (moderation.Decide for a submission, moderation.AfterEdit
-// for an edit). The rate limits are checked before, by the caller, so that work
-// refused for them costs little.
-func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, form bool, read *comment.Record, now time.Time) (judgement, error) {
+// match (one round trip) unless the caller has (read), and scores it with what the
+// text's gate read (g). What the verdict makes of the comment's status is the caller's
+// rule (moderation.Decide for a submission, moderation.AfterEdit for an edit). The
+// rate limits are checked before, by the caller, so that work refused for them costs
+// little.
+func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, g submitted, read *comment.Record, now time.Time) (judgement, error) {
 	// Rendered after the limits, which bound what a client can make the renderer do.
 	rendered := s.sanitizer.Render(sub.Body)
 	if err := comment.ValidateShown(rendered.Text); err != nil {
@@ -204,24 +211,10 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 			return judgement{}, err
 		}
 	}
-	var (
-		f   spam.Form
-		err error
-	)
-	if form {
-		if f, err = s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken); err != nil {
-			return judgement{}, err
-		}
-	}
-	text := spam.Read(sub.Body)
-	campaign, err := s.campaign(ctx, site.ID, sub, text, authorKey)
-	if err != nil {
-		return judgement{}, err
-	}
 	v := s.scorer.Score(spam.Input{
 		Site: site, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: f,
-		Banned: record.Banned, Campaign: campaign, Text: text,
+		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: g.form,
+		Banned: record.Banned, Campaign: g.campaign, Text: g.text,
 	})
 	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil
 }
@@ -236,40 +229,6 @@ func (s *Service) record(ctx context.Context, siteID string, sub comment.Submiss
 		return comment.Record{}, fmt.Errorf("intake: record: %w", err)
 	}
 	return r, nil
-}
-
-// checkLimits counts the submission against the site's limits, narrowest first, and
-// refuses it with the first limit that is spent. Keys hold hashes, never an address,
-// email or page path, so the limiter's storage stays free of private data.
-func (s *Service) checkLimits(ctx context.Context, site comment.Site, thread, emailKey, ip string) error {
-	if s.limiter == nil {
-		return nil
-	}
-	l := site.Limits.Effective()
-	threadKey := sha256.Sum256([]byte(thread))
-	checks := []struct {
-		scope, key string
-		rate       comment.Rate
-	}{
-		{"ip", "ip:" + comment.AddressKey(s.secret, ip, s.v6bits), l.IP},
-		{"email", "email:" + emailKey, l.Email},
-		{"thread", "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
-		{"site", "site", l.Site},
-	}
-	for _, c := range checks {
-		if c.scope == "ip" && ip == "" {
-			continue
-		}
-		res, err := s.limiter.AllowN(ctx, "submit:"+site.ID+":"+c.key, c.rate, 1)
-		if err != nil {
-			return fmt.Errorf("intake: rate limit: %w", err)
-		}
-		if !res.Allowed {
-			return &comment.RateLimitedError{Scope: c.scope, Limit: c.rate.Burst, Remaining: res.Remaining,
-				RetryAfter: res.RetryAfter, ResetAfter: res.ResetAfter}
-		}
-	}
-	return nil
 }
 
 // reputationKey is the key an address's reputation is kept by, its addressKey

@@ -104,7 +104,12 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", now)
+	return NewService(st, localCounters(ratelimit.NewLocal(now)), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", now)
+}
+
+// localCounters keeps limits, nonces and campaign counts on one in-process limiter.
+func localCounters(l *ratelimit.Local) Counters {
+	return Counters{Limits: l, Nonces: ratelimit.NewNonces(l), Distinct: ratelimit.NewDistinct(l)}
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {

@@ -40,46 +40,74 @@ func NewFallback(r *Redis, l *Local, log *slog.Logger, now func() time.Time) *Fa
 
 // AllowN never fails: when Redis does, the local limiter decides.
 func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
-	if f.useRedis() {
-		res, err := f.redis.AllowN(ctx, key, r, n)
+	return decide(f, ctx, func(l limiter) (Result, error) { return l.AllowN(ctx, key, r, n) })
+}
+
+// Peek never fails: when Redis does, the local limiter answers.
+func (f *Fallback) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
+	return decide(f, ctx, func(l limiter) (Result, error) { return l.Peek(ctx, key, r) })
+}
+
+// PeekAll never fails: when Redis does, the local limiter answers.
+func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
+	return decide(f, ctx, func(l limiter) ([]Result, error) { return l.PeekAll(ctx, keys, rates) })
+}
+
+// limiter is what Redis and Local share.
+type limiter interface {
+	Counter
+	Reset(ctx context.Context, key string) error
+}
+
+// decide asks Redis while it answers, else the local limiter.
+func decide[T any](f *Fallback, ctx context.Context, ask func(limiter) (T, error)) (T, error) {
+	if use, probe := f.useRedis(); use {
+		res, err := ask(f.redis)
 		if err == nil {
 			f.recovered()
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return Result{}, ctx.Err() // the caller went away; Redis is not to blame
+			var zero T
+			return zero, ctx.Err() // the caller went away; Redis is not to blame
 		}
-		f.failed(err)
+		f.failed(err, probe)
 	}
 	f.fallback.Add(1)
-	return f.local.AllowN(ctx, key, r, n)
+	return ask(f.local)
 }
 
 // useRedis reports whether to try Redis now: always while it works, and once per
-// backoff period while it does not.
-func (f *Fallback) useRedis() bool {
+// backoff period while it does not (a probe).
+func (f *Fallback) useRedis() (use, probe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.down {
-		return true
+		return true, false
 	}
 	now := f.now()
 	if now.Before(f.retryAt) {
-		return false
+		return false, false
 	}
 	f.retryAt = now.Add(f.backoff) // one probe per period, not every request at once
-	return true
+	return true, true
 }
 
-func (f *Fallback) failed(err error) {
+// failed notes that Redis did not answer. Only a failed probe doubles the pause: the
+// calls that were under way when Redis went away (a submission makes several at
+// once) all fail together, and must not stretch the pause to its longest at once.
+func (f *Fallback) failed(err error, probe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.down {
+	switch {
+	case !f.down:
 		f.down, f.backoff = true, minBackoff
 		f.outages.Add(1)
 		f.log.Warn("rate limits: redis unreachable, using in-process limits", slog.String("error", err.Error()))
-	} else {
+	case probe:
 		f.backoff = min(2*f.backoff, maxBackoff)
+	default:
+		return
 	}
 	f.retryAt = f.now().Add(f.backoff)
 }
@@ -109,11 +137,11 @@ func (f *Fallback) Outages() uint64 { return f.outages.Load() }
 // Reset forgets key in Redis and in the local limiter, since either may hold it.
 func (f *Fallback) Reset(ctx context.Context, key string) error {
 	err := f.local.Reset(ctx, key)
-	if f.useRedis() {
+	if use, probe := f.useRedis(); use {
 		if rerr := f.redis.Reset(ctx, key); rerr == nil {
 			f.recovered()
 		} else if ctx.Err() == nil {
-			f.failed(rerr)
+			f.failed(rerr, probe)
 		}
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func TestLocalSweepsExpiredKeys(t *testing.T) {
 	}
 	c.advance(time.Hour)
 	l.AllowN(context.Background(), "last", perTenSeconds, 1)
-	if n := len(l.tats); n != 1 {
+	if n := len(l.states); n != 1 {
 		t.Errorf("%d keys kept, want 1", n)
 	}
 }
@@ -132,11 +133,20 @@ func (s *redisServer) client() *redis.Client {
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond, MaxRetries: -1})
 }
 
+func newRedis(t testing.TB, client *redis.Client) *Redis {
+	t.Helper()
+	r, err := NewRedis(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestRedisAndLocalDecideAlike(t *testing.T) {
 	srv := startRedis(t)
 	client := srv.client()
 	defer client.Close()
-	r := NewRedis(client)
+	r := newRedis(t, client)
 	l := NewLocal(time.Now)
 	ctx := context.Background()
 	key := "alike-" + filepath.Base(t.TempDir())
@@ -158,7 +168,7 @@ func TestFallbackSurvivesARedisOutageAndReturns(t *testing.T) {
 	client := srv.client()
 	defer client.Close()
 	c := &clock{t: time.Now()}
-	f := NewFallback(NewRedis(client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
+	f := NewFallback(newRedis(t, client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
 	ctx := context.Background()
 	lots := comment.Rate{Count: 1000, Period: time.Second, Burst: 1000}
 
@@ -197,4 +207,37 @@ func BenchmarkLocalAllow(b *testing.B) {
 		l.AllowN(context.Background(), keys[i%len(keys)], perTenSeconds, 1)
 		i++
 	}
+}
+
+func TestCallsFailingTogetherDoNotStretchThePause(t *testing.T) {
+	srv := startRedis(t)
+	client := srv.client()
+	defer client.Close()
+	c := &clock{t: time.Now()}
+	f := NewFallback(newRedis(t, client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
+	ctx := context.Background()
+	lots := comment.Rate{Count: 1000, Period: time.Second, Burst: 1000}
+	if _, err := f.Peek(ctx, "k", lots); err != nil || f.Degraded() {
+		t.Fatalf("with redis up: %v degraded=%v", err, f.Degraded())
+	}
+	srv.stop()
+	// A submission's checks go out at once and fail together: one outage, the
+	// shortest pause. (Calls that start after the first failure go local at once.)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() { f.Peek(ctx, strconv.Itoa(i), lots) })
+	}
+	wg.Wait()
+	f.mu.Lock()
+	pause := f.retryAt.Sub(c.now())
+	f.mu.Unlock()
+	if !f.Degraded() || f.Outages() != 1 || pause != minBackoff {
+		t.Errorf("degraded=%v outages=%d pause=%v, want one outage and a pause of %v", f.Degraded(), f.Outages(), pause, minBackoff)
+	}
+	c.advance(minBackoff) // a failed probe doubles it
+	f.Peek(ctx, "k", lots)
+	if f.mu.Lock(); f.backoff != 2*minBackoff {
+		t.Errorf("after a failed probe the pause is %v, want %v", f.backoff, 2*minBackoff)
+	}
+	f.mu.Unlock()
 }

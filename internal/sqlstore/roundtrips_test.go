@@ -55,7 +55,9 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				svc := intake.NewService(s, ratelimit.NewLocal(time.Now), sanitize.New(),
+				limiter := ratelimit.NewLocal(time.Now)
+				counters := intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}
+				svc := intake.NewService(s, counters, sanitize.New(),
 					spam.NewModelScorer(spam.NewModel(s, log)), secret, comment.DefaultIPv6Prefix, "http://127.0.0.1", time.Now)
 				i := 0
 				submit := func(key string, parent int64) (intake.Result, counts) {

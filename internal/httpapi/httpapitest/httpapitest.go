@@ -89,7 +89,8 @@ func New(t testing.TB) *Env {
 	}
 	sanitizer := sanitize.New()
 	adm := admin.New(st, now, admin.Options{AllowPrivateNetworks: true, Accounts: accounts})
-	submitter := intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, 0, BaseURL, now)
+	counters := intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}
+	submitter := intake.NewService(st, counters, sanitizer, spam.NewModelScorer(model), secret, 0, BaseURL, now)
 	reg := prometheus.NewRegistry()
 	e := &Env{t: t, Store: st, Handler: httpapi.NewServer(httpapi.Deps{
 		Store: st, Admin: adm, Submitter: submitter,
