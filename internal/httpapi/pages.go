@@ -180,6 +180,31 @@ func formField(name string) bool {
 	return false
 }
 
+// readerMessage says a field error of comment.Submission.Validate (terse, written for
+// API clients) as a sentence a reader at the form understands, the same sentences the
+// widget shows; a message it does not know is shown as it is.
+func readerMessage(msg string) string {
+	if strings.HasPrefix(msg, "must not contain text direction controls") {
+		return "Contains characters that reverse the direction of the text, which are not allowed here."
+	}
+	if n, ok := strings.CutPrefix(msg, "at most "); ok && strings.HasSuffix(n, " characters") {
+		return "At most " + n + "."
+	}
+	switch msg {
+	case "required":
+		return "This field is required."
+	case "must contain a visible character":
+		return "Please write something visible: spaces and invisible characters alone do not count."
+	case "contains control characters", "must be valid UTF-8":
+		return "Contains characters that are not allowed."
+	case "not a valid email address":
+		return "Please enter a valid email address."
+	case "must be an http or https URL":
+		return "Please enter a web address starting with http:// or https://."
+	}
+	return msg
+}
+
 // postComment takes the thread page's form (form-encoded), submits it through the same
 // pipeline as the API and answers 303 back to the page; invalid input renders the page
 // again with the errors next to their fields and the text kept.
@@ -218,7 +243,7 @@ func (p *pages) postComment(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &ve):
 			for k, v := range ve.Fields {
 				if formField(k) {
-					d.Errors[k] = v
+					d.Errors[k] = readerMessage(v)
 				} else {
 					d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
 				}
