@@ -236,6 +236,20 @@ func TestNoJSPage(t *testing.T) {
 	if strings.Contains(string(res.body), "reader@example.org") {
 		t.Fatal("the page shows an email")
 	}
+	// A link that names no site, or no thread, is answered with a page, not JSON.
+	for path, want := range map[string]struct {
+		status int
+		text   string
+	}{
+		"/t/nosuch?thread=/post": {http.StatusNotFound, "the link names a site that does not exist"},
+		"/t/nojs":                {http.StatusBadRequest, "the link does not name a page&#39;s thread"},
+	} {
+		r := in.do(req{method: "GET", path: path}).must(t, want.status)
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), want.text) ||
+			!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") || strings.Contains(string(r.body), "<script") {
+			t.Errorf("GET %s: %s %q\n%s", path, r.header.Get("Content-Type"), r.header.Get("Content-Security-Policy"), r.body)
+		}
+	}
 
 	navigate(t, ctx, in.url+"/t/nojs?thread=/post")
 	// The browser's own checks would stop a bad email; the server's must show too.

@@ -23,6 +23,8 @@ type pages struct {
 	s      *server
 	assets *assets
 	thread *template.Template
+	// missing is the page for a link that names no site or no thread.
+	missing *template.Template
 }
 
 // pageRoutes adds the widget's files and the no-JS thread page to r, and returns the
@@ -36,7 +38,7 @@ func (s *server) pageRoutes(r *mux.Router) *assets {
 		// body_html is bluemonday's output, sanitized when the comment was stored.
 		"trusted":  func(h string) template.HTML { return template.HTML(h) },
 		"replyURL": func(id int64) string { return "" },
-	}).ParseFS(web.Templates(), "thread.html"))}
+	}).ParseFS(web.Templates(), "thread.html")), missing: template.Must(template.New("missing").Parse(missingPage))}
 	for _, name := range []string{"embed.js", "embed.css", "count.js"} {
 		r.HandleFunc("/"+name, a.plain(name)).Methods(http.MethodGet, http.MethodHead)
 	}
@@ -87,6 +89,12 @@ func pageURL(site, key string, extra url.Values) string {
 // [&sort=newest][&cursor=N][&reply=ID].
 func (p *pages) threadPage(w http.ResponseWriter, r *http.Request) {
 	site, err := p.s.sites.get(r.Context(), mux.Vars(r)["site"])
+	if errors.Is(err, comment.ErrNotFound) {
+		// A reader followed a link (a <noscript> one, say) that names no site: a page,
+		// not the API's JSON.
+		p.notice(w, r, http.StatusNotFound, "There are no comments here: the link names a site that does not exist.")
+		return
+	}
 	if err != nil {
 		p.s.writeError(w, r, err)
 		return
@@ -94,7 +102,7 @@ func (p *pages) threadPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := threadData{Site: site.ID, Key: q.Get("thread"), Sort: q.Get("sort")}
 	if d.Key == "" || len(d.Key) > comment.MaxThreadKeyLen {
-		p.s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+		p.notice(w, r, http.StatusBadRequest, "There are no comments here: the link does not name a page's thread (?thread=…).")
 		return
 	}
 	switch {
@@ -105,6 +113,30 @@ func (p *pages) threadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	reply, _ := strconv.ParseInt(q.Get("reply"), 10, 64)
 	p.render(w, r, site, d, reply, http.StatusOK)
+}
+
+// missingPage is what a link to the thread page that names no site or thread shows.
+const missingPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Comments</title>
+<link rel="stylesheet" href="{{.CSS}}">
+</head>
+<body>
+<main class="wn wn-auto">
+<h1>Comments</h1>
+<p class="wn-status" role="status">{{.Message}}</p>
+</main>
+</body>
+</html>
+`
+
+// notice writes the missing page with a message and a status.
+func (p *pages) notice(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	data := struct{ CSS, Message string }{p.assets.url("embed.css"), msg}
+	p.s.writeHTML(w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return p.missing.Execute(buf, data) })
 }
 
 // render fills in the thread and the form and writes the page.
