@@ -505,7 +505,13 @@ func TestQueueUndoEditReply(t *testing.T) {
 	if got := js[string](t, ctx, `document.querySelector("#`+first+` .composer textarea")?.value || ""`); got != "The hedge was *lovely*." {
 		t.Fatalf("after a refresh the editor holds %q", got)
 	}
-	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+	// Text that shows nothing is refused, and the editor says why, not only that a
+	// field was wrong; the moderator's text stays to be fixed.
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "\u200b\u2800";
+		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+	waitJS(t, ctx, "the editor's error", `const e = document.querySelector("#`+first+` .composer .error"); return e && e.textContent === "The text: must contain a visible character";`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "The hedge was *lovely*.";
+		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
 	waitJS(t, ctx, "the edited text", `const li = document.querySelector("#`+first+`"); return !li.querySelector(".composer") && li.querySelector(".body em")?.textContent === "lovely";`)
 	if got := status(ids[0]); got != "pending The hedge was *lovely*." {
 		t.Fatalf("after the edit: %q", got)

@@ -73,7 +73,13 @@
       }
       let data = null;
       try { data = await res.json(); } catch (_) { /* 204 */ }
-      if (!res.ok) throw new Error((data && data.error && data.error.message) || "Failed (" + res.status + ").");
+      if (!res.ok) {
+        const err = (data && data.error) || {}, fields = Object.entries(err.fields || {});
+        // A refused field says what was wrong with it ("The text: must contain a
+        // visible character"), not only that some field was.
+        if (fields.length) throw new Error(fields.map(([k, v]) => (k === "body" ? "The text" : k) + ": " + v).join("; "));
+        throw new Error(err.message || "Failed (" + res.status + ").");
+      }
       return data;
     }
 
