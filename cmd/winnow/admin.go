@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/sqlstore"
@@ -36,9 +37,24 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	})
 }
 
+// withAdmin loads the configuration from f, opens the store and runs fn with the
+// admin service on it, acting as admin.Operator.
+func withAdmin(ctx context.Context, f *commonFlags, args []string, getenv func(string) string, fn func(*admin.Service) error) error {
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(admin.New(st, time.Now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks}))
+}
+
 func siteCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("site create", getenv, stderr)
-	var origins, words stringList
+	var origins, words, scripts stringList
 	id := f.fs.String("id", "", "site id: lowercase letters, digits, dashes")
 	name := f.fs.String("name", "", "site name")
 	policy := f.fs.String("policy", string(comment.PolicyFirstTime), "moderation policy: all, first_time or none")
@@ -46,20 +62,18 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 	seed := f.fs.String("spam-seed", string(comment.SeedFold), "how far the built-in spam model may act alone: fold (may send to the spam folder) or hold (only holds)")
 	f.fs.Var(&origins, "origin", "allowed origin, e.g. https://blog.example (repeatable)")
 	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		site := comment.NewSite(*id, *name)
-		site.Origins, site.BlockedWords = origins, words
-		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
-		if *seed == "" {
+	f.fs.Var(&scripts, "script", "a writing system the site's readers use, one of "+strings.Join(comment.Scripts, ", ")+
+		" (repeatable or comma-separated); a comment mostly in another is a spam signal")
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		if *seed == "" { // the site would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
-		site.CreatedAt = time.Now().UTC()
-		site.Normalize()
-		if err := site.Validate(); err != nil {
+		site := comment.NewSite(*id, *name)
+		site.Origins, site.BlockedWords, site.Scripts = origins, words, splitList(scripts)
+		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
+		site, err := svc.CreateSite(ctx, admin.Operator(), site)
+		if err != nil {
 			return err
-		}
-		if err := st.CreateSite(ctx, site); err != nil {
-			return fmt.Errorf("site %q: %w", site.ID, err)
 		}
 		fmt.Fprintln(stdout, site.ID)
 		return nil
@@ -68,15 +82,15 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 
 func siteList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("site list", getenv, stderr)
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		sites, err := st.Sites(ctx)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		sites, err := svc.Sites(ctx, admin.Operator())
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tSPAM SEED\tORIGINS")
+		fmt.Fprintln(tw, "ID\tNAME\tPOLICY\tMAX LINKS\tSPAM SEED\tSCRIPTS\tORIGINS")
 		for _, s := range sites {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, s.SpamSeed, strings.Join(s.Origins, " "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.Name, s.Policy, s.MaxLinks, s.SpamSeed, cmp.Or(strings.Join(s.Scripts, ","), "-"), strings.Join(s.Origins, " "))
 		}
 		return tw.Flush()
 	})
@@ -88,17 +102,9 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	name := f.fs.String("name", "", "a name that says who uses the token")
 	role := f.fs.String("role", string(auth.RoleAdmin), "admin or moderator")
 	f.fs.Var(&sites, "site", "limit the token to this site (repeatable; required for moderators)")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		for _, id := range sites {
-			if _, err := st.Site(ctx, id); err != nil {
-				return fmt.Errorf("site %q: %w", id, err)
-			}
-		}
-		t, plain, err := auth.NewToken(*name, auth.Role(*role), sites, time.Now().UTC())
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		_, plain, err := svc.CreateToken(ctx, admin.Operator(), admin.TokenRequest{Name: *name, Role: auth.Role(*role), Sites: sites})
 		if err != nil {
-			return err
-		}
-		if err := st.CreateToken(ctx, &t); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, plain)
@@ -108,18 +114,10 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 
 func tokenList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("token list", getenv, stderr)
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		ts, err := st.Tokens(ctx)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		ts, err := svc.Tokens(ctx, admin.Operator())
 		if err != nil {
 			return err
-		}
-		us, err := st.Users(ctx)
-		if err != nil {
-			return err
-		}
-		emails := map[int64]string{}
-		for _, u := range us {
-			emails[u.ID] = u.Email
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSITES\tCREATED\tCREATED BY\tLAST USED\tREVOKED")
@@ -128,7 +126,7 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 			// recorded), so disabling nobody revokes it.
 			by := "-"
 			if t.CreatedBy != 0 {
-				by = cmp.Or(emails[t.CreatedBy], fmt.Sprintf("user %d", t.CreatedBy))
+				by = cmp.Or(t.CreatorEmail, fmt.Sprintf("user %d", t.CreatedBy))
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, strings.Join(t.Sites, ","),
 				stamp(t.CreatedAt), by, stamp(t.LastUsedAt), stamp(t.RevokedAt))
@@ -147,7 +145,7 @@ func stamp(t time.Time) string {
 func tokenRevoke(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("token revoke", getenv, stderr)
 	id := f.fs.Int64("id", 0, "token id (see token list)")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		return st.RevokeToken(ctx, *id, time.Now().UTC())
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		return svc.RevokeToken(ctx, admin.Operator(), *id)
 	})
 }

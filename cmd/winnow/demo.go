@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/web"
@@ -32,30 +34,30 @@ func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr i
 	if err != nil {
 		return err
 	}
-	site, err := st.Site(ctx, demoSiteID)
+	svc, op := admin.New(st, time.Now, admin.Options{}), admin.Operator()
+	site, err := svc.Site(ctx, op, demoSiteID)
 	switch {
 	case errors.Is(err, comment.ErrNotFound):
 		site = comment.NewSite(demoSiteID, "winnow demo")
 		site.Origins = origins
-		site.Normalize()
-		if err := site.Validate(); err != nil {
-			return err
-		}
-		if err := st.CreateSite(ctx, site); err != nil {
+		if _, err := svc.CreateSite(ctx, op, site); err != nil {
 			return fmt.Errorf("demo site: %w", err)
 		}
 	case err != nil:
 		return fmt.Errorf("demo site: %w", err)
 	default:
-		missing := false
+		var missing []string
 		for _, o := range origins {
 			if !site.AllowsOrigin(o) {
-				site.Origins, missing = append(site.Origins, o), true
+				missing = append(missing, o)
 			}
 		}
-		if missing {
-			site.Normalize()
-			if err := st.UpdateSite(ctx, site); err != nil {
+		if len(missing) > 0 {
+			_, err := svc.UpdateSite(ctx, op, demoSiteID, func(s *comment.Site) error {
+				s.Origins = append(s.Origins, missing...)
+				return nil
+			})
+			if err != nil {
 				return fmt.Errorf("demo site: %w", err)
 			}
 		}

@@ -45,6 +45,9 @@ type instance struct {
 	client *http.Client
 }
 
+// The log lines a person reads to learn the address and the first admin token: the
+// tests of a separate process (process_test.go) read them there; start learns both
+// from run() through withReady.
 var (
 	listeningRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 	tokenRe     = regexp.MustCompile(`(?m)^    (wnw_[A-Za-z0-9_-]+)$`)
@@ -65,12 +68,17 @@ func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 func postgresDSN(t *testing.T) string { return sqlstoretest.PostgresDSN(t) }
 
 // start runs `winnow serve` (with any extra flags) on a free port with env and waits
-// until it listens.
+// until it listens; run() hands over its address and first admin token through the
+// hook of withReady.
 func start(t *testing.T, env map[string]string, flags ...string) *instance {
 	t.Helper()
 	env["WINNOW_ADDR"] = "127.0.0.1:0"
 	getenv := func(k string) string { return env[k] }
-	ctx, cancel := context.WithCancel(context.Background())
+	type listening struct{ addr, token string }
+	readyc := make(chan listening, 1)
+	ctx, cancel := context.WithCancel(withReady(context.Background(), func(addr, token string) {
+		readyc <- listening{addr, token}
+	}))
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve"}, flags...), getenv, io.Discard, stderr) }()
@@ -88,24 +96,16 @@ func start(t *testing.T, env map[string]string, flags ...string) *instance {
 		return stopErr
 	}
 	t.Cleanup(func() { stop() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := listeningRe.FindStringSubmatch(stderr.String()); m != nil {
-			in := &instance{t: t, url: "http://" + m[1], env: env, stderr: stderr, stop: stop, client: &http.Client{Timeout: 30 * time.Second}}
-			if tm := tokenRe.FindStringSubmatch(stderr.String()); tm != nil {
-				in.token = tm[1]
-			}
-			return in
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("winnow exited before listening: %v\n%s", err, stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("winnow did not start:\n%s", stderr.String())
-		}
+	select {
+	case l := <-readyc:
+		return &instance{t: t, url: "http://" + l.addr, token: l.token, env: env, stderr: stderr, stop: stop,
+			client: &http.Client{Timeout: 30 * time.Second}}
+	case err := <-done:
+		t.Fatalf("winnow exited before listening: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("winnow did not start:\n%s", stderr.String())
 	}
+	return nil
 }
 
 // response is an answer with its body read.

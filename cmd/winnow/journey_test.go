@@ -187,6 +187,61 @@ func TestJourneyFormPostRedirectsBackToThePage(t *testing.T) {
 	})
 }
 
+// TestJourneyBothSubmitRoutesAreOneHandler posts to the JSON API's route and to the
+// no-JS thread page's: one handler, so the same origin check, the same thread-key
+// check and the same outcomes counted, answered by request type.
+func TestJourneyBothSubmitRoutesAreOneHandler(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		in.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		form := func(thread, body string) string {
+			return url.Values{"thread": {thread}, "thread_url": {"https://blog.example/p"}, "author_name": {"Form Reader"},
+				"author_email": {"form@example.org"}, "body": {body}}.Encode()
+		}
+		const formType = "application/x-www-form-urlencoded"
+		for _, path := range []string{"/api/v1/sites/blog/comments", "/t/blog"} {
+			evil := map[string]string{"Origin": "https://evil.example"}
+			res := in.do(req{method: "POST", path: path, body: form("/p", "From elsewhere "+path), ctype: formType, headers: evil})
+			if res.must(t, http.StatusForbidden); !strings.Contains(string(res.body), "this origin may not post to the site") {
+				t.Errorf("%s, foreign origin: %s", path, res.body)
+			}
+			long := strings.Repeat("k", 513) // one byte over comment.MaxThreadKeyLen
+			res = in.do(req{method: "POST", path: path, body: form(long, "A long key "+path), ctype: formType})
+			if res.status != http.StatusBadRequest && res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "thread") {
+				t.Errorf("%s, a %d-byte thread key: %d %s", path, len(long), res.status, res.body)
+			}
+			own := map[string]string{"Origin": "https://blog.example", "Idempotency-Key": "k-" + path}
+			for i := range 2 { // the second is a retry of the first
+				res = in.do(req{method: "POST", path: path, body: form("/p", "One comment from "+path), ctype: formType, headers: own})
+				res.must(t, http.StatusSeeOther)
+				want := "https://blog.example/p#winnow-comment-"
+				if path == "/t/blog" {
+					want = "/t/blog?posted=1&thread=%2Fp#winnow-comment-"
+				}
+				if loc := res.header.Get("Location"); !strings.HasPrefix(loc, want) {
+					t.Errorf("%s, attempt %d: Location %q", path, i, loc)
+				}
+				if i == 1 && res.header.Get("Idempotent-Replayed") != "true" {
+					t.Errorf("%s: the retry was not answered as a replay: %v", path, res.header)
+				}
+			}
+		}
+		// The API's route answers a form without a page to go back to, and JSON, in JSON.
+		in.submit("blog", submission("/p", nil), nil).must(t, http.StatusCreated)
+		m := string(in.do(req{method: "GET", path: "/metrics"}).must(t, http.StatusOK).body)
+		for _, want := range []string{`winnow_submissions_total{outcome="approved"} 3`, `winnow_submissions_total{outcome="replayed"} 2`,
+			`winnow_submissions_total{outcome="invalid"} 2`} {
+			if !strings.Contains(m, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+		if n := len(in.siteComments("blog")); n != 3 {
+			t.Errorf("%d comments stored, want 3", n)
+		}
+	})
+}
+
 func TestJourneyThreadReadsAreTreesWithETags(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		in := start(t, env)

@@ -14,7 +14,10 @@ func TestOperationsEndpoints(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		in := start(t, env)
 		if in.token == "" {
-			t.Fatalf("first start printed no admin token:\n%s", in.stderr.String())
+			t.Fatalf("first start made no admin token:\n%s", in.stderr.String())
+		}
+		if m := tokenRe.FindStringSubmatch(in.stderr.String()); m == nil || m[1] != in.token {
+			t.Fatalf("first start did not print its admin token for the operator:\n%s", in.stderr.String())
 		}
 		in.do(req{method: "GET", path: "/healthz"}).must(t, http.StatusOK)
 		ready := in.do(req{method: "GET", path: "/readyz"}).must(t, http.StatusOK).json(t)
@@ -49,7 +52,7 @@ func TestRestartKeepsDataAndPrintsNoSecondToken(t *testing.T) {
 			t.Fatalf("graceful stop: %v", err)
 		}
 		again := start(t, env)
-		if again.token != "" {
+		if again.token != "" || tokenRe.MatchString(again.stderr.String()) {
 			t.Error("a second start printed a new admin token")
 		}
 		page := again.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/p"}).must(t, http.StatusOK).json(t)

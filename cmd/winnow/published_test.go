@@ -20,6 +20,10 @@ func TestPublishedCommentsTeachHam(t *testing.T) {
 		env["WINNOW_SPAM_LEARN_PUBLISHED_AFTER"] = "1s"
 		in := start(t, env)
 		in.createSite("blog", map[string]any{"policy": "none"})
+		// A moderator's decision first: a site's implicit lessons may not outnumber
+		// half its decisions, and one decision leaves room for one.
+		unwanted := in.submit("blog", submission("/q", map[string]any{"author_name": "Shop", "author_email": "shop@example.net", "body": "Cheap watches, best replicas, order today from our shop."}), nil).must(t, http.StatusCreated).json(t)
+		in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/spam", int64(num(unwanted, "comment", "id"))), token: in.token}).must(t, http.StatusOK)
 		posted := in.submit("blog", submission("/p", map[string]any{"body": "The second diagram cleared up how the cache is invalidated."}), nil).must(t, http.StatusCreated).json(t)
 		id := int64(num(posted, "comment", "id"))
 		reply := in.do(req{method: "POST", path: fmt.Sprintf("/api/v1/admin/comments/%d/reply", id), token: in.token,
@@ -43,7 +47,7 @@ func TestPublishedCommentsTeachHam(t *testing.T) {
 			}
 			return c.Trained
 		}
-		eventually(t, "the published comment to teach ham", func() bool { return trained(id) == "ham" && trained(replyID) == "none" })
+		eventually(t, "the published comment to teach ham", func() bool { return trained(id) == "left" && trained(replyID) == "none" })
 		eventually(t, "the sweep to log what it did", func() bool {
 			return strings.Contains(in.stderr.String(), `"msg":"learned from comments left published"`)
 		})

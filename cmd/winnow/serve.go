@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
@@ -60,7 +61,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 				"; set public_url (WINNOW_PUBLIC_URL) to the address browsers use")
 		}
 	}
-	if err := firstStart(ctx, st, baseURL, stderr); err != nil {
+	token, err := firstStart(ctx, st, baseURL, stderr)
+	if err != nil {
 		ln.Close()
 		return err
 	}
@@ -93,7 +95,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
-	st.SetPublicURL(baseURL)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
@@ -120,6 +121,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", baseURL),
 		slog.String("database", st.Dialect()))
+	if ready := readyHook(ctx); ready != nil {
+		ready(ln.Addr().String(), token)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -200,25 +204,25 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	return httpapi.NewServer(httpapi.Deps{
-		Store:                st,
-		Submitter:            intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, now),
-		Moderator:            moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, log, now),
-		Accounts:             accounts,
-		Limiter:              limiter,
-		Guard:                guard,
-		Secret:               secret,
-		TrustedProxies:       proxies,
-		IPv6Prefix:           hc.IPv6Prefix,
-		Logger:               log,
-		Registry:             reg,
-		Gatherer:             reg,
-		BaseURL:              baseURL,
-		MaxBodyBytes:         hc.MaxBodyBytes,
-		ThreadCacheBytes:     hc.ThreadCacheBytes,
-		DiscardSpamAfter:     cfg.Spam.DiscardAfter,
-		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks,
-		Threads:              threads,
-		Now:                  now,
+		Store:            st,
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
+		Submitter:        intake.NewService(st, limiter, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Accounts:         accounts,
+		Limiter:          limiter,
+		Guard:            guard,
+		Secret:           secret,
+		TrustedProxies:   proxies,
+		IPv6Prefix:       hc.IPv6Prefix,
+		Logger:           log,
+		Registry:         reg,
+		Gatherer:         reg,
+		BaseURL:          baseURL,
+		MaxBodyBytes:     hc.MaxBodyBytes,
+		ThreadCacheBytes: hc.ThreadCacheBytes,
+		DiscardSpamAfter: cfg.Spam.DiscardAfter,
+		Threads:          threads,
+		Now:              now,
 	}), nil
 }
 
@@ -250,22 +254,33 @@ func newLimiter(c config.Redis, log *slog.Logger) (rateLimiter, func(), error) {
 }
 
 // firstStart gives a fresh installation its first admin token, printed once, so the
-// operator can reach the API without another command.
-func firstStart(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) error {
-	n, err := st.CountTokens(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	t, plain, err := auth.NewToken("admin", auth.RoleAdmin, nil, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	if err := st.CreateToken(ctx, &t); err != nil {
-		return err
+// operator can reach the API without another command. It returns the token, or ""
+// when the installation already had one.
+func firstStart(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) (string, error) {
+	plain, err := admin.New(st, time.Now, admin.Options{}).FirstToken(ctx)
+	if err != nil || plain == "" {
+		return "", err
 	}
 	fmt.Fprintf(stderr, "\nwinnow: first start: created an admin API token. It is shown only this once:\n\n    %s\n\n"+
 		"    curl -H 'Authorization: Bearer %s' %s/api/v1/admin/sites\n\n", plain, plain, baseURL)
-	return nil
+	return plain, nil
+}
+
+// readyKey is the context key of the function serve calls once it listens.
+type readyKey struct{}
+
+// withReady returns ctx with a function that serve calls once it accepts connections,
+// with the address it listens on and the admin token of a first start ("" on later
+// starts). Only the tests set it: they learn the address and token from it instead of
+// from the log lines, which are written for people.
+func withReady(ctx context.Context, ready func(addr, token string)) context.Context {
+	return context.WithValue(ctx, readyKey{}, ready)
+}
+
+// readyHook is the function set by withReady, or nil.
+func readyHook(ctx context.Context) func(addr, token string) {
+	f, _ := ctx.Value(readyKey{}).(func(addr, token string))
+	return f
 }
 
 // redisLogger sends go-redis's own messages (dial failures) to the structured log.

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/sqlstore"
 )
@@ -94,7 +95,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 		// Without a password on stdin, AddUser generates one; it is printed once.
-		u, generated, err := accounts.AddUser(ctx, *email, auth.Role(*role), sites, password)
+		svc := admin.New(st, time.Now, admin.Options{Accounts: accounts})
+		u, generated, err := svc.AddUser(ctx, admin.Operator(), *email, auth.Role(*role), sites, password)
 		if err != nil {
 			return err
 		}
@@ -123,8 +125,8 @@ func userPasswd(ctx context.Context, args []string, getenv func(string) string, 
 
 func userList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("user list", getenv, stderr)
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		us, err := st.Users(ctx)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		us, err := svc.Users(ctx, admin.Operator())
 		if err != nil {
 			return err
 		}

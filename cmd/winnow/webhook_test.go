@@ -560,9 +560,11 @@ func TestWebhookDeliveryRate(t *testing.T) {
 		}
 		const events = 3000
 		for i := range events {
-			c := comment.Comment{SiteID: "blog", AuthorName: "Reader", AuthorEmail: "r@example.org",
-				BodySource: "hi", BodyHTML: "<p>hi</p>", Status: comment.StatusApproved}
-			if err := st.CreateComment(ctx, &c, comment.Thread{Key: fmt.Sprintf("/r-%d", i%50)}); err != nil {
+			at := time.Now().UTC()
+			c := comment.Comment{SiteID: "blog", ThreadKey: fmt.Sprintf("/r-%d", i%50), AuthorName: "Reader", AuthorEmail: "r@example.org",
+				BodySource: "hi", BodyHTML: "<p>hi</p>", Status: comment.StatusApproved, CreatedAt: at, PublishedAt: at}
+			notify := comment.CommentNotice(comment.EventPublished, at, c, "")
+			if err := st.CreateComment(ctx, &c, comment.Thread{Key: c.ThreadKey}, notify); err != nil {
 				t.Fatal(err)
 			}
 		}

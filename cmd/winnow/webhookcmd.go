@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/sqlstore"
@@ -32,39 +33,25 @@ func webhookAdd(ctx context.Context, args []string, getenv func(string) string, 
 	url := f.fs.String("url", "", "endpoint URL (http or https)")
 	desc := f.fs.String("description", "", "what the endpoint is for")
 	f.fs.Var(&evs, "event", "event to send: comment.published, comment.unpublished, comment.updated (repeatable; default all)")
-	cfg, err := f.load(args, getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	w := comment.Webhook{SiteID: *site, URL: *url, Description: *desc, Secret: comment.NewWebhookSecret(),
-		CreatedAt: time.Now().UTC()}
-	for _, e := range evs {
-		w.Events = append(w.Events, comment.EventType(e))
-	}
-	w.Normalize()
-	if err := w.Validate(cfg.Webhooks.AllowPrivateNetworks); err != nil {
-		return err
-	}
-	if _, err := st.Site(ctx, w.SiteID); err != nil {
-		return fmt.Errorf("site %q: %w", w.SiteID, err)
-	}
-	if err := st.CreateWebhook(ctx, &w); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, w.Secret)
-	return nil
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		w := comment.Webhook{SiteID: *site, URL: *url, Description: *desc}
+		for _, e := range evs {
+			w.Events = append(w.Events, comment.EventType(e))
+		}
+		w, err := svc.CreateWebhook(ctx, admin.Operator(), w)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, w.Secret)
+		return nil
+	})
 }
 
 func webhookList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("webhook list", getenv, stderr)
 	site := f.fs.String("site", "", "only this site's endpoints")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		ws, err := st.Webhooks(ctx, nil, *site)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		ws, err := svc.Webhooks(ctx, admin.Operator(), *site)
 		if err != nil {
 			return err
 		}
@@ -85,7 +72,7 @@ func webhookList(ctx context.Context, args []string, getenv func(string) string,
 func webhookRemove(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("webhook remove", getenv, stderr)
 	id := f.fs.Int64("id", 0, "endpoint id (see webhook list)")
-	return withStore(ctx, f, args, getenv, func(st *sqlstore.Store) error {
-		return st.DeleteWebhook(ctx, *id)
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		return svc.DeleteWebhook(ctx, admin.Operator(), *id)
 	})
 }

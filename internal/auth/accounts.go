@@ -23,11 +23,9 @@ type AccountStore interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// UserByID returns an account or an error wrapping comment.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (User, error)
-	// UpdateUser stores u's role, sites, password hash and disabled time, or returns
-	// ErrLastAdmin, writing nothing, when no enabled admin would remain. In the same
-	// transaction, both or neither, it deletes u's sessions with endSessions and, if
-	// u is left disabled or not an admin, revokes at at every token u made.
-	UpdateUser(ctx context.Context, u User, endSessions bool, at time.Time) error
+	// UpdateUser stores u's role, sites, password hash and disabled time with what w
+	// asks, in one transaction: all or nothing (ErrLastAdmin from w.KeepAdmin).
+	UpdateUser(ctx context.Context, u User, w UserWrite) error
 	// Site finds a site, so that a moderator is given only sites that exist.
 	Site(ctx context.Context, id string) (comment.Site, error)
 	// SetPassword replaces a password hash and deletes the account's sessions, both or
@@ -241,7 +239,7 @@ func (a *Accounts) AddUser(ctx context.Context, email string, role Role, sites [
 	}
 	sites = cleanSites(sites)
 	u, err := a.newUser(ctx, email, role, sites, password)
-	if err := joinInvalid(err, a.checkSites(ctx, sites)); err != nil {
+	if err := joinInvalid(err, CheckSites(ctx, a.store, "sites", sites...)); err != nil {
 		return User{}, "", err
 	}
 	if err := a.store.CreateUser(ctx, &u); err != nil {
@@ -260,15 +258,22 @@ func cleanSites(sites []string) []string {
 	return slices.Compact(sites)
 }
 
-// checkSites reports the first of sites that does not exist, as invalid "sites".
-func (a *Accounts) checkSites(ctx context.Context, sites []string) error {
+// SiteFinder finds a site, or answers an error wrapping comment.ErrNotFound.
+type SiteFinder interface {
+	Site(ctx context.Context, id string) (comment.Site, error)
+}
+
+// CheckSites is the one check that the sites an account, a token or a webhook
+// endpoint names exist: the first that does not is invalid on field (the thing that
+// names it is what is wrong, not missing). Accounts and admin.Service call it.
+func CheckSites(ctx context.Context, st SiteFinder, field string, sites ...string) error {
 	for _, id := range sites {
-		_, err := a.store.Site(ctx, id)
+		_, err := st.Site(ctx, id)
 		switch {
 		case errors.Is(err, comment.ErrNotFound):
-			return comment.Invalid("sites", fmt.Sprintf("no site %q", id))
+			return comment.Invalid(field, fmt.Sprintf("no site %q", id))
 		case err != nil:
-			return fmt.Errorf("auth: site %q: %w", id, err)
+			return fmt.Errorf("site %q: %w", id, err)
 		}
 	}
 	return nil
@@ -316,7 +321,7 @@ func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c 
 	if c.Password != nil {
 		pwErr = CheckPassword(*c.Password)
 	}
-	if err := joinInvalid(checkAccount(u.Email, u.Role, u.Sites), a.checkSites(ctx, u.Sites), pwErr); err != nil {
+	if err := joinInvalid(checkAccount(u.Email, u.Role, u.Sites), CheckSites(ctx, a.store, "sites", u.Sites...), pwErr); err != nil {
 		return User{}, err
 	}
 	if c.Password != nil {
@@ -327,7 +332,15 @@ func (a *Accounts) UpdateUser(ctx context.Context, actor Principal, id int64, c 
 	// The sessions end with the change, in its transaction: a change written while
 	// old sessions survive it would let whoever held them keep what was taken away.
 	changed := u.Role != old.Role || !slices.Equal(u.Sites, old.Sites) || c.Password != nil || u.Disabled() != old.Disabled()
-	err = a.store.UpdateUser(ctx, u, changed, a.now().UTC())
+	w := UserWrite{EndSessions: changed}
+	if u.Role != RoleAdmin || u.Disabled() {
+		// An account left without admin rights must not be the last enabled admin,
+		// checked as the change is written (old may be stale by then: another admin
+		// may be changing the others at the same moment); and the tokens it made end
+		// with those rights, for they were made with them.
+		w.KeepAdmin, w.RevokeTokensAt = true, a.now().UTC()
+	}
+	err = a.store.UpdateUser(ctx, u, w)
 	if errors.Is(err, ErrLastAdmin) {
 		return User{}, comment.Conflict(field, "this is the last enabled admin; make another admin first, so that someone can still manage winnow")
 	}

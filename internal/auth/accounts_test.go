@@ -527,3 +527,125 @@ func TestUpdateUser(t *testing.T) {
 		})
 	})
 }
+
+// TestUpdateUserEndsTheTokensWithTheAdminRights: the API tokens an account made end
+// when a change leaves it without enabled admin rights (disabled or demoted), in the
+// change's transaction, and with no other change; another account's stay.
+func TestUpdateUserEndsTheTokensWithTheAdminRights(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  auth.UserChange
+		revokes bool
+	}{
+		{"new password", auth.UserChange{Password: new("another long password")}, false},
+		{"same role", auth.UserChange{Role: new(auth.RoleAdmin)}, false},
+		{"disabled", auth.UserChange{Disabled: new(true)}, true},
+		{"demoted", auth.UserChange{Role: new(auth.RoleModerator), Sites: &[]string{"a"}}, true},
+		{"refused: the last admin", auth.UserChange{Disabled: new(true)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
+				a, c := testAccounts(t, st)
+				ctx := context.Background()
+				ann, _, err := a.AddUser(ctx, "ann@example.org", auth.RoleAdmin, nil, pw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bob, _, err := a.AddUser(ctx, "bob@example.org", auth.RoleAdmin, nil, pw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mint := func(by auth.User, role auth.Role, sites ...string) auth.Token {
+					t.Helper()
+					tok, _, err := auth.NewToken(by.Email+" "+string(role), role, sites, c.now())
+					if err != nil {
+						t.Fatal(err)
+					}
+					tok.CreatedBy = by.ID
+					if err := st.CreateToken(ctx, &tok, by.ID); err != nil {
+						t.Fatal(err)
+					}
+					return tok
+				}
+				annAdmin, annMod, bobs := mint(ann, auth.RoleAdmin), mint(ann, auth.RoleModerator, "a"), mint(bob, auth.RoleAdmin)
+				actor := auth.PrincipalOf(bob)
+				if tt.name == "refused: the last admin" {
+					if _, err := a.UpdateUser(ctx, auth.PrincipalOf(ann), bob.ID, auth.UserChange{Disabled: new(true)}); err != nil {
+						t.Fatal(err)
+					}
+					bobs.RevokedAt = c.now()
+					actor = auth.Principal{TokenID: 1, Role: auth.RoleAdmin} // a token, not ann herself
+				}
+				c.add(time.Hour)
+				_, err = a.UpdateUser(ctx, actor, ann.ID, tt.change)
+				if refused := tt.name == "refused: the last admin"; refused != errors.Is(err, comment.ErrConflict) || !refused && err != nil {
+					t.Fatalf("UpdateUser = %v", err)
+				}
+				want := map[int64]time.Time{annAdmin.ID: {}, annMod.ID: {}, bobs.ID: bobs.RevokedAt}
+				if tt.revokes {
+					want[annAdmin.ID], want[annMod.ID] = c.now(), c.now()
+				}
+				ts, err := st.Tokens(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tok := range ts {
+					if !tok.RevokedAt.Equal(want[tok.ID]) {
+						t.Errorf("%s: revoked at %v, want %v", tok.Name, tok.RevokedAt, want[tok.ID])
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestTwoAdminsDisablingEachOtherAtOnce: the last-admin rule holds under concurrency,
+// because Accounts asks the store to check it as the change is written.
+func TestTwoAdminsDisablingEachOtherAtOnce(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
+		a, _ := testAccounts(t, st)
+		ctx := context.Background()
+		ann, _, err := a.AddUser(ctx, "ann@example.org", auth.RoleAdmin, nil, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob, _, err := a.AddUser(ctx, "bob@example.org", auth.RoleAdmin, nil, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range 5 {
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, pair := range [][2]auth.User{{ann, bob}, {bob, ann}} {
+				wg.Go(func() {
+					_, errs[i] = a.UpdateUser(ctx, auth.PrincipalOf(pair[0]), pair[1].ID, auth.UserChange{Disabled: new(true)})
+				})
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case !errors.Is(err, comment.ErrConflict):
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			enabled := 0
+			for _, u := range []auth.User{ann, bob} {
+				if got, _ := st.UserByID(ctx, u.ID); !got.Disabled() {
+					enabled++
+				}
+			}
+			if ok != 1 || enabled != 1 {
+				t.Fatalf("round %d: %d changes went through, %d admins left enabled; want 1 and 1", round, ok, enabled)
+			}
+			for _, u := range []auth.User{ann, bob} { // both enabled again
+				if _, err := a.UpdateUser(ctx, auth.Principal{Role: auth.RoleAdmin}, u.ID, auth.UserChange{Disabled: new(false)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}

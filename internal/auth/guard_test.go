@@ -159,7 +159,7 @@ func TestGuardNeverRefusesAValidToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateToken(ctx, &tok); err != nil {
+		if err := st.CreateToken(ctx, &tok, 0); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 10 {

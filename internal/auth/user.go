@@ -25,6 +25,22 @@ type User struct {
 // admin: nobody could manage the installation, or its accounts, any more.
 var ErrLastAdmin = errors.New("auth: the last enabled admin")
 
+// UserWrite is what is written with an account's change, in its transaction: all of
+// it or none. Accounts.UpdateUser decides each part (the rules are there); the store
+// carries them out.
+type UserWrite struct {
+	// EndSessions deletes the account's sessions.
+	EndSessions bool
+	// KeepAdmin refuses the change with ErrLastAdmin, writing nothing, if the account
+	// is, when the change is written, the only enabled admin. The store decides it
+	// with the enabled admins' rows locked, so that two admins demoting each other at
+	// once cannot both succeed.
+	KeepAdmin bool
+	// RevokeTokensAt, when not zero, revokes from then every token the account made
+	// that is not revoked yet.
+	RevokeTokensAt time.Time
+}
+
 // UserChange is what an admin changes about an account; nil fields stay as they are.
 type UserChange struct {
 	Role     *Role

@@ -57,6 +57,32 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// Tally is what comments add to the counts kept beside them: their thread's approved
+// count (and so its version), and their author's approved and spam counts, which feed
+// reputation. A store moves the counts by a comment's Tally when it writes the comment,
+// and by the difference of two when the comment's status changes, in the same
+// transaction; it decides nothing about what counts.
+type Tally struct {
+	Approved, Spam int
+}
+
+// Tally is the rule of what a comment in status s counts as: an approved comment as
+// approved, spam as spam, any other as nothing.
+func (s Status) Tally() Tally {
+	switch s {
+	case StatusApproved:
+		return Tally{Approved: 1}
+	case StatusSpam:
+		return Tally{Spam: 1}
+	}
+	return Tally{}
+}
+
+// Minus is what the counts move by when a comment counting as u comes to count as t.
+func (t Tally) Minus(u Tally) Tally {
+	return Tally{Approved: t.Approved - u.Approved, Spam: t.Spam - u.Spam}
+}
+
 // Thread is one page's conversation, created by its first comment.
 type Thread struct {
 	ID            int64
@@ -103,7 +129,8 @@ type Comment struct {
 	EditTokenHash  string
 	IdempotencyKey string
 	// Trained is what the spam classifier learned from this comment: "" (nothing yet),
-	// "spam", "ham", or "none" (looked at and teaches nothing, or its lesson was reset).
+	// "spam", "ham", "left" (ham, weakly, because it stayed published untouched) or
+	// "none" (looked at and teaches nothing, or its lesson was reset).
 	Trained     string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

@@ -46,9 +46,10 @@ type Transition struct {
 	// approval and kept after, zero while it has never been published.
 	PublishedAt time.Time
 	Event       Event
-	// Notify is the webhook event the change sends (EventFor), written to the outbox in
-	// the same transaction; "" sends none.
-	Notify EventType
+	// Notify is the webhook event the change sends (EventFor; CommentNotice about the
+	// comment as the change leaves it), written to the outbox in the same transaction;
+	// the zero Notice sends none.
+	Notify Notice
 	// AfterEvent, when set, is the id of the comment's latest audit event the decision
 	// was made on (an undo reverses that event): if a later event exists by the time the
 	// transition is applied, it fails with ErrConflict, even if the status is the same.
@@ -68,7 +69,7 @@ type Edit struct {
 	Reasons    []string
 	At         time.Time
 	Transition *Transition
-	Notify     EventType
+	Notify     Notice
 	Event      *Event
 	// EndAuthorEdits voids the author's edit token: once a moderator has changed the
 	// text, the author cannot put the old one back.

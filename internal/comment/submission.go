@@ -146,6 +146,16 @@ func (s Submission) Validate() error {
 	return f.err()
 }
 
+// ThreadKeyRule says what ValidThreadKey asks of a key, for an answer that names the field.
+const ThreadKeyRule = "required, at most 512 characters"
+
+// ValidThreadKey reports whether key can name a thread in a request that reads or
+// shows one (a thread's comments, its page, a form posted from it): present, and at
+// most MaxThreadKeyLen bytes, so an unbounded key never reaches a query or a page.
+func ValidThreadKey(key string) bool {
+	return key != "" && len(key) <= MaxThreadKeyLen
+}
+
 // text checks presence, encoding, control characters and length of one field.
 func text(f fieldErrors, field, v string, max int, required bool) {
 	switch {

@@ -98,3 +98,21 @@ func TestKeyedHashesAreStableDistinctAndSecretDependent(t *testing.T) {
 		t.Error("the public avatar hash equals a private key")
 	}
 }
+
+func TestValidThreadKey(t *testing.T) {
+	for _, tt := range []struct {
+		key  string
+		want bool
+	}{
+		{"", false},
+		{"/p", true},
+		{strings.Repeat("k", MaxThreadKeyLen), true},
+		{strings.Repeat("k", MaxThreadKeyLen+1), false},
+		{strings.Repeat("é", MaxThreadKeyLen/2), true},        // 512 bytes
+		{strings.Repeat("é", MaxThreadKeyLen/2) + "x", false}, // bytes count, not characters
+	} {
+		if got := ValidThreadKey(tt.key); got != tt.want {
+			t.Errorf("ValidThreadKey(%d bytes) = %v, want %v", len(tt.key), got, tt.want)
+		}
+	}
+}

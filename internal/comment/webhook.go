@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -29,7 +30,8 @@ func CommentEvents() []EventType { return []EventType{EventPublished, EventUnpub
 // EventFor is the business rule that says which event a status change produces: a
 // comment becoming approved is published (new comments come from ""), an approved
 // comment becoming anything else is unpublished, and every other change is invisible
-// to consumers (""). Stores write outbox rows for what it returns, never decide.
+// to consumers (""). The service that makes the change builds the Notice for what it
+// returns (CommentNotice); stores write outbox rows for it, never decide.
 func EventFor(from, to Status) EventType {
 	switch {
 	case from == to:
@@ -200,12 +202,16 @@ const (
 
 // Delivery is one outbox row: an event for one endpoint, with the log of its attempts.
 type Delivery struct {
-	ID             int64
-	EndpointID     int64
-	EventID        string
-	Type           EventType
-	CommentID      int64
+	ID         int64
+	EndpointID int64
+	EventID    string
+	Type       EventType
+	CommentID  int64
+	// Payload is the body as the service built it; ThreadURL and ThreadTitle are what
+	// the comment's thread showed when the row was written. Body puts them together.
 	Payload        []byte
+	ThreadURL      string
+	ThreadTitle    string
 	Status         DeliveryStatus
 	Attempts       int
 	NextAttemptAt  time.Time
@@ -260,7 +266,7 @@ type EventThread struct {
 }
 
 // EventPublicComment is everything a consumer may see of a comment. It is built field
-// by field in CommentEvent, so a private field (email, IP, user agent) can only reach a
+// by field in CommentNotice, so a private field (email, IP, user agent) can only reach a
 // webhook by being added here.
 type EventPublicComment struct {
 	ID          int64      `json:"id"`
@@ -273,10 +279,36 @@ type EventPublicComment struct {
 	PublishedAt *time.Time `json:"published_at"`
 }
 
-// CommentEvent builds the payload of event t about c on thread at time at. baseURL is
-// how consumers reach winnow, for the avatar link. Stores fill in the values only the
-// database knows (a new comment's id, the thread's stored url and title) at write time.
-func CommentEvent(t EventType, at time.Time, c Comment, thread Thread, baseURL string) []byte {
+// commentEventPayload is EventPayload with its data typed, to read a stored body back.
+type commentEventPayload struct {
+	Type      EventType        `json:"type"`
+	Timestamp time.Time        `json:"timestamp"`
+	Data      CommentEventData `json:"data"`
+}
+
+// Notice is one webhook event on its way into the outbox, built whole by the service
+// that decides the change it reports, and written with that change in one transaction,
+// one delivery per subscribed endpoint. Its payload is fixed at the moment of the event
+// (a comment erased later is never read again to deliver it), but for what only the
+// database knows when it writes the rows: a new comment's id, and the URL and title its
+// thread has then (the first published claim wins, decided by the write itself). Those
+// go into columns of the outbox row, and Delivery.Body sets them in the payload by
+// typed field when the dispatcher signs it. The zero Notice (no Type) sends nothing.
+type Notice struct {
+	ID      string // the webhook-id of every delivery and retry (NewEventID)
+	Type    EventType
+	At      time.Time
+	Payload []byte
+}
+
+// CommentNotice builds event t about c, as c stands after the change (its status,
+// publication time and text), at time at; "" builds the zero Notice. baseURL is how
+// consumers reach winnow, for the avatar link. The comment's id and its thread's URL
+// and title in the payload are left to the outbox row (see Notice).
+func CommentNotice(t EventType, at time.Time, c Comment, baseURL string) Notice {
+	if t == "" {
+		return Notice{}
+	}
 	var published *time.Time
 	if !c.PublishedAt.IsZero() {
 		p := c.PublishedAt.UTC()
@@ -284,19 +316,40 @@ func CommentEvent(t EventType, at time.Time, c Comment, thread Thread, baseURL s
 	}
 	data := CommentEventData{
 		Site:   c.SiteID,
-		Thread: EventThread{Key: thread.Key, URL: thread.URL, Title: thread.Title},
+		Thread: EventThread{Key: c.ThreadKey},
 		Comment: EventPublicComment{
 			ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
 			AvatarURL: AvatarURL(baseURL, c.AvatarHash),
 			BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt.UTC(), PublishedAt: published,
 		},
 	}
-	return eventJSON(t, at, data)
+	return Notice{ID: NewEventID(), Type: t, At: at, Payload: eventJSON(t, at, data)}
 }
 
 // PingEvent builds the payload of a test event for endpoint w.
 func PingEvent(at time.Time, w Webhook) []byte {
 	return eventJSON(EventPing, at, map[string]any{"site": w.SiteID, "endpoint_id": w.ID})
+}
+
+// Body is the payload as it is signed and sent: for a comment event, the stored
+// payload with the values the outbox row holds in columns (the comment's id, its
+// thread's URL and title when the event happened) set by typed field; any other
+// event (a ping) as stored. An error means a stored payload that is not a comment
+// event's.
+func (d Delivery) Body() ([]byte, error) {
+	if !slices.Contains(CommentEvents(), d.Type) {
+		return d.Payload, nil
+	}
+	var p commentEventPayload
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return nil, fmt.Errorf("comment: delivery %d: payload: %w", d.ID, err)
+	}
+	p.Data.Comment.ID, p.Data.Thread.URL, p.Data.Thread.Title = d.CommentID, d.ThreadURL, d.ThreadTitle
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("comment: delivery %d: payload: %w", d.ID, err)
+	}
+	return b, nil
 }
 
 func eventJSON(t EventType, at time.Time, data any) []byte {

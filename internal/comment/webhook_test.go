@@ -39,7 +39,13 @@ func TestCommentEventCarriesPublicFieldsOnly(t *testing.T) {
 	c := Comment{ID: 7, SiteID: "blog", ParentID: 3, AuthorName: "Ann", AuthorEmail: "ann.secret@example.org",
 		AuthorURL: "https://ann.example", IP: "203.0.113.9", UserAgent: "SecretUA/1", AuthorKey: "privatekey",
 		AvatarHash: "abc", BodySource: "raw source", BodyHTML: "<p>hi</p>", CreatedAt: at, PublishedAt: at}
-	b := CommentEvent(EventPublished, at, c, Thread{Key: "/p", URL: "https://blog.example/p", Title: "P"}, "https://c.example/")
+	c.ThreadKey = "/p"
+	n := CommentNotice(EventPublished, at, c, "https://c.example/")
+	d := Delivery{Type: n.Type, EventID: n.ID, CommentID: 7, Payload: n.Payload, ThreadURL: "https://blog.example/p", ThreadTitle: "P"}
+	b, err := d.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, private := range []string{"ann.secret", "203.0.113.9", "SecretUA", "privatekey", "raw source"} {
 		if strings.Contains(string(b), private) {
 			t.Errorf("payload holds %q: %s", private, b)
@@ -51,8 +57,49 @@ func TestCommentEventCarriesPublicFieldsOnly(t *testing.T) {
 	}
 	data := p["data"].(map[string]any)
 	cm := data["comment"].(map[string]any)
-	if p["type"] != "comment.published" || data["site"] != "blog" || cm["avatar_url"] != "https://c.example/api/v1/avatars/abc.svg" {
+	th := data["thread"].(map[string]any)
+	if p["type"] != "comment.published" || data["site"] != "blog" || cm["avatar_url"] != "https://c.example/api/v1/avatars/abc.svg" ||
+		cm["id"] != float64(7) || cm["parent_id"] != float64(3) || cm["published_at"] != "2026-01-02T03:04:05Z" ||
+		th["key"] != "/p" || th["url"] != "https://blog.example/p" || th["title"] != "P" {
 		t.Errorf("payload %s", b)
+	}
+}
+
+// TestDeliveryBodyFillsTheRowsColumns checks that what only the database knew when the
+// outbox row was written (a new comment's id, its thread's URL and title) reaches the
+// body from the row, whatever the service put in their place; and that other events
+// go as stored.
+func TestDeliveryBodyFillsTheRowsColumns(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	n := CommentNotice(EventUnpublished, at, Comment{SiteID: "blog", ThreadKey: "/p", CreatedAt: at}, "")
+	if n.Type != EventUnpublished || !strings.HasPrefix(n.ID, "msg_") || !n.At.Equal(at) {
+		t.Fatalf("notice %+v", n)
+	}
+	b, err := Delivery{Type: n.Type, CommentID: 42, Payload: n.Payload, ThreadURL: "https://blog.example/p?x=<1>", ThreadTitle: "Ti\"tle"}.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Type      EventType
+		Timestamp time.Time
+		Data      CommentEventData
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Type != EventUnpublished || !p.Timestamp.Equal(at) || p.Data.Comment.ID != 42 || p.Data.Comment.PublishedAt != nil ||
+		p.Data.Thread != (EventThread{Key: "/p", URL: "https://blog.example/p?x=<1>", Title: "Ti\"tle"}) {
+		t.Errorf("body %s", b)
+	}
+	ping := PingEvent(at, Webhook{ID: 3, SiteID: "blog"})
+	if got, err := (Delivery{Type: EventPing, Payload: ping}).Body(); err != nil || string(got) != string(ping) {
+		t.Errorf("ping body %s (%v), want %s", got, err, ping)
+	}
+	if _, err := (Delivery{Type: EventPublished, Payload: []byte("{")}).Body(); err == nil {
+		t.Error("a broken payload gave a body")
+	}
+	if z := CommentNotice("", at, Comment{}, ""); z.Type != "" || z.Payload != nil {
+		t.Errorf("no event built %+v", z)
 	}
 }
 

@@ -2,13 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"testing"
-	"time"
-
-	"github.com/winnow/winnow/internal/comment"
 )
 
 func TestPageCacheEvictsLeastRecentlyUsedByBytes(t *testing.T) {
@@ -32,34 +26,5 @@ func TestPageCacheEvictsLeastRecentlyUsedByBytes(t *testing.T) {
 	c.put("huge", bytes.Repeat([]byte("h"), 11))
 	if _, ok := c.get("huge"); ok || c.bytes != 5 {
 		t.Error("a value larger than the cache must not evict everything")
-	}
-}
-
-func TestSiteCacheRefreshesAfterTTLAndForgets(t *testing.T) {
-	loads := 0
-	now := time.Unix(0, 0)
-	c := newSiteCache(func(_ context.Context, id string) (comment.Site, error) {
-		loads++
-		if id == "missing" {
-			return comment.Site{}, comment.ErrNotFound
-		}
-		return comment.Site{ID: id, Name: fmt.Sprint(loads)}, nil
-	}, func() time.Time { return now })
-	ctx := context.Background()
-	get := func(id string) string { s, _ := c.get(ctx, id); return s.Name }
-	if get("a") != "1" || get("a") != "1" {
-		t.Fatal("second read within the TTL went to the store")
-	}
-	now = now.Add(siteTTL)
-	if get("a") != "2" {
-		t.Fatal("expired entry was served")
-	}
-	c.forget("a")
-	if get("a") != "3" {
-		t.Fatal("forgotten entry was served")
-	}
-	c.get(ctx, "missing")
-	if _, err := c.get(ctx, "missing"); !errors.Is(err, comment.ErrNotFound) || loads != 5 {
-		t.Fatalf("unknown sites must not be cached: %d loads", loads)
 	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,8 +35,8 @@ func requestKind(r *http.Request, allowForm bool) (string, error) {
 	if allowForm {
 		want += " or application/x-www-form-urlencoded"
 	}
-	return "", &httpError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
-		msg: "Content-Type must be " + want}
+	return "", &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: "Content-Type must be " + want}
 }
 
 // decodeJSON reads exactly one JSON object into v from a body already capped by the
@@ -84,7 +83,7 @@ func jsonError(err error) error {
 	var sem *jsonv2.SemanticError
 	switch {
 	case tooLarge(err):
-		return &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: "the request body is too large"}
+		return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}
 	case errors.Is(err, io.EOF):
 		return badRequest("the body is empty", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -169,27 +168,9 @@ func tooLarge(err error) bool {
 func parseForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		if tooLarge(err) {
-			return &httpError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: "the request body is too large"}
+			return &httpError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the request body is too large"}
 		}
 		return badRequest("malformed form body", nil)
 	}
 	return nil
-}
-
-// writeJSONBytes writes an already encoded JSON body.
-func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-// writeJSON writes v with status. Values are the package's own view types, which
-// always encode.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
-	}
-	writeJSONBytes(w, status, append(body, '\n'))
 }

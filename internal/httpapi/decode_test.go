@@ -187,7 +187,7 @@ func TestRequestKindRefusesOtherMediaTypes(t *testing.T) {
 		r.Header.Set("Content-Type", ct)
 		_, err := requestKind(r, true)
 		var he *httpError
-		if (want == 0) != (err == nil) || err != nil && (!errors.As(err, &he) || he.status != want) {
+		if (want == 0) != (err == nil) || err != nil && (!errors.As(err, &he) || he.Status != want) {
 			t.Errorf("%q: %v", ct, err)
 		}
 	}

@@ -22,7 +22,7 @@ func (s *server) commentSite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.Header.Get("Origin") != "" && !allowed {
-		return &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not change the site's comments"}
+		return &httpError{Status: http.StatusForbidden, Code: "forbidden", Message: "this origin may not change the site's comments"}
 	}
 	return nil
 }

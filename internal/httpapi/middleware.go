@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -11,19 +10,13 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/winnow/winnow/internal/httpx"
 )
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	principalKey
-)
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+const principalKey ctxKey = 0
 
 // validRequestID accepts a proxy's id only if it is short and plain, so it is safe to log.
 func validRequestID(id string) bool {
@@ -81,7 +74,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		r = r.WithContext(httpx.WithRequestID(r.Context(), id))
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

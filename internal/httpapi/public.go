@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,13 +15,14 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/spam"
 )
 
 // Paging of public threads: pages hold top-level comments with all their replies.
 const (
-	defaultThreadPage = 50
+	defaultThreadPage = httpx.DefaultThreadPage
 	maxThreadPage     = 200
 	maxCountThreads   = 100
 )
@@ -35,14 +35,14 @@ func (s *server) site(w http.ResponseWriter, r *http.Request) (comment.Site, boo
 
 // siteByID is site for routes that learn the site from something else (a comment).
 func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (comment.Site, bool, error) {
-	site, err := s.sites.get(r.Context(), id)
+	site, err := s.sites.Get(r.Context(), id)
 	if err != nil {
 		return comment.Site{}, false, err
 	}
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	allowed := origin != "" && (site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin()))
+	allowed := origin != "" && s.allowsOrigin(site, origin)
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed, X-Request-Id")
@@ -50,13 +50,13 @@ func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (co
 	return site, allowed, nil
 }
 
-func (s *server) ownOrigin() string {
-	u, err := url.Parse(s.baseURL)
-	if err != nil {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
+// allowsOrigin is the one origin check of the public routes: a browser page on one of
+// the site's origins, or one of winnow's own pages.
+func (s *server) allowsOrigin(site comment.Site, origin string) bool {
+	return site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin())
 }
+
+func (s *server) ownOrigin() string { return httpx.Origin(s.baseURL) }
 
 // preflight answers CORS preflight requests for the public API.
 func (s *server) preflight(w http.ResponseWriter, r *http.Request) {
@@ -101,8 +101,8 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	key, sort := q.Get("thread"), q.Get("sort")
 	fields := map[string]string{}
-	if key == "" || len(key) > comment.MaxThreadKeyLen {
-		fields["thread"] = "required, at most 512 characters"
+	if !comment.ValidThreadKey(key) {
+		fields["thread"] = comment.ThreadKeyRule
 	}
 	if sort == "" {
 		sort = comment.SortOldest
@@ -190,23 +190,9 @@ func (s *server) thread(r *http.Request, siteID, key string) (comment.Thread, er
 	return th, nil
 }
 
-// tree nests replies under their parents, oldest reply first. A reply whose parent is
-// not published is shown at the top level rather than hidden.
+// tree nests replies under their parents (httpx.Tree).
 func (s *server) tree(cs []comment.Comment) []*publicComment {
-	nodes := make(map[int64]*publicComment, len(cs))
-	for _, c := range cs {
-		nodes[c.ID] = s.publicView(c)
-	}
-	var roots []*publicComment
-	for _, c := range cs {
-		n := nodes[c.ID]
-		if p, ok := nodes[c.ParentID]; ok && c.ParentID != 0 {
-			p.Replies = append(p.Replies, n)
-		} else {
-			roots = append(roots, n)
-		}
-	}
-	return roots
+	return httpx.Tree(s.baseURL, cs)
 }
 
 // threadETag changes whenever the thread's public view or the page asked for does. It
@@ -216,16 +202,6 @@ func threadETag(siteID, key string, th comment.Thread, sort string, limit, offse
 	h := sha256.Sum256(fmt.Appendf(nil, "%q %q %d %d %d %q %q %s %d %d",
 		siteID, key, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
 	return `"` + hex.EncodeToString(h[:12]) + `"`
-}
-
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
 }
 
 // counts answers approved counts for the threads of a listing page in one request.
@@ -262,8 +238,8 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	thread := r.URL.Query().Get("thread")
-	if thread == "" || len(thread) > comment.MaxThreadKeyLen {
-		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": "required, at most 512 characters"}))
+	if !comment.ValidThreadKey(thread) {
+		s.writeError(w, r, badRequest("invalid query", map[string]string{"thread": comment.ThreadKeyRule}))
 		return
 	}
 	token, err := s.submitter.FormToken(site.ID, thread)
@@ -276,65 +252,100 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 		"expires_in": int(spam.FormTokenTTL.Seconds())})
 }
 
+// formPage is a page of winnow's own whose form posts to the submit handler
+// (pages.Pages, the no-JS thread page): it admits the post, shows refused input on the
+// page again, and names where a stored comment goes back to.
+type formPage interface {
+	CheckPost(sub comment.Submission, form bool) error
+	Refused(w http.ResponseWriter, r *http.Request, site comment.Site, sub comment.Submission, err error) bool
+	PostedURL(site comment.Site, sub comment.Submission, status comment.Status) string
+}
+
 type submitAnswer struct {
 	Status    comment.Status `json:"status"`
 	Comment   *publicComment `json:"comment"`
 	EditToken string         `json:"edit_token"`
 }
 
-// submit takes a comment as JSON, or form-encoded from a plain HTML form, which is
-// answered with a 303 back to the page.
-func (s *server) submit(w http.ResponseWriter, r *http.Request) {
-	site, allowed, err := s.site(w, r)
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	if r.Header.Get("Origin") != "" && !allowed {
-		s.writeError(w, r, &httpError{status: http.StatusForbidden, code: "forbidden", msg: "this origin may not post to the site"})
-		return
-	}
-	sub, form, err := decodeSubmission(r)
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
-		IP: s.clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
-	})
-	if err != nil {
-		s.countSubmission(err)
-		s.writeError(w, r, err)
-		return
-	}
-	c := res.Comment
-	outcome := string(c.Status)
-	if res.Replayed {
-		outcome = "replayed"
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	s.metrics.submissions.WithLabelValues(outcome).Inc()
+// submitHandler is the one handler of submissions, on the JSON API's route (page nil:
+// the widget's JSON, or a site's own plain HTML form) and on winnow's no-JS thread page
+// (/t/{site}, page set), through one pipeline. It answers by request type: JSON with
+// JSON (201 published, 202 held, never "spam"), a form with a 303 back to the page it
+// came from (the thread page, or thread_url when it is one of the site's pages; a form
+// without one gets the JSON answer). The thread page takes forms only, and shows input
+// the pipeline refuses on the page itself, with the text kept.
+func (s *server) submitHandler(page formPage) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		site, err := s.submitSite(w, r, page == nil)
+		if err != nil {
+			s.countSubmission(err)
+			s.writeError(w, r, err)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !s.allowsOrigin(site, o) {
+			s.writeError(w, r, &httpError{Status: http.StatusForbidden, Code: "forbidden", Message: "this origin may not post to the site"})
+			return
+		}
+		sub, form, err := decodeSubmission(r)
+		if err == nil && page != nil {
+			err = page.CheckPost(sub, form)
+		}
+		if err != nil {
+			s.countSubmission(err)
+			s.writeError(w, r, err)
+			return
+		}
+		res, err := s.submitter.Submit(r.Context(), site, sub, intake.Meta{
+			IP: s.clientIP(r), UserAgent: r.UserAgent(), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		})
+		if err != nil {
+			s.countSubmission(err)
+			if page == nil || !page.Refused(w, r, site, sub, err) {
+				s.writeError(w, r, err)
+			}
+			return
+		}
+		c := res.Comment
+		outcome := string(c.Status)
+		if res.Replayed {
+			outcome = "replayed"
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		s.metrics.submissions.WithLabelValues(outcome).Inc()
 
-	// The submitter sees "pending" for anything not published: never that it was judged spam.
-	status, code := comment.StatusPending, http.StatusAccepted
-	if c.Status == comment.StatusApproved {
-		status, code = comment.StatusApproved, http.StatusCreated
+		// The submitter sees "pending" for anything not published: never that it was judged spam.
+		status, code := comment.StatusPending, http.StatusAccepted
+		if c.Status == comment.StatusApproved {
+			status, code = comment.StatusApproved, http.StatusCreated
+		}
+		anchor := "#winnow-comment-" + strconv.FormatInt(c.ID, 10)
+		switch {
+		case page != nil:
+			http.Redirect(w, r, page.PostedURL(site, sub, status)+anchor, http.StatusSeeOther)
+		case form && site.AllowsURL(sub.ThreadURL):
+			back, _, _ := strings.Cut(sub.ThreadURL, "#")
+			http.Redirect(w, r, back+anchor, http.StatusSeeOther)
+		default:
+			view := s.publicView(c)
+			view.Status = status
+			writeJSON(w, code, submitAnswer{Status: status, Comment: view, EditToken: res.EditToken})
+		}
 	}
-	if form && site.AllowsURL(sub.ThreadURL) {
-		page, _, _ := strings.Cut(sub.ThreadURL, "#")
-		http.Redirect(w, r, page+"#winnow-comment-"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
-		return
+}
+
+// submitSite loads the site a submission is for; on the API's route it answers CORS
+// for it too (site), which winnow's own page does not need.
+func (s *server) submitSite(w http.ResponseWriter, r *http.Request, cors bool) (comment.Site, error) {
+	if cors {
+		site, _, err := s.site(w, r)
+		return site, err
 	}
-	view := s.publicView(c)
-	view.Status = status
-	writeJSON(w, code, submitAnswer{Status: status, Comment: view, EditToken: res.EditToken})
+	return s.sites.Get(r.Context(), mux.Vars(r)["site"])
 }
 
 func (s *server) countSubmission(err error) {
 	var ve *comment.ValidationError
-	var he *httpError
+	var he *httpx.Error
 	var rl *comment.RateLimitedError
 	if errors.As(err, &rl) {
 		s.metrics.submissions.WithLabelValues("rate_limited").Inc()
@@ -422,17 +433,4 @@ func (s *server) trusted(ip netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-// intParam reads an optional integer query parameter within [lo, hi].
-func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
-	v := q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
-	}
-	return n, nil
 }

@@ -6,15 +6,17 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// routes is the whole HTTP surface in one place.
+// routes is the whole HTTP surface in one place: the JSON API's routes, the reader's
+// pages (s.reader, internal/pages) and the moderators' dashboard (s.dash,
+// internal/dashboard). No front end registers routes of its own.
 func (s *server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Use(s.observe)
 	r.NotFoundHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, &httpError{status: http.StatusNotFound, code: "not_found", msg: "no such endpoint"})
+		s.writeError(w, r, &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint"})
 	}))
 	r.MethodNotAllowedHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", msg: "method not allowed here"})
+		s.writeError(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed here"})
 	}))
 
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
@@ -24,7 +26,7 @@ func (s *server) routes() http.Handler {
 	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
 	// a gorilla/mux subrouter answers 404 where 405 is right.
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/api/v1/sites/{site}/comments", s.submit).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
@@ -32,10 +34,32 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
-	// The reader's widget files and the thread page without JavaScript (pages.go).
-	a := s.pageRoutes(r)
-	// The moderator dashboard: /admin/login and the queue at /admin/ (dashboard.go).
-	s.dashboardRoutes(r, a)
+
+	// The reader's pages (internal/pages): the widget's files under their plain names
+	// and, with the dashboard's, under content-hashed names; the thread page without
+	// JavaScript, whose form posts to the one submit handler.
+	for _, name := range []string{"embed.js", "embed.css", "count.js"} {
+		r.HandleFunc("/"+name, s.reader.Asset(name)).Methods(http.MethodGet, http.MethodHead)
+	}
+	r.HandleFunc("/static/{file}", s.reader.Static).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/t/{site}", s.reader.ThreadPage).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/t/{site}", s.submitHandler(s.reader)).Methods(http.MethodPost)
+
+	// The moderators' dashboard (internal/dashboard): pages that only read; admin.js
+	// changes things through /api/v1/admin with the session's CSRF token.
+	page := func(path string, h http.HandlerFunc) {
+		r.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
+	}
+	r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently)).Methods(http.MethodGet, http.MethodHead)
+	page("/admin/", s.dash.Queue)
+	page("/admin/login", s.dash.Login)
+	page("/admin/log", s.dash.AuditLog)
+	page("/admin/bans", s.dash.BansPage)
+	page("/admin/comments/{id:[0-9]+}", s.dash.CommentPage)
+	page("/admin/sites", s.dash.SitesPage)
+	page("/admin/sites/{site}", s.dash.SitePage)
+	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
+	page("/admin/users", s.dash.UsersPage)
 
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)

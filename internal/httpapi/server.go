@@ -1,6 +1,10 @@
-// Package httpapi is winnow's HTTP surface: the public comment API, the moderator API
-// and the operational endpoints. routes.go lists every route; handlers decode, call the
-// domain services and encode, and one table maps errors to statuses.
+// Package httpapi is winnow's JSON API (the public comment API, the moderator API, the
+// sign-in and the operational endpoints) and the one route table of the whole HTTP
+// surface: routes.go lists every route, the JSON API's and those of the two other
+// front ends it mounts, the reader's pages (internal/pages) and the moderators'
+// dashboard (internal/dashboard). Handlers decode, call the domain services and
+// encode; what the three share (the error table, JSON and HTML writing, the site
+// cache) is in internal/httpx.
 package httpapi
 
 import (
@@ -13,24 +17,26 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/dashboard"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/pages"
 	"github.com/winnow/winnow/internal/ratelimit"
 )
 
-// Store is what the handlers read and manage directly; submissions and moderator
-// actions go through their services instead.
+// Store is what the handlers read directly, and what the pages and the dashboard
+// mounted here read (pages.Store, dashboard.Store); submissions, moderator actions and
+// the management of sites, tokens, webhooks and accounts go through their services.
 type Store interface {
 	auth.TokenStore
 	queueCounter
-	webhookStore
 	Ping(ctx context.Context) error
+	// Site is read by the public routes (through the site cache) and the dashboard.
 	Site(ctx context.Context, id string) (comment.Site, error)
-	Sites(ctx context.Context) ([]comment.Site, error)
-	CreateSite(ctx context.Context, s comment.Site) error
-	UpdateSite(ctx context.Context, s comment.Site) error
 	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
 	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
 	Counts(ctx context.Context, siteID string, keys []string) (map[string]int, error)
@@ -41,13 +47,39 @@ type Store interface {
 	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
 	// EventActors lists who acted on the scope's sites, for the audit log's filter.
 	EventActors(ctx context.Context, scope []string) ([]string, error)
-	CreateToken(ctx context.Context, t *auth.Token) error
-	Tokens(ctx context.Context) ([]auth.Token, error)
-	RevokeToken(ctx context.Context, id int64, at time.Time) error
-	// Users lists the accounts, for the admins' user management.
-	Users(ctx context.Context) ([]auth.User, error)
 	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
 	DeleteBan(ctx context.Context, scope []string, id int64) error
+}
+
+// The front ends this server mounts read through the one Store it is given.
+var (
+	_ pages.Store     = Store(nil)
+	_ dashboard.Store = Store(nil)
+	_ dashboard.Admin = Admin(nil)
+)
+
+// Admin manages sites, API tokens, webhook endpoints and accounts (admin.Service):
+// the rules are there, shared with the command line.
+type Admin interface {
+	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
+	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
+	CreateSite(ctx context.Context, p auth.Principal, site comment.Site) (comment.Site, error)
+	UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*comment.Site) error) (comment.Site, error)
+	CreateToken(ctx context.Context, p auth.Principal, req admin.TokenRequest) (admin.Token, string, error)
+	Tokens(ctx context.Context, p auth.Principal) ([]admin.Token, error)
+	RevokeToken(ctx context.Context, p auth.Principal, id int64) error
+	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
+	AddUser(ctx context.Context, p auth.Principal, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
+	UpdateUser(ctx context.Context, p auth.Principal, id int64, c auth.UserChange) (auth.User, error)
+	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
+	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
+	CreateWebhook(ctx context.Context, p auth.Principal, w comment.Webhook) (comment.Webhook, error)
+	UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*comment.Webhook) error) (comment.Webhook, error)
+	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
+	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
+	PingWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Delivery, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
+	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (comment.Delivery, error)
 }
 
 // Submitter runs the submit pipeline (intake.Service).
@@ -91,6 +123,7 @@ type limiterHealth interface {
 // Deps is everything the server needs, passed in by cmd/winnow.
 type Deps struct {
 	Store     Store
+	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
@@ -124,14 +157,12 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	// AllowPrivateNetworks is webhooks.allow_private_networks: without it an endpoint
-	// whose URL names a private or reserved address is refused at registration.
-	AllowPrivateNetworks bool
-	Now                  func() time.Time
+	Now              func() time.Time
 }
 
 type server struct {
 	store     Store
+	admin     Admin
 	submitter Submitter
 	moderator Moderator
 	accounts  Accounts
@@ -143,31 +174,38 @@ type server struct {
 	metrics   *metrics
 	pages     *pageCache
 	threads   *ThreadCache
-	sites     *siteCache
+	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
 	maxBody   int64
 	now       func() time.Time
-	// discardAfter is how long spam is kept (0: for ever).
-	discardAfter time.Duration
-	// allowPrivate lets webhook URLs name private addresses (see Deps).
-	allowPrivate bool
-	v6bits       int
+	v6bits    int
+	// reader is the no-JS thread page and the widget's files; dash the dashboard.
+	reader *pages.Pages
+	dash   *dashboard.Dashboard
 }
 
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, discardAfter: d.DiscardSpamAfter,
-		allowPrivate: d.AllowPrivateNetworks, v6bits: d.IPv6Prefix,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		v6bits: d.IPv6Prefix,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
 	}
-	s.sites = newSiteCache(d.Store.Site, d.Now)
+	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
+	var err error
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
+		panic(err) // the pages' files are embedded: a build mistake
+	}
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
+		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
+		panic(err) // the templates are embedded: a build mistake
+	}
 	return s.routes()
 }
 

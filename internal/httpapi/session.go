@@ -9,6 +9,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 )
 
 // Accounts signs moderators in and out (auth.Accounts).
@@ -23,16 +24,12 @@ type Accounts interface {
 	// NewDevice is the device cookie a sign-in would give, for the setup browser.
 	NewDevice(email string) (string, error)
 	Policy() auth.SessionPolicy
-	// AddUser creates an account; without a password it returns a generated one.
-	AddUser(ctx context.Context, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
-	// UpdateUser changes an account on behalf of actor and ends its sessions.
-	UpdateUser(ctx context.Context, actor auth.Principal, id int64, c auth.UserChange) (auth.User, error)
 }
 
 // The session cookie, the device cookie (see auth.Guard) and where a
 // cookie-authenticated change carries its CSRF token.
 const (
-	sessionCookie = "winnow_session"
+	sessionCookie = httpx.SessionCookie
 	deviceCookie  = "winnow_device"
 	loginPath     = "/api/v1/auth/login"
 	csrfHeader    = "X-CSRF-Token"
@@ -40,11 +37,11 @@ const (
 )
 
 // errCSRF refuses a cookie-authenticated change without its session's CSRF token.
-var errCSRF = &httpError{status: http.StatusForbidden, code: "csrf",
-	msg: "a change made with a session cookie needs the session's CSRF token in the " + csrfHeader + " header"}
+var errCSRF = &httpError{Status: http.StatusForbidden, Code: "csrf",
+	Message: "a change made with a session cookie needs the session's CSRF token in the " + csrfHeader + " header"}
 
 // errLogin is the one answer to a wrong email or a wrong password.
-var errLogin = &httpError{status: http.StatusUnauthorized, code: "unauthorized", msg: "wrong email or password"}
+var errLogin = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "wrong email or password"}
 
 // addressKey is the key that stands for r's client in the guard's limits: a keyed
 // hash of its address, or of its IPv6 network (comment.AddressKey), so the limiter
@@ -82,15 +79,6 @@ func (s *server) cookiePrincipal(r *http.Request, session string) (auth.Principa
 		return auth.Principal{}, errCSRF
 	}
 	return p, nil
-}
-
-// sessionFrom is the request's session cookie, or "".
-func sessionFrom(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return ""
-	}
-	return c.Value
 }
 
 // setSession sends the session cookie: HttpOnly, SameSite=Lax, Secure when browsers

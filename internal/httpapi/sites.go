@@ -1,39 +1,31 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 )
 
 func (s *server) listSites(w http.ResponseWriter, r *http.Request) {
-	sites, err := s.store.Sites(r.Context())
+	sites, err := s.admin.Sites(r.Context(), principal(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p := principal(r)
 	out := []siteView{}
 	for _, site := range sites {
-		if p.CanSite(site.ID) {
-			out = append(out, viewSite(site))
-		}
+		out = append(out, viewSite(site))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sites": out})
 }
 
 func (s *server) getSite(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["site"]
-	if err := principal(r).See(id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	site, err := s.store.Site(r.Context(), id)
+	site, err := s.admin.Site(r.Context(), principal(r), mux.Vars(r)["site"])
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -51,6 +43,8 @@ type siteBody struct {
 	BlockedWords *[]string       `json:"blocked_words"`
 	// SpamSeed says how far the built-in spam seed may act alone: fold or hold.
 	SpamSeed *comment.SeedAction `json:"spam_seed"`
+	// Scripts name the writing systems the site's readers use (comment.Scripts).
+	Scripts *[]string `json:"scripts"`
 	// RateLimits override limits by scope; a null scope returns it to the default.
 	RateLimits map[string]*rateLimit `json:"rate_limits"`
 }
@@ -72,10 +66,13 @@ func (b siteBody) applyTo(site *comment.Site) error {
 		site.BlockedWords = *b.BlockedWords
 	}
 	if b.SpamSeed != nil {
-		if *b.SpamSeed == "" {
+		if *b.SpamSeed == "" { // Normalize would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
 		site.SpamSeed = *b.SpamSeed
+	}
+	if b.Scripts != nil {
+		site.Scripts = *b.Scripts
 	}
 	scopes := rateScopes(&site.Limits)
 	for name, r := range b.RateLimits {
@@ -105,9 +102,8 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
 	}
 	site := comment.NewSite(body.ID, "")
 	err := body.applyTo(&site)
-	site.CreatedAt = s.now().UTC()
 	if err == nil {
-		err = s.saveSite(r, &site, s.store.CreateSite)
+		site, err = s.admin.CreateSite(r.Context(), principal(r), site)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -122,30 +118,13 @@ func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	site, err := s.store.Site(r.Context(), mux.Vars(r)["site"])
+	site, err := s.admin.UpdateSite(r.Context(), principal(r), mux.Vars(r)["site"], body.applyTo)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = body.applyTo(&site)
-	if err == nil {
-		err = s.saveSite(r, &site, s.store.UpdateSite)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.sites.forget(site.ID)
+	s.sites.Forget(site.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"site": viewSite(site)})
-}
-
-// saveSite normalizes and validates site in place, so the answer shows what is stored.
-func (s *server) saveSite(r *http.Request, site *comment.Site, save func(context.Context, comment.Site) error) error {
-	site.Normalize()
-	if err := site.Validate(); err != nil {
-		return err
-	}
-	return save(r.Context(), *site)
 }
 
 type tokenBody struct {
@@ -163,68 +142,33 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) {
 	if body.Role == "" {
 		body.Role = auth.RoleModerator
 	}
-	for _, id := range body.Sites {
-		if _, err := s.store.Site(r.Context(), id); err != nil {
-			s.writeError(w, r, comment.Invalid("sites", "no site "+id))
-			return
-		}
-	}
-	emails, err := s.userEmails(r.Context()) // before the token exists, which is shown once
+	t, plain, err := s.admin.CreateToken(r.Context(), principal(r), admin.TokenRequest{Name: body.Name, Role: body.Role, Sites: body.Sites})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	t, plain, err := auth.NewToken(body.Name, body.Role, body.Sites, s.now().UTC())
-	if err == nil {
-		// The token belongs to the account behind the request, so that it ends with
-		// that account's admin rights; a token made with a token is its account's too.
-		t.CreatedBy = principal(r).Account()
-		err = s.store.CreateToken(r.Context(), &t)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v := viewToken(t, emails)
+	v := viewToken(t)
 	v.Token = plain
 	writeJSON(w, http.StatusCreated, map[string]any{"token": v})
 }
 
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) {
-	ts, err := s.store.Tokens(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	emails, err := s.userEmails(r.Context())
+	ts, err := s.admin.Tokens(r.Context(), principal(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := make([]tokenView, len(ts))
 	for i, t := range ts {
-		out[i] = viewToken(t, emails)
+		out[i] = viewToken(t)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
 }
 
 func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.RevokeToken(r.Context(), pathID(r), s.now().UTC()); err != nil {
+	if err := s.admin.RevokeToken(r.Context(), principal(r), pathID(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// userEmails maps account ids to emails, to name the creators of tokens.
-func (s *server) userEmails(ctx context.Context) (map[int64]string, error) {
-	us, err := s.store.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	emails := make(map[int64]string, len(us))
-	for _, u := range us {
-		emails[u.ID] = u.Email
-	}
-	return emails, nil
 }

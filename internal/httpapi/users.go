@@ -26,7 +26,7 @@ func viewAccount(u auth.User) accountView {
 
 // listUsers answers every account: GET /api/v1/admin/users, admins only.
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.store.Users(r.Context())
+	us, err := s.admin.Users(r.Context(), principal(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -61,7 +61,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	if body.Role == "" {
 		body.Role = auth.RoleModerator
 	}
-	u, generated, err := s.accounts.AddUser(r.Context(), body.Email, body.Role, body.Sites, body.Password)
+	u, generated, err := s.admin.AddUser(r.Context(), principal(r), body.Email, body.Role, body.Sites, body.Password)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,7 +96,7 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	p := principal(r)
 	change := auth.UserChange{Role: body.Role, Sites: body.Sites, Disabled: body.Disabled, Password: body.Password}
-	u, err := s.accounts.UpdateUser(r.Context(), p, pathID(r), change)
+	u, err := s.admin.UpdateUser(r.Context(), p, pathID(r), change)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

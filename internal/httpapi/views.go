@@ -3,33 +3,17 @@ package httpapi
 import (
 	"time"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 )
 
-// publicComment is everything anyone may see of a comment. It is built field by field
-// from comment.Comment, so a private field can only reach a public response by being
-// added here.
-type publicComment struct {
-	ID          int64            `json:"id"`
-	ParentID    int64            `json:"parent_id,omitempty"`
-	AuthorName  string           `json:"author_name"`
-	AuthorURL   string           `json:"author_url,omitempty"`
-	AvatarURL   string           `json:"avatar_url"`
-	BodyHTML    string           `json:"body_html"`
-	CreatedAt   time.Time        `json:"created_at"`
-	PublishedAt *time.Time       `json:"published_at,omitempty"`
-	Status      comment.Status   `json:"status,omitempty"` // only in the author's own answer
-	Replies     []*publicComment `json:"replies,omitempty"`
-}
+// publicComment is everything anyone may see of a comment (httpx.PublicComment).
+type publicComment = httpx.PublicComment
 
 func (s *server) publicView(c comment.Comment) *publicComment {
-	p := &publicComment{
-		ID: c.ID, ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL,
-		AvatarURL: comment.AvatarURL(s.baseURL, c.AvatarHash),
-		BodyHTML:  c.BodyHTML, CreatedAt: c.CreatedAt, PublishedAt: optionalTime(c.PublishedAt),
-	}
-	return p
+	return httpx.PublicView(s.baseURL, c)
 }
 
 // adminComment is what a moderator sees, private fields included.
@@ -84,6 +68,7 @@ type siteView struct {
 	BlockedWords []string             `json:"blocked_words"`
 	RateLimits   map[string]rateLimit `json:"rate_limits"`
 	SpamSeed     comment.SeedAction   `json:"spam_seed"`
+	Scripts      []string             `json:"scripts"`
 	CreatedAt    time.Time            `json:"created_at"`
 }
 
@@ -94,14 +79,12 @@ type rateLimit struct {
 	Burst  int    `json:"burst"`
 }
 
-// rateScopes names a site's limits on the wire.
-func rateScopes(l *comment.RateLimits) map[string]*comment.Rate {
-	return map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site}
-}
+// rateScopes names a site's limits on the wire (httpx.RateScopes).
+func rateScopes(l *comment.RateLimits) map[string]*comment.Rate { return httpx.RateScopes(l) }
 
 func viewSite(s comment.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
-		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
+		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, Scripts: s.Scripts, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
 	if v.SpamSeed == "" {
 		v.SpamSeed = comment.SeedFold
 	}
@@ -111,6 +94,9 @@ func viewSite(s comment.Site) siteView {
 	}
 	if v.Origins == nil {
 		v.Origins = []string{}
+	}
+	if v.Scripts == nil {
+		v.Scripts = []string{}
 	}
 	if v.BlockedWords == nil {
 		v.BlockedWords = []string{}
@@ -152,12 +138,12 @@ type tokenCreator struct {
 	Email string `json:"email"`
 }
 
-// viewToken shows t, naming its creator from emails (account id to email).
-func viewToken(t auth.Token, emails map[int64]string) tokenView {
+// viewToken shows t and names its creator.
+func viewToken(t admin.Token) tokenView {
 	v := tokenView{ID: t.ID, Name: t.Name, Role: t.Role, Sites: t.Sites, CreatedAt: t.CreatedAt,
 		LastUsedAt: optionalTime(t.LastUsedAt), RevokedAt: optionalTime(t.RevokedAt)}
 	if t.CreatedBy != 0 {
-		v.CreatedBy = &tokenCreator{ID: t.CreatedBy, Email: emails[t.CreatedBy]}
+		v.CreatedBy = &tokenCreator{ID: t.CreatedBy, Email: t.CreatorEmail}
 	}
 	if v.Sites == nil {
 		v.Sites = []string{}

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,18 +12,6 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 )
-
-// webhookStore is what the webhook handlers read and manage.
-type webhookStore interface {
-	CreateWebhook(ctx context.Context, w *comment.Webhook) error
-	UpdateWebhook(ctx context.Context, w comment.Webhook) error
-	DeleteWebhook(ctx context.Context, id int64) error
-	Webhook(ctx context.Context, id int64) (comment.Webhook, error)
-	Webhooks(ctx context.Context, scope []string, siteID string) ([]comment.Webhook, error)
-	Deliveries(ctx context.Context, endpointID int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
-	Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (comment.Delivery, error)
-	EnqueueDelivery(ctx context.Context, d *comment.Delivery) error
-}
 
 // webhookView is an endpoint on the wire. The secret is present only in the answer
 // that created or rotated it: it is shown once.
@@ -75,7 +61,10 @@ type deliveryView struct {
 func viewDelivery(d comment.Delivery) deliveryView {
 	v := deliveryView{ID: d.ID, EndpointID: d.EndpointID, EventID: d.EventID, Type: d.Type, CommentID: d.CommentID,
 		Status: d.Status, Attempts: d.Attempts, ResponseCode: d.LastStatusCode, LatencyMS: d.Latency.Milliseconds(),
-		LastError: d.LastError, Payload: d.Payload, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if body, err := d.Body(); err == nil {
+		v.Payload = body // as it is sent
+	}
 	if d.Status == comment.DeliveryPending || d.Status == comment.DeliveryFailed {
 		v.NextAttemptAt = optionalTime(d.NextAttemptAt)
 	}
@@ -94,7 +83,10 @@ type webhookBody struct {
 	Disabled    *bool                `json:"disabled"`
 }
 
-func (b webhookBody) applyTo(w *comment.Webhook) {
+func (b webhookBody) applyTo(w *comment.Webhook) error {
+	if b.Site != "" {
+		w.SiteID = b.Site
+	}
 	if b.URL != nil {
 		w.URL = *b.URL
 	}
@@ -107,17 +99,12 @@ func (b webhookBody) applyTo(w *comment.Webhook) {
 	if b.Disabled != nil {
 		w.Disabled = *b.Disabled
 	}
+	return nil
 }
 
 func (s *server) listWebhooks(w http.ResponseWriter, r *http.Request) {
-	p, siteID := principal(r), r.URL.Query().Get("site")
-	if siteID != "" {
-		if err := p.See(siteID); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	ws, err := s.store.Webhooks(r.Context(), p.Scope(), siteID)
+	p := principal(r)
+	ws, err := s.admin.Webhooks(r.Context(), p, r.URL.Query().Get("site"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -147,39 +134,20 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	now := s.now().UTC()
-	hook := comment.Webhook{SiteID: body.Site, Secret: comment.NewWebhookSecret(), CreatedAt: now}
-	body.applyTo(&hook)
-	hook.Normalize()
-	err := hook.Validate(s.allowPrivate)
-	if err == nil {
-		if _, err = s.store.Site(r.Context(), hook.SiteID); errors.Is(err, comment.ErrNotFound) {
-			err = comment.Invalid("site", "no such site")
-		}
-	}
-	if err == nil {
-		err = s.store.CreateWebhook(r.Context(), &hook)
-	}
+	var hook comment.Webhook
+	_ = body.applyTo(&hook)
+	hook, err := s.admin.CreateWebhook(r.Context(), principal(r), hook)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v := viewWebhook(hook, now)
+	v := viewWebhook(hook, hook.CreatedAt)
 	v.Secret = hook.Secret
 	writeJSON(w, http.StatusCreated, map[string]any{"webhook": v})
 }
 
-// webhook loads the endpoint of the request's {id} if the caller may see its site.
-func (s *server) webhook(r *http.Request) (comment.Webhook, error) {
-	hook, err := s.store.Webhook(r.Context(), pathID(r))
-	if err == nil {
-		err = principal(r).See(hook.SiteID)
-	}
-	return hook, err
-}
-
 func (s *server) getWebhook(w http.ResponseWriter, r *http.Request) {
-	hook, err := s.webhook(r)
+	hook, err := s.admin.Webhook(r.Context(), principal(r), pathID(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -193,23 +161,7 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	hook, err := s.webhook(r)
-	if err == nil && body.Site != "" && body.Site != hook.SiteID {
-		err = comment.Invalid("site", "an endpoint cannot move to another site")
-	}
-	if err == nil {
-		before := hook.URL
-		body.applyTo(&hook)
-		hook.Normalize()
-		hook.UpdatedAt = s.now().UTC()
-		// A URL is judged when it is set: an endpoint registered before the check (or
-		// while private networks were allowed) can still be disabled or described, and
-		// its deliveries stay refused at connect time.
-		err = hook.Validate(s.allowPrivate || hook.URL == before)
-	}
-	if err == nil {
-		err = s.store.UpdateWebhook(r.Context(), hook)
-	}
+	hook, err := s.admin.UpdateWebhook(r.Context(), principal(r), pathID(r), body.applyTo)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -220,27 +172,18 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 // rotateWebhook gives an endpoint a new secret, shown once; the old one keeps signing
 // alongside it for comment.WebhookRotationGrace.
 func (s *server) rotateWebhook(w http.ResponseWriter, r *http.Request) {
-	hook, err := s.webhook(r)
-	now := s.now().UTC()
-	if err == nil {
-		hook.Rotate(comment.NewWebhookSecret(), now)
-		err = s.store.UpdateWebhook(r.Context(), hook)
-	}
+	hook, err := s.admin.RotateWebhook(r.Context(), principal(r), pathID(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v := viewWebhook(hook, now)
+	v := viewWebhook(hook, s.now())
 	v.Secret = hook.Secret
 	writeJSON(w, http.StatusOK, map[string]any{"webhook": v})
 }
 
 func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
-	hook, err := s.webhook(r)
-	if err == nil {
-		err = s.store.DeleteWebhook(r.Context(), hook.ID)
-	}
-	if err != nil {
+	if err := s.admin.DeleteWebhook(r.Context(), principal(r), pathID(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -249,13 +192,7 @@ func (s *server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 
 // pingWebhook queues a test event for the endpoint; its delivery shows in the log.
 func (s *server) pingWebhook(w http.ResponseWriter, r *http.Request) {
-	hook, err := s.webhook(r)
-	now := s.now().UTC()
-	d := comment.Delivery{EndpointID: hook.ID, EventID: comment.NewEventID(), Type: comment.EventPing,
-		Payload: comment.PingEvent(now, hook), CreatedAt: now}
-	if err == nil {
-		err = s.store.EnqueueDelivery(r.Context(), &d)
-	}
+	d, err := s.admin.PingWebhook(r.Context(), principal(r), pathID(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -276,12 +213,7 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	hook, err := s.webhook(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ds, next, err := s.store.Deliveries(r.Context(), hook.ID, status, q.Get("cursor"), limit)
+	ds, next, err := s.admin.Deliveries(r.Context(), principal(r), pathID(r), status, q.Get("cursor"), limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -295,12 +227,8 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 
 // redeliver queues a delivery again, with the same event id and payload.
 func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
-	hook, err := s.webhook(r)
-	var d comment.Delivery
-	if err == nil {
-		did, _ := strconv.ParseInt(mux.Vars(r)["delivery"], 10, 64)
-		d, err = s.store.Redeliver(r.Context(), hook.ID, did, s.now().UTC())
-	}
+	did, _ := strconv.ParseInt(mux.Vars(r)["delivery"], 10, 64)
+	d, err := s.admin.Redeliver(r.Context(), principal(r), pathID(r), did)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

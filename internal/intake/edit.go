@@ -8,7 +8,6 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
-	"github.com/winnow/winnow/internal/spam"
 )
 
 // authorActor names an author's own edits and deletions in the audit log.
@@ -39,43 +38,31 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err // edits count against the submission limits
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
-	record, err := s.store.Record(ctx, site.ID, c.AuthorKey, s.reputationKey(meta.IP),
-		comment.SubmissionBanKeys(s.secret, s.v6bits, c.AuthorEmail, c.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
+	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, false, now)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
-	// Rendered after the limits, which bound what a client can make the renderer do.
-	r := s.sanitizer.Render(sub.Body)
-	if err := comment.ValidateShown(r.Text); err != nil {
-		return Result{}, err
-	}
-	html := r.HTML
-	text := spam.Read(sub.Body)
-	campaign, err := s.campaign(ctx, site.ID, sub, text, c.AuthorKey)
-	if err != nil {
-		return Result{}, err
-	}
-	v := s.scorer.Score(spam.Input{Site: site, Submission: sub, Links: len(r.Links), IP: meta.IP,
-		UserAgent: meta.UserAgent, Author: record.Author, AddressApproved: record.IPApproved,
-		AddressSpam: record.IPSpam, Banned: record.Banned, Campaign: campaign, Text: text})
+	html, v := j.html, j.verdict
 	e := comment.Edit{Comment: c, BodySource: sub.Body, BodyHTML: html, Score: v.Score, Reasons: v.Reasons, At: now}
 	status := moderation.AfterEdit(c.Status, v, site.Policy)
+	edited := c
+	edited.BodySource, edited.BodyHTML, edited.Score, edited.Reasons, edited.Status, edited.UpdatedAt = sub.Body, html, v.Score, v.Reasons, status, now
 	if status != c.Status {
-		e.Transition = &comment.Transition{To: status, PublishedAt: c.PublishedAt, Notify: comment.EventFor(c.Status, status),
-			Event: comment.Event{Actor: authorActor, Action: "edit", CreatedAt: now}}
+		e.Transition = &comment.Transition{To: status, PublishedAt: c.PublishedAt,
+			Notify: s.notice(comment.EventFor(c.Status, status), now, edited),
+			Event:  comment.Event{Actor: authorActor, Action: "edit", CreatedAt: now}}
 	} else {
 		// Every author edit is in the audit log, not only those that move the comment.
 		e.Event = &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: authorActor, Action: "edit",
 			From: status, To: status, CreatedAt: now}
 		if status == comment.StatusApproved {
-			e.Notify = comment.EventUpdated
+			e.Notify = s.notice(comment.EventUpdated, now, edited)
 		}
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
-	c.BodySource, c.BodyHTML, c.Score, c.Reasons, c.Status, c.UpdatedAt = sub.Body, html, v.Score, v.Reasons, status, now
-	return Result{Comment: c, EditToken: token}, nil
+	return Result{Comment: edited, EditToken: token}, nil
 }
 
 // Delete removes an author's comment, with its edit token, inside comment.EditWindow.
@@ -85,8 +72,10 @@ func (s *Service) Delete(ctx context.Context, id int64, token string) error {
 		return err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
+	gone := c
+	gone.Status, gone.UpdatedAt = comment.StatusDeleted, now
 	t := comment.Transition{Comment: c, To: comment.StatusDeleted, PublishedAt: c.PublishedAt,
-		Notify: comment.EventFor(c.Status, comment.StatusDeleted),
+		Notify: s.notice(comment.EventFor(c.Status, comment.StatusDeleted), now, gone),
 		Event:  comment.Event{Actor: authorActor, Action: "delete", CreatedAt: now}}
 	if err := s.store.ApplyTransitions(ctx, []comment.Transition{t}); err != nil {
 		return fmt.Errorf("intake: delete: %w", err)

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,20 +25,21 @@ func TestEditByTheAuthor(t *testing.T) {
 	}{
 		{"a published comment stays published and notifies an update", func(*comment.Comment) {}, token, "Fixed a *typo*", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition != nil || e.Notify != comment.EventUpdated || e.BodyHTML != "<p>Fixed a <em>typo</em></p>" {
+				if e.Transition != nil || e.Notify.Type != comment.EventUpdated || e.BodyHTML != "<p>Fixed a <em>typo</em></p>" ||
+					!strings.Contains(string(e.Notify.Payload), `typo`) {
 					t.Errorf("%+v", e)
 				}
 			}},
 		{"links added to a published comment take it down for a moderator", func(*comment.Comment) {}, token,
 			"see https://a.example and https://b.example", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition == nil || e.Transition.To != comment.StatusPending || e.Transition.Notify != comment.EventUnpublished {
+				if e.Transition == nil || e.Transition.To != comment.StatusPending || e.Transition.Notify.Type != comment.EventUnpublished {
 					t.Errorf("%+v", e.Transition)
 				}
 			}},
 		{"a held comment stays held", func(c *comment.Comment) { c.Status = comment.StatusPending }, token, "cleaner text", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition != nil || e.Notify != "" {
+				if e.Transition != nil || e.Notify.Type != "" {
 					t.Errorf("%+v", e)
 				}
 			}},
@@ -113,7 +115,7 @@ func TestDeleteByTheAuthorUnpublishes(t *testing.T) {
 	if err := newService(st).Delete(context.Background(), 3, "t"); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].To != comment.StatusDeleted || got[0].Notify != comment.EventUnpublished || got[0].Event.Actor != "author" {
+	if len(got) != 1 || got[0].To != comment.StatusDeleted || got[0].Notify.Type != comment.EventUnpublished || got[0].Event.Actor != "author" {
 		t.Errorf("%+v", got)
 	}
 }

@@ -61,15 +61,22 @@ type Service struct {
 	scorer    *spam.Scorer
 	secret    []byte
 	v6bits    int
+	baseURL   string
 	now       func() time.Time
 }
 
 // NewService wires the pipeline. secret is the installation secret that keys author,
 // address and avatar hashes and edit tokens; v6bits is the IPv6 prefix that counts as
-// one client (http.ipv6_prefix) for limits, reputation and bans alike; a nil limiter
+// one client (http.ipv6_prefix) for limits, reputation and bans alike; baseURL is how
+// webhook consumers reach winnow (avatar links in the events it sends); a nil limiter
 // means no rate limits (an importer's bulk load).
-func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, now func() time.Time) *Service {
-	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, now: now}
+func NewService(store Store, limiter Limiter, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
+	return &Service{store: store, limiter: limiter, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
+}
+
+// notice builds the webhook event a change sends about c, as the change leaves it.
+func (s *Service) notice(t comment.EventType, at time.Time, c comment.Comment) comment.Notice {
+	return comment.CommentNotice(t, at, c, s.baseURL)
 }
 
 // Submit validates, judges and stores one comment on site, which the caller has loaded
@@ -102,33 +109,13 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		}
 	}
 
-	// Rendered after the limits, which bound what a client can make the renderer do.
-	rendered := s.sanitizer.Render(sub.Body)
-	if err := comment.ValidateShown(rendered.Text); err != nil {
-		return Result{}, err
-	}
-	html := rendered.HTML
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	record, err := s.store.Record(ctx, site.ID, authorKey, s.reputationKey(meta.IP),
-		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
-	if err != nil {
-		return Result{}, fmt.Errorf("intake: record: %w", err)
-	}
-	author := record.Author
-	form, err := s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken)
+	j, err := s.judge(ctx, site, sub, authorKey, meta, true, now)
 	if err != nil {
 		return Result{}, err
 	}
-	text := spam.Read(sub.Body)
-	campaign, err := s.campaign(ctx, site.ID, sub, text, authorKey)
-	if err != nil {
-		return Result{}, err
-	}
-	verdict := s.scorer.Score(spam.Input{
-		Site: site, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: form, Banned: record.Banned, Campaign: campaign, Text: text,
-	})
-	status := moderation.Decide(verdict, site.Policy, author.Approved > 0)
+	html, verdict := j.html, j.verdict
+	status := moderation.Decide(verdict, site.Policy, j.author.Approved > 0)
 
 	token, err := s.editToken(site.ID, sub, meta.IdempotencyKey)
 	if err != nil {
@@ -153,7 +140,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		// spammer cannot name someone's page.
 		thread.URL, thread.Title = sub.ThreadURL, sub.ThreadTitle
 	}
-	err = s.store.CreateComment(ctx, &c, thread)
+	err = s.store.CreateComment(ctx, &c, thread, s.notice(comment.EventFor("", status), now, c))
 	if errors.Is(err, comment.ErrConflict) && meta.IdempotencyKey != "" {
 		// A concurrent retry with the same key won the race: answer what it stored.
 		return s.replay(ctx, site.ID, sub, meta.IdempotencyKey)
@@ -162,6 +149,51 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, fmt.Errorf("intake: store: %w", err)
 	}
 	return Result{Comment: c, EditToken: token}, nil
+}
+
+// judgement is what judge makes of a text: its safe HTML, the spam verdict, and the
+// author's counts it was judged with.
+type judgement struct {
+	html    string
+	verdict comment.Verdict
+	author  comment.Author
+}
+
+// judge is the one judging step of a new text, a submission's or an author's edit:
+// it renders the text, reads the author's and the address's record and the bans that
+// match (one round trip), counts the text towards a campaign, and scores it. A
+// submission's form token is read too (form), which an edit, sent without the form,
+// has none of. What the verdict makes of the comment's status is the caller's rule
+// (moderation.Decide for a submission, moderation.AfterEdit for an edit). The rate
+// limits are checked before, by the caller, so that work refused for them costs little.
+func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, form bool, now time.Time) (judgement, error) {
+	// Rendered after the limits, which bound what a client can make the renderer do.
+	rendered := s.sanitizer.Render(sub.Body)
+	if err := comment.ValidateShown(rendered.Text); err != nil {
+		return judgement{}, err
+	}
+	record, err := s.store.Record(ctx, site.ID, authorKey, s.reputationKey(meta.IP),
+		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
+	if err != nil {
+		return judgement{}, fmt.Errorf("intake: record: %w", err)
+	}
+	var f spam.Form
+	if form {
+		if f, err = s.checkForm(ctx, site.ID, sub.Thread, sub.FormToken); err != nil {
+			return judgement{}, err
+		}
+	}
+	text := spam.Read(sub.Body)
+	campaign, err := s.campaign(ctx, site.ID, sub, text, authorKey)
+	if err != nil {
+		return judgement{}, err
+	}
+	v := s.scorer.Score(spam.Input{
+		Site: site, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
+		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: f,
+		Banned: record.Banned, Campaign: campaign, Text: text,
+	})
+	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil
 }
 
 // checkLimits counts the submission against the site's limits, narrowest first, and

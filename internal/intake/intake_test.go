@@ -77,7 +77,7 @@ func (f fakeStore) CommentByIdempotencyKey(_ context.Context, _, key string) (co
 	return f.byIdempotency(key)
 }
 
-func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comment.Thread) error {
+func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comment.Thread, _ comment.Notice) error {
 	if f.create == nil {
 		f.t.Fatal("unexpected CreateComment")
 	}
@@ -92,7 +92,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, now)
+	return NewService(st, ratelimit.NewLocal(now), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", now)
 }
 
 func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {

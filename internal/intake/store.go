@@ -25,7 +25,8 @@ type Store interface {
 	// ApplyTransitions applies status changes, here an author deleting their comment.
 	ApplyTransitions(ctx context.Context, ts []comment.Transition) error
 	// CreateComment stores c in one transaction: it upserts the thread by (site, key),
-	// inserts the comment, and moves the thread's and author's counts to match c.Status.
-	// It sets c.ID and c.ThreadID. A duplicate idempotency key is comment.ErrConflict.
-	CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread) error
+	// inserts the comment, moves the thread's and author's counts by c.Status.Tally(),
+	// and writes notify (when it has a type) to the outbox with c's new id. It sets c.ID
+	// and c.ThreadID. A duplicate idempotency key is comment.ErrConflict.
+	CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread, notify comment.Notice) error
 }

@@ -72,6 +72,7 @@ type Service struct {
 	sanitizer *sanitize.Sanitizer
 	secret    []byte
 	v6bits    int
+	baseURL   string
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -80,9 +81,15 @@ type Service struct {
 // decision; sanitizer renders moderators' edits and replies as intake renders
 // submissions; secret keys the hashes bans and avatars are kept by; v6bits is the
 // IPv6 prefix that is one client (http.ipv6_prefix), the least an IPv6 ban covers;
-// now is the clock.
-func NewService(store Store, learner Learner, sanitizer *sanitize.Sanitizer, secret []byte, v6bits int, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{store: store, learner: learner, sanitizer: sanitizer, secret: secret, v6bits: v6bits, log: log, now: now}
+// baseURL is how webhook consumers reach winnow (avatar links in the events its
+// decisions send); now is the clock.
+func NewService(store Store, learner Learner, sanitizer *sanitize.Sanitizer, secret []byte, v6bits int, baseURL string, log *slog.Logger, now func() time.Time) *Service {
+	return &Service{store: store, learner: learner, sanitizer: sanitizer, secret: secret, v6bits: v6bits, baseURL: baseURL, log: log, now: now}
+}
+
+// notice builds the webhook event a decision sends about c, as the decision leaves it.
+func (s *Service) notice(t comment.EventType, at time.Time, c comment.Comment) comment.Notice {
+	return comment.CommentNotice(t, at, c, s.baseURL)
 }
 
 // Lesson is what a decision teaches the classifier: spam and reject say "unwanted",
@@ -164,11 +171,12 @@ func (s *Service) apply(ctx context.Context, req Request, ids []int64, to commen
 		if to == comment.StatusApproved && published.IsZero() {
 			published = now // a comment is published once, at its first approval
 		}
-		ts = append(ts, comment.Transition{Comment: c, To: to, PublishedAt: published, Notify: comment.EventFor(c.Status, to), Event: comment.Event{
-			SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: string(req.Action),
-			From: c.Status, To: to, Note: strings.TrimSpace(req.Note), CreatedAt: now,
-		}})
 		cs[i].Status, cs[i].UpdatedAt, cs[i].PublishedAt = to, now, published
+		ts = append(ts, comment.Transition{Comment: c, To: to, PublishedAt: published,
+			Notify: s.notice(comment.EventFor(c.Status, to), now, cs[i]), Event: comment.Event{
+				SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: string(req.Action),
+				From: c.Status, To: to, Note: strings.TrimSpace(req.Note), CreatedAt: now,
+			}})
 	}
 	if len(ts) > 0 {
 		if err := s.store.ApplyTransitions(ctx, ts); err != nil {

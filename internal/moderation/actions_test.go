@@ -51,7 +51,7 @@ func (f fakeStore) Site(_ context.Context, id string) (comment.Site, error) {
 	return f.site(id)
 }
 
-func (f fakeStore) CreateCommentWithEvent(_ context.Context, c *comment.Comment, _ comment.Thread, e comment.Event) error {
+func (f fakeStore) CreateCommentWithEvent(_ context.Context, c *comment.Comment, _ comment.Thread, _ comment.Notice, e comment.Event) error {
 	if f.createComment == nil {
 		return errors.New("unexpected CreateCommentWithEvent")
 	}
@@ -94,7 +94,7 @@ func TestApplyWritesOneTransitionPerChangedComment(t *testing.T) {
 			return cs, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+	}, nil, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 	cs, err := s.Apply(context.Background(), Request{Actor: "token:a", Action: Approve, IDs: []int64{2, 1, 2, 3}, Note: " ok "})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestApplyRefusesBadRequestsBeforeTouchingStorage(t *testing.T) {
 	s := NewService(fakeStore{
 		commentsByID:     func([]int64) ([]comment.Comment, error) { t.Fatal("storage read"); return nil, nil },
 		applyTransitions: func([]comment.Transition) error { t.Fatal("storage write"); return nil },
-	}, nil, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+	}, nil, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 	many := make([]int64, MaxBatch+1)
 	for i := range many {
 		many[i] = int64(i + 1)
@@ -157,7 +157,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.applyTransitions = func([]comment.Transition) error { t.Fatal("wrote"); return nil }
-			s := NewService(tt.store, nil, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+			s := NewService(tt.store, nil, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 			ids := []int64{1, 2}
 			if tt.name == "a deleted comment cannot come back" {
 				ids = ids[:1]
@@ -174,7 +174,7 @@ func TestApplyRetriesOnceAfterAConcurrentChange(t *testing.T) {
 	s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error {
 		writes++
 		return comment.ErrConflict
-	}}, nil, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+	}}, nil, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 	_, err := s.Apply(context.Background(), Request{Action: Reject, IDs: []int64{1}})
 	if !errors.Is(err, comment.ErrConflict) || writes != 2 {
 		t.Errorf("err %v after %d writes, want a conflict after 2", err, writes)
@@ -189,7 +189,7 @@ func TestApplyPublishesOnceAtTheFirstApproval(t *testing.T) {
 			return []comment.Comment{{ID: 1, Status: comment.StatusRejected, PublishedAt: first}, {ID: 2, Status: comment.StatusPending}}, nil
 		},
 		applyTransitions: func(ts []comment.Transition) error { got = ts; return nil },
-	}, nil, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+	}, nil, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 	if _, err := s.Apply(context.Background(), Request{Action: Approve, IDs: []int64{1, 2}}); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestDecisionsTeachTheClassifier(t *testing.T) {
 				return errors.New("a failure to learn must not fail the decision")
 			})
 			s := NewService(fakeStore{commentsByID: pendingComments, applyTransitions: func([]comment.Transition) error { return nil }},
-				learner, nil, nil, comment.DefaultIPv6Prefix, discard, clock)
+				learner, nil, nil, comment.DefaultIPv6Prefix, "", discard, clock)
 			if _, err := s.Apply(context.Background(), Request{Action: tt.action, IDs: []int64{1, 2}}); err != nil {
 				t.Fatal(err)
 			}

@@ -63,7 +63,7 @@ func TestBan(t *testing.T) {
 					return nil, nil
 				},
 				createBan: func(b *comment.Ban) error { b.ID = 1; return nil },
-			}, nil, nil, secret, comment.DefaultIPv6Prefix, discard, clock)
+			}, nil, nil, secret, comment.DefaultIPv6Prefix, "", discard, clock)
 			b, err := s.Ban(context.Background(), tt.req)
 			tt.check(t, b, err)
 		})

@@ -1,6 +1,7 @@
 // Package moderation turns verdicts into statuses and carries out moderator decisions:
-// each decision changes a comment's status, appends to the audit log and moves the
-// author's reputation in one transaction, through the Store it declares.
+// each decision changes a comment's status, appends to the audit log, moves the
+// author's reputation and writes the webhook event it builds (comment.Notice) in one
+// transaction, through the Store it declares.
 package moderation
 
 import "github.com/winnow/winnow/internal/comment"

@@ -51,15 +51,15 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	e := comment.Edit{Comment: c, BodySource: body, BodyHTML: html.HTML, Score: c.Score, Reasons: c.Reasons, At: now,
 		EndAuthorEdits: true, Event: &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: ActionEdit,
 			From: c.Status, To: c.Status, Note: strings.TrimSpace(req.Note), CreatedAt: now}}
+	before := c
+	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
 	if c.Status == comment.StatusApproved {
-		e.Notify = comment.EventUpdated
+		e.Notify = s.notice(comment.EventUpdated, now, c)
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return comment.Comment{}, fmt.Errorf("moderation: edit: %w", err)
 	}
-	before := c
-	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
-	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam
+	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam || before.Trained == spam.LabelLeft
 	if taught && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
@@ -127,7 +127,8 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (comment.Comment,
 	}
 	ev := comment.Event{SiteID: site.ID, Actor: req.Actor, Action: ActionReply, To: comment.StatusApproved,
 		Note: strings.TrimSpace(req.Note), CreatedAt: now}
-	if err := s.store.CreateCommentWithEvent(ctx, &c, comment.Thread{SiteID: site.ID, Key: parent.ThreadKey}, ev); err != nil {
+	notify := s.notice(comment.EventFor("", c.Status), now, c)
+	if err := s.store.CreateCommentWithEvent(ctx, &c, comment.Thread{SiteID: site.ID, Key: parent.ThreadKey}, notify, ev); err != nil {
 		return comment.Comment{}, fmt.Errorf("moderation: reply: %w", err)
 	}
 	return c, nil

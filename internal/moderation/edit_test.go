@@ -19,7 +19,7 @@ func untouched(t *testing.T) fakeStore {
 }
 
 func TestWritingRefusesBadInputBeforeTouchingStorage(t *testing.T) {
-	s := NewService(untouched(t), nil, sanitize.New(), nil, comment.DefaultIPv6Prefix, discard, clock)
+	s := NewService(untouched(t), nil, sanitize.New(), nil, comment.DefaultIPv6Prefix, "", discard, clock)
 	ctx := context.Background()
 	tests := []struct {
 		name, field string

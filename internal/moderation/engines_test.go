@@ -56,7 +56,7 @@ func newRig(t *testing.T, s *sqlstore.Store) *rig {
 	at := epoch
 	clock := func() time.Time { at = at.Add(time.Second); return at }
 	return &rig{t: t, ctx: ctx, store: s, model: model, hook: hook,
-		svc: moderation.NewService(s, model, sanitize.New(), []byte("secret"), comment.DefaultIPv6Prefix, log, clock)}
+		svc: moderation.NewService(s, model, sanitize.New(), []byte("secret"), comment.DefaultIPv6Prefix, "", log, clock)}
 }
 
 // submit stores a reader's comment in status st on thread /p.
@@ -64,8 +64,12 @@ func (r *rig) submit(st comment.Status) comment.Comment {
 	r.t.Helper()
 	c := comment.Comment{SiteID: "blog", AuthorName: "Ann", AuthorEmail: "ann@example.org", AuthorKey: "key-ann",
 		AvatarHash: "avatar-ann", BodySource: "a lovely song zyx", BodyHTML: "<p>a lovely song zyx</p>", Status: st,
-		Score: 0.3, Reasons: []string{"first comment"}, CreatedAt: epoch}
-	if err := r.store.CreateComment(r.ctx, &c, comment.Thread{Key: "/p", URL: "https://blog.example/p"}); err != nil {
+		Score: 0.3, Reasons: []string{"first comment"}, CreatedAt: epoch, ThreadKey: "/p"}
+	if st == comment.StatusApproved {
+		c.PublishedAt = epoch
+	}
+	notify := comment.CommentNotice(comment.EventFor("", st), epoch, c, "")
+	if err := r.store.CreateComment(r.ctx, &c, comment.Thread{Key: "/p", URL: "https://blog.example/p"}, notify); err != nil {
 		r.t.Fatal(err)
 	}
 	return c
@@ -446,8 +450,12 @@ func TestReplyIsPublishedAsTheSite(t *testing.T) {
 func (r *rig) replyTo(parent comment.Comment, st comment.Status) comment.Comment {
 	r.t.Helper()
 	c := comment.Comment{SiteID: "blog", ParentID: parent.ID, AuthorName: "Bo", AuthorEmail: "bo@example.org", AuthorKey: "key-bo",
-		AvatarHash: "avatar-bo", BodySource: "I agree", BodyHTML: "<p>I agree</p>", Status: st, CreatedAt: epoch}
-	if err := r.store.CreateComment(r.ctx, &c, comment.Thread{Key: "/p"}); err != nil {
+		AvatarHash: "avatar-bo", BodySource: "I agree", BodyHTML: "<p>I agree</p>", Status: st, CreatedAt: epoch, ThreadKey: "/p"}
+	if st == comment.StatusApproved {
+		c.PublishedAt = epoch
+	}
+	notify := comment.CommentNotice(comment.EventFor("", st), epoch, c, "")
+	if err := r.store.CreateComment(r.ctx, &c, comment.Thread{Key: "/p"}, notify); err != nil {
 		r.t.Fatal(err)
 	}
 	return c

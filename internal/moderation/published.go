@@ -44,8 +44,10 @@ func NewLeftAlone(store PublishedStore, learner Learner) *LeftAlone {
 }
 
 // Teach looks at up to limit comments published before before (and at most
-// LearnLookBack earlier) that taught nothing yet, teaches ham from the ones left alone and marks the rest as teaching nothing
-// (spam.LabelNone), so that none is looked at twice. It returns how many it looked at;
+// LearnLookBack earlier) that taught nothing yet, teaches ham from the ones left alone
+// (spam.LabelLeft: a weaker lesson than a moderator's, which the model turns into
+// spam.LabelNone past its cap) and marks the rest as teaching nothing (spam.LabelNone),
+// so that none is looked at twice. It returns how many it looked at;
 // fewer than limit means none is left.
 func (l *LeftAlone) Teach(ctx context.Context, before time.Time, limit int) (int64, error) {
 	cs, err := l.store.UntaughtPublished(ctx, before.Add(-LearnLookBack), before, limit)
@@ -64,7 +66,7 @@ func (l *LeftAlone) Teach(ctx context.Context, before time.Time, limit int) (int
 		e, touched := latest[c.ID]
 		label := spam.LabelNone
 		if leftAlone(e, touched) {
-			label = spam.LabelHam
+			label = spam.LabelLeft // the model weighs it less, and caps it (spam.LabelLeft)
 		}
 		if err := l.learner.LearnComment(ctx, c, label); err != nil {
 			return 0, fmt.Errorf("moderation: learn published comment %d: %w", c.ID, err)

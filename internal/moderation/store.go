@@ -27,7 +27,7 @@ type Store interface {
 	// Site returns a site or comment.ErrNotFound.
 	Site(ctx context.Context, id string) (comment.Site, error)
 	// CreateCommentWithEvent stores a new comment as intake's CreateComment does (thread
-	// counts and version, outbox) and appends e about it to the audit log, in one
-	// transaction. It sets c.ID and c.ThreadID.
-	CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, e comment.Event) error
+	// counts and version, notify in the outbox) and appends e about it to the audit log,
+	// in one transaction. It sets c.ID and c.ThreadID.
+	CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, notify comment.Notice, e comment.Event) error
 }

@@ -73,11 +73,11 @@ func (s *Service) Undo(ctx context.Context, req UndoRequest) ([]comment.Comment,
 		if e.To == comment.StatusApproved && published.Equal(e.CreatedAt) {
 			published = time.Time{} // the undone approval was its first: it was never published
 		}
+		cs[i].Status, cs[i].UpdatedAt, cs[i].PublishedAt = e.From, now, published
 		ts = append(ts, comment.Transition{Comment: c, To: e.From, PublishedAt: published,
-			Notify: comment.EventFor(c.Status, e.From), AfterEvent: e.ID,
+			Notify: s.notice(comment.EventFor(c.Status, e.From), now, cs[i]), AfterEvent: e.ID,
 			Event: comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: req.Actor, Action: ActionUndo,
 				From: c.Status, To: e.From, Note: strings.TrimSpace(req.Note), CreatedAt: now}})
-		cs[i].Status, cs[i].UpdatedAt, cs[i].PublishedAt = e.From, now, published
 	}
 	if err := s.checkReplies(ctx, before, cs); err != nil {
 		return nil, err

@@ -239,7 +239,7 @@ type Prequential struct {
 	Stream, AfterWarmUp Report
 	WarmUp              int
 	// Labels counts the moderator labels given, and Published the comments learned as
-	// ham because they stayed up (policy none).
+	// ham because they stayed up (policy none; LabelLeft, within its cap).
 	Labels, Published int
 	// Campaigns are, for each spam text that recurs (the same words, three times or
 	// more), how many of its copies were labelled before a copy was held; -1 if none
@@ -261,7 +261,9 @@ const (
 // as a site that reviews everything. With PolicyNone, only what the model holds or
 // foldered gets a moderator's label (the true one); what it publishes teaches ham
 // once it has stayed up for StayUp — spam included, since under this policy no
-// moderator reads published comments (the worst case: nobody corrects it).
+// moderator reads published comments (the worst case: nobody corrects it) — as the
+// service's sweep teaches it: an implicit lesson (LabelLeft), weaker than a
+// moderator's and capped by the moderators' number.
 func Replay(stream []Example, warmUp int, opt Options) Prequential {
 	stream = slices.Clone(stream)
 	slices.SortStableFunc(stream, func(a, b Example) int {
@@ -289,8 +291,9 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 	}
 	for i, ex := range stream {
 		for len(queue) > 0 && stayedUp(queue[0].ex, queue[0].i, ex, i) {
-			m.learnText(site.ID, queue[0].ex.Author, "", queue[0].ex.Text, "", LabelHam)
-			out.Published++
+			if q := queue[0]; m.learnText(site.ID, q.ex.Author, "", q.ex.Text, "", LabelLeft) == LabelLeft {
+				out.Published++
+			}
 			queue = queue[1:]
 		}
 		v := score(s, site, ex)

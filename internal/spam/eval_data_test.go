@@ -90,7 +90,8 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	logReport("YouTube -> SMS", ytSMS)
 	logReport("SMS -> YouTube", smsYT)
 	under("YouTube -> SMS held FPR", ytSMS.Held.FPR, 0.10)
-	under("YouTube -> SMS folder FPR", ytSMS.Folder.FPR, 0.02)
+	under("YouTube -> SMS folder FPR", ytSMS.Folder.FPR, 0.005)
+	under("SMS -> YouTube folder FPR", smsYT.Folder.FPR, 0.004)
 	at("SMS -> YouTube recall", smsYT.Held.Recall, 0.28)
 	under("SMS -> YouTube held FPR", smsYT.Held.FPR, 0.03)
 
@@ -123,13 +124,23 @@ func TestEvaluationOnSharedData(t *testing.T) {
 			t.Errorf("a recurring spam text was held only after %d labels (-1: never): %v", n, p.Campaigns)
 		}
 	}
-	// Policy none from a seed that never saw these videos: only what the model holds gets a label, published
-	// comments (spam included: nobody reads them) teach ham. No genuine comment may
-	// reach the spam folder.
+	// Policy none from a seed that never saw these videos: only what the model holds
+	// gets a label; published comments (spam included: nobody reads them) teach ham
+	// after they stayed up, as implicit lessons (LabelLeft: a tenth of a lesson in the
+	// linear model, none in the counts, at most half as many as the labels). Half
+	// this stream is spam the seed barely knows (it catches 15%), so what it lets
+	// through outnumbers what it holds: taught as full ham lessons, it taught the model
+	// its own mistakes (MCC 0.08). No genuine comment reaches the spam folder (two
+	// would, on the stream's own spam words 'thumbs up' and '1 billion views', if one
+	// learner sure alone could fold: folderAgreement).
+	full := Replay(yt, 100, Options{Seed: noVideo})
 	none := Replay(yt, 100, Options{Seed: noVideo, Policy: comment.PolicyNone})
+	logReport("prequential from the seed, every comment labelled, after 100", full.AfterWarmUp)
 	logReport("prequential, policy none, after 100", none.AfterWarmUp)
-	t.Logf("policy none: %d labels, %d learned as ham after staying up", none.Labels, none.Published)
-	under("policy none: genuine foldered", float64(none.Stream.Folder.FP), 0)
+	t.Logf("policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", none.Labels, none.Published, none.Stream.Folder.FP)
+	at("policy none MCC after 100", none.AfterWarmUp.Held.MCC, 0.80)
+	under("policy none: MCC short of the labelled stream's", full.AfterWarmUp.Held.MCC-none.AfterWarmUp.Held.MCC, 0.08)
+	under("policy none: genuine foldered (of 951)", float64(none.Stream.Folder.FP), 0)
 
 	// The same on the SMS stream (in file order, 13% spam, nearer a blog's share than
 	// the videos' half) from a seed that never saw text messages: published messages
@@ -139,9 +150,9 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	logReport("SMS prequential, every message labelled, after 100", smsFull.AfterWarmUp)
 	logReport("SMS prequential, policy none, after 100", smsNone.AfterWarmUp)
 	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", smsNone.Labels, smsNone.Published, smsNone.Stream.Folder.FP)
-	at("SMS policy none MCC after 100", smsNone.AfterWarmUp.Held.MCC, 0.87)
-	under("SMS policy none: MCC short of the labelled stream's", smsFull.AfterWarmUp.Held.MCC-smsNone.AfterWarmUp.Held.MCC, 0.07)
-	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 3)
+	at("SMS policy none MCC after 100", smsNone.AfterWarmUp.Held.MCC, 0.92)
+	under("SMS policy none: MCC short of the labelled stream's", smsFull.AfterWarmUp.Held.MCC-smsNone.AfterWarmUp.Held.MCC, 0.02)
+	under("SMS policy none: genuine foldered (of 4,827)", float64(smsNone.Stream.Folder.FP), 0)
 
 	at("SMS 10-fold MCC", CrossValidate(sms, 10, 1, Options{}).Held.MCC, 0.93)
 	for _, f := range floors {

@@ -161,3 +161,65 @@ func TestScoringWhileLearning(t *testing.T) {
 		<-done
 	}
 }
+
+// TestLeftAloneIsAWeakCappedLesson checks the implicit lesson of a comment left
+// published (LabelLeft): it teaches nothing on a site without decisions, moves the
+// linear model less than a moderator's approval and the counts' documents not at all,
+// stops at half the site's decisions, and a moderator's later mark takes it back.
+func TestLeftAloneIsAWeakCappedLesson(t *testing.T) {
+	ctx := context.Background()
+	text := "The retry loop in the second listing never backs off, so it hammers the server"
+	logOdds := func(m *Model, site string) float64 {
+		a := analyze(text)
+		var v vec
+		featurize(&v, &a, "Ines", "", nil)
+		z, _ := m.linear(site).score(&v, nil)
+		return z
+	}
+	c := comment.Comment{ID: 1, SiteID: "blog", AuthorName: "Ines", BodySource: text}
+
+	m := NewModel(nil, nil)
+	if err := m.LearnComment(ctx, c, LabelLeft); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Implicit("blog"); n != 0 || logOdds(m, "blog") != 0 {
+		t.Errorf("a site without decisions learned %d implicit lessons (log-odds %.3f)", n, logOdds(m, "blog"))
+	}
+
+	decided := func() *Model {
+		m := NewModel(nil, nil)
+		m.learnText("blog", "Promo", "", "Discount pills shipped overnight, order at the pharmacy outlet", "", LabelSpam)
+		m.learnText("blog", "Ana", "", "Would the same approach work with a read replica in another region?", "", LabelHam)
+		return m
+	}
+	approved, left := decided(), decided()
+	if err := approved.LearnComment(ctx, c, LabelHam); err != nil {
+		t.Fatal(err)
+	}
+	if err := left.LearnComment(ctx, c, LabelLeft); err != nil {
+		t.Fatal(err)
+	}
+	zBefore, zApproved, zLeft := logOdds(decided(), "blog"), logOdds(approved, "blog"), logOdds(left, "blog")
+	if !(zApproved < zLeft && zLeft < zBefore) {
+		t.Errorf("log-odds before %.3f, after an approval %.3f, after being left alone %.3f: want the last between", zBefore, zApproved, zLeft)
+	}
+	if sp, hm := left.Classifier("blog").Documents(); sp != 1 || hm != 1 || left.Implicit("blog") != 1 {
+		t.Errorf("after one implicit lesson: %d/%d documents, %d implicit lessons; want 1/1 and 1", sp, hm, left.Implicit("blog"))
+	}
+	// Two decisions leave room for one implicit lesson: the next is past the cap.
+	c2 := comment.Comment{ID: 2, SiteID: "blog", AuthorName: "Tom", BodySource: "Same here, the backoff fixed it for us"}
+	if err := left.LearnComment(ctx, c2, LabelLeft); err != nil {
+		t.Fatal(err)
+	}
+	if n := left.Implicit("blog"); n != 1 {
+		t.Errorf("past the cap: %d implicit lessons, want 1", n)
+	}
+	// A moderator marks the comment left alone spam: the implicit lesson goes.
+	c.Trained = LabelLeft
+	if err := left.LearnComment(ctx, c, LabelSpam); err != nil {
+		t.Fatal(err)
+	}
+	if sp, hm := left.Classifier("blog").Documents(); sp != 2 || hm != 1 || left.Implicit("blog") != 0 {
+		t.Errorf("after the mark: %d/%d documents, %d implicit lessons; want 2/1 and 0", sp, hm, left.Implicit("blog"))
+	}
+}

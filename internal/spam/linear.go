@@ -210,7 +210,8 @@ func (lv linearView) score(v *vec, top *[4]contribution) (z, zSeed float64) {
 // step is the change one lesson makes to the learning scope: AdaGrad on the log
 // loss at the current prediction, weighted by weight (class balance). direction +1
 // learns the label; -1 unlearns it (see below). emit receives each change.
-func (lv linearView) step(v *vec, spam bool, weight float64, direction int, emit func(f uint32, dw, dg float32)) {
+func (lv linearView) step(v *vec, spam bool, weight float64, direction float64, emit func(f uint32, dw, dg float32)) {
+	scale := float32(math.Abs(direction))
 	z, _ := lv.score(v, nil)
 	p := sigmoid(z)
 	y := 0.0
@@ -241,10 +242,10 @@ func (lv linearView) step(v *vec, spam bool, weight float64, direction int, emit
 			rate *= wholeRate
 		}
 		if direction > 0 {
-			g2 := g * g
-			emit(f, -rate*g/float32(math.Sqrt(float64(a.g+g2))+adagradEps), g2)
+			g2 := scale * g * g
+			emit(f, -scale*rate*g/float32(math.Sqrt(float64(a.g+g2))+adagradEps), g2)
 		} else {
-			emit(f, -rate*g/float32(math.Sqrt(float64(max(a.g, g*g)))+adagradEps), 0)
+			emit(f, -scale*rate*g/float32(math.Sqrt(float64(max(a.g, g*g)))+adagradEps), 0)
 		}
 	}
 }

@@ -23,6 +23,25 @@ const (
 	// reset dropped. Unlike "", it is not looked at again; like "", unlearning it
 	// takes nothing away, so a later decision about the comment only adds its lesson.
 	LabelNone = "none"
+	// LabelLeft is ham learned because a comment stayed published with nobody
+	// touching it. It is weaker evidence than a moderator's decision: under policy
+	// none nobody may have read it, and spam the model let through is taught as ham,
+	// which lets the model through more of it (confirmation bias). So it teaches the
+	// linear model leftWeight of a lesson and the counts nothing (Fisher's method reads
+	// a token seen in a few such lessons as sure ham), and a site's implicit lessons
+	// may not outnumber leftCap times its moderators' decisions: past that, a comment
+	// left alone teaches nothing (LabelNone). Its lesson is undone like any other.
+	LabelLeft = "left"
+)
+
+// Implicit lessons (LabelLeft), measured on the prequential replays with policy
+// none in eval_data_test.go (the YouTube and SMS streams, whose figures they are).
+const (
+	leftWeight = 0.1
+	leftCap    = 0.5
+	// tokenLeft is the counts' row of how many implicit lessons a scope holds, so
+	// that the cap is read, and undone, like the other counts. No text has the token.
+	tokenLeft = "lesson:left"
 )
 
 // ErrStale is what Store.SpamTokens answers when rows changed after afterRev were
@@ -318,9 +337,10 @@ func (m *Model) Run(ctx context.Context, every time.Duration) {
 // Teaching a comment what it already taught is a no-op. Only the comment's site learns: one site's moderators, careless or hostile,
 // cannot move another site's verdicts.
 func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label string) error {
-	if label != LabelSpam && label != LabelHam && label != LabelNone && label != "" {
+	if label != LabelSpam && label != LabelHam && label != LabelLeft && label != LabelNone && label != "" {
 		return fmt.Errorf("spam: unknown label %q", label)
 	}
+	label = m.implicit(c.SiteID, c.Trained, label)
 	if c.Trained == label {
 		return nil
 	}
@@ -339,7 +359,9 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	}
 	err := m.store.LearnSpam(ctx, l)
 	if errors.Is(err, comment.ErrConflict) {
-		return nil // another moderator's decision about c got there first
+		// Another moderator's decision about c (or another replica's sweep) got
+		// there first: read it, so that this replica's next implicit lesson counts it.
+		return m.Sync(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("spam: learn comment %d: %w", c.ID, err)
@@ -403,6 +425,17 @@ func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Exam
 
 // addDoc counts one document's tokens n times (n = -1 unlearns) under label.
 func (l *Lesson) addDoc(deltas map[string]*TokenCounts, toks []string, label string, n int64) {
+	if label == LabelLeft {
+		// Counted, so the cap can be read, but in no document: the counts learn
+		// nothing from the text.
+		d := deltas[tokenLeft]
+		if d == nil {
+			d = &TokenCounts{Token: tokenLeft}
+			deltas[tokenLeft] = d
+		}
+		d.Ham += n
+		return
+	}
 	if label != LabelSpam && label != LabelHam {
 		return
 	}
@@ -445,9 +478,55 @@ func (m *Model) learnExample(scope string, ex Example) {
 	m.learnText(scope, ex.Author, "", ex.Text, "", label)
 }
 
+// implicit is the label a lesson moving from to label teaches in scope: label,
+// or LabelNone for an implicit lesson (LabelLeft) past the scope's cap, leftCap
+// times its moderators' decisions. The counts are this replica's: two replicas
+// sweeping at once may pass the cap by what the other taught since its last sync.
+func (m *Model) implicit(scope, from, label string) string {
+	if label != LabelLeft || from == LabelLeft {
+		return label
+	}
+	m.sitesMu.RLock()
+	c := m.sites[scope]
+	m.sitesMu.RUnlock()
+	if scope == Shared {
+		c = m.shared
+	}
+	if c == nil {
+		return LabelNone // no decision yet: no room for an implicit lesson
+	}
+	c.mu.RLock()
+	left, decided := float64(c.counts[tokenLeft].ham), float64(c.spam+c.ham)
+	c.mu.RUnlock()
+	if left >= leftCap*decided {
+		return LabelNone
+	}
+	return label
+}
+
+// Implicit is how many implicit lessons (LabelLeft) a site's scope holds.
+func (m *Model) Implicit(site string) int {
+	c := m.shared
+	if site != Shared {
+		m.sitesMu.RLock()
+		c = m.sites[site]
+		m.sitesMu.RUnlock()
+	}
+	if c == nil {
+		return 0
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return int(c.counts[tokenLeft].ham)
+}
+
 // learnText teaches an in-memory model that a text once learned as from (or "") is
-// now label (or "", forgotten).
-func (m *Model) learnText(scope, author, website, body, from, label string) {
+// now label (or "", forgotten), as LearnComment would, and returns the label taught.
+func (m *Model) learnText(scope, author, website, body, from, label string) string {
+	label = m.implicit(scope, from, label)
+	if label == from {
+		return label
+	}
 	l := Lesson{Scope: scope, From: from, To: label}
 	deltas := map[string]*TokenCounts{}
 	a := analyze(body)
@@ -458,6 +537,7 @@ func (m *Model) learnText(scope, author, website, body, from, label string) {
 	featurize(&v, &a, author, website, nil)
 	l.Weights = m.weightSteps(scope, &v, from, label)
 	m.apply(l)
+	return label
 }
 
 // weightSteps are the linear model's changes for a comment whose lesson moves from
@@ -494,11 +574,17 @@ func (m *Model) weightSteps(scope string, v *vec, from, to string) []WeightDelta
 		}
 		return balance(nham, nspam)
 	}
-	if from == LabelSpam || from == LabelHam {
-		lv.step(v, from == LabelSpam, weight(from), -1, emit)
+	scale := func(label string) float64 {
+		if label == LabelLeft {
+			return leftWeight
+		}
+		return 1
 	}
-	if to == LabelSpam || to == LabelHam {
-		lv.step(v, to == LabelSpam, weight(to), 1, emit)
+	if from == LabelSpam || from == LabelHam || from == LabelLeft {
+		lv.step(v, from == LabelSpam, weight(from), -scale(from), emit)
+	}
+	if to == LabelSpam || to == LabelHam || to == LabelLeft {
+		lv.step(v, to == LabelSpam, weight(to), scale(to), emit)
 	}
 	out := make([]WeightDelta, 0, len(sum))
 	for _, d := range sum {

@@ -31,6 +31,12 @@ const (
 	weightBanned        = 1.0
 	weightCampaign      = 0.7
 	weightCrossPosting  = 0.6
+	// weightForeignScript is a comment mostly in a script the site said its readers do
+	// not write: a real reader may still do so, so it holds only with another signal.
+	// The text models also weigh it as a feature, but only a site's own lessons can
+	// teach them that weight (the seed's data names no site's scripts), so the rule is
+	// what makes the site's setting count from the first comment.
+	weightForeignScript = 0.4
 )
 
 // CampaignWindow is how far back the same text by other authors or on other threads
@@ -86,6 +92,10 @@ func contentRules(v *verdict, in Input, a analysis) {
 	}
 	if repetitive(lower, a.words) {
 		v.add(weightRepetition, "repeats itself")
+	}
+	if len(in.Site.Scripts) > 0 && a.letters >= 10 && !inScripts(a.script, in.Site.Scripts) {
+		v.add(weightForeignScript, fmt.Sprintf("written mostly in %s, not a script the site's readers use (%s)",
+			a.script, strings.Join(in.Site.Scripts, ", ")))
 	}
 	if d := comment.EmailDomain(sub.AuthorEmail); disposableDomains[d] {
 		v.add(weightDisposable, "disposable email address ("+d+")")

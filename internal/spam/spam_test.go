@@ -37,6 +37,14 @@ func TestScoreRules(t *testing.T) {
 		{"a bare link", func(in *Input) { in.Submission.Body = "http://x.example/y"; in.Links = 1 }, false, 0.3, 0.4, "little but a link"},
 		{"capitals alone do not hold", func(in *Input) { in.Submission.Body = "I REALLY LOVED THIS ARTICLE, THANK YOU" }, false, 0.1, 0.2, "capitals"},
 		{"repetition", func(in *Input) { in.Submission.Body = "buy buy buy buy buy buy now" }, false, 0.1, 0.2, "repeats"},
+		{"a script the site's readers do not use", func(in *Input) {
+			in.Site.Scripts = []string{"Latin"}
+			in.Submission.Body = "Очень интересная статья, спасибо автору"
+		}, false, 0.35, 0.45, "written mostly in Cyrillic"},
+		{"a site's own script", func(in *Input) {
+			in.Site.Scripts = []string{"Latin", "Cyrillic"}
+			in.Submission.Body = "Очень интересная статья, спасибо автору"
+		}, false, 0, 0, ""},
 		{"disposable email", func(in *Input) { in.Submission.AuthorEmail = "x@Mailinator.com" }, false, 0.3, 0.5, "disposable"},
 		{"an author with more spam than approved", func(in *Input) { in.Author = comment.Author{Spam: 2, Approved: 1} }, false, 0.5, 0.7, "2 spam and 1 approved"},
 		{"an author with a good record", func(in *Input) { in.Author = comment.Author{Spam: 1, Approved: 5} }, false, 0, 0, ""},

@@ -50,9 +50,9 @@ const (
 	// trip, and one statement is its own transaction, so this saves five round trips of
 	// six. Its parameters are the thread's ($1-$7), the comment's from parent_id on
 	// ($8-$25), the author's deltas ($26, $27), then the webhook event's id, type,
-	// payload and pattern ($28-$31; type "" writes none), and the comment's page URL,
-	// title and address key ($32-$34). SQLite has no writable CTEs
-	// and no round trips.
+	// payload and pattern ($28-$31; type "" writes none; the rows take the new id and
+	// the thread's url and title as they stand after the upsert), and the comment's page
+	// URL, title and address key ($32-$34). SQLite has no writable CTEs and no round trips.
 	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadCore + `RETURNING id, url, title),
 	author AS (
 		INSERT INTO authors (site_id, key, approved, spam)
@@ -64,7 +64,7 @@ const (
 		$21, $22, $23, $24, $25, $32, $33, $34)
 	RETURNING id, thread_id),
 	hooks AS (` + insertDeliveryColumns + `
-		SELECT e.id, $28, $29, c.id, ` + pgFillPayload + `, 'pending', $23, $23, $23
+		SELECT e.id, $28, $29, c.id, $30, t.url, t.title, 'pending', $23, $23, $23
 		FROM webhook_endpoints e, created c, thread t
 		WHERE $29 <> '' AND e.site_id = $1 AND NOT e.disabled AND e.events LIKE $31
 	)
@@ -101,7 +101,7 @@ func (s *Store) prepared(ctx context.Context) (*hotStmts, error) {
 		st    **sql.Stmt
 		query string
 	}
-	ps := []prep{{&h.thread, upsertThreadSQL}, {&h.comment, insertCommentSQL}, {&h.author, upsertAuthorSQL}, {&h.outbox, s.outboxSQL()}}
+	ps := []prep{{&h.thread, upsertThreadSQL}, {&h.comment, insertCommentSQL}, {&h.author, upsertAuthorSQL}, {&h.outbox, outboxSQL}}
 	if s.dialect == dialectPostgres {
 		ps = []prep{{&h.create, createCommentPostgresSQL}}
 	}
@@ -194,26 +194,27 @@ func (s *Store) Authors(ctx context.Context, siteID string, keys []string) (map[
 }
 
 // CreateComment stores c atomically in as few round trips as the engine allows: one
-// statement on PostgreSQL, one transaction of at most four statements on SQLite. It upserts the thread by (site, key), moving its approved count and version
-// if c is approved, inserts c, and moves the author's counts if c is approved or spam
-// (authors with an empty key are not counted). The webhook event the new status
-// sends (comment.EventFor) goes to the outbox in the same transaction. It sets c.ID,
-// c.ThreadID and c.ThreadKey; a zero CreatedAt becomes now, and an approved comment
-// without PublishedAt is published at CreatedAt. A duplicate idempotency key is an
-// error wrapping comment.ErrConflict, and nothing is written.
-func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread) error {
-	return s.createComment(ctx, c, thread, nil)
+// statement on PostgreSQL, one transaction of at most four statements on SQLite. It
+// upserts the thread by (site, key), moving its approved count and version by what c
+// counts (comment.Status.Tally), inserts c, moves the author's counts likewise
+// (authors with an empty key are not counted), and writes notify, when it has a type,
+// to the outbox for every subscribed endpoint, with c's new id and the thread's url
+// and title. It sets c.ID, c.ThreadID and c.ThreadKey. Its times are the caller's:
+// CreatedAt is required, and an approved comment needs its PublishedAt. A duplicate
+// idempotency key is an error wrapping comment.ErrConflict, and nothing is written.
+func (s *Store) CreateComment(ctx context.Context, c *comment.Comment, thread comment.Thread, notify comment.Notice) error {
+	return s.createComment(ctx, c, thread, notify, nil)
 }
 
 // CreateCommentWithEvent stores c as CreateComment does and appends e to the audit log
 // in the same transaction, with c's new id: a moderator's reply, published at once,
 // is on the record like every other moderator action. It is off the hot path and
 // takes a transaction on either engine.
-func (s *Store) CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, e comment.Event) error {
-	return s.createComment(ctx, c, thread, &e)
+func (s *Store) CreateCommentWithEvent(ctx context.Context, c *comment.Comment, thread comment.Thread, notify comment.Notice, e comment.Event) error {
+	return s.createComment(ctx, c, thread, notify, &e)
 }
 
-func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread comment.Thread, event *comment.Event) error {
+func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread comment.Thread, notice comment.Notice, event *comment.Event) error {
 	if !c.Status.Valid() {
 		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("status", "unknown status"))
 	}
@@ -221,38 +222,36 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("thread", "belongs to another site"))
 	}
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
+		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("created_at", "required"))
+	}
+	if (c.Status == comment.StatusApproved) == c.PublishedAt.IsZero() {
+		return fmt.Errorf("sqlstore: create comment: %w", comment.Invalid("published_at", "set exactly when the comment is approved"))
 	}
 	// Times are kept at the precision stored, so that c equals the comment read back.
 	c.CreatedAt, c.UpdatedAt, c.PublishedAt = stored(c.CreatedAt), stored(c.UpdatedAt), stored(c.PublishedAt)
-	if c.Status == comment.StatusApproved && c.PublishedAt.IsZero() {
-		c.PublishedAt = c.CreatedAt
-	}
 	if thread.CreatedAt.IsZero() {
 		thread.CreatedAt = c.CreatedAt
 	}
-	approved, spam := counts(c.Status)
+	n := c.Status.Tally()
 	h, err := s.prepared(ctx)
 	if err != nil {
 		return wrap("create comment", err)
 	}
-	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, approved, approved, micros(thread.CreatedAt)}
+	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, n.Approved, n.Approved, micros(thread.CreatedAt)}
 	commentArgs := []any{c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
 		c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
 		c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt)}
 	var id, threadID int64
-	ev := *c
-	ev.ThreadKey = thread.Key
-	notify := s.newOutboxEvent(comment.EventFor("", c.Status), ev, c.CreatedAt)
+	notify := newOutboxEvent(notice)
 	var pgArgs []any
 	if h.create != nil {
-		pgArgs = append(append(threadArgs, commentArgs...), approved, spam,
+		pgArgs = append(append(threadArgs, commentArgs...), n.Approved, n.Spam,
 			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle, c.AddressKey)
 	}
 	if h.create != nil && event == nil {
 		err = h.create.QueryRowContext(ctx, pgArgs...).Scan(&id, &threadID)
 	} else {
-		id, threadID, err = createInTx(ctx, s.wdb, h, c, pgArgs, threadArgs, commentArgs, approved, spam, notify, event)
+		id, threadID, err = createInTx(ctx, s.wdb, h, c, pgArgs, threadArgs, commentArgs, n, notify, event)
 	}
 	if err != nil {
 		return wrap("create comment", err)
@@ -267,7 +266,7 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 // createInTx runs CreateComment's statements in a transaction: on SQLite one by one,
 // on PostgreSQL the one statement (pgArgs); then event, when set, with the new id.
 func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, pgArgs, threadArgs, commentArgs []any,
-	approved, spam int, notify outboxEvent, event *comment.Event) (id, threadID int64, err error) {
+	n comment.Tally, notify outboxEvent, event *comment.Event) (id, threadID int64, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
@@ -286,8 +285,8 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, 0, err
 	}
-	if (approved != 0 || spam != 0) && c.AuthorKey != "" {
-		if _, err := tx.StmtContext(ctx, h.author).ExecContext(ctx, c.SiteID, c.AuthorKey, approved, spam); err != nil {
+	if n != (comment.Tally{}) && c.AuthorKey != "" {
+		if _, err := tx.StmtContext(ctx, h.author).ExecContext(ctx, c.SiteID, c.AuthorKey, n.Approved, n.Spam); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -307,18 +306,6 @@ func commitWithEvent(ctx context.Context, tx *sql.Tx, event *comment.Event, site
 		}
 	}
 	return tx.Commit()
-}
-
-// counts is what a comment in status st adds to its thread's approved count and to
-// its author's approved and spam counts.
-func counts(st comment.Status) (approved, spam int) {
-	switch st {
-	case comment.StatusApproved:
-		return 1, 0
-	case comment.StatusSpam:
-		return 0, 1
-	}
-	return 0, 0
 }
 
 // queryComments runs a query that starts with selectComments.

@@ -67,7 +67,7 @@ func TestCreateCommentFillsThreadOnce(t *testing.T) {
 			{Key: "k", URL: "https://blog.example/k", Title: "First"},
 			{Key: "k", URL: "https://blog.example/other", Title: "Second"},
 		} {
-			if err := s.CreateComment(ctx, newComment("blog", comment.StatusPending), th); err != nil {
+			if err := s.CreateComment(ctx, newComment("blog", comment.StatusPending), th, comment.Notice{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -82,10 +82,10 @@ func TestCreateCommentRejects(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
 		mustSite(t, s, "blog")
-		if err := s.CreateComment(ctx, newComment("ghost", comment.StatusPending), comment.Thread{Key: "k"}); !errors.Is(err, comment.ErrNotFound) {
+		if err := s.CreateComment(ctx, newComment("ghost", comment.StatusPending), comment.Thread{Key: "k"}, comment.Notice{}); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("comment on a missing site = %v, want ErrNotFound", err)
 		}
-		if err := s.CreateComment(ctx, newComment("blog", "weird"), comment.Thread{Key: "k"}); fieldErr(err, "status") != nil {
+		if err := s.CreateComment(ctx, newComment("blog", "weird"), comment.Thread{Key: "k"}, comment.Notice{}); fieldErr(err, "status") != nil {
 			t.Errorf("unknown status: %v", fieldErr(err, "status"))
 		}
 		if n := mustCount(t, s, ""); n != 0 {
@@ -105,7 +105,7 @@ func TestCreateCommentIdempotencyConflict(t *testing.T) {
 
 		dup := newComment("blog", comment.StatusApproved)
 		dup.IdempotencyKey = "idem-1"
-		err := s.CreateComment(ctx, dup, comment.Thread{Key: "new-thread"})
+		err := s.CreateComment(ctx, dup, comment.Thread{Key: "new-thread"}, comment.Notice{})
 		if !errors.Is(err, comment.ErrConflict) {
 			t.Fatalf("duplicate idempotency key = %v, want ErrConflict", err)
 		}
@@ -189,9 +189,9 @@ func TestCommentRoundTrip(t *testing.T) {
 			t.Errorf("Comment(missing) = %v, want ErrNotFound", err)
 		}
 
-		// Empty and zero fields come back empty and zero.
+		// Empty and zero fields come back empty and zero (the creation time is required).
 		bare := comment.Comment{SiteID: "blog", AuthorName: "B", AuthorEmail: "b@example.com",
-			BodySource: "b", BodyHTML: "<p>b</p>", Status: comment.StatusPending}
+			BodySource: "b", BodyHTML: "<p>b</p>", Status: comment.StatusPending, CreatedAt: epoch}
 		mustCreate(t, s, &bare, "/p")
 		got, err = s.Comment(ctx, bare.ID)
 		if err != nil {
@@ -303,7 +303,7 @@ func TestConcurrentCreateComment(t *testing.T) {
 					c := newComment("blog", comment.StatusApproved)
 					c.AuthorKey = fmt.Sprintf("author-%d", w%4)
 					c.IdempotencyKey = fmt.Sprintf("w%d-%d", w, i)
-					if err := s.CreateComment(context.Background(), c, comment.Thread{Key: "/hot"}); err != nil {
+					if err := s.CreateComment(context.Background(), c, comment.Thread{Key: "/hot"}, comment.Notice{}); err != nil {
 						errs <- err
 					}
 				}
@@ -346,7 +346,7 @@ func BenchmarkCreateComment(b *testing.B) {
 					i := n.Add(1)
 					c := newComment("blog", comment.StatusApproved)
 					c.AuthorKey = fmt.Sprintf("author-%d", i%1000)
-					if err := s.CreateComment(context.Background(), c, comment.Thread{Key: fmt.Sprintf("/post-%d", i%100)}); err != nil {
+					if err := s.CreateComment(context.Background(), c, comment.Thread{Key: fmt.Sprintf("/post-%d", i%100)}, comment.Notice{}); err != nil {
 						b.Error(err)
 						return
 					}

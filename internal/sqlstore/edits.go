@@ -11,8 +11,11 @@ import (
 // text and verdict, only if the comment still has e.Comment.Status (comment.ErrConflict
 // otherwise); then e.Transition if the edit moves it; else, for a published comment, a
 // new thread version (its public view changed) and e.Notify in the outbox; and e.Event,
-// when set, in the audit log.
+// when set, in the audit log. e.At, the edit's time, is required.
 func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
+	if e.At.IsZero() {
+		return fmt.Errorf("sqlstore: edit comment: %w", comment.Invalid("at", "the edit's time is required"))
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("edit comment", err)
@@ -37,9 +40,8 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET version = version + 1 WHERE id = $1`, c.ThreadID); err != nil {
 			return wrap("edit comment: thread", err)
 		}
-		if e.Notify != "" {
-			ev := s.newOutboxEvent(e.Notify, c, e.At)
-			if _, err := tx.ExecContext(ctx, s.outboxSQL(), ev.args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
+		if e.Notify.Type != "" {
+			if _, err := tx.ExecContext(ctx, outboxSQL, newOutboxEvent(e.Notify).args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
 				return wrap("edit comment: outbox", err)
 			}
 		}

@@ -105,8 +105,10 @@ func (s *Store) ApprovedReplies(ctx context.Context, parentIDs []int64) (map[int
 // ApplyTransitions applies a batch of moderator decisions in one transaction: each
 // comment moves from t.Comment.Status to t.To, the thread's and the author's counts
 // follow, and t.Event is appended to the audit log (its SiteID, CommentID, From, To
-// and CreatedAt filled in from the transition when empty), and t.Notify, when set, is
-// written to the webhook outbox for every subscribed endpoint. If any comment no longer
+// filled in from the transition when empty; its CreatedAt, the decision's time, is
+// required), and t.Notify, when set, is written to the webhook outbox for every
+// subscribed endpoint, with the thread's url and title as they stand then. The counts
+// move by the difference of the two statuses' comment.Tally. If any comment no longer
 // has the status the moderator saw, or a transition would not change the status,
 // nothing is written and the error wraps comment.ErrConflict; so does a transition
 // with AfterEvent set when the comment has had a later audit event.
@@ -114,6 +116,9 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 	for _, t := range ts {
 		if !t.To.Valid() {
 			return fmt.Errorf("sqlstore: apply transitions: %w", comment.Invalid("status", "unknown status"))
+		}
+		if t.Event.CreatedAt.IsZero() {
+			return fmt.Errorf("sqlstore: apply transitions: %w", comment.Invalid("created_at", "the decision's time is required"))
 		}
 		if t.To == t.Comment.Status {
 			return fmt.Errorf("sqlstore: apply transitions: comment %d is already %s: %w", t.Comment.ID, t.To, comment.ErrConflict)
@@ -145,9 +150,6 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 
 func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) error {
 	from, e := t.Comment.Status, t.Event
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = now()
-	}
 	at := micros(e.CreatedAt)
 	var (
 		siteID, authorKey, pageURL, pageTitle string
@@ -173,16 +175,14 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 		}
 	}
 
-	fromApproved, fromSpam := counts(from)
-	toApproved, toSpam := counts(t.To)
-	dApproved, dSpam := toApproved-fromApproved, toSpam-fromSpam
-	if dApproved != 0 {
-		if _, err := tx.ExecContext(ctx, threadApprovedSQL, dApproved, threadID, pageURL, pageTitle); err != nil {
+	d := t.To.Tally().Minus(from.Tally())
+	if d.Approved != 0 {
+		if _, err := tx.ExecContext(ctx, threadApprovedSQL, d.Approved, threadID, pageURL, pageTitle); err != nil {
 			return wrap("apply transitions: thread", err)
 		}
 	}
-	if (dApproved != 0 || dSpam != 0) && authorKey != "" {
-		if _, err := tx.ExecContext(ctx, upsertAuthorSQL, siteID, authorKey, dApproved, dSpam); err != nil {
+	if d != (comment.Tally{}) && authorKey != "" {
+		if _, err := tx.ExecContext(ctx, upsertAuthorSQL, siteID, authorKey, d.Approved, d.Spam); err != nil {
 			return wrap("apply transitions: author", err)
 		}
 	}
@@ -196,10 +196,8 @@ func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Trans
 	if err := insertEvent(ctx, tx, e, siteID, t.Comment.ID); err != nil {
 		return wrap("apply transitions: event", err)
 	}
-	if t.Notify != "" {
-		c := t.Comment
-		c.Status, c.PublishedAt, c.UpdatedAt = t.To, t.PublishedAt, e.CreatedAt
-		if _, err := tx.ExecContext(ctx, s.outboxSQL(), s.newOutboxEvent(t.Notify, c, e.CreatedAt).args(c.ID, threadID, siteID)...); err != nil {
+	if t.Notify.Type != "" {
+		if _, err := tx.ExecContext(ctx, outboxSQL, newOutboxEvent(t.Notify).args(t.Comment.ID, threadID, siteID)...); err != nil {
 			return wrap("apply transitions: outbox", err)
 		}
 	}

@@ -198,6 +198,11 @@ func TestApplyTransitionsBatch(t *testing.T) {
 		if err := s.ApplyTransitions(ctx, bad); fieldErr(err, "status") != nil {
 			t.Errorf("unknown status: %v", fieldErr(err, "status"))
 		}
+		// The time of a decision is the service's: the store does not make one up.
+		undated := transition(a, comment.StatusPending, "mod", time.Time{})
+		if err := s.ApplyTransitions(ctx, []comment.Transition{undated}); fieldErr(err, "created_at") != nil {
+			t.Errorf("no time: %v", fieldErr(err, "created_at"))
+		}
 	})
 }
 
@@ -210,7 +215,7 @@ func TestApprovalNamesTheThread(t *testing.T) {
 		claim := func(st comment.Status, url, title string) *comment.Comment {
 			c := newComment("blog", st)
 			c.PageURL, c.PageTitle = url, title
-			if err := s.CreateComment(ctx, c, comment.Thread{Key: "/held"}); err != nil {
+			if err := s.CreateComment(ctx, c, comment.Thread{Key: "/held"}, comment.Notice{}); err != nil {
 				t.Fatal(err)
 			}
 			return c
@@ -287,7 +292,7 @@ func TestCreateCommentWithEvent(t *testing.T) {
 		mustSite(t, s, "blog")
 		c := newComment("blog", comment.StatusApproved)
 		ev := comment.Event{Actor: "mod", Action: "reply", To: comment.StatusApproved, Note: "hi", CreatedAt: epoch}
-		if err := s.CreateCommentWithEvent(ctx, c, comment.Thread{Key: "/t"}, ev); err != nil {
+		if err := s.CreateCommentWithEvent(ctx, c, comment.Thread{Key: "/t"}, comment.Notice{}, ev); err != nil {
 			t.Fatal(err)
 		}
 		if th := mustThread(t, s, "blog", "/t"); th.ApprovedCount != 1 || th.Version != 1 {
@@ -308,7 +313,7 @@ func TestCreateCommentWithEvent(t *testing.T) {
 		mustCreate(t, s, dup, "/t")
 		again := newComment("blog", comment.StatusApproved)
 		again.IdempotencyKey = "k"
-		if err := s.CreateCommentWithEvent(ctx, again, comment.Thread{Key: "/t"}, ev); !errors.Is(err, comment.ErrConflict) {
+		if err := s.CreateCommentWithEvent(ctx, again, comment.Thread{Key: "/t"}, comment.Notice{}, ev); !errors.Is(err, comment.ErrConflict) {
 			t.Fatalf("duplicate key: %v", err)
 		}
 		if es, _, _ := s.ListEvents(ctx, comment.EventQuery{}); len(es) != 1 {

@@ -150,7 +150,8 @@ func TestUpdateUserEndsSessionsWithTheChange(t *testing.T) {
 					defer jamSessionDeletes(t, s)()
 				}
 				changed := tt.change(u)
-				err := s.UpdateUser(ctx, changed, tt.endSessions, epoch)
+				// Guarded as auth.Accounts guards a change that takes the admin rights away.
+				err := s.UpdateUser(ctx, changed, auth.UserWrite{EndSessions: tt.endSessions, KeepAdmin: changed.Disabled()})
 				switch {
 				case tt.wantErr == nil && err != nil, tt.wantErr == errAny && err == nil,
 					tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr):

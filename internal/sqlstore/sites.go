@@ -6,7 +6,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, created_at`
+const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, scripts, created_at`
 
 // Site returns one site, or an error wrapping comment.ErrNotFound.
 func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
@@ -38,16 +38,13 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 	return sites, nil
 }
 
-// CreateSite stores a new site; an existing id is an error wrapping comment.ErrConflict.
-// A zero CreatedAt becomes now.
+// CreateSite stores a new site as given (its creation time is the caller's, see
+// admin.Service); an existing id is an error wrapping comment.ErrConflict.
 func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
-	if site.CreatedAt.IsZero() {
-		site.CreatedAt = now()
-	}
 	_, err := s.wdb.ExecContext(ctx,
-		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
-		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), micros(site.CreatedAt))
+		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts), micros(site.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
 	}
@@ -59,21 +56,21 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
 	res, err := s.wdb.ExecContext(ctx,
 		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5,
-		rate_limits = $6, spam_seed = $7 WHERE id = $8`,
+		rate_limits = $6, spam_seed = $7, scripts = $8 WHERE id = $9`,
 		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords),
-		rates(site.Limits), seedAction(site.SpamSeed), site.ID)
+		rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts), site.ID)
 	return affectedOne("update site", res, err)
 }
 
 func scanSite(row scanner) (comment.Site, error) {
 	var (
-		site           comment.Site
-		origins, words string
-		limits         string
-		policy, seed   string
-		created        int64
+		site                    comment.Site
+		origins, words, scripts string
+		limits                  string
+		policy, seed            string
+		created                 int64
 	)
-	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &created); err != nil {
+	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &scripts, &created); err != nil {
 		return comment.Site{}, err
 	}
 	var err error
@@ -81,6 +78,9 @@ func scanSite(row scanner) (comment.Site, error) {
 		return comment.Site{}, err
 	}
 	if site.BlockedWords, err = fromList(words); err != nil {
+		return comment.Site{}, err
+	}
+	if site.Scripts, err = fromList(scripts); err != nil {
 		return comment.Site{}, err
 	}
 	if site.Limits, err = fromRates(limits); err != nil {

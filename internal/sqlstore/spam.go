@@ -175,8 +175,8 @@ func (s *Store) ResetSpam(ctx context.Context, scope string) error {
 	defer tx.Rollback()
 	// The comments first, then the revision, in the order LearnSpam takes its locks.
 	if scope != spam.Shared {
-		if _, err := tx.ExecContext(ctx, `UPDATE comments SET trained = $1 WHERE site_id = $2 AND trained IN ($3, $4)`,
-			spam.LabelNone, scope, spam.LabelSpam, spam.LabelHam); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE comments SET trained = $1 WHERE site_id = $2 AND trained IN ($3, $4, $5)`,
+			spam.LabelNone, scope, spam.LabelSpam, spam.LabelHam, spam.LabelLeft); err != nil {
 			return wrap("reset spam: comments", err)
 		}
 	}

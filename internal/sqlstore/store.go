@@ -2,6 +2,9 @@
 // (the default, modernc.org/sqlite) and PostgreSQL (lib/pq). Both engines run the same
 // SQL except where a dialect seam says otherwise, so that one conformance suite proves
 // they behave alike. It holds no business rules: it stores what the domain decided.
+// Where a rule must hold against concurrent writers, it offers a guarded primitive and
+// the service asks for the guard: UpdateUser's auth.UserWrite (the last enabled admin),
+// CreateToken's account that must be an enabled admin, CreateFirstAdmin.
 package sqlstore
 
 import (
@@ -54,8 +57,6 @@ type Store struct {
 	mu    sync.Mutex
 	hot   *hotStmts            // prepared on first use, after the schema exists
 	reads map[string]*sql.Stmt // read statements prepared on first use (readStmt)
-
-	publicURL atomic.Pointer[string] // for links in webhook payloads (SetPublicURL)
 
 	dsn           string                      // PostgreSQL's, for the LISTEN connection
 	threadChanged atomic.Pointer[func(int64)] // SQLite: told of this store's own thread changes

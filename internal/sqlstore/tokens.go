@@ -13,21 +13,18 @@ import (
 
 const selectTokens = `SELECT id, name, role, sites, hash, created_at, last_used_at, revoked_at, created_by FROM api_tokens`
 
-// CreateToken stores a token record and sets t.ID. A zero CreatedAt becomes now. A
-// token made by an account (CreatedBy) is stored only while that account is an
-// enabled admin, checked with its row locked: an admin disabled at the same moment
-// cannot slip in a token that UpdateUser's revocation would miss. Otherwise it is
-// comment.ErrUnauthorized, and an unknown account too.
-func (s *Store) CreateToken(ctx context.Context, t *auth.Token) error {
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = now()
-	}
+// CreateToken stores a token record as given and sets t.ID. With whileAdmin not 0,
+// the token is stored only while that account is an enabled admin, checked with its
+// row locked (comment.ErrUnauthorized otherwise, and for an unknown account): an
+// admin disabled at the same moment cannot slip in a token that UpdateUser's
+// revocation would miss. Whose tokens need the guard is admin.Service's rule.
+func (s *Store) CreateToken(ctx context.Context, t *auth.Token, whileAdmin int64) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("create token", err)
 	}
 	defer tx.Rollback()
-	if t.CreatedBy != 0 {
+	if whileAdmin != 0 {
 		q := `SELECT role, disabled_at FROM users WHERE id = $1`
 		if s.dialect == dialectPostgres {
 			q += ` FOR SHARE` // waits for an UpdateUser of the account, then reads its outcome
@@ -36,10 +33,10 @@ func (s *Store) CreateToken(ctx context.Context, t *auth.Token) error {
 			role     string
 			disabled int64
 		)
-		err := tx.QueryRowContext(ctx, q, t.CreatedBy).Scan(&role, &disabled)
+		err := tx.QueryRowContext(ctx, q, whileAdmin).Scan(&role, &disabled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) || err == nil && (auth.Role(role) != auth.RoleAdmin || disabled != 0):
-			return fmt.Errorf("sqlstore: create token: account %d is not an enabled admin: %w", t.CreatedBy, comment.ErrUnauthorized)
+			return fmt.Errorf("sqlstore: create token: account %d is not an enabled admin: %w", whileAdmin, comment.ErrUnauthorized)
 		case err != nil:
 			return wrap("create token", err)
 		}

@@ -28,7 +28,7 @@ func TestTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tok := range []*auth.Token{&admin, &mod} {
-			if err := s.CreateToken(ctx, tok); err != nil {
+			if err := s.CreateToken(ctx, tok, 0); err != nil {
 				t.Fatal(err)
 			}
 			if tok.ID == 0 {
@@ -36,7 +36,7 @@ func TestTokens(t *testing.T) {
 			}
 		}
 		dup := admin
-		if err := s.CreateToken(ctx, &dup); !errors.Is(err, comment.ErrConflict) {
+		if err := s.CreateToken(ctx, &dup, 0); !errors.Is(err, comment.ErrConflict) {
 			t.Errorf("CreateToken(same hash) = %v, want ErrConflict", err)
 		}
 
@@ -98,8 +98,9 @@ func TestTokens(t *testing.T) {
 }
 
 // TestTokensEndWithTheirCreator: a token records the account that made it, can be made
-// only for an enabled admin, and is revoked, in UpdateUser's transaction, when that
-// account is disabled or demoted; nobody else's tokens are.
+// under the guard only for an enabled admin, and is revoked, in UpdateUser's
+// transaction, when the change asks it (auth.Accounts does when that account is
+// disabled or demoted); nobody else's tokens are.
 func TestTokensEndWithTheirCreator(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -128,7 +129,7 @@ func TestTokensEndWithTheirCreator(t *testing.T) {
 						t.Fatal(err)
 					}
 					tok.CreatedBy = by
-					if err := s.CreateToken(ctx, &tok); err != nil {
+					if err := s.CreateToken(ctx, &tok, by); err != nil {
 						t.Fatal(err)
 					}
 					return tok
@@ -144,7 +145,11 @@ func TestTokensEndWithTheirCreator(t *testing.T) {
 				}
 
 				at := epoch.Add(time.Hour)
-				if err := s.UpdateUser(ctx, tt.change(ann), false, at); err != nil {
+				w := auth.UserWrite{} // what auth.Accounts asks of a change that keeps or takes the admin rights
+				if tt.revokes {
+					w = auth.UserWrite{KeepAdmin: true, RevokeTokensAt: at}
+				}
+				if err := s.UpdateUser(ctx, tt.change(ann), w); err != nil {
 					t.Fatal(err)
 				}
 				want := map[int64]time.Time{annAdmin.ID: {}, annMod.ID: earlier, bobs.ID: {}, nobodys.ID: {}}
@@ -164,13 +169,13 @@ func TestTokensEndWithTheirCreator(t *testing.T) {
 				// Only an enabled admin's account may own a new token.
 				tok, _, _ := auth.NewToken("late", auth.RoleAdmin, nil, epoch)
 				tok.CreatedBy = ann.ID
-				err = s.CreateToken(ctx, &tok)
+				err = s.CreateToken(ctx, &tok, ann.ID)
 				if tt.revokes != errors.Is(err, comment.ErrUnauthorized) || !tt.revokes && err != nil {
 					t.Errorf("CreateToken for ann after the change = %v", err)
 				}
 				tok, _, _ = auth.NewToken("ghost", auth.RoleAdmin, nil, epoch)
 				tok.CreatedBy = 99999
-				if err := s.CreateToken(ctx, &tok); !errors.Is(err, comment.ErrUnauthorized) {
+				if err := s.CreateToken(ctx, &tok, 99999); !errors.Is(err, comment.ErrUnauthorized) {
 					t.Errorf("CreateToken for an unknown account = %v, want ErrUnauthorized", err)
 				}
 			})

@@ -18,10 +18,8 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 )
 
+// userArgs are u's columns as given: its creation time is the caller's (auth.Accounts).
 func userArgs(u *auth.User) []any {
-	if u.CreatedAt.IsZero() {
-		u.CreatedAt = now()
-	}
 	return []any{u.Email, string(u.Role), list(u.Sites), u.PasswordHash, micros(u.CreatedAt), micros(u.DisabledAt)}
 }
 
@@ -131,23 +129,21 @@ func (s *Store) UserByID(ctx context.Context, id int64) (auth.User, error) {
 	return u, nil
 }
 
-// UpdateUser stores u's role, sites, password hash and disabled time; its email and
-// creation time stay. With endSessions it deletes u's sessions in the same
-// transaction, so a new password or a lost role never leaves an old session valid
-// because a second write failed. An account left disabled or not an admin keeps none
-// of the API tokens it made: they are revoked at at, in the same transaction, for
-// they carry admin rights it no longer has (its moderator tokens too, which may reach
-// sites it no longer has). An unknown id is comment.ErrNotFound. A change that would
-// leave no enabled admin is auth.ErrLastAdmin, and nothing is written: the enabled
-// admins' rows are locked first, so two admins demoting each other at once cannot
-// both succeed.
-func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool, at time.Time) error {
+// UpdateUser stores u's role, sites, password hash and disabled time (its email and
+// creation time stay) and, in the same transaction, all or nothing, what w asks:
+// deleting u's sessions, so a new password or a lost role never leaves an old
+// session valid because a second write failed; revoking the tokens u made; and, with
+// w.KeepAdmin, refusing with auth.ErrLastAdmin, writing nothing, when u is the only
+// enabled admin: the enabled admins' rows are locked first, so two admins demoting
+// each other at once cannot both succeed. Which change needs which is
+// auth.Accounts' rule. An unknown id is comment.ErrNotFound.
+func (s *Store) UpdateUser(ctx context.Context, u auth.User, w auth.UserWrite) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("update user", err)
 	}
 	defer tx.Rollback()
-	if u.Role != auth.RoleAdmin || u.Disabled() {
+	if w.KeepAdmin {
 		admins, err := s.lockAdmins(ctx, tx)
 		if err != nil {
 			return err
@@ -161,14 +157,14 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, endSessions bool, a
 	if err := affectedOne("update user", res, err); err != nil {
 		return err
 	}
-	if endSessions {
+	if w.EndSessions {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
 			return wrap("update user: end sessions", err)
 		}
 	}
-	if u.Role != auth.RoleAdmin || u.Disabled() {
+	if !w.RevokeTokensAt.IsZero() {
 		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at = 0`,
-			micros(at), u.ID)
+			micros(w.RevokeTokensAt), u.ID)
 		if err != nil {
 			return wrap("update user: revoke tokens", err)
 		}

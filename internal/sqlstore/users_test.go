@@ -173,10 +173,13 @@ func TestUpdateUserKeepsAnEnabledAdmin(t *testing.T) {
 			}
 			return u
 		}
+		// guarded is how auth.Accounts writes a change that leaves an account without
+		// admin rights; kept, one that leaves it an admin.
+		guarded, kept := auth.UserWrite{KeepAdmin: true}, auth.UserWrite{}
 		// Before any admin exists, moderators change freely.
 		mod := add("mod@example.org", auth.RoleModerator, "a")
 		mod.Sites, mod.PasswordHash = []string{"a", "b"}, "h2"
-		if err := s.UpdateUser(ctx, mod, false, epoch); err != nil {
+		if err := s.UpdateUser(ctx, mod, guarded); err != nil {
 			t.Fatalf("UpdateUser(moderator) = %v", err)
 		}
 		if got, err := s.UserByID(ctx, mod.ID); err != nil || !reflect.DeepEqual(got, mod) {
@@ -185,18 +188,18 @@ func TestUpdateUserKeepsAnEnabledAdmin(t *testing.T) {
 		if _, err := s.UserByID(ctx, 99999); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("UserByID(unknown) = %v", err)
 		}
-		if err := s.UpdateUser(ctx, auth.User{ID: 99999, Role: auth.RoleAdmin}, false, epoch); !errors.Is(err, comment.ErrNotFound) {
+		if err := s.UpdateUser(ctx, auth.User{ID: 99999, Role: auth.RoleAdmin}, kept); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("UpdateUser(unknown) = %v", err)
 		}
 
 		a, b := add("a@example.org", auth.RoleAdmin), add("b@example.org", auth.RoleAdmin)
 		demoted := func(u auth.User) auth.User { u.Role, u.Sites = auth.RoleModerator, []string{"a"}; return u }
 		disabled := func(u auth.User) auth.User { u.DisabledAt = epoch; return u }
-		if err := s.UpdateUser(ctx, demoted(a), false, epoch); err != nil {
+		if err := s.UpdateUser(ctx, demoted(a), guarded); err != nil {
 			t.Fatalf("demoting one of two admins = %v", err)
 		}
 		for name, u := range map[string]auth.User{"demote": demoted(b), "disable": disabled(b)} {
-			if err := s.UpdateUser(ctx, u, false, epoch); !errors.Is(err, auth.ErrLastAdmin) {
+			if err := s.UpdateUser(ctx, u, guarded); !errors.Is(err, auth.ErrLastAdmin) {
 				t.Errorf("%s the last admin = %v, want ErrLastAdmin", name, err)
 			}
 		}
@@ -205,23 +208,23 @@ func TestUpdateUserKeepsAnEnabledAdmin(t *testing.T) {
 		}
 		// A disabled admin does not count: with a disabled, b is still the last.
 		a.DisabledAt = epoch
-		if err := s.UpdateUser(ctx, a, false, epoch); err != nil {
+		if err := s.UpdateUser(ctx, a, guarded); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateUser(ctx, disabled(b), false, epoch); !errors.Is(err, auth.ErrLastAdmin) {
+		if err := s.UpdateUser(ctx, disabled(b), guarded); !errors.Is(err, auth.ErrLastAdmin) {
 			t.Errorf("disabling the last enabled admin = %v", err)
 		}
 
 		// Two admins demoting each other at once: one wins, one admin is left.
 		a.DisabledAt = time.Time{}
-		if err := s.UpdateUser(ctx, a, false, epoch); err != nil {
+		if err := s.UpdateUser(ctx, a, kept); err != nil {
 			t.Fatal(err)
 		}
 		for round := range 5 {
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
 			for i, u := range []auth.User{disabled(a), demoted(b)} {
-				wg.Go(func() { errs[i] = s.UpdateUser(ctx, u, false, epoch) })
+				wg.Go(func() { errs[i] = s.UpdateUser(ctx, u, guarded) })
 			}
 			wg.Wait()
 			ok := 0
@@ -244,7 +247,7 @@ func TestUpdateUserKeepsAnEnabledAdmin(t *testing.T) {
 				t.Fatalf("round %d: %d changes went through, %d enabled admins left; want 1 and 1", round, ok, enabled)
 			}
 			for _, u := range []auth.User{a, b} { // both admins again
-				if err := s.UpdateUser(ctx, u, false, epoch); err != nil {
+				if err := s.UpdateUser(ctx, u, kept); err != nil {
 					t.Fatal(err)
 				}
 			}

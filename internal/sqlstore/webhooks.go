@@ -14,10 +14,10 @@ import (
 const (
 	selectWebhooks = `SELECT id, site_id, url, events, description, secret, previous_secret,
 	previous_expires_at, disabled, created_at, updated_at FROM webhook_endpoints`
-	deliveryColumns = `id, endpoint_id, event_id, event_type, comment_id, payload, status, attempts,
-	next_attempt_at, lease_until, last_status_code, last_error, latency_ms, created_at, updated_at`
+	deliveryColumns = `id, endpoint_id, event_id, event_type, comment_id, payload, thread_url, thread_title,
+	status, attempts, next_attempt_at, lease_until, last_status_code, last_error, latency_ms, created_at, updated_at`
 	insertDeliveryColumns = `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, comment_id, payload,
-	status, next_attempt_at, created_at, updated_at)`
+	thread_url, thread_title, status, next_attempt_at, created_at, updated_at)`
 
 	// sortDeliveries names the order of a delivery log (newest first), for its cursors.
 	sortDeliveries = "deliveries"
@@ -26,27 +26,14 @@ const (
 )
 
 // outboxSQL writes one delivery of an event per enabled endpoint of the site that
-// subscribes to it, in the transaction of the change that causes it. The payload is
-// fixed here, with the thread's stored url and title: $1 event id, $2 type, $3 comment
-// id, $4 payload, $5 time, $6 thread id, $7 site, $8 the LIKE pattern of the type in
-// an endpoint's events list. PostgreSQL and SQLite name their JSON functions
-// differently; that is the whole difference.
-func (s *Store) outboxSQL() string {
-	fill := `json_set($4, '$.data.comment.id', $3, '$.data.thread.url', t.url, '$.data.thread.title', t.title)`
-	if s.dialect == dialectPostgres {
-		fill = `jsonb_set(jsonb_set(jsonb_set($4::jsonb, '{data,comment,id}', to_jsonb($3::bigint)),
-			'{data,thread,url}', to_jsonb(t.url)), '{data,thread,title}', to_jsonb(t.title))::text`
-	}
-	return insertDeliveryColumns + `
-	SELECT e.id, $1, $2, $3, ` + fill + `, 'pending', $5, $5, $5
+// subscribes to it, in the transaction of the change that causes it, with the
+// comment's id and its thread's url and title as they stand then in their columns:
+// $1 event id, $2 type, $3 comment id, $4 payload, $5 time, $6 thread id, $7 site,
+// $8 the LIKE pattern of the type in an endpoint's events list.
+const outboxSQL = insertDeliveryColumns + `
+	SELECT e.id, $1, $2, $3, $4, t.url, t.title, 'pending', $5, $5, $5
 	FROM webhook_endpoints e JOIN threads t ON t.id = $6
 	WHERE e.site_id = $7 AND NOT e.disabled AND e.events LIKE $8`
-}
-
-// pgFillPayload sets a new comment's id and its thread's url and title in the payload
-// ($30) inside createCommentPostgresSQL: values only the database knows.
-const pgFillPayload = `jsonb_set(jsonb_set(jsonb_set($30::jsonb, '{data,comment,id}', to_jsonb(c.id)),
-			'{data,thread,url}', to_jsonb(t.url)), '{data,thread,title}', to_jsonb(t.title))::text`
 
 // eventPattern matches an event type in an endpoint's stored events list. Event
 // types hold no LIKE wildcards, so nothing needs escaping.
@@ -57,32 +44,19 @@ func eventPattern(t comment.EventType) string {
 	return `%"` + string(t) + `"%`
 }
 
-// SetPublicURL sets how webhook consumers reach winnow (for avatar links in payloads).
-// serve calls it once it knows its address; until then links are relative.
-func (s *Store) SetPublicURL(base string) { s.publicURL.Store(&base) }
-
-func (s *Store) baseURL() string {
-	if p := s.publicURL.Load(); p != nil {
-		return *p
-	}
-	return ""
-}
-
-// outboxEvent is one webhook event on its way into the outbox; the zero value (no
-// type) writes nothing.
+// outboxEvent is a comment.Notice as outboxSQL's parameters take it; the zero Notice
+// (no type) writes nothing.
 type outboxEvent struct {
 	id, payload, pattern string
 	typ                  comment.EventType
 	at                   int64
 }
 
-// newOutboxEvent builds event t about c (in its new state, with its thread key).
-func (s *Store) newOutboxEvent(t comment.EventType, c comment.Comment, at time.Time) outboxEvent {
-	if t == "" {
-		return outboxEvent{payload: "{}"} // PostgreSQL parses the payload even when unused
+func newOutboxEvent(n comment.Notice) outboxEvent {
+	if n.Type == "" {
+		return outboxEvent{payload: "{}"} // PostgreSQL types the parameter even when unused
 	}
-	payload := comment.CommentEvent(t, at, c, comment.Thread{Key: c.ThreadKey}, s.baseURL())
-	return outboxEvent{id: comment.NewEventID(), typ: t, payload: string(payload), pattern: eventPattern(t), at: micros(at)}
+	return outboxEvent{id: n.ID, typ: n.Type, payload: string(n.Payload), pattern: eventPattern(n.Type), at: micros(n.At)}
 }
 
 // args are outboxSQL's parameters.
@@ -90,11 +64,9 @@ func (e outboxEvent) args(commentID, threadID int64, siteID string) []any {
 	return []any{e.id, string(e.typ), commentID, e.payload, e.at, threadID, siteID, e.pattern}
 }
 
-// CreateWebhook stores an endpoint and sets w.ID. A zero CreatedAt becomes now.
+// CreateWebhook stores an endpoint as given (its creation time is the caller's, see
+// admin.Service) and sets w.ID.
 func (s *Store) CreateWebhook(ctx context.Context, w *comment.Webhook) error {
-	if w.CreatedAt.IsZero() {
-		w.CreatedAt = now()
-	}
 	w.CreatedAt, w.UpdatedAt = stored(w.CreatedAt), stored(w.UpdatedAt)
 	err := s.wdb.QueryRowContext(ctx, `INSERT INTO webhook_endpoints (site_id, url, events, description, secret,
 		previous_secret, previous_expires_at, disabled, created_at, updated_at)
@@ -198,7 +170,7 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d *comment.Delivery) error 
 	}
 	d.CreatedAt = stored(d.CreatedAt)
 	d.Status, d.NextAttemptAt, d.UpdatedAt = comment.DeliveryPending, d.CreatedAt, d.CreatedAt
-	err := s.wdb.QueryRowContext(ctx, insertDeliveryColumns+` VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6) RETURNING id`,
+	err := s.wdb.QueryRowContext(ctx, insertDeliveryColumns+` VALUES ($1, $2, $3, $4, $5, '', '', 'pending', $6, $6, $6) RETURNING id`,
 		d.EndpointID, d.EventID, string(d.Type), d.CommentID, string(d.Payload), micros(d.CreatedAt)).Scan(&d.ID)
 	if err != nil {
 		return wrap("enqueue delivery", err)
@@ -211,7 +183,7 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d *comment.Delivery) error 
 // keeps its log.
 func (s *Store) Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (comment.Delivery, error) {
 	d, err := scanDelivery(s.wdb.QueryRowContext(ctx, insertDeliveryColumns+`
-		SELECT endpoint_id, event_id, event_type, comment_id, payload, 'pending', $3, $3, $3
+		SELECT endpoint_id, event_id, event_type, comment_id, payload, thread_url, thread_title, 'pending', $3, $3, $3
 		FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2
 		RETURNING `+deliveryColumns, id, endpointID, micros(at)))
 	if err != nil {
@@ -353,7 +325,7 @@ func scanDelivery(row scanner) (comment.Delivery, error) {
 		typ, payload, status              string
 		next, lease, latency, created, up int64
 	)
-	err := row.Scan(&d.ID, &d.EndpointID, &d.EventID, &typ, &d.CommentID, &payload, &status, &d.Attempts,
+	err := row.Scan(&d.ID, &d.EndpointID, &d.EventID, &typ, &d.CommentID, &payload, &d.ThreadURL, &d.ThreadTitle, &status, &d.Attempts,
 		&next, &lease, &d.LastStatusCode, &d.LastError, &latency, &created, &up)
 	if err != nil {
 		return comment.Delivery{}, err

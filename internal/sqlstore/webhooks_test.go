@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,11 +28,18 @@ func mustWebhook(t *testing.T, s *sqlstore.Store, site string, events ...comment
 func newWebhookComment(t *testing.T, s *sqlstore.Store, site string, st comment.Status) comment.Comment {
 	t.Helper()
 	c := comment.Comment{SiteID: site, AuthorName: "Ann", AuthorEmail: "ann.private@example.org", IP: "198.51.100.7",
-		UserAgent: "PrivateUA", BodySource: "hi", BodyHTML: "<p>hi</p>", Status: st, CreatedAt: epoch}
-	if err := s.CreateComment(context.Background(), &c, comment.Thread{Key: "/p", URL: "https://blog.example/p", Title: "P"}); err != nil {
+		UserAgent: "PrivateUA", BodySource: "hi", BodyHTML: "<p>hi</p>", Status: st, CreatedAt: epoch, PublishedAt: publishedAt(st, epoch),
+		ThreadKey: "/p"}
+	if err := s.CreateComment(context.Background(), &c, comment.Thread{Key: "/p", URL: "https://blog.example/p", Title: "P"},
+		notice(comment.EventFor("", st), c)); err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// notice is the webhook event t about c as a service builds it, at epoch.
+func notice(t comment.EventType, c comment.Comment) comment.Notice {
+	return comment.CommentNotice(t, epoch, c, "https://c.example")
 }
 
 func claimAll(t *testing.T, s *sqlstore.Store, at time.Time) []comment.Delivery {
@@ -69,11 +78,22 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 				Comment map[string]any    `json:"comment"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(ds[0].Payload, &p); err != nil {
+		// The new id and the thread's url and title are the row's, put in by typed field.
+		body, err := ds[0].Body()
+		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Data.Comment["id"] != float64(pub.ID) || p.Data.Thread["url"] != "https://blog.example/p" || p.Data.Thread["title"] != "P" {
-			t.Errorf("payload %s", ds[0].Payload)
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Data.Comment["id"] != float64(pub.ID) || p.Data.Thread["url"] != "https://blog.example/p" || p.Data.Thread["title"] != "P" ||
+			ds[0].ThreadURL != "https://blog.example/p" || ds[0].ThreadTitle != "P" || p.Data.Comment["avatar_url"] == nil {
+			t.Errorf("payload %s", body)
+		}
+		for _, private := range []string{"ann.private", "198.51.100.7", "PrivateUA"} {
+			if strings.Contains(string(body), private) {
+				t.Errorf("payload holds %q: %s", private, body)
+			}
 		}
 
 		if err := s.RecordAttempt(ctx, comment.Attempt{DeliveryID: ds[0].ID, LeaseUntil: ds[0].LeaseUntil,
@@ -84,9 +104,9 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 		// A batch that fails part-way writes no outbox row.
 		stale := held
 		stale.Status = comment.StatusSpam
-		err := s.ApplyTransitions(ctx, []comment.Transition{
-			{Comment: pub, To: comment.StatusRejected, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}},
-			{Comment: stale, To: comment.StatusApproved, Notify: comment.EventPublished, Event: comment.Event{CreatedAt: epoch}},
+		err = s.ApplyTransitions(ctx, []comment.Transition{
+			{Comment: pub, To: comment.StatusRejected, Notify: notice(comment.EventUnpublished, pub), Event: comment.Event{CreatedAt: epoch}},
+			{Comment: stale, To: comment.StatusApproved, Notify: notice(comment.EventPublished, stale), Event: comment.Event{CreatedAt: epoch}},
 		})
 		if !errors.Is(err, comment.ErrConflict) {
 			t.Fatalf("stale batch: %v", err)
@@ -94,7 +114,7 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 		if ds := claimAll(t, s, at.Add(time.Hour)); len(ds) != 0 {
 			t.Fatalf("a failed batch wrote %+v", ds)
 		}
-		err = s.ApplyTransitions(ctx, []comment.Transition{{Comment: pub, To: comment.StatusRejected, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}}})
+		err = s.ApplyTransitions(ctx, []comment.Transition{{Comment: pub, To: comment.StatusRejected, Notify: notice(comment.EventUnpublished, pub), Event: comment.Event{CreatedAt: epoch}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +132,7 @@ func TestClaimsKeepOrderPerCommentAndExpire(t *testing.T) {
 		mustSite(t, s, "blog")
 		mustWebhook(t, s, "blog")
 		c := newWebhookComment(t, s, "blog", comment.StatusApproved)
-		if err := s.ApplyTransitions(ctx, []comment.Transition{{Comment: c, To: comment.StatusSpam, Notify: comment.EventUnpublished, Event: comment.Event{CreatedAt: epoch}}}); err != nil {
+		if err := s.ApplyTransitions(ctx, []comment.Transition{{Comment: c, To: comment.StatusSpam, Notify: notice(comment.EventUnpublished, c), Event: comment.Event{CreatedAt: epoch}}}); err != nil {
 			t.Fatal(err)
 		}
 		at := epoch.Add(time.Hour)
@@ -189,4 +209,67 @@ func TestConcurrentClaimsNeverShareADelivery(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDeliveryThreadMigrationKeepsOldBodies migrates an outbox written before its rows
+// held the thread's url and title in columns: the columns take the values the payload
+// holds, so the body the dispatcher sends does not change; a ping is left alone.
+func TestDeliveryThreadMigrationKeepsOldBodies(t *testing.T) {
+	for _, engine := range []struct {
+		name string
+		dsn  func(testing.TB) string
+	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
+		t.Run(engine.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlstore.Open(ctx, engine.dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := sqlstore.MigrateTo(ctx, s, 18); err != nil {
+				t.Fatal(err)
+			}
+			mustSite(t, s, "blog")
+			w := mustWebhook(t, s, "blog")
+			old := `{"type":"comment.published","timestamp":"2026-01-02T03:04:05Z","data":{"site":"blog",` +
+				`"thread":{"key":"/p","url":"https://blog.example/p","title":"A \"post\""},"comment":{"id":41,"parent_id":0,` +
+				`"author_name":"Ann","author_url":"","avatar_url":"/api/v1/avatars/a.svg","body_html":"<p>hi</p>",` +
+				`"created_at":"2026-01-02T03:04:05Z","published_at":"2026-01-02T03:04:05Z"}}}`
+			ping := `{"type":"webhook.ping","timestamp":"2026-01-02T03:04:05Z","data":{"endpoint_id":1,"site":"blog"}}`
+			db := sqlstore.WriteDB(s)
+			for _, row := range []struct {
+				typ, payload string
+				commentID    int64
+			}{{"comment.published", old, 41}, {"webhook.ping", ping, 0}} {
+				if _, err := db.ExecContext(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, comment_id,
+					payload, status, next_attempt_at, created_at, updated_at) VALUES ($1, 'msg_old', $2, $3, $4, 'pending', 1, 1, 1)`,
+					w.ID, row.typ, row.commentID, row.payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ds := claimAll(t, s, epoch.Add(time.Hour))
+			if len(ds) != 2 || ds[0].ThreadURL != "https://blog.example/p" || ds[0].ThreadTitle != `A "post"` || ds[1].ThreadURL != "" {
+				t.Fatalf("after migrating: %+v", ds)
+			}
+			for i, want := range []string{old, ping} {
+				body, err := ds[i].Body()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, was any
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatal(err)
+				}
+				if err := json.Unmarshal([]byte(want), &was); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, was) {
+					t.Errorf("body %s, want %s", body, want)
+				}
+			}
+		})
+	}
 }

@@ -254,7 +254,7 @@ func (d *Dispatcher) Attempt(ctx context.Context, del comment.Delivery) comment.
 	}
 	retry := false
 	switch {
-	case errors.Is(err, errAddressNotAllowed), errors.Is(err, errBadEndpoint):
+	case errors.Is(err, errAddressNotAllowed), errors.Is(err, errBadEndpoint), errors.Is(err, errBadPayload):
 		a.Error = withoutURL(err) // the same every time: retrying cannot help
 	case err != nil:
 		a.Error, retry = withoutURL(err), true
@@ -284,17 +284,26 @@ func withoutURL(err error) string {
 // errBadEndpoint marks a delivery that cannot even be sent: an unusable URL or secret.
 var errBadEndpoint = errors.New("endpoint unusable")
 
+// errBadPayload marks a delivery whose stored payload cannot be read back.
+var errBadPayload = errors.New("payload unreadable")
+
 // post sends the delivery, signed with every secret valid now, and returns the answer's
-// status and Retry-After. The answer's body is read (a little) and dropped.
+// status and Retry-After. The body is the delivery's (comment.Delivery.Body: the payload
+// its service built, with the outbox row's columns set in it). The answer's body is
+// read (a little) and dropped.
 func (d *Dispatcher) post(ctx context.Context, del comment.Delivery, now time.Time) (int, time.Duration, error) {
+	body, err := del.Body()
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %w", errBadPayload, err)
+	}
 	ts := now.Unix()
-	sig, err := Sign(del.EventID, ts, del.Payload, del.Endpoint.Secrets(now))
+	sig, err := Sign(del.EventID, ts, body, del.Endpoint.Secrets(now))
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", errBadEndpoint, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, del.Endpoint.URL, bytes.NewReader(del.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, del.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", errBadEndpoint, err)
 	}

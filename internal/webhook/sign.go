@@ -1,7 +1,9 @@
 // Package webhook delivers outbox rows to consumer endpoints: it claims due deliveries,
 // signs them the Standard Webhooks way, POSTs them with a bounded worker pool, and
-// records each attempt with its retry or dead letter. It declares the Outbox it needs;
-// any number of dispatchers may share one outbox.
+// records each attempt with its retry or dead letter. The body is the payload the
+// deciding service built, with the values the row holds in columns set by typed field
+// (comment.Delivery.Body); it never reads the comment again. It declares the Outbox it
+// needs; any number of dispatchers may share one outbox.
 package webhook
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -117,5 +118,44 @@ func TestErrorsForTheLogCarryNoURL(t *testing.T) {
 	err := &url.Error{Op: "Post", URL: "https://hooks.example/services/T0/B0/SECRET", Err: errors.New("connection refused")}
 	if got := withoutURL(fmt.Errorf("deliver: %w", err)); strings.Contains(got, "SECRET") || !strings.Contains(got, "connection refused") {
 		t.Errorf("withoutURL = %q", got)
+	}
+}
+
+// TestAttemptSendsTheBodyWithTheRowsColumns checks that the consumer gets, and the
+// signature covers, the payload with the outbox row's columns set (the comment's id,
+// its thread's url and title), and that a payload that cannot be read back is dead at
+// once without a request.
+func TestAttemptSendsTheBodyWithTheRowsColumns(t *testing.T) {
+	var got []byte
+	var sig, ts string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, _ = io.ReadAll(r.Body)
+		sig, ts = r.Header.Get(HeaderSignature), r.Header.Get(HeaderTimestamp)
+	}))
+	defer srv.Close()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	n := comment.CommentNotice(comment.EventPublished, at, comment.Comment{SiteID: "blog", ThreadKey: "/p", CreatedAt: at}, "")
+	del := comment.Delivery{ID: 1, EventID: n.ID, Type: n.Type, CommentID: 9, Payload: n.Payload,
+		ThreadURL: "https://blog.example/p", ThreadTitle: "P",
+		Endpoint: comment.Webhook{URL: srv.URL, Secret: comment.NewWebhookSecret()}}
+	d := New(nil, Options{Timeout: time.Second, AllowPrivateNetworks: true})
+	if a := d.Attempt(context.Background(), del); a.Status != comment.DeliveryDelivered {
+		t.Fatalf("attempt %+v", a)
+	}
+	want, err := del.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) || !strings.Contains(string(got), `"id":9`) || !strings.Contains(string(got), `"url":"https://blog.example/p"`) {
+		t.Errorf("sent %s, want %s", got, want)
+	}
+	unix, _ := strconv.ParseInt(ts, 10, 64)
+	if signed, err := Sign(del.EventID, unix, want, del.Endpoint.Secrets(time.Now())); err != nil || sig != signed {
+		t.Errorf("signature %q, want %q over the body (%v)", sig, signed, err)
+	}
+	got = nil
+	del.Payload = []byte("{")
+	if a := d.Attempt(context.Background(), del); a.Status != comment.DeliveryDead || !strings.Contains(a.Error, "payload") || got != nil {
+		t.Errorf("unreadable payload: attempt %+v, sent %q", a, got)
 	}
 }

@@ -70,7 +70,7 @@ func seedComments(ctx context.Context, srv *server, n, workers int, log io.Write
 					CreatedAt: at, UpdatedAt: at, PublishedAt: at,
 				}
 				thread := comment.Thread{SiteID: siteID, Key: fmt.Sprintf("/seed/%d", i/100), CreatedAt: at}
-				if err := st.CreateComment(ctx, &c, thread); err != nil {
+				if err := st.CreateComment(ctx, &c, thread, comment.Notice{}); err != nil { // seeded, not announced: no webhook event
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("seed: comment %d: %w", i, err)

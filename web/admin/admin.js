@@ -478,6 +478,7 @@
       clearErrors(form);
       const el = form.elements, local = {};
       const body = { name: el.name.value, origins: lines(el.origins.value), policy: el.policy.value, spam_seed: el.spam_seed.value,
+        scripts: [...form.querySelectorAll("input[name=scripts]:checked")].map((i) => i.value),
         max_links: whole(el.max_links.value), blocked_words: lines(el.blocked_words.value), rate_limits: {} };
       if (Number.isNaN(body.max_links)) local.max_links = "must be a whole number";
       for (const div of form.querySelectorAll(".limit")) {
@@ -503,6 +504,7 @@
       el.origins.value = s.origins.join("\n");
       el.max_links.value = s.max_links;
       el.spam_seed.value = s.spam_seed;
+      for (const box of form.querySelectorAll("input[name=scripts]")) box.checked = s.scripts.includes(box.value);
       el.blocked_words.value = s.blocked_words.join("\n");
       for (const [scope, r] of Object.entries(s.rate_limits)) {
         if (!el["count_" + scope]) continue;

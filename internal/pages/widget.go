@@ -1,4 +1,4 @@
-package httpapi
+package pages
 
 import (
 	"bytes"
@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/web"
 )
 
@@ -106,11 +108,11 @@ func (a *assets) plain(name string) http.HandlerFunc {
 
 // static serves /static/{file} where the file name carries the content hash; a stale
 // or made-up hash is a 404, never another version under a year-long cache.
-func (a *assets) static(s *server) http.HandlerFunc {
+func (a *assets) static(log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		as, ok := a.byHashed[mux.Vars(r)["file"]]
 		if !ok {
-			s.writeError(w, r, &httpError{status: http.StatusNotFound, code: "not_found", msg: "no such file"})
+			httpx.WriteError(log, w, r, &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such file"})
 			return
 		}
 		serveAsset(w, r, as, immutableCache)
@@ -125,7 +127,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request, as *asset, cache string)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if etagMatches(r.Header.Get("If-None-Match"), as.etag) {
+	if httpx.ETagMatches(r.Header.Get("If-None-Match"), as.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

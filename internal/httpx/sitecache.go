@@ -1,4 +1,4 @@
-package httpapi
+package httpx
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 // replica applies at once, one made elsewhere within siteTTL.
 const siteTTL = 5 * time.Second
 
-// siteCache keeps recently used sites so the public API does not read the sites table
+// SiteCache keeps recently used sites so the public API does not read the sites table
 // on every request. Unknown sites are not cached: one created a moment ago must work.
-type siteCache struct {
+type SiteCache struct {
 	load func(ctx context.Context, id string) (comment.Site, error)
 	now  func() time.Time
 
@@ -31,11 +31,13 @@ type cachedSite struct {
 // maxCachedSites bounds the map; a larger installation just reads more often.
 const maxCachedSites = 10000
 
-func newSiteCache(load func(ctx context.Context, id string) (comment.Site, error), now func() time.Time) *siteCache {
-	return &siteCache{load: load, now: now, sites: map[string]cachedSite{}}
+// NewSiteCache returns an empty cache reading sites with load; now is the clock.
+func NewSiteCache(load func(ctx context.Context, id string) (comment.Site, error), now func() time.Time) *SiteCache {
+	return &SiteCache{load: load, now: now, sites: map[string]cachedSite{}}
 }
 
-func (c *siteCache) get(ctx context.Context, id string) (comment.Site, error) {
+// Get is the site id, from the cache while its copy is fresh.
+func (c *SiteCache) Get(ctx context.Context, id string) (comment.Site, error) {
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.sites[id]
@@ -56,8 +58,8 @@ func (c *siteCache) get(ctx context.Context, id string) (comment.Site, error) {
 	return site, nil
 }
 
-// forget drops a site after this replica changed it.
-func (c *siteCache) forget(id string) {
+// Forget drops a site after this replica changed it.
+func (c *SiteCache) Forget(id string) {
 	c.mu.Lock()
 	delete(c.sites, id)
 	c.mu.Unlock()

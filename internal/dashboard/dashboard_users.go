@@ -1,4 +1,4 @@
-package httpapi
+package dashboard
 
 import (
 	"net/http"
@@ -25,20 +25,20 @@ type usersView struct {
 	MinLength int
 }
 
-// usersPage lists the accounts, with a form to add one and, per account, forms to
+// UsersPage lists the accounts, with a form to add one and, per account, forms to
 // change its role and sites, disable or enable it and set a password: GET
 // /admin/users, admins only. admin.js saves through /api/v1/admin/users.
-func (d *dashboard) usersPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) UsersPage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, true)
 	if !ok {
 		return
 	}
-	users, err := d.s.store.Users(r.Context())
+	users, err := d.admin.Users(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return

@@ -1,4 +1,4 @@
-package httpapi
+package dashboard
 
 import (
 	"net/http"
@@ -24,20 +24,20 @@ type bansView struct {
 	Bans []banRow
 }
 
-// bansPage lists the bans of the user's sites, newest first, each with a Lift button:
+// BansPage lists the bans of the user's sites, newest first, each with a Lift button:
 // GET /admin/bans. A ban made from the queue by mistake is undone here.
-func (d *dashboard) bansPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) BansPage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, false)
 	if !ok {
 		return
 	}
-	bans, err := d.s.store.Bans(r.Context(), p.Scope(), "")
+	bans, err := d.store.Bans(r.Context(), p.Scope(), "")
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
 	v := bansView{layoutView: d.layout(p, session, "Bans", "bans")}
-	now := d.s.now()
+	now := d.now()
 	for _, b := range bans {
 		row := banRow{ID: b.ID, Site: b.SiteID, Kind: banKindText(b.Kind), Hint: b.Hint, Note: b.Note, By: b.CreatedBy,
 			Created: dashboardTime(b.CreatedAt), CreatedISO: b.CreatedAt.UTC().Format(time.RFC3339), Active: b.Active(now)}

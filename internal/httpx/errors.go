@@ -1,6 +1,12 @@
-package httpapi
+// Package httpx is what winnow's three HTTP front ends share: the JSON API
+// (internal/httpapi), the reader's pages (internal/pages) and the moderators' dashboard
+// (internal/dashboard). It holds the one table from errors to statuses, the writing of
+// JSON and of HTML pages, the request id, the session cookie's name, the site cache
+// and the public view of a comment, so a front end never has a second copy of them.
+package httpx
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -11,24 +17,40 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-// httpError is a problem found by the transport itself (a malformed body, a wrong
-// content type), with the status it deserves.
-type httpError struct {
-	status int
-	code   string
-	msg    string
-	fields map[string]string
+// Error is a problem found by the transport itself (a malformed body, a wrong
+// content type, an unknown route), with the status and code it deserves; WriteError
+// answers it as it is.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  map[string]string
 }
 
-func (e *httpError) Error() string { return e.msg }
+func (e *Error) Error() string { return e.Message }
 
-func badRequest(msg string, fields map[string]string) error {
-	return &httpError{status: http.StatusBadRequest, code: "bad_request", msg: msg, fields: fields}
+// BadRequest is a 400 for a malformed request, naming the fields at fault.
+func BadRequest(msg string, fields map[string]string) error {
+	return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: msg, Fields: fields}
 }
 
-// setRateLimitHeaders tells a refused client when to come back, in whole seconds
+type ctxKey struct{}
+
+// WithRequestID returns ctx carrying the request's id, which every error answer and
+// log line of the request names.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// RequestID is the id set by WithRequestID, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+// SetRateLimitHeaders tells a refused client when to come back, in whole seconds
 // rounded up: Retry-After (RFC 9110) and the RateLimit-* fields of the IETF draft.
-func setRateLimitHeaders(h http.Header, rl *comment.RateLimitedError) {
+func SetRateLimitHeaders(h http.Header, rl *comment.RateLimitedError) {
 	ceil := func(d time.Duration) string { return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10) }
 	h.Set("Retry-After", ceil(max(rl.RetryAfter, time.Second)))
 	h.Set("RateLimit-Limit", strconv.Itoa(rl.Limit))
@@ -48,21 +70,22 @@ type errorDetail struct {
 	RequestID string            `json:"request_id,omitempty"`
 }
 
-// writeError is the single table from errors to statuses. Unexpected errors are logged
-// with the request id and answered with a bare 500: no internals reach the client.
-func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	d := errorDetail{RequestID: requestID(r.Context())}
+// WriteError is the single table from errors to statuses, for every front end.
+// Unexpected errors are logged to log with the request id and answered with a bare
+// 500: no internals reach the client.
+func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	d := errorDetail{RequestID: RequestID(r.Context())}
 	status := http.StatusInternalServerError
 	var ve *comment.ValidationError
-	var he *httpError
+	var he *Error
 	var rl *comment.RateLimitedError
 	var ce *comment.ConflictError
 	switch {
 	case errors.As(err, &rl):
-		setRateLimitHeaders(w.Header(), rl)
+		SetRateLimitHeaders(w.Header(), rl)
 		status, d.Code, d.Message = http.StatusTooManyRequests, "rate_limited", "too many requests; try again later"
 	case errors.As(err, &he):
-		status, d.Code, d.Message, d.Fields = he.status, he.code, he.msg, he.fields
+		status, d.Code, d.Message, d.Fields = he.Status, he.Code, he.Message, he.Fields
 	case errors.As(err, &ve):
 		status, d.Code, d.Message, d.Fields = http.StatusUnprocessableEntity, "validation", "some fields are invalid", ve.Fields
 	case errors.Is(err, comment.ErrNotFound):
@@ -87,9 +110,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		d.Code, d.Message = "internal", "internal error"
 	}
-	if status >= 500 {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+	if status >= 500 && log != nil {
+		log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("request_id", d.RequestID), slog.String("error", err.Error()))
 	}
-	writeJSON(w, status, errorBody{Error: d})
+	WriteJSON(w, status, errorBody{Error: d})
 }

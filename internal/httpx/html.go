@@ -1,17 +1,18 @@
-package httpapi
+package httpx
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 )
 
-// writeHTML renders a winnow page into a buffer, so nothing is sent if the template
+// WriteHTML renders a winnow page into a buffer, so nothing is sent if the template
 // fails, and sends it with its Content-Security-Policy and headers that keep it out of
 // frames, caches and other sites' Referer headers.
-func (s *server) writeHTML(w http.ResponseWriter, r *http.Request, status int, csp string, render func(*bytes.Buffer) error) {
+func WriteHTML(log *slog.Logger, w http.ResponseWriter, r *http.Request, status int, csp string, render func(*bytes.Buffer) error) {
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
-		s.writeError(w, r, err)
+		WriteError(log, w, r, err)
 		return
 	}
 	h := w.Header()

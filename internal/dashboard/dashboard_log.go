@@ -1,4 +1,4 @@
-package httpapi
+package dashboard
 
 import (
 	"errors"
@@ -11,8 +11,12 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-// logPage is how many audit events one page of the log shows.
-const logPage = 50
+// logPage is how many audit events one page of the log shows; commentHistory how many
+// of a comment's own events its page shows (as many as the API lists at once).
+const (
+	logPage        = 50
+	commentHistory = 200
+)
 
 // eventRow is one audit event as the log shows it.
 type eventRow struct {
@@ -32,10 +36,10 @@ type logView struct {
 	MoreURL string
 }
 
-// auditLog is the audit log of moderator actions, newest first: GET
+// AuditLog is the audit log of moderator actions, newest first: GET
 // /admin/log?site=&actor=&cursor=. Every signed-in user sees the events of their own
 // sites only, and can narrow them to a site and to who acted.
-func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) AuditLog(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, false)
 	if !ok {
 		return
@@ -49,7 +53,7 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := logView{layoutView: d.layout(p, session, "Audit log", "log")}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -59,7 +63,7 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 			v.Sites = append(v.Sites, siteOption{ID: s.ID, Name: s.Name, Selected: s.ID == siteID})
 		}
 	}
-	actors, err := d.s.store.EventActors(r.Context(), p.Scope())
+	actors, err := d.store.EventActors(r.Context(), p.Scope())
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -74,11 +78,11 @@ func (d *dashboard) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 
 	query := comment.EventQuery{Scope: p.Scope(), SiteID: siteID, Actor: actor, Cursor: q.Get("cursor"), Limit: logPage}
-	es, next, err := d.s.store.ListEvents(r.Context(), query)
+	es, next, err := d.store.ListEvents(r.Context(), query)
 	var ve *comment.ValidationError
 	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
 		query.Cursor = ""
-		es, next, err = d.s.store.ListEvents(r.Context(), query)
+		es, next, err = d.store.ListEvents(r.Context(), query)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
@@ -137,25 +141,25 @@ type commentView struct {
 	QueueURL string
 }
 
-// comment shows one comment and its audit history, where the audit log links to: GET
+// CommentPage shows one comment and its audit history, where the audit log links to: GET
 // /admin/comments/{id}, for the moderators of its site. The text is shown as the
 // author wrote it, as plain text.
-func (d *dashboard) comment(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) CommentPage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, false)
 	if !ok {
 		return
 	}
-	c, err := d.s.store.Comment(r.Context(), pathID(r))
+	c, err := d.store.Comment(r.Context(), pathID(r))
 	if err == nil {
 		err = p.See(c.SiteID) // as if it did not exist: another site's comment
 	}
 	var site comment.Site
 	if err == nil {
-		site, err = d.s.store.Site(r.Context(), c.SiteID)
+		site, err = d.store.Site(r.Context(), c.SiteID)
 	}
 	var es []comment.Event
 	if err == nil {
-		es, _, err = d.s.store.ListEvents(r.Context(), comment.EventQuery{Scope: p.Scope(), CommentID: c.ID, Limit: maxAdminPage})
+		es, _, err = d.store.ListEvents(r.Context(), comment.EventQuery{Scope: p.Scope(), CommentID: c.ID, Limit: commentHistory})
 	}
 	var item queueItem
 	if err == nil {

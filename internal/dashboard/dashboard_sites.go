@@ -1,9 +1,10 @@
-package httpapi
+package dashboard
 
 import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 )
 
 // deliveryPage is how many deliveries one page of an endpoint's log shows.
@@ -27,14 +29,14 @@ type errorView struct {
 // pageUser is the signed-in user of a dashboard page and their session. A browser that
 // is not signed in goes to the sign-in page; a moderator on an admin page gets the 403
 // page, not the data. It reports false when it has answered the request itself.
-func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly bool) (auth.Principal, string, bool) {
+func (d *Dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly bool) (auth.Principal, string, bool) {
 	p, session, err := d.signedIn(r)
 	switch {
 	case errors.Is(err, comment.ErrUnauthorized):
 		d.toLogin(w, r)
 		return p, session, false
 	case err != nil:
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return p, session, false
 	case adminOnly && !p.IsAdmin():
 		d.fail(w, r, p, session, comment.ErrForbidden)
@@ -45,7 +47,7 @@ func (d *dashboard) pageUser(w http.ResponseWriter, r *http.Request, adminOnly b
 
 // fail answers a page whose data cannot be shown: a missing or forbidden thing gets an
 // error page with the header, so the user can go on; anything else the JSON error.
-func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, err error) {
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, err error) {
 	switch {
 	case errors.Is(err, comment.ErrForbidden) && !p.IsAdmin():
 		d.errorPage(w, r, p, session, http.StatusForbidden, "Only admins manage sites, webhooks and accounts. Ask an admin if something here needs to change.")
@@ -54,12 +56,12 @@ func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, p auth.Principa
 	case errors.Is(err, comment.ErrNotFound):
 		d.errorPage(w, r, p, session, http.StatusNotFound, "There is nothing here, or it was removed.")
 	default:
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 	}
 }
 
 // errorPage answers status with a page that says msg under the usual header.
-func (d *dashboard) errorPage(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, status int, msg string) {
+func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, p auth.Principal, session string, status int, msg string) {
 	v := errorView{layoutView: d.layout(p, session, http.StatusText(status), ""), Status: status, Message: msg}
 	d.render(w, r, "admin_error.html", status, v)
 }
@@ -76,13 +78,13 @@ type sitesView struct {
 	Sites []siteRow
 }
 
-// sitesPage lists the sites, with a form to create one: GET /admin/sites, admins only.
-func (d *dashboard) sitesPage(w http.ResponseWriter, r *http.Request) {
+// SitesPage lists the sites, with a form to create one: GET /admin/sites, admins only.
+func (d *Dashboard) SitesPage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, true)
 	if !ok {
 		return
 	}
-	sites, err := d.s.store.Sites(r.Context())
+	sites, err := d.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -125,6 +127,7 @@ type siteSettingsView struct {
 	Site     siteForm
 	Policies []option
 	Seeds    []option
+	Scripts  []option
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
@@ -143,19 +146,19 @@ var seedLabels = map[comment.SeedAction]string{
 	comment.SeedHold: "hold: the built-in model alone only holds comments for review",
 }
 
-// sitePage is a site's settings form and its webhook endpoints: GET
+// SitePage is a site's settings form and its webhook endpoints: GET
 // /admin/sites/{site}, admins only. admin.js saves with PATCH /api/v1/admin/sites/{site}.
-func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, true)
 	if !ok {
 		return
 	}
-	site, err := d.s.store.Site(r.Context(), mux.Vars(r)["site"])
+	site, err := d.admin.Site(r.Context(), p, mux.Vars(r)["site"])
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	hooks, err := d.s.store.Webhooks(r.Context(), nil, site.ID)
+	hooks, err := d.admin.Webhooks(r.Context(), p, site.ID)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
@@ -169,11 +172,14 @@ func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
 	for _, a := range []comment.SeedAction{comment.SeedFold, comment.SeedHold} {
 		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == site.SpamSeed || (site.SpamSeed == "" && a == comment.SeedFold)})
 	}
+	for _, script := range comment.Scripts {
+		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(site.Scripts, script)})
+	}
 	set, defaults, effective := site.Limits, comment.DefaultRateLimits(), site.Limits.Effective()
 	help := map[string]string{"ip": "per client address", "email": "per author email", "thread": "per page", "site": "for the whole site"}
 	for _, scope := range []string{"ip", "email", "thread", "site"} {
-		r, def := *rateScopes(&effective)[scope], *rateScopes(&defaults)[scope]
-		v.Limits = append(v.Limits, rateRow{Scope: scope, Help: help[scope], Default: rateScopes(&set)[scope].IsZero(),
+		r, def := *httpx.RateScopes(&effective)[scope], *httpx.RateScopes(&defaults)[scope]
+		v.Limits = append(v.Limits, rateRow{Scope: scope, Help: help[scope], Default: httpx.RateScopes(&set)[scope].IsZero(),
 			DefaultText: rateText(def), Count: r.Count, Period: shortDuration(r.Period), Burst: r.Burst})
 	}
 	for _, hook := range hooks {
@@ -185,7 +191,7 @@ func (d *dashboard) sitePage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, "admin_site.html", http.StatusOK, v)
 }
 
-func (d *dashboard) webhookRow(hook comment.Webhook) webhookRow {
+func (d *Dashboard) webhookRow(hook comment.Webhook) webhookRow {
 	evs := make([]string, len(hook.Events))
 	for i, e := range hook.Events {
 		evs[i] = string(e)
@@ -216,20 +222,20 @@ type webhookPageView struct {
 	MoreURL          string
 }
 
-// webhookPage is one endpoint and its delivery log, newest first and paged: GET
+// WebhookPage is one endpoint and its delivery log, newest first and paged: GET
 // /admin/sites/{site}/webhooks/{id}?status=&cursor=, admins only.
-func (d *dashboard) webhookPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 	p, session, ok := d.pageUser(w, r, true)
 	if !ok {
 		return
 	}
-	hook, err := d.s.store.Webhook(r.Context(), pathID(r))
+	hook, err := d.admin.Webhook(r.Context(), p, pathID(r))
 	if err == nil && hook.SiteID != mux.Vars(r)["site"] {
 		err = comment.ErrNotFound
 	}
 	var site comment.Site
 	if err == nil {
-		site, err = d.s.store.Site(r.Context(), hook.SiteID)
+		site, err = d.admin.Site(r.Context(), p, hook.SiteID)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
@@ -251,10 +257,10 @@ func (d *dashboard) webhookPage(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		status = ""
 	}
-	ds, next, err := d.s.store.Deliveries(r.Context(), hook.ID, status, q.Get("cursor"), deliveryPage)
+	ds, next, err := d.admin.Deliveries(r.Context(), p, hook.ID, status, q.Get("cursor"), deliveryPage)
 	var ve *comment.ValidationError
 	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
-		ds, next, err = d.s.store.Deliveries(r.Context(), hook.ID, status, "", deliveryPage)
+		ds, next, err = d.admin.Deliveries(r.Context(), p, hook.ID, status, "", deliveryPage)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
@@ -301,4 +307,10 @@ func shortDuration(d time.Duration) string {
 		s = t + "h"
 	}
 	return s
+}
+
+// pathID is the {id} path variable; the route's pattern guarantees digits.
+func pathID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	return id
 }

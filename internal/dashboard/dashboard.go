@@ -1,4 +1,4 @@
-package httpapi
+package dashboard
 
 import (
 	"bytes"
@@ -11,12 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/moderation"
-	"github.com/winnow/winnow/web"
+	"github.com/winnow/winnow/internal/pages"
 )
 
 // Dashboard settings: how many comments one page of the queue shows, and how often
@@ -26,60 +25,27 @@ const (
 	dashboardPoll = 15 * time.Second
 )
 
-// dashboard serves the moderators' pages: the sign-in page, the queue, the audit log
-// and, for admins, the sites' settings, webhooks and the accounts. The pages are rendered here;
-// admin.js changes things only through the JSON API, with the session cookie and its
-// CSRF token. They are the only pages that show a commenter's email and address, and
-// only to a signed-in moderator of the comment's site.
-type dashboard struct {
-	s      *server
-	assets *assets
-	tmpl   *template.Template
-}
-
-// dashboardRoutes adds the dashboard's pages to r: /admin/ (the queue), /admin/login,
-// /admin/log, /admin/bans, /admin/comments/{id} and the admins' /admin/sites and
-// /admin/users pages.
-func (s *server) dashboardRoutes(r *mux.Router, a *assets) {
-	d := &dashboard{s: s, assets: a,
-		tmpl: template.Must(template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
-			"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html"))}
-	get := func(path string, h http.HandlerFunc) {
-		r.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
-	}
-	r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently)).Methods(http.MethodGet, http.MethodHead)
-	get("/admin/", d.queue)
-	get("/admin/login", d.login)
-	get("/admin/log", d.auditLog)
-	get("/admin/bans", d.bansPage)
-	get("/admin/comments/{id:[0-9]+}", d.comment)
-	get("/admin/sites", d.sitesPage)
-	get("/admin/sites/{site}", d.sitePage)
-	get("/admin/sites/{site}/webhooks/{id:[0-9]+}", d.webhookPage)
-	get("/admin/users", d.usersPage)
-}
-
 // csp is the policy of the dashboard's pages: scripts, styles and requests to winnow
 // only, nothing inline, no frames, no plugins.
-func (d *dashboard) csp() string {
+func (d *Dashboard) csp() string {
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 }
 
 // signedIn is the request's signed-in user and session, or comment.ErrUnauthorized.
 // API tokens do not open pages: a browser signs in.
-func (d *dashboard) signedIn(r *http.Request) (auth.Principal, string, error) {
-	session := sessionFrom(r)
-	if session == "" || d.s.accounts == nil {
+func (d *Dashboard) signedIn(r *http.Request) (auth.Principal, string, error) {
+	session := httpx.Session(r)
+	if session == "" || d.accounts == nil {
 		return auth.Principal{}, "", comment.ErrUnauthorized
 	}
-	p, err := d.s.accounts.Authenticate(r.Context(), session)
+	p, err := d.accounts.Authenticate(r.Context(), session)
 	return p, session, err
 }
 
 // render writes a dashboard page; nothing is sent until the template has run.
-func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
-	d.s.writeHTML(w, r, status, d.csp(), func(buf *bytes.Buffer) error {
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
+	httpx.WriteHTML(d.log, w, r, status, d.csp(), func(buf *bytes.Buffer) error {
 		return d.tmpl.ExecuteTemplate(buf, name, data)
 	})
 }
@@ -87,9 +53,9 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 // loginView is what admin_login.html shows; Next is where a successful sign-in goes.
 type loginView struct{ CSS, JS, Next string }
 
-// login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
+// Login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
 // signed-in browser on to the page it asked for (?next=), or the queue.
-func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) Login(w http.ResponseWriter, r *http.Request) {
 	next := dashboardPath(r.URL.Query().Get("next"))
 	_, _, err := d.signedIn(r)
 	switch {
@@ -97,15 +63,15 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	case !errors.Is(err, comment.ErrUnauthorized):
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return
 	}
-	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), Next: next})
+	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), Next: next})
 }
 
 // toLogin sends a browser that is not signed in to the sign-in page, which brings it
 // back to the page it asked for.
-func (d *dashboard) toLogin(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) toLogin(w http.ResponseWriter, r *http.Request) {
 	to := "/admin/login"
 	if next := r.URL.RequestURI(); r.Method == http.MethodGet && dashboardPath(next) == next && next != "/admin/" {
 		to += "?" + url.Values{"next": {next}}.Encode()
@@ -190,8 +156,8 @@ type layoutView struct {
 }
 
 // layout fills the head and header of a page for the signed-in p.
-func (d *dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
-	return layoutView{CSS: d.assets.url("admin.css"), JS: d.assets.url("admin.js"), CSRF: auth.CSRFToken(session),
+func (d *Dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
+	return layoutView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), CSRF: auth.CSRFToken(session),
 		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
 }
 
@@ -210,17 +176,17 @@ type queueView struct {
 	PollMillis            int64
 }
 
-// queue is the moderation queue: GET /admin/?site=&status=&sort=&q=&cursor=. Pending
+// Queue is the moderation queue: GET /admin/?site=&status=&sort=&q=&cursor=. Pending
 // comments by default; only the moderator's sites. A browser that is not signed in
 // goes to the sign-in page.
-func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) Queue(w http.ResponseWriter, r *http.Request) {
 	p, session, err := d.signedIn(r)
 	if errors.Is(err, comment.ErrUnauthorized) {
 		d.toLogin(w, r)
 		return
 	}
 	if err != nil {
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -248,9 +214,9 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		v.Thread = ""
 	}
 
-	all, err := d.s.store.Sites(r.Context())
+	all, err := d.admin.Sites(r.Context(), p)
 	if err != nil {
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return
 	}
 	siteID := q.Get("site")
@@ -276,14 +242,14 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	if status == "all" {
 		query.Status = ""
 	}
-	cs, next, err := d.s.store.ListComments(r.Context(), query)
+	cs, next, err := d.store.ListComments(r.Context(), query)
 	var ve *comment.ValidationError
 	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
 		query.Cursor = ""
-		cs, next, err = d.s.store.ListComments(r.Context(), query)
+		cs, next, err = d.store.ListComments(r.Context(), query)
 	}
 	if err != nil {
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return
 	}
 	if status == "all" { // pending first, in the chosen order
@@ -293,7 +259,7 @@ func (d *dashboard) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, err := d.pageContext(r, cs)
 	if err != nil {
-		d.s.writeError(w, r, err)
+		httpx.WriteError(d.log, w, r, err)
 		return
 	}
 	for _, c := range cs {
@@ -332,7 +298,7 @@ type pageContext struct {
 
 // pageContext reads what the items of cs need beyond themselves: the authors' records
 // (one query per site) and the parent comments (one query).
-func (d *dashboard) pageContext(r *http.Request, cs []comment.Comment) (pageContext, error) {
+func (d *Dashboard) pageContext(r *http.Request, cs []comment.Comment) (pageContext, error) {
 	pc := pageContext{threads: map[[2]string]comment.Thread{}, authors: map[[2]string]comment.Author{}}
 	keys := map[string][]string{}
 	for _, c := range cs {
@@ -341,7 +307,7 @@ func (d *dashboard) pageContext(r *http.Request, cs []comment.Comment) (pageCont
 		}
 	}
 	for site, ks := range keys {
-		as, err := d.s.store.Authors(r.Context(), site, ks)
+		as, err := d.store.Authors(r.Context(), site, ks)
 		if err != nil {
 			return pc, err
 		}
@@ -355,7 +321,7 @@ func (d *dashboard) pageContext(r *http.Request, cs []comment.Comment) (pageCont
 }
 
 // parents reads the comments the page's replies answer, in one query.
-func (d *dashboard) parents(r *http.Request, cs []comment.Comment) (map[int64]comment.Comment, error) {
+func (d *Dashboard) parents(r *http.Request, cs []comment.Comment) (map[int64]comment.Comment, error) {
 	var ids []int64
 	for _, c := range cs {
 		if c.ParentID != 0 {
@@ -366,7 +332,7 @@ func (d *dashboard) parents(r *http.Request, cs []comment.Comment) (map[int64]co
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ps, err := d.s.store.CommentsByID(r.Context(), ids)
+	ps, err := d.store.CommentsByID(r.Context(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -404,11 +370,11 @@ func openingWords(text string) string {
 
 // item prepares one comment for the queue. The thread's page is linked when its URL
 // is on one of the site's origins; winnow's own thread page always is.
-func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) queueItem {
+func (d *Dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) queueItem {
 	key := [2]string{c.SiteID, c.ThreadKey}
 	th, ok := pc.threads[key]
 	if !ok {
-		th, _ = d.s.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey) // no thread row: no link
+		th, _ = d.store.ThreadByKey(r.Context(), c.SiteID, c.ThreadKey) // no thread row: no link
 		pc.threads[key] = th
 	}
 	u := ""
@@ -421,7 +387,7 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		reasons = []string{}
 	}
 	item := queueItem{
-		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pageURL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
+		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pages.URL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
 		ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, AuthorEmail: c.AuthorEmail, IP: c.IP,
 		Status: c.Status, Score: strconv.FormatFloat(c.Score, 'f', 2, 64), High: c.Score >= 0.5, Reasons: reasons,
 		PolicyHold: moderation.HeldByPolicy(c), Policy: site.Policy,
@@ -437,8 +403,8 @@ func (d *dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		// Publishing this comment will name the thread: the moderator sees with what.
 		item.ClaimTitle, item.ClaimURL = c.PageTitle, c.PageURL
 	}
-	if c.Status == comment.StatusSpam && d.s.discardAfter > 0 {
-		at := c.UpdatedAt.Add(d.s.discardAfter).UTC()
+	if c.Status == comment.StatusSpam && d.discardAfter > 0 {
+		at := c.UpdatedAt.Add(d.discardAfter).UTC()
 		item.Discard, item.DiscardISO = at.Format("2 Jan 2006"), at.Format(time.RFC3339)
 	}
 	if p, ok := pc.parents[c.ParentID]; ok {

@@ -1,0 +1,24 @@
+package comment
+
+import "testing"
+
+func TestTallyFollowsStatus(t *testing.T) {
+	for _, tt := range []struct {
+		from, to Status
+		want     Tally
+	}{
+		{"", StatusApproved, Tally{Approved: 1}},
+		{"", StatusSpam, Tally{Spam: 1}},
+		{"", StatusPending, Tally{}},
+		{StatusPending, StatusApproved, Tally{Approved: 1}},
+		{StatusApproved, StatusSpam, Tally{Approved: -1, Spam: 1}},
+		{StatusSpam, StatusApproved, Tally{Approved: 1, Spam: -1}},
+		{StatusApproved, StatusRejected, Tally{Approved: -1}},
+		{StatusSpam, StatusDeleted, Tally{Spam: -1}},
+		{StatusRejected, StatusDeleted, Tally{}},
+	} {
+		if got := tt.to.Tally().Minus(tt.from.Tally()); got != tt.want {
+			t.Errorf("%q -> %q moves the counts by %+v, want %+v", tt.from, tt.to, got, tt.want)
+		}
+	}
+}

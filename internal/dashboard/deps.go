@@ -1,0 +1,91 @@
+// Package dashboard is the moderators' pages, rendered on the server: the sign-in page,
+// the queue, a comment's page, the bans, the audit log and, for admins, the sites'
+// settings, their webhooks and the accounts. The pages only read; admin.js changes
+// things through the JSON API (internal/httpapi) with the session cookie and its CSRF
+// token. They are the only pages that show a commenter's email and address, and only
+// to a signed-in moderator of the comment's site.
+package dashboard
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/winnow/winnow/internal/auth"
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/web"
+)
+
+// Store is what the pages read directly.
+type Store interface {
+	Site(ctx context.Context, id string) (comment.Site, error)
+	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
+	Comment(ctx context.Context, id int64) (comment.Comment, error)
+	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
+	Authors(ctx context.Context, siteID string, keys []string) (map[string]comment.Author, error)
+	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
+	ListEvents(ctx context.Context, q comment.EventQuery) ([]comment.Event, string, error)
+	EventActors(ctx context.Context, scope []string) ([]string, error)
+	Bans(ctx context.Context, scope []string, siteID string) ([]comment.Ban, error)
+}
+
+// Admin reads sites, webhooks and accounts as the signed-in user may see them
+// (admin.Service).
+type Admin interface {
+	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
+	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
+	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
+	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
+	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
+}
+
+// Sessions tells who a session cookie belongs to (auth.Accounts).
+type Sessions interface {
+	Authenticate(ctx context.Context, session string) (auth.Principal, error)
+}
+
+// Assets names the pages' script and style by their content-hashed URLs (pages.Pages,
+// which serves them).
+type Assets interface {
+	AssetURL(name string) string
+}
+
+// Deps is what the dashboard needs, passed in by the server that mounts it.
+type Deps struct {
+	Store Store
+	Admin Admin
+	// Sessions is nil when winnow serves API tokens only: then no page opens.
+	Sessions Sessions
+	Assets   Assets
+	// DiscardSpamAfter is how long spam is kept (0: for ever); the queue says when
+	// each spam comment goes.
+	DiscardSpamAfter time.Duration
+	Now              func() time.Time
+	Logger           *slog.Logger
+}
+
+// Dashboard serves the moderators' pages. Its handlers are mounted by the route table
+// (httpapi's routes.go).
+type Dashboard struct {
+	store        Store
+	admin        Admin
+	accounts     Sessions
+	assets       Assets
+	discardAfter time.Duration
+	now          func() time.Time
+	log          *slog.Logger
+	tmpl         *template.Template
+}
+
+// New parses the dashboard's templates, which are embedded: an error is a build mistake.
+func New(d Deps) (*Dashboard, error) {
+	t, err := template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
+		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets,
+		discardAfter: d.DiscardSpamAfter, now: d.Now, log: d.Logger, tmpl: t}, nil
+}

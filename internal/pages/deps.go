@@ -1,0 +1,86 @@
+// Package pages is the reader's side of winnow that winnow serves itself: the widget's
+// files (embed.js, embed.css, count.js, and the dashboard's admin.js and admin.css under
+// their content-hashed /static/ names) and the thread page that works without
+// JavaScript, /t/{site}. Its form posts to the JSON API's one submit handler, which
+// asks this package (CheckPost, Refused, PostedURL) how to answer a page's form.
+package pages
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/web"
+)
+
+// Store is what the thread page reads.
+type Store interface {
+	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
+	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
+}
+
+// Forms signs the thread page's form (intake.Service), as the widget's form is signed.
+type Forms interface {
+	FormToken(siteID, thread string) (string, error)
+}
+
+// Deps is what the pages need, passed in by the server that mounts them.
+type Deps struct {
+	Store Store
+	Forms Forms
+	// Sites is the server's site cache, shared with the JSON API.
+	Sites *httpx.SiteCache
+	// BaseURL is how browsers reach winnow (its origin may serve images to the page).
+	BaseURL string
+	Logger  *slog.Logger
+}
+
+// Pages serves what browsers load from winnow itself: the widget's files and the
+// thread page that works without JavaScript. Its handlers are mounted by the route
+// table (httpapi's routes.go).
+type Pages struct {
+	store   Store
+	forms   Forms
+	sites   *httpx.SiteCache
+	baseURL string
+	log     *slog.Logger
+	assets  *assets
+	thread  *template.Template
+	// missing is the page for a link that names no site or no thread.
+	missing *template.Template
+}
+
+// New prepares the widget's files (hashed and gzipped once) and the thread page's
+// template. Both are embedded, so an error is a build mistake.
+func New(d Deps) (*Pages, error) {
+	a, err := newAssets()
+	if err != nil {
+		return nil, err
+	}
+	t, err := template.New("thread.html").Funcs(template.FuncMap{
+		// body_html is bluemonday's output, sanitized when the comment was stored.
+		"trusted":  func(h string) template.HTML { return template.HTML(h) },
+		"replyURL": func(id int64) string { return "" },
+	}).ParseFS(web.Templates(), "thread.html")
+	if err != nil {
+		return nil, err
+	}
+	missing, err := template.New("missing").Parse(missingPage)
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
+}
+
+// AssetURL is the immutable, content-hashed URL of one of the files served here by
+// its plain name ("embed.css", "admin.js"), for pages that link them.
+func (p *Pages) AssetURL(name string) string { return p.assets.url(name) }
+
+// Asset serves a file under its plain name (/embed.js) with a short cache.
+func (p *Pages) Asset(name string) http.HandlerFunc { return p.assets.plain(name) }
+
+// Static serves /static/{file}, the files under their content-hashed names.
+func (p *Pages) Static(w http.ResponseWriter, r *http.Request) { p.assets.static(p.log)(w, r) }
