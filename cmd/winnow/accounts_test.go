@@ -142,6 +142,25 @@ func TestModeratorAccounts(t *testing.T) {
 		done := in.do(req{method: "POST", path: "/admin/setup", ctype: formType, body: form(setupToken, "Root@Example.org", adminPW, adminPW)}).
 			must(t, http.StatusOK)
 		admin := session{cookie: sessionCookie(t, done)}
+		// The setup browser also gets the device cookie a sign-in gives: after ten
+		// guesses from elsewhere it still signs in.
+		var device string
+		for _, c := range (&http.Response{Header: done.header}).Cookies() {
+			if c.Name == "winnow_device" && c.HttpOnly && c.Path == "/api/v1/auth/login" {
+				device = c.Value
+			}
+		}
+		if device == "" {
+			t.Fatalf("setup gave no device cookie: %v", done.header["Set-Cookie"])
+		}
+		for i := range 10 {
+			in.doWith(localClient(fmt.Sprintf("127.0.10.%d", i+1)), req{method: "POST", path: "/api/v1/auth/login",
+				body: map[string]string{"email": "root@example.org", "password": "a wrong guess 123"}}).must(t, http.StatusUnauthorized)
+		}
+		in.do(req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": "root@example.org", "password": adminPW}}).
+			must(t, http.StatusTooManyRequests)
+		in.do(req{method: "POST", path: "/api/v1/auth/login", headers: map[string]string{"Cookie": "winnow_device=" + device},
+			body: map[string]string{"email": "root@example.org", "password": adminPW}}).must(t, http.StatusOK)
 		who := in.do(req{method: "GET", path: "/api/v1/auth/session", headers: admin.headers(false)}).must(t, http.StatusOK).json(t)
 		admin.csrf, _ = who["csrf_token"].(string)
 		if u := who["user"].(map[string]any); u["role"] != "admin" || u["email"] != "root@example.org" || admin.csrf == "" {

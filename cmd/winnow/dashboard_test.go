@@ -371,6 +371,9 @@ func TestDashboardXSS(t *testing.T) {
 func TestQueueShowsHistoryAndParent(t *testing.T) {
 	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
 	in.createSite("h", map[string]any{"policy": "all"})
+	// A form fetched now is posted at the end, once a person could have written it.
+	formAt := time.Now()
+	formToken, _ := in.do(req{method: "GET", path: "/api/v1/sites/h/form?thread=/calm"}).must(t, http.StatusOK).json(t)["form_token"].(string)
 	first := in.submit("h", submission("/p", map[string]any{"author_name": "Uma", "author_email": "uma@example.org",
 		"body": "The first comment, on how the build cache works."}), nil).must(t, http.StatusAccepted).json(t)
 	parent := int64(num(first, "comment", "id"))
@@ -421,6 +424,21 @@ func TestQueueShowsHistoryAndParent(t *testing.T) {
 	spamPage := string(in.do(req{method: "GET", path: "/admin/?site=h&status=spam", headers: adm.headers(false)}).must(t, http.StatusOK).body)
 	if want := "to be discarded <time datetime=\"" + time.Now().UTC().Add(30*24*time.Hour).Format("2006-01-02"); !strings.Contains(spamPage, want) {
 		t.Errorf("the spam queue lacks %q", want)
+	}
+	// A comment held with no reasons says the site's policy holds it; one with reasons
+	// (no form token) does not claim that.
+	time.Sleep(time.Until(formAt.Add(3200 * time.Millisecond)))
+	calm := in.submit("h", submission("/calm", map[string]any{"author_email": "yan@example.org", "form_token": formToken,
+		"body": "The second diagram helped me understand the build cache."}), nil).must(t, http.StatusAccepted).json(t)
+	const policyNote = "No spam signals. Held because the site holds every comment (policy all)."
+	calmID := int64(num(calm, "comment", "id"))
+	queue := html.UnescapeString(string(in.do(req{method: "GET", path: "/admin/?site=h&thread=%2Fcalm", headers: adm.headers(false)}).must(t, http.StatusOK).body))
+	page := html.UnescapeString(string(in.do(req{method: "GET", path: fmt.Sprintf("/admin/comments/%d", calmID), headers: adm.headers(false)}).must(t, http.StatusOK).body))
+	if !strings.Contains(queue, policyNote) || !strings.Contains(page, policyNote) {
+		t.Errorf("a comment held by the policy alone does not say so (reasons %v)\n%s", calm, queue)
+	}
+	if other := html.UnescapeString(string(in.do(req{method: "GET", path: "/admin/?site=h&thread=%2Fp", headers: adm.headers(false)}).must(t, http.StatusOK).body)); strings.Contains(other, policyNote) {
+		t.Error("a comment with reasons is said to be held by the policy alone")
 	}
 }
 
@@ -487,7 +505,13 @@ func TestQueueUndoEditReply(t *testing.T) {
 	if got := js[string](t, ctx, `document.querySelector("#`+first+` .composer textarea")?.value || ""`); got != "The hedge was *lovely*." {
 		t.Fatalf("after a refresh the editor holds %q", got)
 	}
-	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+	// Text that shows nothing is refused, and the editor says why, not only that a
+	// field was wrong; the moderator's text stays to be fixed.
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "\u200b\u2800";
+		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
+	waitJS(t, ctx, "the editor's error", `const e = document.querySelector("#`+first+` .composer .error"); return e && e.textContent === "The text: must contain a visible character";`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#`+first+` .composer textarea").value = "The hedge was *lovely*.";
+		document.querySelector("#`+first+` .composer button[type=submit]").click()`)
 	waitJS(t, ctx, "the edited text", `const li = document.querySelector("#`+first+`"); return !li.querySelector(".composer") && li.querySelector(".body em")?.textContent === "lovely";`)
 	if got := status(ids[0]); got != "pending The hedge was *lovely*." {
 		t.Fatalf("after the edit: %q", got)

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // limitEngines runs fn on SQLite with the in-process limiter and on PostgreSQL with
@@ -148,4 +150,29 @@ func TestDashboardSignInWithDeviceCookie(t *testing.T) {
 	}
 	navigate(t, ctx, in.url+"/admin/")
 	waitJS(t, ctx, "the queue", `return location.pathname === "/admin/" && document.querySelector("#queue");`)
+}
+
+// TestLoginPageSaysWhenToTryAgain: once guesses from elsewhere have used up an
+// account's sign-ins, its owner in a new browser is told how long to wait, as the
+// server's Retry-After says, not only that there were too many.
+func TestLoginPageSaysWhenToTryAgain(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("a", nil)
+	const pw = "moderator password qz7later"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "mod@example.org", "--role", "moderator", "--site", "a"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+	for i := range 10 {
+		in.doWith(localClient(fmt.Sprintf("127.0.9.%d", i+1)), req{method: "POST", path: "/api/v1/auth/login",
+			body: map[string]string{"email": "mod@example.org", "password": "a wrong guess 123"}}).must(t, http.StatusUnauthorized)
+	}
+	navigate(t, ctx, in.url+"/admin/login")
+	js[chromedp.Void](t, ctx, `(() => { const f = document.querySelector("#login"); f.elements.email.value = "mod@example.org";
+		f.elements.password.value = "`+pw+`"; f.querySelector("button").click(); })()`)
+	waitJS(t, ctx, "the refusal", `const e = document.querySelector("#error"); return !e.hidden && e.textContent !== "";`)
+	msg := js[string](t, ctx, `document.querySelector("#error").textContent`)
+	if !regexp.MustCompile(`^Too many sign-in attempts\. Try again in [0-9]+ (seconds?|minutes)\.$`).MatchString(msg) {
+		t.Errorf("the login page says %q", msg)
+	}
 }

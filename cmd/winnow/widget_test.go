@@ -145,6 +145,17 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	if n := js[int](t, ctx, shadow+`.querySelectorAll(".wn-item").length`); n != 0 {
 		t.Fatalf("%d comments after an invalid submit", n)
 	}
+	// The form says what formatting works, tied to the text area for screen readers.
+	if hint := js[string](t, ctx, `(() => { const r = `+shadow+`, h = r.querySelector("#wn-body-hint");
+		return h && r.querySelector("#wn-body").getAttribute("aria-describedby").includes("wn-body-hint") ? h.textContent : ""; })()`); !strings.Contains(hint, "Markdown") || !strings.Contains(hint, "HTML is shown as typed") {
+		t.Fatalf("formatting hint %q", hint)
+	}
+	// What only the server catches (a name of a zero-width space) comes back next to
+	// its field in the form's own words, not the API's.
+	fill(t, ctx, map[string]string{"author_name": "\u200b", "author_email": "fan@example.org"})
+	js[chromedp.Void](t, ctx, shadow+`.querySelector(".wn-submit").click()`)
+	waitJS(t, ctx, "the server's name error in the form's words", `const r = `+shadow+`; return r.querySelector("#wn-author_name-error").textContent === "Please write something visible: spaces and invisible characters alone do not count." && r.activeElement && r.activeElement.id === "wn-author_name";`)
+	fill(t, ctx, map[string]string{"author_name": "Hedge Fan", "author_email": "not-an-email"})
 
 	// A valid comment is held (first-time author) and shown to its author only.
 	fill(t, ctx, map[string]string{"author_email": "fan@example.org", "author_url": "https://fan.example"})
@@ -225,6 +236,20 @@ func TestNoJSPage(t *testing.T) {
 	if strings.Contains(string(res.body), "reader@example.org") {
 		t.Fatal("the page shows an email")
 	}
+	// A link that names no site, or no thread, is answered with a page, not JSON.
+	for path, want := range map[string]struct {
+		status int
+		text   string
+	}{
+		"/t/nosuch?thread=/post": {http.StatusNotFound, "the link names a site that does not exist"},
+		"/t/nojs":                {http.StatusBadRequest, "the link does not name a page&#39;s thread"},
+	} {
+		r := in.do(req{method: "GET", path: path}).must(t, want.status)
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), want.text) ||
+			!strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") || strings.Contains(string(r.body), "<script") {
+			t.Errorf("GET %s: %s %q\n%s", path, r.header.Get("Content-Type"), r.header.Get("Content-Security-Policy"), r.body)
+		}
+	}
 
 	navigate(t, ctx, in.url+"/t/nojs?thread=/post")
 	// The browser's own checks would stop a bad email; the server's must show too.
@@ -236,13 +261,19 @@ func TestNoJSPage(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.SetAttributeValue(chromedp.CSS("form.wn-form"), "novalidate", "")); err != nil {
 		t.Fatal(err)
 	}
-	set("#wn-author_name", "Plain Reader")
+	set("#wn-author_name", "\u2800")
 	set("#wn-author_email", "plain@")
 	set("#wn-body", "No scripts were harmed.")
 	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(".wn-submit")))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "the server's inline error", `const e = document.querySelector("#wn-author_email-error"); return e && e.textContent.length > 0 && document.querySelector("#wn-body").value === "No scripts were harmed.";`)
+	waitJS(t, ctx, "the server's inline errors", `const e = document.querySelector("#wn-author_email-error"), n = document.querySelector("#wn-author_name-error");
+		return e && e.textContent === "Please enter a valid email address." && n && n.textContent === "Please write something visible: spaces and invisible characters alone do not count." &&
+			document.querySelector("#wn-body").value === "No scripts were harmed.";`)
+	if !js[bool](t, ctx, `document.querySelector("#wn-body-hint").textContent.includes("Markdown") && document.querySelector("#wn-body").getAttribute("aria-describedby") === "wn-body-hint"`) {
+		t.Fatal("the form does not say what formatting works")
+	}
+	set("#wn-author_name", "Plain Reader")
 	set("#wn-author_email", "plain@example.org")
 	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(".wn-submit")))); err != nil {
 		t.Fatal(err)

@@ -544,6 +544,16 @@ func (a *Accounts) Setup(ctx context.Context, token, email, password string) (Us
 	return u, plain, nil
 }
 
+// NewDevice is the device cookie for email that a sign-in would give, for a browser
+// that proved it holds the account otherwise (the first-run setup signs it in), so
+// that guesses from elsewhere cannot lock it out of its next sign-in. "" without a guard.
+func (a *Accounts) NewDevice(email string) (string, error) {
+	if a.guard == nil {
+		return "", nil
+	}
+	return a.guard.newDevice(email)
+}
+
 // SetupValidity is how long a first-run setup link works.
 const SetupValidity = 24 * time.Hour
 

@@ -114,7 +114,8 @@ func TestParseBanNetwork(t *testing.T) {
 
 func TestBanHintsMaskNarrowNetworks(t *testing.T) {
 	for value, want := range map[string]string{
-		"203.0.113.9":        "203.0.113.0/24",
+		"203.0.113.9":        "203.0.113.0/24 (one address in it)",
+		"203.0.113.0/24":     "203.0.113.0/24",
 		"203.0.113.16/28":    "203.0.113.0/24 (a /28 in it)",
 		"198.51.100.0/22":    "198.51.100.0/22",
 		"2001:db8:1:2::7":    "2001:db8:1::/48 (a /64 in it)",

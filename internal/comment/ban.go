@@ -153,8 +153,9 @@ const (
 
 // maskNetwork is a ban network as a moderator sees it: the network itself when it is
 // no narrower than a hint may show ("198.51.100.0/22"), else its /24 or /48 with the
-// width of the ban ("2001:db8:1::/48 (a /64 in it)"; a single IPv4 address reads
-// "203.0.113.0/24", as address bans always have).
+// width of the ban ("2001:db8:1::/48 (a /64 in it)", "203.0.113.0/24 (one address in
+// it)"), so that a ban of one address never reads as a ban of its whole /24. (Address
+// bans made before networks could be banned keep the hint they were given, the bare /24.)
 func maskNetwork(p netip.Prefix) string {
 	limit := hintIPv4Bits
 	if p.Addr().Is6() {
@@ -165,7 +166,7 @@ func maskNetwork(p netip.Prefix) string {
 	}
 	shown := netip.PrefixFrom(p.Addr(), limit).Masked().String()
 	if p.Addr().Is4() && p.Bits() == 32 {
-		return shown
+		return shown + " (one address in it)"
 	}
 	return fmt.Sprintf("%s (a /%d in it)", shown, p.Bits())
 }

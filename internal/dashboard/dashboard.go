@@ -14,6 +14,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/pages"
 )
 
@@ -115,8 +116,12 @@ type queueItem struct {
 	Score                 string
 	High                  bool
 	Reasons               []string
-	Created, CreatedISO   string
-	Body                  template.HTML
+	// PolicyHold explains a held comment without reasons: the site's policy (named)
+	// holds it, not a rule or the score.
+	PolicyHold          bool
+	Policy              comment.Policy
+	Created, CreatedISO string
+	Body                template.HTML
 	// History is the author's record on the site: comments approved and marked spam.
 	Approved, Spam int
 	// AuthorQuery lists everything by this author; SimilarQuery everything with the
@@ -385,6 +390,7 @@ func (d *Dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pages.URL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
 		ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, AuthorEmail: c.AuthorEmail, IP: c.IP,
 		Status: c.Status, Score: strconv.FormatFloat(c.Score, 'f', 2, 64), High: c.Score >= 0.5, Reasons: reasons,
+		PolicyHold: moderation.HeldByPolicy(c), Policy: site.Policy,
 		Created: c.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), CreatedISO: c.CreatedAt.UTC().Format(time.RFC3339),
 		// body_html is bluemonday's output, sanitized when the comment was stored.
 		Body:     template.HTML(c.BodyHTML),

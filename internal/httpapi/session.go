@@ -21,6 +21,8 @@ type Accounts interface {
 	RevokeSessions(ctx context.Context, userID int64) error
 	SetupValid(ctx context.Context, token string) (bool, error)
 	Setup(ctx context.Context, token, email, password string) (auth.User, string, error)
+	// NewDevice is the device cookie a sign-in would give, for the setup browser.
+	NewDevice(email string) (string, error)
 	Policy() auth.SessionPolicy
 }
 

@@ -133,6 +133,10 @@ func (s *server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 	default:
 		s.setSession(w, r, session, s.accounts.Policy().Absolute)
+		// The browser that set up the account gets the device cookie a sign-in gives.
+		if device, err := s.accounts.NewDevice(u.Email); err == nil && device != "" {
+			s.setDevice(w, r, device)
+		}
 		s.renderSetup(w, r, http.StatusOK, setupView{State: "done", Email: u.Email})
 	}
 }

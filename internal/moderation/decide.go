@@ -33,6 +33,13 @@ func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Stat
 	return comment.StatusPending
 }
 
+// HeldByPolicy says whether a held comment waits only because its site's policy holds
+// comments (all, or first_time for a new author): no rule held it and its score is
+// under HoldThreshold, so it has no reasons, and the moderator is told why it waits.
+func HeldByPolicy(c comment.Comment) bool {
+	return c.Status == comment.StatusPending && len(c.Reasons) == 0 && c.Score < HoldThreshold
+}
+
 // AfterEdit is a comment's status after its author edited it: an edit can keep or
 // worsen a status, never improve it, so removing the links that held a comment does
 // not publish it behind the moderator's back, while adding spam to a published one

@@ -70,3 +70,23 @@ func TestAfterEditNeverImproves(t *testing.T) {
 		}
 	}
 }
+
+func TestHeldByPolicy(t *testing.T) {
+	tests := []struct {
+		name string
+		c    comment.Comment
+		want bool
+	}{
+		{"held, no reasons, no score", comment.Comment{Status: comment.StatusPending}, true},
+		{"held, weak score without reasons", comment.Comment{Status: comment.StatusPending, Score: 0.2}, true},
+		{"held with a reason", comment.Comment{Status: comment.StatusPending, Reasons: []string{"2 links (the site holds comments with 2 or more)"}}, false},
+		{"held by its score", comment.Comment{Status: comment.StatusPending, Score: HoldThreshold}, false},
+		{"published", comment.Comment{Status: comment.StatusApproved}, false},
+		{"spam", comment.Comment{Status: comment.StatusSpam}, false},
+	}
+	for _, tt := range tests {
+		if got := HeldByPolicy(tt.c); got != tt.want {
+			t.Errorf("%s: HeldByPolicy = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

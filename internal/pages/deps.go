@@ -49,6 +49,8 @@ type Pages struct {
 	log     *slog.Logger
 	assets  *assets
 	thread  *template.Template
+	// missing is the page for a link that names no site or no thread.
+	missing *template.Template
 }
 
 // New prepares the widget's files (hashed and gzipped once) and the thread page's
@@ -66,7 +68,11 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t}, nil
+	missing, err := template.New("missing").Parse(missingPage)
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
 }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by

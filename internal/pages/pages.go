@@ -57,6 +57,12 @@ func URL(site, key string, extra url.Values) string {
 // [&sort=newest][&cursor=N][&reply=ID].
 func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 	site, err := p.sites.Get(r.Context(), mux.Vars(r)["site"])
+	if errors.Is(err, comment.ErrNotFound) {
+		// A reader followed a link (a <noscript> one, say) that names no site: a page,
+		// not the API's JSON.
+		p.notice(w, r, http.StatusNotFound, "There are no comments here: the link names a site that does not exist.")
+		return
+	}
 	if err != nil {
 		httpx.WriteError(p.log, w, r, err)
 		return
@@ -64,7 +70,7 @@ func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := threadData{Site: site.ID, Key: q.Get("thread"), Sort: q.Get("sort")}
 	if !comment.ValidThreadKey(d.Key) {
-		httpx.WriteError(p.log, w, r, httpx.BadRequest("invalid query", map[string]string{"thread": comment.ThreadKeyRule}))
+		p.notice(w, r, http.StatusBadRequest, "There are no comments here: the link does not name a page's thread (?thread=…).")
 		return
 	}
 	switch {
@@ -75,6 +81,30 @@ func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 	}
 	reply, _ := strconv.ParseInt(q.Get("reply"), 10, 64)
 	p.render(w, r, site, d, reply, http.StatusOK)
+}
+
+// missingPage is what a link to the thread page that names no site or thread shows.
+const missingPage = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Comments</title>
+<link rel="stylesheet" href="{{.CSS}}">
+</head>
+<body>
+<main class="wn wn-auto">
+<h1>Comments</h1>
+<p class="wn-status" role="status">{{.Message}}</p>
+</main>
+</body>
+</html>
+`
+
+// notice writes the missing page with a message and a status.
+func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	data := struct{ CSS, Message string }{p.assets.url("embed.css"), msg}
+	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return p.missing.Execute(buf, data) })
 }
 
 // render fills in the thread and the form and writes the page.
@@ -150,6 +180,31 @@ func formField(name string) bool {
 	return false
 }
 
+// readerMessage says a field error of comment.Submission.Validate (terse, written for
+// API clients) as a sentence a reader at the form understands, the same sentences the
+// widget shows; a message it does not know is shown as it is.
+func readerMessage(msg string) string {
+	if strings.HasPrefix(msg, "must not contain text direction controls") {
+		return "Contains characters that reverse the direction of the text, which are not allowed here."
+	}
+	if n, ok := strings.CutPrefix(msg, "at most "); ok && strings.HasSuffix(n, " characters") {
+		return "At most " + n + "."
+	}
+	switch msg {
+	case "required":
+		return "This field is required."
+	case "must contain a visible character":
+		return "Please write something visible: spaces and invisible characters alone do not count."
+	case "contains control characters", "must be valid UTF-8":
+		return "Contains characters that are not allowed."
+	case "not a valid email address":
+		return "Please enter a valid email address."
+	case "must be an http or https URL":
+		return "Please enter a web address starting with http:// or https://."
+	}
+	return msg
+}
+
 // CheckPost admits what the thread page's form posts: form-encoded, for a thread the
 // page can be shown again for. The rest is the one submit handler's (httpapi).
 func (p *Pages) CheckPost(sub comment.Submission, form bool) error {
@@ -174,7 +229,7 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, site comment.Sit
 	case errors.As(err, &ve):
 		for k, v := range ve.Fields {
 			if formField(k) {
-				d.Errors[k] = v
+				d.Errors[k] = readerMessage(v)
 			} else {
 				d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
 			}

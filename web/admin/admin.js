@@ -9,6 +9,14 @@
   // browser back to this page afterwards.
   const signInAgain = () => location.assign("/admin/login?next=" + encodeURIComponent(location.pathname + location.search));
 
+  // after says when the server's Retry-After lets the next sign-in through.
+  const after = (res, otherwise) => {
+    const s = parseInt(res.headers.get("Retry-After"), 10);
+    if (!(s > 0)) return otherwise;
+    if (s <= 90) return "in " + s + (s === 1 ? " second" : " seconds");
+    return "in " + Math.ceil(s / 60) + " minutes";
+  };
+
   function loginPage() {
     const form = $("#login"), err = $("#error");
     form.addEventListener("submit", async (e) => {
@@ -27,8 +35,8 @@
           return;
         }
         err.textContent = res.status === 401 ? "Wrong email or password."
-          : res.status === 429 ? "Too many attempts. Wait a minute and try again."
-          : res.status === 503 ? "winnow is busy. Try again in a few seconds."
+          : res.status === 429 ? "Too many sign-in attempts. Try again " + after(res, "in a minute") + "."
+          : res.status === 503 ? "winnow is busy checking passwords. Try again " + after(res, "in a few seconds") + "."
           : res.status === 422 ? "Enter your email and password." : "Sign-in failed (" + res.status + ").";
       } catch (_) {
         err.textContent = "winnow cannot be reached. Try again.";
@@ -65,7 +73,13 @@
       }
       let data = null;
       try { data = await res.json(); } catch (_) { /* 204 */ }
-      if (!res.ok) throw new Error((data && data.error && data.error.message) || "Failed (" + res.status + ").");
+      if (!res.ok) {
+        const err = (data && data.error) || {}, fields = Object.entries(err.fields || {});
+        // A refused field says what was wrong with it ("The text: must contain a
+        // visible character"), not only that some field was.
+        if (fields.length) throw new Error(fields.map(([k, v]) => (k === "body" ? "The text" : k) + ": " + v).join("; "));
+        throw new Error(err.message || "Failed (" + res.status + ").");
+      }
       return data;
     }
 

@@ -18,6 +18,7 @@
       leave: "Leave a Reply", replyTo: "Reply to {name}", cancel: "Cancel reply",
       note: "Your email address will not be published. Required fields are marked *",
       name: "Name", email: "Email", website: "Website", comment: "Comment",
+      format: "Markdown works: **bold**, *italic*, `code`, [a link](https://…), > a quote. HTML is shown as typed.",
       save: "Save my name, email, and website in this browser for the next time I comment.",
       post: "Post Comment", posting: "Posting…", reply: "Reply", edit: "Edit", del: "Delete",
       reallyDel: "Really delete?", saveEdit: "Save", cancelEdit: "Cancel",
@@ -26,7 +27,9 @@
       deleted: "Your comment was deleted.", fix: "Please correct the marked fields.",
       required: "This field is required.", tooLong: "At most {n} characters.",
       badEmail: "Please enter a valid email address.", badURL: "Please enter a web address starting with http:// or https://.",
-      control: "Contains characters that are not allowed.", rate: "Too many comments. Please try again in {n} seconds.",
+      control: "Contains characters that are not allowed.",
+      invisible: "Please write something visible: spaces and invisible characters alone do not count.",
+      bidi: "Contains characters that reverse the direction of the text, which are not allowed here.", rate: "Too many comments. Please try again in {n} seconds.",
       dup: "This comment was already posted.", failed: "Something went wrong. Please try again.",
       closed: "The time to edit this comment has passed.", loading: "Loading comments…",
       loadFailed: "Comments could not be loaded.", loaded: "{n} comments loaded."
@@ -37,6 +40,7 @@
       leave: "Schreibe einen Kommentar", replyTo: "Antwort an {name}", cancel: "Antwort abbrechen",
       note: "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert",
       name: "Name", email: "E-Mail", website: "Website", comment: "Kommentar",
+      format: "Markdown geht: **fett**, *kursiv*, `Code`, [ein Link](https://…), > ein Zitat. HTML wird so angezeigt, wie es getippt ist.",
       save: "Meinen Namen, meine E-Mail-Adresse und meine Website in diesem Browser für die nächste Kommentierung speichern.",
       post: "Kommentar abschicken", posting: "Wird gesendet…", reply: "Antworten", edit: "Bearbeiten", del: "Löschen",
       reallyDel: "Wirklich löschen?", saveEdit: "Speichern", cancelEdit: "Abbrechen",
@@ -45,7 +49,9 @@
       deleted: "Dein Kommentar wurde gelöscht.", fix: "Bitte korrigiere die markierten Felder.",
       required: "Dieses Feld ist erforderlich.", tooLong: "Höchstens {n} Zeichen.",
       badEmail: "Bitte gib eine gültige E-Mail-Adresse ein.", badURL: "Bitte gib eine Webadresse ein, die mit http:// oder https:// beginnt.",
-      control: "Enthält nicht erlaubte Zeichen.", rate: "Zu viele Kommentare. Bitte versuche es in {n} Sekunden erneut.",
+      control: "Enthält nicht erlaubte Zeichen.",
+      invisible: "Bitte schreibe etwas Sichtbares: Leerzeichen und unsichtbare Zeichen allein zählen nicht.",
+      bidi: "Enthält Zeichen, die die Schreibrichtung umkehren; die sind hier nicht erlaubt.", rate: "Zu viele Kommentare. Bitte versuche es in {n} Sekunden erneut.",
       dup: "Dieser Kommentar wurde schon gesendet.", failed: "Etwas ist schiefgegangen. Bitte versuche es erneut.",
       closed: "Die Zeit zum Bearbeiten ist abgelaufen.", loading: "Kommentare werden geladen…",
       loadFailed: "Die Kommentare konnten nicht geladen werden.", loaded: "{n} Kommentare geladen."
@@ -176,7 +182,7 @@
     w.form = el("form", { cls: "wn-form", novalidate: true, "aria-labelledby": "wn-form-title", onsubmit: function (e) { e.preventDefault(); w.submit(); } }, [
       w.formTitle, w.cancelReply,
       el("p", { cls: "wn-note", text: t.note }),
-      w.field("body", t.comment, el("textarea", { rows: "6", maxlength: "10000", required: true }), true),
+      w.field("body", t.comment, el("textarea", { rows: "6", maxlength: "10000", required: true }), true, t.format),
       w.field("author_name", t.name, el("input", { type: "text", autocomplete: "name", maxlength: "100", required: true, value: saved.name || "" }), true),
       w.field("author_email", t.email, el("input", { type: "email", autocomplete: "email", maxlength: "254", required: true, value: saved.email || "" }), true),
       w.field("author_url", t.website, el("input", { type: "url", autocomplete: "url", maxlength: "2048", value: saved.url || "" }), false),
@@ -407,14 +413,26 @@
     return first;
   };
 
+  // fieldText says a server's field error (comment.Submission.Validate's words, in
+  // English and terse) as the form's own messages do, in the reader's language; a
+  // message it does not know is shown as the server wrote it.
+  Widget.prototype.fieldText = function (msg) {
+    var t = this.t, m = /^at most (\d+) characters$/.exec(msg);
+    if (m) return fmt(t.tooLong, { n: m[1] });
+    if (/^must not contain text direction controls/.test(msg)) return t.bidi;
+    return { "required": t.required, "must contain a visible character": t.invisible,
+      "contains control characters": t.control, "must be valid UTF-8": t.control,
+      "not a valid email address": t.badEmail, "must be an http or https URL": t.badURL }[msg] || msg;
+  };
+
   Widget.prototype.errorText = function (r) {
-    var t = this.t;
+    var t = this.t, labels = { body: t.comment, author_name: t.name, author_email: t.email, author_url: t.website };
     if (r.status === 429) return fmt(t.rate, { n: r.retry || 60 });
     if (r.status === 409) return t.dup;
     if (r.data && r.data.error && r.data.error.fields) {
       var f = r.data.error.fields, out = [];
-      for (var k in f) out.push(k + ": " + f[k]);
-      return out.join("; ");
+      for (var k in f) out.push((labels[k] || k) + ": " + this.fieldText(f[k]));
+      return out.join(" ");
     }
     return t.failed;
   };
@@ -442,7 +460,7 @@
     var w = this, t = w.t;
     if (r.status !== 201 && r.status !== 202) {
       var f = r.status === 422 && r.data.error && r.data.error.fields || {}, mine = {}, other = false;
-      for (var k in f) if (w.inputs[k]) mine[k] = f[k]; else other = true;
+      for (var k in f) if (w.inputs[k]) mine[k] = w.fieldText(f[k]); else other = true;
       var first = w.showErrors(mine);
       w.say(first && !other ? t.fix : w.errorText(r));
       if (first) first.focus();
