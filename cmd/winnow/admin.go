@@ -13,11 +13,17 @@ import (
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/sqlstore"
 )
 
 // withStore loads the configuration from f, opens the store and runs fn with it.
 func withStore(ctx context.Context, f *commonFlags, args []string, getenv func(string) string, fn func(*sqlstore.Store) error) error {
+	return withConfigStore(ctx, f, args, getenv, func(_ config.Config, st *sqlstore.Store) error { return fn(st) })
+}
+
+// withConfigStore is withStore for commands that also need the configuration.
+func withConfigStore(ctx context.Context, f *commonFlags, args []string, getenv func(string) string, fn func(config.Config, *sqlstore.Store) error) error {
 	cfg, err := f.load(args, getenv)
 	if err != nil {
 		return err
@@ -27,7 +33,7 @@ func withStore(ctx context.Context, f *commonFlags, args []string, getenv func(s
 		return err
 	}
 	defer st.Close()
-	return fn(st)
+	return fn(cfg, st)
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -41,16 +47,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 // withAdmin loads the configuration from f, opens the store and runs fn with the
 // admin service on it, acting as admin.Operator.
 func withAdmin(ctx context.Context, f *commonFlags, args []string, getenv func(string) string, fn func(*admin.Service) error) error {
-	cfg, err := f.load(args, getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(admin.New(st, time.Now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks}))
+	return withConfigStore(ctx, f, args, getenv, func(cfg config.Config, st *sqlstore.Store) error {
+		return fn(admin.New(st, time.Now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks}))
+	})
 }
 
 func siteCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -314,22 +313,6 @@ func (m *Model) scope(scope string) *Classifier {
 		m.sites[scope] = c
 	}
 	return c
-}
-
-// Run syncs every period until ctx ends, so other replicas' lessons arrive.
-func (m *Model) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.Sync(ctx); err != nil && ctx.Err() == nil {
-				m.log.Warn("spam model sync failed", slog.String("error", err.Error()))
-			}
-		}
-	}
 }
 
 // LearnComment teaches c's site scope that c is spam or ham, first unlearning what it

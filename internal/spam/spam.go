@@ -1,6 +1,13 @@
 // Package spam judges submissions: each rule that fires adds a weighted signal and a
-// reason a moderator can read, and the signals combine into one score in [0,1].
-// It is pure: everything it needs comes in with the Input.
+// reason a moderator can read, and the signals combine into one score in [0,1] with
+// the text models' (Fisher counts and an online logistic regression over hashed
+// features, on top of the built-in seed embedded from seed.bin).
+//
+// Scoring is pure: everything a verdict needs comes in with the Input or is held in
+// memory. Learning is not: a Model keeps the learned state in a Store that its caller
+// passes in (the database, shared by every replica), writes each lesson there and
+// reads other replicas' lessons when its caller calls Sync; the package starts no
+// goroutine of its own.
 package spam
 
 import (

@@ -330,13 +330,10 @@ func TestConcurrentCreateComment(t *testing.T) {
 }
 
 func BenchmarkCreateComment(b *testing.B) {
-	engines := []struct {
-		name string
-		dsn  func(testing.TB) string
-	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}}
+	engines := sqlstoretest.Engines()
 	for _, e := range engines {
-		b.Run(e.name, func(b *testing.B) {
-			s := sqlstoretest.Open(b, e.dsn(b))
+		b.Run(e.Name, func(b *testing.B) {
+			s := sqlstoretest.Open(b, e.DSN(b))
 			mustSite(b, s, "blog")
 			var n atomic.Int64
 			b.SetParallelism(16) // 32 clients on 2 cores, as in the design target

@@ -169,13 +169,10 @@ func TestResetSpam(t *testing.T) {
 // nothing changed: the changed rows (none) and the latest reset, on a model of a few
 // thousand rows.
 func BenchmarkSpamSyncUnchanged(b *testing.B) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(testing.TB) string
-	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
-		b.Run(engine.name, func(b *testing.B) {
+	for _, engine := range sqlstoretest.Engines() {
+		b.Run(engine.Name, func(b *testing.B) {
 			ctx := context.Background()
-			s := sqlstoretest.Open(b, engine.dsn(b))
+			s := sqlstoretest.Open(b, engine.DSN(b))
 			m := spam.NewModel(s, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			var seed []spam.Example
 			for i := range 2000 {

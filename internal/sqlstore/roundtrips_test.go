@@ -27,14 +27,11 @@ import (
 // counted by a driver wrapper under database/sql, so a statement the store prepares,
 // runs on a pool or in a transaction is seen alike.
 func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(testing.TB) string
-	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
-		t.Run(engine.name, func(t *testing.T) {
+	for _, engine := range sqlstoretest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
 			ctx := context.Background()
 			n := &statements{}
-			s, err := sqlstore.OpenWrapped(ctx, engine.dsn(t), func(c driver.Connector) driver.Connector {
+			s, err := sqlstore.OpenWrapped(ctx, engine.DSN(t), func(c driver.Connector) driver.Connector {
 				return countingConnector{c, n}
 			})
 			if err != nil {
@@ -88,7 +85,7 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 					if got.reads > 1 {
 						t.Errorf("%s, key %q: %d reads, want at most 1\n%s", policy, key, got.reads, got.log)
 					}
-					switch engine.name {
+					switch engine.Name {
 					case "postgres":
 						if got.writes != 1 || got.begins != 0 {
 							t.Errorf("%s, key %q: %d write statements in %d transactions, want 1 statement and no transaction\n%s",

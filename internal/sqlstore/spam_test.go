@@ -243,13 +243,10 @@ func TestSpamModelLearnsPerSite(t *testing.T) {
 // TestSpamScopeMigrationKeepsOldRowsShared migrates a store with counts learned before
 // scopes existed: they become the shared scope's, and the revision goes on from theirs.
 func TestSpamScopeMigrationKeepsOldRowsShared(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(testing.TB) string
-	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
-		t.Run(engine.name, func(t *testing.T) {
+	for _, engine := range sqlstoretest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := sqlstore.Open(ctx, engine.dsn(t))
+			s, err := sqlstore.Open(ctx, engine.DSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -215,13 +215,10 @@ func TestConcurrentClaimsNeverShareADelivery(t *testing.T) {
 // held the thread's url and title in columns: the columns take the values the payload
 // holds, so the body the dispatcher sends does not change; a ping is left alone.
 func TestDeliveryThreadMigrationKeepsOldBodies(t *testing.T) {
-	for _, engine := range []struct {
-		name string
-		dsn  func(testing.TB) string
-	}{{"sqlite", sqlstoretest.SQLiteDSN}, {"postgres", sqlstoretest.PostgresDSN}} {
-		t.Run(engine.name, func(t *testing.T) {
+	for _, engine := range sqlstoretest.Engines() {
+		t.Run(engine.Name, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := sqlstore.Open(ctx, engine.dsn(t))
+			s, err := sqlstore.Open(ctx, engine.DSN(t))
 			if err != nil {
 				t.Fatal(err)
 			}

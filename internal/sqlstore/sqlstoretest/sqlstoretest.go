@@ -95,3 +95,16 @@ func PostgresDSN(t testing.TB) string {
 func Required() bool {
 	return os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1"
 }
+
+// Engine is a database engine and how to get a fresh, empty database on it.
+type Engine struct {
+	Name string
+	DSN  func(testing.TB) string
+}
+
+// Engines returns SQLite and PostgreSQL, for tests and benchmarks that open their
+// stores themselves: a migration test stopping at an older version, a benchmark, a
+// store on a wrapped driver. ForEachEngine serves the rest.
+func Engines() []Engine {
+	return []Engine{{"sqlite", SQLiteDSN}, {"postgres", PostgresDSN}}
+}
