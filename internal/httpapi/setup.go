@@ -33,7 +33,7 @@ const setupPage = `<!doctype html>
 {{- else if eq .State "exists"}}
 <p>This installation already has an administrator. Sign in instead.</p>
 {{- else}}
-<p>This setup link is not valid: it was used, or it expired (a restart prints a new one then).</p>
+<p>This setup link is not valid: it was used, or it expired (after 24 hours; the next start then prints a new one).</p>
 {{- end}}
 </main>
 </body>
