@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -35,13 +34,7 @@ func benchEngines(b *testing.B, fn func(b *testing.B, st *sqlstore.Store, lim ra
 	})
 	b.Run("postgres+redis", func(b *testing.B) {
 		st := sqlstoretest.Open(b, sqlstoretest.PostgresDSN(b))
-		u := os.Getenv("WINNOW_TEST_REDIS_URL")
-		if u == "" {
-			if os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1" {
-				b.Fatal("WINNOW_TEST_REDIS_URL is not set")
-			}
-			b.Skip("WINNOW_TEST_REDIS_URL is not set")
-		}
+		u := sqlstoretest.RedisURL(b)
 		lim, closeLim, err := newLimiter(config.Redis{URL: u}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err != nil {
 			b.Fatal(err)

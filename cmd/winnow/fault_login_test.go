@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // procMemory reads a process's resident set size now and at its peak (VmRSS and
@@ -19,7 +21,7 @@ func procMemory(t *testing.T, pid int) (rss, peak int64) {
 	t.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		if requireServers() {
+		if sqlstoretest.Required() {
 			t.Fatalf("no /proc to measure the server's memory: %v", err)
 		}
 		t.Skipf("no /proc to measure the server's memory: %v", err)

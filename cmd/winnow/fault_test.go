@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // TestFaultKill9UnderConcurrentSubmissions kills the winnow process (SIGKILL) at a
@@ -223,7 +225,7 @@ func TestFaultRedisStopStart(t *testing.T) {
 // needs a crash during its delivery); and a moderator's decision through one replica
 // reaches the thread readers of the others, whose caches follow it.
 func TestFaultThreeReplicas(t *testing.T) {
-	env := webhookEnv(map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": redisURL(t),
+	env := webhookEnv(map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": sqlstoretest.RedisURL(t),
 		"WINNOW_DATA_DIR": t.TempDir()})
 	var reps []*instance
 	for range 3 {

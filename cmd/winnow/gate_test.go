@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,13 +49,7 @@ func (h *redisTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // two campaign counts are read in one and counted in the other.
 func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
-		u := os.Getenv("WINNOW_TEST_REDIS_URL")
-		if u == "" {
-			if sqlstoretest.Required() {
-				t.Fatal("WINNOW_TEST_REDIS_URL is not set")
-			}
-			t.Skip("WINNOW_TEST_REDIS_URL is not set")
-		}
+		u := sqlstoretest.RedisURL(t)
 		opts, err := redis.ParseURL(u)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // limitEngines runs fn on SQLite with the in-process limiter and on PostgreSQL with
@@ -17,7 +19,7 @@ func limitEngines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 		fn(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
 	})
 	t.Run("postgres+redis", func(t *testing.T) {
-		fn(t, map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": redisURL(t), "WINNOW_DATA_DIR": t.TempDir()})
+		fn(t, map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": sqlstoretest.RedisURL(t), "WINNOW_DATA_DIR": t.TempDir()})
 	})
 }
 

@@ -98,19 +98,6 @@ func startProcess(t *testing.T, env map[string]string) (*instance, *exec.Cmd) {
 	}
 }
 
-// redisURL is the test Redis, or a skip (a failure in CI).
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("WINNOW_TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1" {
-			t.Fatal("WINNOW_TEST_REDIS_URL is not set")
-		}
-		t.Skip("WINNOW_TEST_REDIS_URL is not set")
-	}
-	return u
-}
-
 // firstToken is the admin token printed by whichever process created it first.
 func firstToken(t *testing.T, ins ...*instance) string {
 	for _, in := range ins {

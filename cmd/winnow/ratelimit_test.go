@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,13 +220,7 @@ func TestAChangedLimitHoldsAtOnce(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()}) })
 	t.Run("postgres+redis", func(t *testing.T) {
-		u := os.Getenv("WINNOW_TEST_REDIS_URL")
-		if u == "" {
-			if sqlstoretest.Required() {
-				t.Fatal("WINNOW_TEST_REDIS_URL is not set")
-			}
-			t.Skip("WINNOW_TEST_REDIS_URL is not set")
-		}
+		u := sqlstoretest.RedisURL(t)
 		run(t, map[string]string{"WINNOW_DATABASE_URL": postgresDSN(t), "WINNOW_REDIS_URL": u, "WINNOW_DATA_DIR": t.TempDir()})
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // ownServers are a PostgreSQL or Redis server (or both) of one test's own, started with
@@ -47,7 +49,7 @@ func startOwnServers(t *testing.T, only ...string) *ownServers {
 		}
 	}
 	if len(missing) > 0 {
-		if requireServers() {
+		if sqlstoretest.Required() {
 			t.Fatalf("this test starts its own servers and needs %s", strings.Join(missing, ", "))
 		}
 		t.Skipf("needs %s", strings.Join(missing, ", "))

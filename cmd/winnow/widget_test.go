@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // chromiumPath finds a Chromium or Chrome binary, or "".
@@ -26,12 +28,6 @@ func chromiumPath() string {
 		}
 	}
 	return ""
-}
-
-// requireServers says whether a missing dependency must fail the test (CI) rather
-// than skip it (a developer's machine).
-func requireServers() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1"
 }
 
 // trapScript runs before any page script: it counts every call of alert, confirm,
@@ -52,7 +48,7 @@ func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
-		if requireServers() {
+		if sqlstoretest.Required() {
 			t.Fatal("Chromium is required (CI=true or WINNOW_TEST_REQUIRE=1): apt-get install chromium")
 		}
 		t.Skip("no Chromium; apt-get install chromium")

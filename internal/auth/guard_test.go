@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -28,13 +27,7 @@ func forEachLimiter(t *testing.T, fn func(t *testing.T, l auth.Limiter, secret [
 		fn(t, ratelimit.NewLocal(c.now), newSecret(), c)
 	})
 	t.Run("redis", func(t *testing.T) {
-		url := os.Getenv("WINNOW_TEST_REDIS_URL")
-		if url == "" {
-			if sqlstoretest.Required() {
-				t.Fatal("WINNOW_TEST_REDIS_URL is not set")
-			}
-			t.Skip("WINNOW_TEST_REDIS_URL is not set")
-		}
+		url := sqlstoretest.RedisURL(t)
 		opts, err := redis.ParseURL(url)
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
 
 // redisClient connects to the test Redis (WINNOW_TEST_REDIS_URL), with a window in
@@ -29,13 +29,7 @@ import (
 // hooks given. It skips without one, or fails when CI=true or WINNOW_TEST_REQUIRE=1.
 func redisClient(t *testing.T, hooks ...redis.Hook) *redis.Client {
 	t.Helper()
-	u := os.Getenv("WINNOW_TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1" {
-			t.Fatal("WINNOW_TEST_REDIS_URL is not set")
-		}
-		t.Skip("WINNOW_TEST_REDIS_URL is not set")
-	}
+	u := sqlstoretest.RedisURL(t)
 	opts, err := redis.ParseURL(u)
 	if err != nil {
 		t.Fatal(err)

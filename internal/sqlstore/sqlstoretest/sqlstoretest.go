@@ -91,6 +91,24 @@ func PostgresDSN(t testing.TB) string {
 	return base + sep + "search_path=" + schema
 }
 
+// EnvRedis names the variable holding the test Redis server's URL, which make test sets
+// beside EnvPostgres: tests of the store's neighbours (limits, the submit gate) use it.
+const EnvRedis = "WINNOW_TEST_REDIS_URL"
+
+// RedisURL returns the test Redis server's URL. Without one the test skips on a
+// developer's machine and fails when CI=true or WINNOW_TEST_REQUIRE=1, like PostgresDSN.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvRedis)
+	if u == "" {
+		if Required() {
+			t.Fatalf("%s is not set, and CI=true or WINNOW_TEST_REQUIRE=1 forbids skipping", EnvRedis)
+		}
+		t.Skipf("%s is not set", EnvRedis)
+	}
+	return u
+}
+
 // Required reports whether tests must not skip for want of a server.
 func Required() bool {
 	return os.Getenv("CI") == "true" || os.Getenv("WINNOW_TEST_REQUIRE") == "1"
