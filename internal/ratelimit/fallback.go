@@ -61,20 +61,38 @@ type limiter interface {
 
 // decide asks Redis while it answers, else the local limiter.
 func decide[T any](f *Fallback, ctx context.Context, ask func(limiter) (T, error)) (T, error) {
-	if use, probe := f.useRedis(); use {
-		res, err := ask(f.redis)
-		if err == nil {
-			f.recovered()
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			var zero T
-			return zero, ctx.Err() // the caller went away; Redis is not to blame
-		}
-		f.failed(err, probe)
+	var (
+		res   T
+		tried bool
+	)
+	if f.tryRedis(ctx, func() (err error) { tried = true; res, err = ask(f.redis); return err }) {
+		return res, nil
+	}
+	if tried && ctx.Err() != nil {
+		var zero T
+		return zero, ctx.Err() // the caller went away; Redis is not to blame
 	}
 	f.fallback.Add(1)
 	return ask(f.local)
+}
+
+// tryRedis runs call on Redis when Redis is to be tried now (useRedis), keeps the
+// outage bookkeeping from its answer, and reports whether Redis answered. A call
+// whose caller went away does not count against Redis.
+func (f *Fallback) tryRedis(ctx context.Context, call func() error) bool {
+	use, probe := f.useRedis()
+	if !use {
+		return false
+	}
+	err := call()
+	switch {
+	case err == nil:
+		f.recovered()
+		return true
+	case ctx.Err() == nil:
+		f.failed(err, probe)
+	}
+	return false
 }
 
 // useRedis reports whether to try Redis now: always while it works, and once per
@@ -137,12 +155,6 @@ func (f *Fallback) Outages() uint64 { return f.outages.Load() }
 // Reset forgets key in Redis and in the local limiter, since either may hold it.
 func (f *Fallback) Reset(ctx context.Context, key string) error {
 	err := f.local.Reset(ctx, key)
-	if use, probe := f.useRedis(); use {
-		if rerr := f.redis.Reset(ctx, key); rerr == nil {
-			f.recovered()
-		} else if ctx.Err() == nil {
-			f.failed(rerr, probe)
-		}
-	}
+	f.tryRedis(ctx, func() error { return f.redis.Reset(ctx, key) })
 	return err
 }

@@ -159,23 +159,6 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
-// Links counts the links (<a> elements) in rendered HTML. The spam rules hold
-// a comment with too many links, counted as WordPress's comment_max_links does.
-func Links(h string) int {
-	n := 0
-	z := html.NewTokenizer(strings.NewReader(h))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return n
-		case html.StartTagToken, html.SelfClosingTagToken:
-			if name, _ := z.TagName(); atom.Lookup(name) == atom.A {
-				n++
-			}
-		}
-	}
-}
-
 // tidy re-serialises HTML that bluemonday has already sanitized, so that a
 // browser builds exactly the tree it describes when it is inserted in a
 // <div>, <article> or <li> of the page: every element is closed, stray end tags are dropped, and nothing relies on

@@ -237,8 +237,8 @@ func TestLinks(t *testing.T) {
 			if !slices.Equal(r.Links, tt.want) {
 				t.Errorf("Render(%q).Links = %q, want %q (HTML %q)", tt.in, r.Links, tt.want, r.HTML)
 			}
-			if n := Links(r.HTML); n != len(tt.want) {
-				t.Errorf("Links(%q) = %d, want %d", r.HTML, n, len(tt.want))
+			if n := countAnchors(r.HTML); n != len(tt.want) {
+				t.Errorf("countAnchors(%q) = %d, want %d", r.HTML, n, len(tt.want))
 			}
 		})
 	}
@@ -663,5 +663,22 @@ func TestProblems(t *testing.T) {
 	good := `<p>a <strong>b</strong> <a href="https://a.example/" rel="nofollow ugc noopener">c</a></p><ol start="2"><li>x</li></ol><hr>`
 	if ps := problems(good); len(ps) != 0 {
 		t.Errorf("problems(%q) = %q", good, ps)
+	}
+}
+
+// countAnchors counts the <a> elements in rendered HTML by tokenizing it, apart
+// from the renderer, to cross-check the links Render reports.
+func countAnchors(h string) int {
+	n := 0
+	z := html.NewTokenizer(strings.NewReader(h))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return n
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if name, _ := z.TagName(); atom.Lookup(name) == atom.A {
+				n++
+			}
+		}
 	}
 }

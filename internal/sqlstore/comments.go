@@ -376,13 +376,15 @@ func (s *Store) UntaughtPublished(ctx context.Context, since, before time.Time, 
 	return s.queryComments(ctx, "untaught published comments", s.untaughtPublishedSQL(), micros(since), micros(before), limit)
 }
 
-// untaughtPublishedSQL is the sweep's read in the store's dialect. SQLite, without
-// statistics, would rather read every approved comment by the status index and sort
-// them; it is told to use the partial index, which also fails loudly if the index
-// ever stops matching the query.
+// untaughtPublishedSQLite is the sweep's read on SQLite, which without statistics would
+// rather read every approved comment by the status index and sort them; it is told to
+// use the partial index, which also fails loudly if the index ever stops matching.
+var untaughtPublishedSQLite = strings.Replace(untaughtPublishedSQL, "FROM comments c ", "FROM comments c INDEXED BY comments_untaught ", 1)
+
+// untaughtPublishedSQL is the sweep's read in the store's dialect.
 func (s *Store) untaughtPublishedSQL() string {
 	if s.dialect == dialectSQLite {
-		return strings.Replace(untaughtPublishedSQL, "FROM comments c ", "FROM comments c INDEXED BY comments_untaught ", 1)
+		return untaughtPublishedSQLite
 	}
 	return untaughtPublishedSQL
 }
