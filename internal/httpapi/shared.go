@@ -21,14 +21,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
-func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
-	httpx.WriteJSONBytes(w, status, body)
-}
-
 func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return httpx.IntParam(q, name, def, lo, hi)
 }
 
 func sessionFrom(r *http.Request) string { return httpx.Session(r) }
-
-func etagMatches(header, etag string) bool { return httpx.ETagMatches(header, etag) }

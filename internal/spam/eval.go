@@ -64,13 +64,6 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// Train teaches c every example.
-func Train(c *Classifier, examples []Example) {
-	for _, ex := range examples {
-		c.Learn(Tokens(ex.Text), ex.Spam, 1)
-	}
-}
-
 // Caught is the decision the evaluation scores at the held threshold: held or spam,
 // as moderation.Decide would make it for a site that publishes everything else. The
 // thresholds are moderation's (spam imports no sibling package, so they are copied).

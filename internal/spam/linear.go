@@ -97,13 +97,6 @@ func (l *Linear) swap(o *Linear) {
 	l.mu.Unlock()
 }
 
-// Len is the number of features the scope has weights for.
-func (l *Linear) Len() int {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return len(l.w)
-}
-
 // vec is a submission's features with their values, gathered once per score.
 type vec struct {
 	f   []uint32

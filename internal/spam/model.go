@@ -107,6 +107,9 @@ type Model struct {
 	mu   sync.Mutex // one Sync at a time
 	rev  int64      // of the counts read so far
 	wrev int64      // of the weights read so far
+	// weightsLoaded says the first full read of the weights was made: wrev stays -1
+	// while no weights are stored (a fresh install on the seed alone), so it cannot.
+	weightsLoaded bool
 
 	sitesMu sync.RWMutex
 	sites   map[string]*Classifier // site id → its view on the shared counts
@@ -191,12 +194,12 @@ func (m *Model) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
-	if m.wrev < 0 {
-		if err := m.loadWeights(ctx); err != nil {
-			return err
-		}
+	var weights []WeightDelta
+	if !m.weightsLoaded {
+		err = m.loadWeights(ctx)
+	} else {
+		weights, err = m.store.SpamWeights(ctx, m.wrev)
 	}
-	weights, err := m.store.SpamWeights(ctx, m.wrev)
 	if err != nil {
 		return fmt.Errorf("spam: sync model: %w", err)
 	}
@@ -279,7 +282,7 @@ func (m *Model) loadWeights(ctx context.Context) error {
 	for scope, l := range fresh {
 		m.linearScope(scope).swap(l)
 	}
-	m.wrev = rev
+	m.wrev, m.weightsLoaded = rev, true
 	return nil
 }
 
@@ -450,16 +453,6 @@ func flatten(deltas map[string]*TokenCounts) []TokenCounts {
 		}
 	}
 	return out
-}
-
-// learnExample teaches an in-memory model one labeled example, as a moderator's
-// decision on a new comment would.
-func (m *Model) learnExample(scope string, ex Example) {
-	label := LabelHam
-	if ex.Spam {
-		label = LabelSpam
-	}
-	m.learnText(scope, ex.Author, "", ex.Text, "", label)
 }
 
 // implicit is the label a lesson moving from to label teaches in scope: label,
