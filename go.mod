@@ -21,7 +21,12 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require golang.org/x/text v0.43.0
+require (
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.26.0
+	github.com/wneessen/go-mail v0.8.1
+	golang.org/x/text v0.43.0
+)
 
 require (
 	github.com/aymerick/douceur v0.2.0 // indirect

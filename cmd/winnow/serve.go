@@ -19,6 +19,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
@@ -100,7 +101,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
 	// Before the store closes: stop claiming and let deliveries in flight finish.
 	defer func() { stopRun(); <-dispatched }()
-	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, dispatcher.Collectors()...)
+	collectors := dispatcher.Collectors()
+	if cfg.SMTP.Enabled() {
+		sender, err := newSender(st, cfg.SMTP, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		sent := make(chan struct{})
+		go func() { defer close(sent); sender.Run(runCtx) }()
+		// Before the store closes: stop claiming and let mails in flight be sent and
+		// recorded, so that the next start sends none of them again.
+		defer func() { stopRun(); <-sent }()
+		collectors = append(collectors, sender.Collectors()...)
+	}
+	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, collectors...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -143,6 +158,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newSender is the mail sender of the outbox in st through the configured server.
+func newSender(st *sqlstore.Store, c config.SMTP, log *slog.Logger) (*email.Sender, error) {
+	c, err := c.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	return email.NewSender(st, email.Server{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password,
+		From: c.From, TLS: c.TLS}, email.Options{Timeout: c.Timeout, PollInterval: c.PollInterval, Schedule: c.Retry, Logger: log}), nil
 }
 
 // modelSync is how often a replica reads the spam model's changes whatever it was
