@@ -51,7 +51,11 @@ CREATE TABLE mail_links_used (
     used_at BIGINT NOT NULL
 );
 
+-- The pending queue by site, in arrival order: what the moderators' sweep reads.
+CREATE INDEX comments_pending ON comments (site_id, id) WHERE status = 'pending';
+
 -- +goose Down
+DROP INDEX comments_pending;
 DROP TABLE mail_links_used;
 DROP TABLE mail_cursors;
 DROP TABLE mail_preferences;

@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/email"
+	"github.com/winnow/winnow/internal/notify"
+)
+
+// MailPreferences returns every account's mail modes.
+func (s *Store) MailPreferences(ctx context.Context) ([]notify.Preference, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, site_id, mode FROM mail_preferences ORDER BY user_id, site_id`)
+	if err != nil {
+		return nil, wrap("mail preferences", err)
+	}
+	defer rows.Close()
+	ps := []notify.Preference{}
+	for rows.Next() {
+		var (
+			p    notify.Preference
+			mode string
+		)
+		if err := rows.Scan(&p.UserID, &p.SiteID, &mode); err != nil {
+			return nil, wrap("mail preferences", err)
+		}
+		p.Mode = notify.Mode(mode)
+		ps = append(ps, p)
+	}
+	return ps, wrapNil("mail preferences", rows.Err())
+}
+
+// SetMailPreference stores an account's mode for a site ("" for every site); an
+// empty mode removes it.
+func (s *Store) SetMailPreference(ctx context.Context, p notify.Preference) error {
+	if p.Mode == "" {
+		_, err := s.wdb.ExecContext(ctx, `DELETE FROM mail_preferences WHERE user_id = $1 AND site_id = $2`, p.UserID, p.SiteID)
+		return wrapNil("set mail preference", err)
+	}
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO mail_preferences (user_id, site_id, mode) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, site_id) DO UPDATE SET mode = excluded.mode`, p.UserID, p.SiteID, string(p.Mode))
+	return wrapNil("set mail preference", err)
+}
+
+// MailCursors returns how far every moderator has been told of every site's queue.
+func (s *Store) MailCursors(ctx context.Context) ([]notify.Cursor, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, site_id, last_comment_id, last_mail_at FROM mail_cursors`)
+	if err != nil {
+		return nil, wrap("mail cursors", err)
+	}
+	defer rows.Close()
+	cs := []notify.Cursor{}
+	for rows.Next() {
+		var (
+			c  notify.Cursor
+			at int64
+		)
+		if err := rows.Scan(&c.UserID, &c.SiteID, &c.LastCommentID, &at); err != nil {
+			return nil, wrap("mail cursors", err)
+		}
+		c.LastMailAt = fromMicros(at)
+		cs = append(cs, c)
+	}
+	return cs, wrapNil("mail cursors", rows.Err())
+}
+
+// PendingAfter returns up to limit pending comments of a site with ids above
+// afterID, created since then, oldest first.
+func (s *Store) PendingAfter(ctx context.Context, siteID string, afterID int64, since time.Time, limit int) ([]comment.Comment, error) {
+	return s.queryComments(ctx, "pending after", selectComments+` WHERE c.site_id = $1 AND c.status = 'pending'
+		AND c.id > $2 AND c.created_at >= $3 ORDER BY c.id LIMIT `+strconv.Itoa(limit), siteID, afterID, micros(since))
+}
+
+// QueueModeratorMail moves a moderator's cursor from from to to and queues m, in one
+// transaction; it returns false, writing nothing, when the cursor was no longer at
+// from (another replica's sweep told the moderator first).
+func (s *Store) QueueModeratorMail(ctx context.Context, m *email.Mail, from, to notify.Cursor) (bool, error) {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return false, wrap("queue moderator mail", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mail_cursors (user_id, site_id) VALUES ($1, $2)
+		ON CONFLICT (user_id, site_id) DO NOTHING`, to.UserID, to.SiteID); err != nil {
+		return false, wrap("queue moderator mail", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE mail_cursors SET last_comment_id = $1, last_mail_at = $2
+		WHERE user_id = $3 AND site_id = $4 AND last_comment_id = $5`,
+		to.LastCommentID, micros(to.LastMailAt), to.UserID, to.SiteID, from.LastCommentID)
+	if err != nil {
+		return false, wrap("queue moderator mail", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, wrapNil("queue moderator mail", err)
+	}
+	ok, err := enqueueMail(ctx, tx, m)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, wrapNil("queue moderator mail", tx.Commit())
+}
+
+// UseMailLink records that a mail's link (its hash) was used; an error wrapping
+// comment.ErrConflict if it was used before.
+func (s *Store) UseMailLink(ctx context.Context, hash string, at time.Time) error {
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO mail_links_used (hash, used_at) VALUES ($1, $2)`, hash, micros(at))
+	return wrapNil("use mail link", err)
+}
+
+// ReleaseMailLink forgets a link's use, when what it did failed.
+func (s *Store) ReleaseMailLink(ctx context.Context, hash string) error {
+	_, err := s.wdb.ExecContext(ctx, `DELETE FROM mail_links_used WHERE hash = $1`, hash)
+	return wrapNil("release mail link", err)
+}
+
+// MailLinkUsed reports whether a link (its hash) was used.
+func (s *Store) MailLinkUsed(ctx context.Context, hash string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM mail_links_used WHERE hash = $1`, hash).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, wrapNil("mail link used", err)
+}
+
+// ForgetMailLinks deletes the record of links used before then, at most limit: a link
+// that old has expired anyway.
+func (s *Store) ForgetMailLinks(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM mail_links_used WHERE hash IN (
+		SELECT hash FROM mail_links_used WHERE used_at < $1 LIMIT $2)`, micros(before), limit)
+	if err != nil {
+		return 0, wrap("forget mail links", err)
+	}
+	return res.RowsAffected()
+}
