@@ -23,6 +23,7 @@ import (
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/notify"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
@@ -94,6 +95,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+		{"deleted old sent mails", mailKeep, st.DeleteOldMails},
+		{"forgot old used mail links", notify.LinkLife + 24*time.Hour, st.ForgetMailLinks},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
@@ -228,11 +231,12 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		return nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
-	return httpapi.NewServer(httpapi.Deps{
+	moderator := moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now)
+	deps := httpapi.Deps{
 		Store:            st,
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
 		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
-		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Moderator:        moderator,
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Guard:            guard,
@@ -249,7 +253,37 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
 		Now:              now,
-	}), nil
+	}
+	if cfg.SMTP.Enabled() {
+		smtp, err := cfg.SMTP.Resolved()
+		if err != nil {
+			return nil, err
+		}
+		mail := notify.New(st, moderator, notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Logger: log, Now: now})
+		deps.Mail, deps.MailSettings = mail, mail
+		go sweepQueue(ctx, mail, cfg.Notifications.SweepInterval, log)
+	}
+	return httpapi.NewServer(deps), nil
+}
+
+// mailKeep is how long sent and dead mails stay in the outbox, with their recipients.
+const mailKeep = 30 * 24 * time.Hour
+
+// sweepQueue tells moderators of waiting comments every interval until ctx ends (see
+// notify.Service.Sweep). Every replica may sweep.
+func sweepQueue(ctx context.Context, mail *notify.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := mail.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("mail: sweep of the pending queue failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // autoPipelineWindow is how long the Redis AutoPipeline waits for more commands

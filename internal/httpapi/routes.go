@@ -45,6 +45,11 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/t/{site}", s.reader.ThreadPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.submitHandler(s.reader)).Methods(http.MethodPost)
 
+	// The pages the links in winnow's mails open (internal/pages): each asks, and
+	// acts only on a POST.
+	r.HandleFunc("/mail/moderate", s.reader.ModerateLink).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/moderate", s.reader.ModerateLinkPost).Methods(http.MethodPost)
+
 	// The moderators' dashboard (internal/dashboard): pages that only read; admin.js
 	// changes things through /api/v1/admin with the session's CSRF token.
 	page := func(path string, h http.HandlerFunc) {
@@ -82,6 +87,8 @@ func (s *server) routes() http.Handler {
 	// Before {action}, which would take "reply" for a decision.
 	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/account/mail", s.getMailSettings).Methods(http.MethodGet)
+	adm("/account/mail", s.patchMailSettings).Methods(http.MethodPatch)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)
 	adm("/bans", s.createBan).Methods(http.MethodPost)

@@ -160,7 +160,11 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// Mail carries out the links in winnow's mails and MailSettings keeps how each
+	// account hears of waiting comments (notify.Service); both nil while mail is off.
+	Mail         pages.MailLinks
+	MailSettings MailSettings
+	Now          func() time.Time
 }
 
 type server struct {
@@ -186,6 +190,8 @@ type server struct {
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
+	// mailSettings is nil while mail is off.
+	mailSettings MailSettings
 	// reader is the no-JS thread page and the widget's files; dash the dashboard.
 	reader *pages.Pages
 	dash   *dashboard.Dashboard
@@ -198,14 +204,14 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
-		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(), mailSettings: d.MailSettings,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
 	}
 	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
 	var err error
-	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,

@@ -36,6 +36,9 @@ type Deps struct {
 	// BaseURL is how browsers reach winnow (its origin may serve images to the page).
 	BaseURL string
 	Logger  *slog.Logger
+	// Mail carries out the links in winnow's mails; nil while mail is off (the
+	// link pages then say so).
+	Mail MailLinks
 }
 
 // Pages serves what browsers load from winnow itself: the widget's files and the
@@ -44,6 +47,7 @@ type Deps struct {
 type Pages struct {
 	store   Store
 	forms   Forms
+	mail    MailLinks
 	sites   *httpx.SiteCache
 	baseURL string
 	log     *slog.Logger
@@ -72,7 +76,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
+	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
 }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by

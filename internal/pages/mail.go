@@ -1,0 +1,159 @@
+package pages
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/notify"
+)
+
+// MailLinks carries out the signed links in winnow's mails (notify.Service). Each
+// link opens a page that changes nothing and asks for a POST: mail scanners and
+// previews follow links, and must not approve a comment or end a subscription.
+type MailLinks interface {
+	// Decision is what a moderator's link would do; Decide does it, once.
+	Decision(ctx context.Context, token string) (notify.Decision, error)
+	Decide(ctx context.Context, token string) (notify.Decision, error)
+}
+
+// mailPage is the page a mail's link opens: a question and a button, or an outcome.
+var mailPage = template.Must(template.New("mail").Funcs(template.FuncMap{
+	// body_html is bluemonday's output, sanitized when the comment was stored.
+	"trusted": func(h string) template.HTML { return template.HTML(h) },
+}).Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{.Title}}</title>
+<link rel="stylesheet" href="{{.CSS}}">
+</head>
+<body>
+<main class="wn wn-auto">
+<h1>{{.Title}}</h1>
+{{if .Message}}<p class="wn-status" role="status">{{.Message}}</p>{{end}}
+{{with .Comment}}
+<article class="wn-comment">
+<p><strong>{{.Author}}</strong> on {{.Page}} ({{.Site}})</p>
+<p>Spam score {{.Score}}{{if .Reasons}}: {{.Reasons}}{{end}}</p>
+<div class="wn-body">{{trusted .HTML}}</div>
+</article>
+{{end}}
+{{if .Button}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="t" value="{{.Token}}">
+<button type="submit" class="wn-submit">{{.Button}}</button>
+</form>
+{{end}}
+</main>
+</body>
+</html>
+`))
+
+type mailPageData struct {
+	Title, Message, CSS   string
+	Button, Action, Token string
+	Comment               *mailComment
+}
+
+// mailComment is what a moderator's page shows of a comment: its public words and
+// the moderation signals, never the author's address.
+type mailComment struct {
+	Author, Page, Site, Score, Reasons string
+	HTML                               string
+}
+
+func (p *Pages) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
+	d.CSS = p.assets.url("embed.css")
+	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return mailPage.Execute(buf, d) })
+}
+
+// verbs are the words of each moderator action on its page.
+var verbs = map[moderation.Action][3]string{
+	moderation.Approve: {"Approve this comment?", "Approve", "Approved: the comment is published."},
+	moderation.Spam:    {"Mark this comment as spam?", "Mark as spam", "Marked as spam: the comment stays hidden."},
+}
+
+// ModerateLink is GET /mail/moderate?t=TOKEN: the comment and one button.
+func (p *Pages) ModerateLink(w http.ResponseWriter, r *http.Request) {
+	if p.mail == nil {
+		p.mailOff(w, r)
+		return
+	}
+	token := r.URL.Query().Get("t")
+	d, err := p.mail.Decision(r.Context(), token)
+	if err != nil {
+		p.mailRefused(w, r, d, err)
+		return
+	}
+	v := verbs[d.Action]
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[0], Button: v[1], Action: "/mail/moderate", Token: token, Comment: shown(d)})
+}
+
+// ModerateLinkPost is POST /mail/moderate: the decision, once. The token in the form
+// is the credential; no cookie is involved, so no other site can make a browser use
+// one it does not know.
+func (p *Pages) ModerateLinkPost(w http.ResponseWriter, r *http.Request) {
+	if p.mail == nil {
+		p.mailOff(w, r)
+		return
+	}
+	d, err := p.mail.Decide(r.Context(), r.PostFormValue("t"))
+	if err != nil {
+		p.mailRefused(w, r, d, err)
+		return
+	}
+	v := verbs[d.Action]
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[1], Message: v[2], Comment: shown(d)})
+}
+
+// mailOff answers a mail's link while this server sends no mail.
+func (p *Pages) mailOff(w http.ResponseWriter, r *http.Request) {
+	p.mailPage(w, r, http.StatusNotFound, mailPageData{Title: "Link not usable", Message: "This server sends no mail, so its mail links do nothing."})
+}
+
+// mailRefused answers a link that cannot do what it says, with why.
+func (p *Pages) mailRefused(w http.ResponseWriter, r *http.Request, d notify.Decision, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong; try again in a moment."
+	switch {
+	case errors.Is(err, notify.ErrLinkUsed):
+		status, msg = http.StatusGone, "This link has been used already: each works once."
+	case errors.Is(err, notify.ErrLinkExpired):
+		status, msg = http.StatusGone, "This link has expired: links in mails work for 7 days. The comment is in the queue."
+	case errors.Is(err, notify.ErrLinkRevoked):
+		status, msg = http.StatusForbidden, "This link no longer works: the account it was sent to may not moderate this site any more."
+	case errors.Is(err, notify.ErrDecided):
+		status, msg = http.StatusConflict, "Someone has decided this comment already: it is now "+string(d.Comment.Status)+"."
+	case errors.Is(err, notify.ErrLinkInvalid):
+		status, msg = http.StatusNotFound, "This link is not valid. Copy the whole link from the mail."
+	case errors.Is(err, comment.ErrNotFound):
+		status, msg = http.StatusNotFound, "This comment no longer exists."
+	default:
+		p.log.Error("mail link", slog.String("error", err.Error()))
+	}
+	p.mailPage(w, r, status, mailPageData{Title: "Link not usable", Message: msg})
+}
+
+func shown(d notify.Decision) *mailComment {
+	c := d.Comment
+	page := c.PageTitle
+	if page == "" {
+		page = c.ThreadKey
+	}
+	site := d.Site.Name
+	if site == "" {
+		site = c.SiteID
+	}
+	return &mailComment{Author: c.AuthorName, Page: page, Site: site, Score: strconv.FormatFloat(c.Score, 'f', 2, 64),
+		Reasons: strings.Join(c.Reasons, ", "), HTML: c.BodyHTML}
+}
