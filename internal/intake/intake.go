@@ -150,6 +150,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
 		CreatedAt: now, UpdatedAt: now, PageURL: sub.ThreadURL, PageTitle: sub.ThreadTitle,
+		NotifyReplies: sub.NotifyReplies,
 	}
 	if status == comment.StatusApproved {
 		c.PublishedAt = now
