@@ -136,3 +136,119 @@ func (s *Store) ForgetMailLinks(ctx context.Context, before time.Time, limit int
 	}
 	return res.RowsAffected()
 }
+
+// PublishedAfter returns up to limit comments published after the position
+// (published_at at, id) and at or before until, in that order.
+func (s *Store) PublishedAfter(ctx context.Context, at time.Time, id int64, until time.Time, limit int) ([]comment.Comment, error) {
+	return s.queryComments(ctx, "published after", selectComments+` WHERE c.status = 'approved'
+		AND (c.published_at > $1 OR (c.published_at = $1 AND c.id > $2)) AND c.published_at <= $3
+		ORDER BY c.published_at, c.id LIMIT `+strconv.Itoa(limit), micros(at), id, micros(until))
+}
+
+// SweepPosition returns where a sweep has got to (0 before its first run).
+func (s *Store) SweepPosition(ctx context.Context, name string) (int64, error) {
+	var pos int64
+	err := s.db.QueryRowContext(ctx, `SELECT position FROM mail_sweeps WHERE name = $1`, name).Scan(&pos)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return pos, wrapNil("sweep position", err)
+}
+
+// SetSweepPosition records where a sweep has got to; it never moves back, so that a
+// slow replica's sweep does not undo a faster one's.
+func (s *Store) SetSweepPosition(ctx context.Context, name string, pos int64) error {
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO mail_sweeps (name, position) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position WHERE mail_sweeps.position < excluded.position`, name, pos)
+	return wrapNil("set sweep position", err)
+}
+
+const selectSubscriptions = `SELECT id, site_id, email, status, asked_at, confirmed_at, updated_at FROM reply_subscriptions`
+
+func scanSubscription(row scanner) (notify.Subscription, error) {
+	var (
+		sub                 notify.Subscription
+		status              string
+		asked, confirmed, u int64
+	)
+	if err := row.Scan(&sub.ID, &sub.SiteID, &sub.Email, &status, &asked, &confirmed, &u); err != nil {
+		return notify.Subscription{}, err
+	}
+	sub.Status = notify.SubscriptionStatus(status)
+	sub.AskedAt, sub.ConfirmedAt, sub.UpdatedAt = fromMicros(asked), fromMicros(confirmed), fromMicros(u)
+	return sub, nil
+}
+
+// Subscription returns a site's subscription of an address, or an error wrapping
+// comment.ErrNotFound.
+func (s *Store) Subscription(ctx context.Context, siteID, email string) (notify.Subscription, error) {
+	sub, err := scanSubscription(s.db.QueryRowContext(ctx, selectSubscriptions+` WHERE site_id = $1 AND email = $2`, siteID, email))
+	return sub, wrapNil("subscription", err)
+}
+
+// SubscriptionByID returns a subscription, or an error wrapping comment.ErrNotFound.
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (notify.Subscription, error) {
+	sub, err := scanSubscription(s.db.QueryRowContext(ctx, selectSubscriptions+` WHERE id = $1`, id))
+	return sub, wrapNil("subscription", err)
+}
+
+// QueueConfirmation marks sub pending, asked at at (creating it when its ID is 0),
+// and queues the mail build makes for its id, in one transaction. It returns false,
+// writing nothing, when the subscription was created or asked again since sub was
+// read.
+func (s *Store) QueueConfirmation(ctx context.Context, sub notify.Subscription, at time.Time, build func(id int64) (email.Mail, error)) (bool, error) {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return false, wrap("queue confirmation", err)
+	}
+	defer tx.Rollback()
+	id := sub.ID
+	if id == 0 {
+		err = tx.QueryRowContext(ctx, `INSERT INTO reply_subscriptions (site_id, email, status, asked_at, updated_at)
+			VALUES ($1, $2, 'pending', $3, $3) ON CONFLICT (site_id, email) DO NOTHING RETURNING id`,
+			sub.SiteID, sub.Email, micros(at)).Scan(&id)
+		if err == sql.ErrNoRows {
+			return false, nil
+		}
+		if err != nil {
+			return false, wrap("queue confirmation", err)
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `UPDATE reply_subscriptions SET status = 'pending', asked_at = $1, updated_at = $1
+			WHERE id = $2 AND asked_at = $3 AND status <> 'confirmed'`, micros(at), id, micros(sub.AskedAt))
+		if err != nil {
+			return false, wrap("queue confirmation", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return false, wrapNil("queue confirmation", err)
+		}
+	}
+	m, err := build(id)
+	if err != nil {
+		return false, err
+	}
+	ok, err := enqueueMail(ctx, tx, &m)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, wrapNil("queue confirmation", tx.Commit())
+}
+
+// SetSubscriptionStatus moves a subscription to status at at.
+func (s *Store) SetSubscriptionStatus(ctx context.Context, id int64, status notify.SubscriptionStatus, at time.Time) error {
+	confirmed := int64(0)
+	if status == notify.SubscriptionConfirmed {
+		confirmed = micros(at)
+	}
+	res, err := s.wdb.ExecContext(ctx, `UPDATE reply_subscriptions SET status = $1, updated_at = $2,
+		confirmed_at = CASE WHEN CAST($3 AS BIGINT) <> 0 THEN CAST($3 AS BIGINT) ELSE confirmed_at END WHERE id = $4`, string(status), micros(at), confirmed, id)
+	return affectedOne("set subscription status", res, err)
+}
+
+// SubscriptionsAsked counts a site's confirmation requests since then.
+func (s *Store) SubscriptionsAsked(ctx context.Context, siteID string, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM reply_subscriptions WHERE site_id = $1 AND asked_at >= $2`,
+		siteID, micros(since)).Scan(&n)
+	return n, wrapNil("subscriptions asked", err)
+}

@@ -23,11 +23,11 @@ CREATE TABLE mail_sweeps (
     position BIGINT NOT NULL DEFAULT 0
 );
 
--- Published replies by publication time: what the reply sweep reads.
-CREATE INDEX comments_replies_published ON comments (published_at, id) WHERE parent_id <> 0 AND status = 'approved';
+-- Published comments by publication time: what the reply sweep reads.
+CREATE INDEX comments_published ON comments (published_at, id) WHERE status = 'approved';
 
 -- +goose Down
-DROP INDEX comments_replies_published;
+DROP INDEX comments_published;
 DROP TABLE mail_sweeps;
 DROP TABLE reply_subscriptions;
 ALTER TABLE comments DROP COLUMN notify_replies;
