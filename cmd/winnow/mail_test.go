@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"mime/quotedprintable"
 	"net/http"
@@ -116,4 +117,87 @@ func TestModeratorMailJourney(t *testing.T) {
 			}
 		}
 	})
+}
+
+var readerLinkRe = regexp.MustCompile(`http://[^/\s]+(/mail/confirm\?t=\S+)`)
+
+// TestReaderReplyMailJourney: a reader ticks "notify me of replies"; the confirmation
+// mail arrives; its page asks, and the POST confirms (once); a reply is published and
+// its mail arrives with RFC 8058 one-click unsubscribe headers; the one-click POST
+// ends the mails. Her address is in no public answer and no log line.
+func TestReaderReplyMailJourney(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		smtp := withMail(t, env)
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "none"})
+		form := in.do(req{method: "GET", path: "/api/v1/sites/blog/form?thread=/hello"}).must(t, http.StatusOK).json(t)
+		if form["notify_replies"] != true {
+			t.Errorf("the form does not offer reply mails: %v", form)
+		}
+		if page := in.do(req{method: "GET", path: "/t/blog?thread=/hello"}).must(t, http.StatusOK); !strings.Contains(string(page.body), `name="notify_replies"`) {
+			t.Error("the no-JS page has no reply-mail box")
+		}
+
+		first := in.submit("blog", submission("/hello", map[string]any{"author_name": "Ann", "author_email": "ann@example.net",
+			"notify_replies": true}), nil).must(t, http.StatusCreated).json(t)
+		parentID := num(first, "comment", "id")
+		if strings.Contains(string(mustJSON(t, first)), "ann@example.net") {
+			t.Error("the submit answer shows the address")
+		}
+
+		msg := smtp.WaitFor(1, 20*time.Second)[0]
+		if msg.To[0] != "ann@example.net" || !strings.Contains(msg.Header.Get("Subject"), "Confirm") {
+			t.Fatalf("first mail to %v: %q", msg.To, msg.Header.Get("Subject"))
+		}
+		link := readerLinkRe.FindStringSubmatch(mailText(t, msg))
+		if link == nil {
+			t.Fatalf("no confirmation link in:\n%s", mailText(t, msg))
+		}
+		if page := in.do(req{method: "GET", path: link[1]}).must(t, http.StatusOK); !strings.Contains(string(page.body), `method="post"`) {
+			t.Errorf("confirmation page:\n%s", page.body)
+		}
+		q, _ := url.ParseQuery(strings.TrimPrefix(link[1], "/mail/confirm?"))
+		confirm := req{method: "POST", path: "/mail/confirm", body: url.Values{"t": {q.Get("t")}}.Encode(), ctype: "application/x-www-form-urlencoded"}
+		in.do(confirm).must(t, http.StatusOK)
+		in.do(confirm).must(t, http.StatusGone)
+
+		in.submit("blog", submission("/hello", map[string]any{"author_name": "Bob", "author_email": "bob@example.net",
+			"parent_id": parentID, "body": "A reply from Bob."}), nil).must(t, http.StatusCreated)
+		msgs := smtp.WaitFor(2, 20*time.Second)
+		reply := msgs[1]
+		if reply.To[0] != "ann@example.net" || !strings.Contains(mailText(t, reply), "A reply from Bob.") {
+			t.Fatalf("reply mail to %v:\n%s", reply.To, mailText(t, reply))
+		}
+		unsub := reply.Header.Get("List-Unsubscribe")
+		if reply.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.HasPrefix(unsub, "<"+in.url+"/mail/unsubscribe?t=") {
+			t.Fatalf("List-Unsubscribe %q, -Post %q", unsub, reply.Header.Get("List-Unsubscribe-Post"))
+		}
+		// A mail client's one-click unsubscribe: a POST to the header's URL, no page.
+		oneClick := strings.TrimPrefix(strings.Trim(unsub, "<>"), in.url)
+		in.do(req{method: "POST", path: oneClick, body: "List-Unsubscribe=One-Click", ctype: "application/x-www-form-urlencoded"}).must(t, http.StatusOK)
+
+		in.submit("blog", submission("/hello", map[string]any{"author_name": "Carol", "author_email": "carol@example.net",
+			"parent_id": parentID, "body": "Another reply."}), nil).must(t, http.StatusCreated)
+		time.Sleep(3 * time.Second) // past the sweep's settling time and several sweeps
+		if n := len(smtp.Messages()); n != 2 {
+			t.Errorf("%d mails after unsubscribing, want the 2 before", n)
+		}
+		thread := in.do(req{method: "GET", path: "/api/v1/sites/blog/comments?thread=/hello"}).must(t, http.StatusOK)
+		if strings.Contains(string(thread.body), "ann@example.net") || strings.Contains(string(thread.body), "notify") {
+			t.Errorf("the public thread shows the address or the wish:\n%s", thread.body)
+		}
+		in.stop()
+		if strings.Contains(in.stderr.String(), "ann@example.net") {
+			t.Error("a log line names the reader's address")
+		}
+	})
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

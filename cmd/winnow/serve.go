@@ -259,9 +259,10 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		if err != nil {
 			return nil, err
 		}
-		mail := notify.New(st, moderator, notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Logger: log, Now: now})
-		deps.Mail, deps.MailSettings = mail, mail
-		go sweepQueue(ctx, mail, cfg.Notifications.SweepInterval, log)
+		opts := notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Logger: log, Now: now}
+		mail, readers := notify.New(st, moderator, opts), notify.NewReaders(st, opts)
+		deps.Mail, deps.MailSettings, deps.Subscriptions = mail, mail, readers
+		go sweepForMail(ctx, cfg.Notifications.SweepInterval, log, mail.Sweep, readers.Sweep)
 	}
 	return httpapi.NewServer(deps), nil
 }
@@ -269,14 +270,17 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 // mailKeep is how long sent and dead mails stay in the outbox, with their recipients.
 const mailKeep = 30 * 24 * time.Hour
 
-// sweepQueue tells moderators of waiting comments every interval until ctx ends (see
-// notify.Service.Sweep). Every replica may sweep.
-func sweepQueue(ctx context.Context, mail *notify.Service, every time.Duration, log *slog.Logger) {
+// sweepForMail runs the sweeps that queue mails every interval until ctx ends:
+// moderators told of waiting comments (notify.Service.Sweep), readers of replies
+// (notify.Readers.Sweep). Every replica may sweep.
+func sweepForMail(ctx context.Context, every time.Duration, log *slog.Logger, sweeps ...func(context.Context) (int, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := mail.Sweep(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("mail: sweep of the pending queue failed", slog.String("error", err.Error()))
+		for _, sweep := range sweeps {
+			if _, err := sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("mail: sweep failed", slog.String("error", err.Error()))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -324,7 +324,7 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"form_token": token, "honeypot": "website",
-		"expires_in": int(spam.FormTokenTTL.Seconds())})
+		"expires_in": int(spam.FormTokenTTL.Seconds()), "notify_replies": s.mailSettings != nil})
 }
 
 // formPage is a page of winnow's own whose form posts to the submit handler

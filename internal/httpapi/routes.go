@@ -49,6 +49,10 @@ func (s *server) routes() http.Handler {
 	// acts only on a POST.
 	r.HandleFunc("/mail/moderate", s.reader.ModerateLink).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/mail/moderate", s.reader.ModerateLinkPost).Methods(http.MethodPost)
+	for _, path := range []string{"/mail/confirm", "/mail/unsubscribe"} {
+		r.HandleFunc(path, s.reader.SubscriptionLink).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc(path, s.reader.SubscriptionLinkPost).Methods(http.MethodPost)
+	}
 
 	// The moderators' dashboard (internal/dashboard): pages that only read; admin.js
 	// changes things through /api/v1/admin with the session's CSRF token.

@@ -162,9 +162,10 @@ type Deps struct {
 	DiscardSpamAfter time.Duration
 	// Mail carries out the links in winnow's mails and MailSettings keeps how each
 	// account hears of waiting comments (notify.Service); both nil while mail is off.
-	Mail         pages.MailLinks
-	MailSettings MailSettings
-	Now          func() time.Time
+	Mail          pages.MailLinks
+	MailSettings  MailSettings
+	Subscriptions pages.SubscriptionLinks
+	Now           func() time.Time
 }
 
 type server struct {
@@ -211,7 +212,7 @@ func NewServer(d Deps) http.Handler {
 	}
 	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
 	var err error
-	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail}); err != nil {
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail, Subscriptions: d.Subscriptions}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,

@@ -39,6 +39,9 @@ type Deps struct {
 	// Mail carries out the links in winnow's mails; nil while mail is off (the
 	// link pages then say so).
 	Mail MailLinks
+	// Subscriptions carries out readers' confirmation and unsubscribe links; nil
+	// while mail is off (and the thread page offers no reply mails).
+	Subscriptions SubscriptionLinks
 }
 
 // Pages serves what browsers load from winnow itself: the widget's files and the
@@ -48,6 +51,7 @@ type Pages struct {
 	store   Store
 	forms   Forms
 	mail    MailLinks
+	subs    SubscriptionLinks
 	sites   *httpx.SiteCache
 	baseURL string
 	log     *slog.Logger
@@ -76,7 +80,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
+	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
 }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -156,4 +157,69 @@ func shown(d notify.Decision) *mailComment {
 	}
 	return &mailComment{Author: c.AuthorName, Page: page, Site: site, Score: strconv.FormatFloat(c.Score, 'f', 2, 64),
 		Reasons: strings.Join(c.Reasons, ", "), HTML: c.BodyHTML}
+}
+
+// SubscriptionLinks carries out readers' links (notify.Readers): the confirmation of
+// reply mails (once) and the unsubscription (any number of times).
+type SubscriptionLinks interface {
+	CheckSubscriptionLink(ctx context.Context, token string) (notify.SubscriptionLink, error)
+	FollowSubscriptionLink(ctx context.Context, token string) (notify.SubscriptionLink, error)
+}
+
+// subscriptionWords are the words of each reader link: question, button, outcome.
+var subscriptionWords = map[string][3]string{
+	"confirm":     {"Get reply mails from %s?", "Yes, mail me replies", "Confirmed: you will get a mail when someone replies to your comments on %s that asked for it."},
+	"unsubscribe": {"Stop reply mails from %s?", "Stop these mails", "Done: %s will send you no more reply mails."},
+}
+
+// SubscriptionLink is GET /mail/confirm and GET /mail/unsubscribe: a question and a
+// button; nothing changes until the POST.
+func (p *Pages) SubscriptionLink(w http.ResponseWriter, r *http.Request) {
+	if p.subs == nil {
+		p.mailOff(w, r)
+		return
+	}
+	token := r.URL.Query().Get("t")
+	l, err := p.subs.CheckSubscriptionLink(r.Context(), token)
+	if err != nil {
+		p.subscriptionRefused(w, r, err)
+		return
+	}
+	v := subscriptionWords[l.Purpose]
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: fmt.Sprintf(v[0], l.SiteID), Button: v[1], Action: r.URL.Path, Token: token})
+}
+
+// SubscriptionLinkPost is POST /mail/confirm and POST /mail/unsubscribe: the
+// change. The token comes from the form, or from the query for a mail client's
+// one-click unsubscribe (RFC 8058), which POSTs List-Unsubscribe=One-Click to the
+// List-Unsubscribe URL itself.
+func (p *Pages) SubscriptionLinkPost(w http.ResponseWriter, r *http.Request) {
+	if p.subs == nil {
+		p.mailOff(w, r)
+		return
+	}
+	l, err := p.subs.FollowSubscriptionLink(r.Context(), r.FormValue("t"))
+	if err != nil {
+		p.subscriptionRefused(w, r, err)
+		return
+	}
+	v := subscriptionWords[l.Purpose]
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[1], Message: fmt.Sprintf(v[2], l.SiteID)})
+}
+
+func (p *Pages) subscriptionRefused(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong; try again in a moment."
+	switch {
+	case errors.Is(err, notify.ErrLinkUsed):
+		status, msg = http.StatusGone, "This link has been used already."
+	case errors.Is(err, notify.ErrLinkExpired):
+		status, msg = http.StatusGone, "This link has expired. Tick the box again with your next comment to get a new one."
+	case errors.Is(err, notify.ErrLinkRevoked):
+		status, msg = http.StatusNotFound, "There is nothing to change: the address is no longer known here."
+	case errors.Is(err, notify.ErrLinkInvalid):
+		status, msg = http.StatusNotFound, "This link is not valid. Copy the whole link from the mail."
+	default:
+		p.log.Error("subscription link", slog.String("error", err.Error()))
+	}
+	p.mailPage(w, r, status, mailPageData{Title: "Link not usable", Message: msg})
 }

@@ -38,9 +38,11 @@ type threadData struct {
 	Errors                      map[string]string
 	Values                      comment.Submission
 	FormToken                   string
-	CSS, Action                 string
-	OldestURL, NewestURL        string
-	MoreURL, CancelURL          string
+	// Notify shows the "notify me of replies" box: the server sends mail.
+	Notify               bool
+	CSS, Action          string
+	OldestURL, NewestURL string
+	MoreURL, CancelURL   string
 }
 
 // URL is the thread page's own path with a query; it names only winnow's page, so
@@ -152,6 +154,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 		return
 	}
 	d.FormToken = token
+	d.Notify = p.subs != nil
 	d.CSS = p.assets.url("embed.css")
 	d.Action = "/t/" + url.PathEscape(site.ID)
 	d.OldestURL = URL(site.ID, d.Key, nil)
