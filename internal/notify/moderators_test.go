@@ -18,6 +18,7 @@ import (
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/notify"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -40,7 +41,7 @@ func newRig(t *testing.T, s *sqlstore.Store) *rig {
 	t.Helper()
 	r := &rig{t: t, ctx: context.Background(), store: s, now: epoch}
 	for _, id := range []string{"blog", "shop"} {
-		if err := s.CreateSite(r.ctx, comment.NewSite(id, "The "+id)); err != nil {
+		if err := s.CreateSite(r.ctx, site.NewSite(id, "The "+id)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Mode is how a moderator wants to hear of waiting comments on a site.
@@ -63,8 +64,8 @@ type Cursor struct {
 type Store interface {
 	Users(ctx context.Context) ([]auth.User, error)
 	UserByID(ctx context.Context, id int64) (auth.User, error)
-	Sites(ctx context.Context) ([]comment.Site, error)
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Sites(ctx context.Context) ([]site.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
 	MailPreferences(ctx context.Context) ([]Preference, error)
 	// SetMailPreference stores p; a Mode of "" removes it.
@@ -192,7 +193,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 // tell queues one moderator's mail about a site's comments after cursor c, if any.
-func (s *Service) tell(ctx context.Context, u auth.User, site comment.Site, c Cursor, now time.Time) (int, error) {
+func (s *Service) tell(ctx context.Context, u auth.User, site site.Site, c Cursor, now time.Time) (int, error) {
 	cs, err := s.store.PendingAfter(ctx, site.ID, c.LastCommentID, now.Add(-LinkLife), maxListed)
 	if err != nil || len(cs) == 0 {
 		return 0, err
@@ -221,7 +222,7 @@ func principal(u auth.User) auth.Principal {
 type Decision struct {
 	Action  moderation.Action
 	Comment comment.Comment
-	Site    comment.Site
+	Site    site.Site
 }
 
 // linkActions are the moderators' link purposes and the decision each makes.

@@ -13,6 +13,7 @@ import (
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/notify"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -174,7 +175,7 @@ func TestReaderConfirmationsAreLimitedPerAddress(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		r := newReaderRig(t, s)
 		for _, id := range []string{"s3", "s4", "s5"} {
-			if err := s.CreateSite(r.ctx, comment.NewSite(id, id)); err != nil {
+			if err := s.CreateSite(r.ctx, site.NewSite(id, id)); err != nil {
 				t.Fatal(err)
 			}
 		}

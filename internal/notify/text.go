@@ -11,6 +11,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/email"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // moderatorText is the body of a moderator's mail. Mail is plain text: a comment's
@@ -63,7 +64,7 @@ func (s *Service) linkURL(path string, l Link) string {
 }
 
 // moderatorMail is the mail telling u of the waiting comments cs on site.
-func (s *Service) moderatorMail(u auth.User, site comment.Site, cs []comment.Comment, now time.Time) (email.Mail, error) {
+func (s *Service) moderatorMail(u auth.User, site site.Site, cs []comment.Comment, now time.Time) (email.Mail, error) {
 	expires := now.Add(LinkLife).Truncate(time.Second)
 	data := struct {
 		Count, Site, Expires, Queue, Settings string
@@ -104,7 +105,7 @@ func (s *Service) moderatorMail(u auth.User, site comment.Site, cs []comment.Com
 		Subject: subject, Body: b.String(), CreatedAt: now}, nil
 }
 
-func siteName(site comment.Site) string {
+func siteName(site site.Site) string {
 	if site.Name != "" {
 		return site.Name
 	}

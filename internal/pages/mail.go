@@ -13,7 +13,6 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
-	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/notify"
 )
 
@@ -80,9 +79,9 @@ func (p *Pages) mailPage(w http.ResponseWriter, r *http.Request, status int, d m
 }
 
 // verbs are the words of each moderator action on its page.
-var verbs = map[moderation.Action][3]string{
-	moderation.Approve: {"Approve this comment?", "Approve", "Approved: the comment is published."},
-	moderation.Spam:    {"Mark this comment as spam?", "Mark as spam", "Marked as spam: the comment stays hidden."},
+var verbs = map[string][3]string{
+	"approve": {"Approve this comment?", "Approve", "Approved: the comment is published."},
+	"spam":    {"Mark this comment as spam?", "Mark as spam", "Marked as spam: the comment stays hidden."},
 }
 
 // ModerateLink is GET /mail/moderate?t=TOKEN: the comment and one button.
@@ -97,7 +96,7 @@ func (p *Pages) ModerateLink(w http.ResponseWriter, r *http.Request) {
 		p.mailRefused(w, r, d, err)
 		return
 	}
-	v := verbs[d.Action]
+	v := verbs[string(d.Action)]
 	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[0], Button: v[1], Action: "/mail/moderate", Token: token, Comment: shown(d)})
 }
 
@@ -114,7 +113,7 @@ func (p *Pages) ModerateLinkPost(w http.ResponseWriter, r *http.Request) {
 		p.mailRefused(w, r, d, err)
 		return
 	}
-	v := verbs[d.Action]
+	v := verbs[string(d.Action)]
 	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[1], Message: v[2], Comment: shown(d)})
 }
 
