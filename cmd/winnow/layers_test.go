@@ -34,8 +34,8 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"email":            {"outbox"},
 		"notify":           append([]string{"auth", "email", "moderation"}, pure...),
 		"pages":            append([]string{"httpx", "notify"}, domain...),
-		"dashboard":        append([]string{"auth", "httpx", "moderation", "pages"}, domain...),
-		"httpapi": append([]string{"admin", "auth", "dashboard", "httpx", "intake", "moderation", "notify", "pages",
+		"dashboard":        append([]string{"auth", "httpx", "moderation", "notify", "pages"}, domain...),
+		"httpapi": append([]string{"admin", "auth", "dashboard", "email", "httpx", "intake", "moderation", "notify", "pages",
 			"ratelimit", "spam"}, domain...),
 	}
 	const internal = "github.com/winnow/winnow/internal/"

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/winnow/winnow/internal/email/emailtest"
 )
 
@@ -200,4 +202,41 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestDashboardMail: an admin opens the Mail page from the header, sets hourly digests
+// for every site and none for one site, and sends a test mail that the SMTP server
+// receives; the page follows it until it is sent.
+func TestDashboardMail(t *testing.T) {
+	ctx := browser(t)
+	env := map[string]string{"WINNOW_DATA_DIR": t.TempDir()}
+	smtp := withMail(t, env)
+	in := start(t, env)
+	in.createSite("a", nil)
+	in.createSite("b", nil)
+	const pw = "mail settings admin password 3"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "root@example.org", "--role", "admin"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+	dashboardLogin(t, ctx, in, "root@example.org", pw)
+	clickAway(t, ctx, "#nav-mail")
+	waitJS(t, ctx, "the mail page", `return location.pathname === "/admin/mail" && document.querySelector("#mail-form");`)
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#mail-form");
+		f.elements.default.value = "hourly"; document.querySelector("#mail-site-b").value = "off";
+		f.querySelector("button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the saved settings", `return document.querySelector("#mail-status").textContent === "Saved.";`)
+	s := in.login(nil, "root@example.org", pw)
+	got := in.do(req{method: "GET", path: "/api/v1/admin/account/mail", headers: s.headers(false)}).must(t, http.StatusOK).json(t)
+	if got["default"] != "hourly" || got["sites"].(map[string]any)["b"] != "off" || got["sites"].(map[string]any)["a"] != nil {
+		t.Errorf("saved settings %v", got)
+	}
+	in.do(req{method: "PATCH", path: "/api/v1/admin/account/mail", headers: s.headers(true),
+		body: map[string]any{"sites": map[string]string{"nope": "off"}}}).must(t, http.StatusUnprocessableEntity)
+
+	js[chromedp.Void](t, ctx, `document.querySelector("#mail-test").click()`)
+	msg := smtp.WaitFor(1, 20*time.Second)[0]
+	if msg.To[0] != "root@example.org" || msg.Header.Get("Subject") != "winnow test mail" {
+		t.Errorf("test mail to %v: %q", msg.To, msg.Header.Get("Subject"))
+	}
+	waitJS(t, ctx, "the test mail's outcome", `return document.querySelector("#mail-test-status").textContent.startsWith("Sent");`)
 }

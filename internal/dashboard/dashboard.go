@@ -154,12 +154,14 @@ type layoutView struct {
 	Nav string
 	// Admin shows the Sites and Users entries, which only admins may open.
 	Admin bool
+	// Mail shows the Mail entry: the server sends mail and this is an account.
+	Mail bool
 }
 
 // layout fills the head and header of a page for the signed-in p.
 func (d *Dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
 	return layoutView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), CSRF: auth.CSRFToken(session),
-		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
+		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin(), Mail: d.mail != nil && p.UserID != 0}
 }
 
 // queueView is what admin_queue.html shows.

@@ -64,8 +64,10 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept (0: for ever); the queue says when
 	// each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// Mail reads accounts' mail settings; nil while the server sends no mail.
+	Mail   MailSettings
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Dashboard serves the moderators' pages. Its handlers are mounted by the route table
@@ -76,6 +78,7 @@ type Dashboard struct {
 	accounts     Sessions
 	assets       Assets
 	discardAfter time.Duration
+	mail         MailSettings
 	now          func() time.Time
 	log          *slog.Logger
 	tmpl         *template.Template
@@ -84,10 +87,10 @@ type Dashboard struct {
 // New parses the dashboard's templates, which are embedded: an error is a build mistake.
 func New(d Deps) (*Dashboard, error) {
 	t, err := template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
-		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html")
+		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html", "admin_mail.html")
 	if err != nil {
 		return nil, err
 	}
 	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets,
-		discardAfter: d.DiscardSpamAfter, now: d.Now, log: d.Logger, tmpl: t}, nil
+		discardAfter: d.DiscardSpamAfter, mail: d.Mail, now: d.Now, log: d.Logger, tmpl: t}, nil
 }

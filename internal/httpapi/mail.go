@@ -6,13 +6,57 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/notify"
 )
 
 // MailSettings keeps how each account hears of waiting comments (notify.Service).
 type MailSettings interface {
 	Preferences(ctx context.Context, userID int64) (map[string]notify.Mode, error)
-	SetPreference(ctx context.Context, p auth.Principal, site string, mode notify.Mode) error
+	SetPreferences(ctx context.Context, p auth.Principal, def *notify.Mode, sites map[string]notify.Mode) error
+	SendTest(ctx context.Context, p auth.Principal) (email.Mail, error)
+	TestMail(ctx context.Context, p auth.Principal, id int64) (email.Mail, error)
+}
+
+// testMailView is a test mail as the dashboard follows it: never its text or address.
+type testMailView struct {
+	ID        int64        `json:"id"`
+	Status    email.Status `json:"status"`
+	Attempts  int          `json:"attempts"`
+	LastError string       `json:"last_error"`
+}
+
+func viewTestMail(m email.Mail) map[string]any {
+	return map[string]any{"mail": testMailView{ID: m.ID, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError}}
+}
+
+// sendTestMail queues a test mail to the signed-in admin: POST /api/v1/admin/mail/test.
+func (s *server) sendTestMail(w http.ResponseWriter, r *http.Request) {
+	if s.mailSettings == nil {
+		s.writeError(w, r, comment.ErrNotFound)
+		return
+	}
+	m, err := s.mailSettings.SendTest(r.Context(), principal(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, viewTestMail(m))
+}
+
+// getTestMail says what became of a test mail: GET /api/v1/admin/mail/test/{id}.
+func (s *server) getTestMail(w http.ResponseWriter, r *http.Request) {
+	if s.mailSettings == nil {
+		s.writeError(w, r, comment.ErrNotFound)
+		return
+	}
+	m, err := s.mailSettings.TestMail(r.Context(), principal(r), pathID(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, viewTestMail(m))
 }
 
 // mailSettingsView is an account's mail modes: its default for every site and one
@@ -61,7 +105,7 @@ type mailSettingsBody struct {
 	Sites   map[string]notify.Mode `json:"sites"`
 }
 
-// putMailSettings changes the signed-in account's mail modes: PATCH
+// patchMailSettings changes the signed-in account's mail modes: PATCH
 // /api/v1/admin/account/mail. Each change is checked before any is stored.
 func (s *server) patchMailSettings(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
@@ -74,27 +118,9 @@ func (s *server) patchMailSettings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if body.Default != nil && !body.Default.Valid() {
-		s.writeError(w, r, comment.Invalid("default", "must be instant, hourly or off"))
+	if err := s.mailSettings.SetPreferences(r.Context(), p, body.Default, body.Sites); err != nil {
+		s.writeError(w, r, err)
 		return
-	}
-	for site, m := range body.Sites {
-		if site == "" || (m != "" && !m.Valid()) || p.See(site) != nil {
-			s.writeError(w, r, comment.Invalid("sites", "each must be one of your sites, with instant, hourly, off or \"\""))
-			return
-		}
-	}
-	if body.Default != nil {
-		if err := s.mailSettings.SetPreference(r.Context(), p, "", *body.Default); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	for site, m := range body.Sites {
-		if err := s.mailSettings.SetPreference(r.Context(), p, site, m); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 	}
 	s.getMailSettings(w, r)
 }

@@ -69,6 +69,7 @@ func (s *server) routes() http.Handler {
 	page("/admin/sites/{site}", s.dash.SitePage)
 	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
 	page("/admin/users", s.dash.UsersPage)
+	page("/admin/mail", s.dash.MailPage)
 
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
@@ -93,6 +94,8 @@ func (s *server) routes() http.Handler {
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
 	adm("/account/mail", s.getMailSettings).Methods(http.MethodGet)
 	adm("/account/mail", s.patchMailSettings).Methods(http.MethodPatch)
+	adm("/mail/test", s.requireAdmin(s.sendTestMail)).Methods(http.MethodPost)
+	adm("/mail/test/{id:[0-9]+}", s.requireAdmin(s.getTestMail)).Methods(http.MethodGet)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)
 	adm("/bans", s.createBan).Methods(http.MethodPost)

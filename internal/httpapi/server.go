@@ -218,10 +218,19 @@ func NewServer(d Deps) http.Handler {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
-		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
+		DiscardSpamAfter: d.DiscardSpamAfter, Mail: dashboardMail(d.MailSettings), Now: d.Now, Logger: d.Logger}); err != nil {
 		panic(err) // the templates are embedded: a build mistake
 	}
 	return s.routes()
+}
+
+// dashboardMail is m for the dashboard, or a nil interface when m is nil (a nil
+// MailSettings in a non-nil dashboard.MailSettings would say mail is on).
+func dashboardMail(m MailSettings) dashboard.MailSettings {
+	if m == nil {
+		return nil
+	}
+	return m
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

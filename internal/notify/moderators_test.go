@@ -129,14 +129,19 @@ func TestSweepTellsEachModeratorOnceByTheirMode(t *testing.T) {
 		r.user("shop@example.org", auth.RoleModerator, "shop")
 		quiet := r.user("quiet@example.org", auth.RoleModerator, "blog")
 		gone := r.user("gone@example.org", auth.RoleModerator, "blog")
-		must(t, r.svc.SetPreference(r.ctx, principal(hourly), "", notify.Hourly))
-		must(t, r.svc.SetPreference(r.ctx, principal(quiet), "blog", notify.Off))
+		hourlyMode := notify.Hourly
+		must(t, r.svc.SetPreferences(r.ctx, principal(hourly), &hourlyMode, nil))
+		must(t, r.svc.SetPreferences(r.ctx, principal(quiet), nil, map[string]notify.Mode{"blog": notify.Off}))
 		gone.DisabledAt = epoch
 		must(t, s.UpdateUser(r.ctx, gone, auth.UserWrite{}))
-		if err := r.svc.SetPreference(r.ctx, principal(hourly), "shop", notify.Instant); err == nil {
+		if err := r.svc.SetPreferences(r.ctx, principal(hourly), nil, map[string]notify.Mode{"shop": notify.Instant}); err == nil {
 			t.Error("a moderator set a mode for a site that is not theirs")
 		}
-		if err := r.svc.SetPreference(r.ctx, principal(hourly), "", "weekly"); err == nil {
+		if err := r.svc.SetPreferences(r.ctx, principal(admin), nil, map[string]notify.Mode{"nope": notify.Off}); err == nil {
+			t.Error("an admin set a mode for a site that does not exist")
+		}
+		weekly := notify.Mode("weekly")
+		if err := r.svc.SetPreferences(r.ctx, principal(hourly), &weekly, nil); err == nil {
 			t.Error("an unknown mode was stored")
 		}
 
@@ -176,7 +181,6 @@ func TestSweepTellsEachModeratorOnceByTheirMode(t *testing.T) {
 		if len(mails) != 1 || !strings.Contains(mails["hourly@example.org"].Body, "Third") {
 			t.Errorf("an hour later: %v, want the hourly digest", keys(mails))
 		}
-		_ = admin
 	})
 }
 

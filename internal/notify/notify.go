@@ -83,6 +83,8 @@ type Store interface {
 	UseMailLink(ctx context.Context, hash string, at time.Time) error
 	ReleaseMailLink(ctx context.Context, hash string) error
 	MailLinkUsed(ctx context.Context, hash string) (bool, error)
+	EnqueueMail(ctx context.Context, m *email.Mail) (bool, error)
+	Mail(ctx context.Context, id int64) (email.Mail, error)
 }
 
 // Moderator applies a moderator's decision (moderation.Service): the one place the
@@ -324,22 +326,74 @@ func (s *Service) Preferences(ctx context.Context, userID int64) (map[string]Mod
 	return out, nil
 }
 
-// SetPreference sets how p's account hears of a site's waiting comments (site "":
-// of every site it has no setting for); mode "" forgets the setting.
-func (s *Service) SetPreference(ctx context.Context, p auth.Principal, site string, mode Mode) error {
+// SetPreferences sets how p's account hears of waiting comments: def (when not nil)
+// for every site it has no setting for, and sites per site, where a mode of ""
+// forgets the site's own setting. Every change is checked before any is stored.
+func (s *Service) SetPreferences(ctx context.Context, p auth.Principal, def *Mode, sites map[string]Mode) error {
 	if p.UserID == 0 {
 		return comment.Invalid("account", "mail settings belong to an account; an API token has none")
 	}
-	if mode != "" && !mode.Valid() {
-		return comment.Invalid("mode", "must be instant, hourly or off")
+	if def != nil && !def.Valid() {
+		return comment.Invalid("default", "must be instant, hourly or off")
 	}
-	if site != "" {
-		if err := p.See(site); err != nil {
-			return comment.Invalid("site", "not one of your sites")
+	for id, m := range sites {
+		if m != "" && !m.Valid() {
+			return comment.Invalid("sites", fmt.Sprintf("%q: the mode must be instant, hourly, off or \"\"", id))
+		}
+		_, err := s.store.Site(ctx, id)
+		if errors.Is(err, comment.ErrNotFound) || (err == nil && !p.CanSite(id)) {
+			return comment.Invalid("sites", fmt.Sprintf("%q is not one of your sites", id))
+		}
+		if err != nil {
+			return fmt.Errorf("notify: set preferences: %w", err)
 		}
 	}
-	if err := s.store.SetMailPreference(ctx, Preference{UserID: p.UserID, SiteID: site, Mode: mode}); err != nil {
-		return fmt.Errorf("notify: set preference: %w", err)
+	if def != nil {
+		if err := s.store.SetMailPreference(ctx, Preference{UserID: p.UserID, Mode: *def}); err != nil {
+			return fmt.Errorf("notify: set preferences: %w", err)
+		}
+	}
+	for id, m := range sites {
+		if err := s.store.SetMailPreference(ctx, Preference{UserID: p.UserID, SiteID: id, Mode: m}); err != nil {
+			return fmt.Errorf("notify: set preferences: %w", err)
+		}
 	}
 	return nil
+}
+
+// SendTest queues a test mail to p's own address, so that an admin can check the
+// server settings; TestMail then says what became of it.
+func (s *Service) SendTest(ctx context.Context, p auth.Principal) (email.Mail, error) {
+	if !p.IsAdmin() {
+		return email.Mail{}, comment.ErrForbidden
+	}
+	if p.UserID == 0 {
+		return email.Mail{}, comment.Invalid("account", "a test mail goes to a signed-in account's address; an API token has none")
+	}
+	u, err := s.store.UserByID(ctx, p.UserID)
+	if err != nil {
+		return email.Mail{}, fmt.Errorf("notify: test mail: %w", err)
+	}
+	now := s.opts.Now().UTC().Truncate(time.Microsecond)
+	m := email.Mail{Kind: email.KindTest, DedupeKey: fmt.Sprintf("test:%d:%d", u.ID, now.UnixMicro()), To: u.Email,
+		MessageID: email.NewMessageID(s.opts.From), Subject: "winnow test mail", CreatedAt: now,
+		Body: "This is a test mail from winnow at " + s.opts.BaseURL + ", sent because " + u.Email +
+			" asked for one in the dashboard.\n\nThe mail settings work: moderators' and readers' notifications will arrive like this one.\n"}
+	if _, err := s.store.EnqueueMail(ctx, &m); err != nil {
+		return email.Mail{}, fmt.Errorf("notify: test mail: %w", err)
+	}
+	s.opts.Logger.Info("mail queued", slog.Int64("mail_id", m.ID), slog.String("kind", string(m.Kind)))
+	return m, nil
+}
+
+// TestMail returns one of p's test mails, as the outbox has it now.
+func (s *Service) TestMail(ctx context.Context, p auth.Principal, id int64) (email.Mail, error) {
+	m, err := s.store.Mail(ctx, id)
+	if err != nil {
+		return email.Mail{}, fmt.Errorf("notify: test mail: %w", err)
+	}
+	if !p.IsAdmin() || m.Kind != email.KindTest || !strings.HasPrefix(m.DedupeKey, fmt.Sprintf("test:%d:", p.UserID)) {
+		return email.Mail{}, fmt.Errorf("notify: test mail %d: %w", id, comment.ErrNotFound)
+	}
+	return m, nil
 }
