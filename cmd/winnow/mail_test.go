@@ -240,3 +240,33 @@ func TestDashboardMail(t *testing.T) {
 	}
 	waitJS(t, ctx, "the test mail's outcome", `return document.querySelector("#mail-test-status").textContent.startsWith("Sent");`)
 }
+
+// TestWidgetAsksForReplyMails: with mail on, the widget shows "notify me of replies"
+// once the form's answer says so; a comment posted with it ticked makes winnow ask the
+// address to confirm, once the comment is published.
+func TestWidgetAsksForReplyMails(t *testing.T) {
+	ctx := browser(t)
+	env := map[string]string{"WINNOW_DATA_DIR": t.TempDir()}
+	smtp := withMail(t, env)
+	in := start(t, env, "--demo")
+	lifted := map[string]any{"count": 100000, "period": "1s", "burst": 100000}
+	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/demo", token: in.token,
+		body: map[string]any{"policy": "none", "rate_limits": map[string]any{"ip": lifted, "email": lifted}}}).must(t, http.StatusOK)
+	navigate(t, ctx, in.url+"/demo/")
+	waitJS(t, ctx, "the reply-mail box", `const r = `+shadow+`; const b = r.querySelector("#wn-notify"); return b && !b.closest("p").hidden && r.querySelector("label[for=wn-notify]").textContent.includes("replies");`)
+	fill(t, ctx, map[string]string{"author_name": "Box Ticker", "author_email": "ticker@example.net", "body": "Tell me when someone answers, please."})
+	js[chromedp.Void](t, ctx, shadow+`.querySelector("#wn-notify").checked = true; `+shadow+`.querySelector(".wn-submit").click()`)
+	waitJS(t, ctx, "the posted comment", `return [...`+shadow+`.querySelectorAll(".wn-body")].some(e => e.textContent.includes("Tell me when someone answers"));`)
+	// Filled in faster than a person types, it may be held: a moderator approves it.
+	held := in.do(req{method: "GET", path: "/api/v1/admin/comments?site=demo&status=pending", token: in.token}).must(t, http.StatusOK).json(t)
+	for _, c := range list(held, "comments") {
+		id := strconv.Itoa(int(c.(map[string]any)["id"].(float64)))
+		in.do(req{method: "POST", path: "/api/v1/admin/comments/" + id + "/approve", token: in.token}).must(t, http.StatusOK)
+	}
+	for _, m := range smtp.WaitFor(1, 20*time.Second) {
+		if m.To[0] == "ticker@example.net" && strings.Contains(m.Header.Get("Subject"), "Confirm") {
+			return
+		}
+	}
+	t.Errorf("no confirmation mail to the widget's reader among %d mails", len(smtp.Messages()))
+}
