@@ -262,7 +262,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		opts := notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Logger: log, Now: now}
 		mail, readers := notify.New(st, moderator, opts), notify.NewReaders(st, opts)
 		deps.Mail, deps.MailSettings, deps.Subscriptions = mail, mail, readers
-		go sweepForMail(ctx, cfg.Notifications.SweepInterval, log, mail.Sweep, readers.Sweep)
+		go sweepForMail(ctx, cfg.Notifications.SweepInterval, log, mail.Sweep, readers.Sweep, mail.SweepDeadDeliveries)
 	}
 	return httpapi.NewServer(deps), nil
 }
@@ -272,7 +272,7 @@ const mailKeep = 30 * 24 * time.Hour
 
 // sweepForMail runs the sweeps that queue mails every interval until ctx ends:
 // moderators told of waiting comments (notify.Service.Sweep), readers of replies
-// (notify.Readers.Sweep). Every replica may sweep.
+// (notify.Readers.Sweep), admins of dead webhook deliveries. Every replica may sweep.
 func sweepForMail(ctx context.Context, every time.Duration, log *slog.Logger, sweeps ...func(context.Context) (int, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -38,6 +38,7 @@ const (
 	KindConfirm   Kind = "confirm"   // a reader confirms their address (double opt-in)
 	KindReply     Kind = "reply"     // a reply to a reader's comment was published
 	KindTest      Kind = "test"      // an admin's test mail
+	KindAlert     Kind = "alert"     // webhook deliveries went dead
 )
 
 // Mail is one message in the outbox. Its text is fixed when it is queued; every

@@ -85,6 +85,7 @@ type Store interface {
 	MailLinkUsed(ctx context.Context, hash string) (bool, error)
 	EnqueueMail(ctx context.Context, m *email.Mail) (bool, error)
 	Mail(ctx context.Context, id int64) (email.Mail, error)
+	AlertStore
 }
 
 // Moderator applies a moderator's decision (moderation.Service): the one place the

@@ -9,6 +9,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/notify"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // MailPreferences returns every account's mail modes.
@@ -251,4 +252,17 @@ func (s *Store) SubscriptionsAsked(ctx context.Context, siteID string, since tim
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM reply_subscriptions WHERE site_id = $1 AND asked_at >= $2`,
 		siteID, micros(since)).Scan(&n)
 	return n, wrapNil("subscriptions asked", err)
+}
+
+// DeadDeliveriesAfter returns up to limit deliveries that went dead after the
+// position (updated_at at, id) and at or before until, in that order.
+func (s *Store) DeadDeliveriesAfter(ctx context.Context, at time.Time, id int64, until time.Time, limit int) ([]webhook.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE status = 'dead'
+		AND (updated_at > $1 OR (updated_at = $1 AND id > $2)) AND updated_at <= $3
+		ORDER BY updated_at, id LIMIT `+strconv.Itoa(limit), micros(at), id, micros(until))
+	if err != nil {
+		return nil, wrap("dead deliveries", err)
+	}
+	ds, err := scanDeliveries(rows)
+	return ds, wrapNil("dead deliveries", err)
 }

@@ -54,7 +54,11 @@ CREATE TABLE mail_links_used (
 -- The pending queue by site, in arrival order: what the moderators' sweep reads.
 CREATE INDEX comments_pending ON comments (site_id, id) WHERE status = 'pending';
 
+-- Deliveries given up on, by when: what the sweep that alerts admins reads.
+CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (updated_at, id) WHERE status = 'dead';
+
 -- +goose Down
+DROP INDEX webhook_deliveries_dead;
 DROP INDEX comments_pending;
 DROP TABLE mail_links_used;
 DROP TABLE mail_cursors;
