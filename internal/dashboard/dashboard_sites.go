@@ -103,6 +103,9 @@ type siteForm struct {
 	ID, Name              string
 	Origins, BlockedWords string // one per line
 	MaxLinks              int
+	// CDNDefault: the site takes the server's CDN lifetimes; else SMaxAge and Stale.
+	CDNDefault     bool
+	SMaxAge, Stale string
 }
 
 // rateRow is one scope's rate limit in the settings form: the values in force, and
@@ -190,7 +193,10 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := siteSettingsView{layoutView: d.layout(p, session, st.Name, "sites"),
 		Site: siteForm{ID: st.ID, Name: st.Name, Origins: strings.Join(st.Origins, "\n"),
-			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks}}
+			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks, CDNDefault: st.CDN == nil}}
+	if st.CDN != nil {
+		v.Site.SMaxAge, v.Site.Stale = shortDuration(st.CDN.SMaxAge), shortDuration(st.CDN.StaleWhileRevalidate)
+	}
 	for _, pol := range []site.Policy{site.PolicyAll, site.PolicyFirstTime, site.PolicyNone} {
 		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == st.Policy})
 	}

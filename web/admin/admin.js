@@ -481,6 +481,8 @@
       box.addEventListener("change", () => { for (const i of rateInputs(box.closest(".limit"))) i.disabled = box.checked; });
     }
     const whole = (v) => /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+    const cdnDefault = $("#f-cdn-default"), cdnInputs = () => form.querySelectorAll(".cdn .rate input");
+    cdnDefault.addEventListener("change", () => { for (const i of cdnInputs()) i.disabled = cdnDefault.checked; });
 
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -500,6 +502,8 @@
         if (Number.isNaN(r.count) || Number.isNaN(r.burst)) local["rate_limits." + scope] = "count and burst must be whole numbers";
         body.rate_limits[scope] = r;
       }
+      body.cdn_cache = cdnDefault.checked ? null :
+        { s_maxage: el.cdn_s_maxage.value.trim() || "0s", stale_while_revalidate: el.cdn_stale_while_revalidate.value.trim() || "0s" };
       if (Object.keys(local).length > 0) return showErrors(form, { fields: local }, status);
       const button = $("button[type=submit]", form);
       button.disabled = true;
@@ -515,6 +519,10 @@
       el.spam_seed.value = s.spam_seed;
       for (const box of form.querySelectorAll("input[name=scripts]")) box.checked = s.scripts.includes(box.value);
       el.blocked_words.value = s.blocked_words.join("\n");
+      cdnDefault.checked = !s.cdn_cache;
+      el.cdn_s_maxage.value = s.cdn_cache ? s.cdn_cache.s_maxage : "";
+      el.cdn_stale_while_revalidate.value = s.cdn_cache ? s.cdn_cache.stale_while_revalidate : "";
+      for (const i of cdnInputs()) i.disabled = cdnDefault.checked;
       for (const [scope, r] of Object.entries(s.rate_limits)) {
         if (!el["count_" + scope]) continue;
         el["count_" + scope].value = r.count;
