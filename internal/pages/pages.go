@@ -3,12 +3,14 @@ package pages
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -239,12 +241,25 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, su
 	case errors.As(err, &rl):
 		httpx.SetRateLimitHeaders(w.Header(), rl)
 		status = http.StatusTooManyRequests
-		d.Notice = "Too many comments from here. Please wait a minute and try again."
+		d.Notice = waitNotice(rl.RetryAfter)
 	default:
 		return false
 	}
 	p.render(w, r, st, d, sub.ParentID, status)
 	return true
+}
+
+// waitNotice tells a reader refused by a rate limit how long to wait, as the widget
+// does (from the limit's Retry-After, rounded up to a whole second).
+func waitNotice(retry time.Duration) string {
+	secs := int((retry + time.Second - 1) / time.Second)
+	switch {
+	case secs <= 1:
+		return "Too many comments from here. Please try again in a second."
+	case secs < 120:
+		return fmt.Sprintf("Too many comments from here. Please try again in %d seconds.", secs)
+	}
+	return fmt.Sprintf("Too many comments from here. Please try again in %d minutes.", (secs+59)/60)
 }
 
 // PostedURL is where a stored submission from the thread page goes back to: the page,
