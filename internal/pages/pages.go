@@ -227,7 +227,7 @@ func (p *Pages) CheckPost(sub comment.Submission, form bool) error {
 func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, sub comment.Submission, err error) bool {
 	var ve *comment.ValidationError
 	var rl *comment.RateLimitedError
-	d := threadData{Site: st.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+	d := threadData{Site: st.ID, Key: sub.Thread, Values: shownAgain(sub), Errors: map[string]string{}}
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &ve):
@@ -247,6 +247,17 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, su
 	}
 	p.render(w, r, st, d, sub.ParentID, status)
 	return true
+}
+
+// shownAgain is a refused submission as the form shows it again: bytes that are not
+// UTF-8 (which the form refused) become U+FFFD, so the page stays valid UTF-8 and the
+// reader sees where their text was broken.
+func shownAgain(sub comment.Submission) comment.Submission {
+	for _, f := range []*string{&sub.Thread, &sub.ThreadURL, &sub.ThreadTitle, &sub.AuthorName, &sub.AuthorEmail,
+		&sub.AuthorURL, &sub.Body, &sub.Honeypot, &sub.FormToken} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
+	}
+	return sub
 }
 
 // waitNotice tells a reader refused by a rate limit how long to wait, as the widget

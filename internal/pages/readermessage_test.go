@@ -69,3 +69,10 @@ func TestTheRateNoticeSaysHowLongToWait(t *testing.T) {
 		}
 	}
 }
+
+func TestARefusedFormIsShownAgainAsValidText(t *testing.T) {
+	got := shownAgain(comment.Submission{AuthorName: "Ann\xff", Body: "caf\xc3 ok", Thread: "/p"})
+	if got.AuthorName != "Ann\uFFFD" || got.Body != "caf\uFFFD ok" || got.Thread != "/p" {
+		t.Errorf("shown again as %+v", got)
+	}
+}
