@@ -25,6 +25,7 @@ type Store interface {
 	siteStore
 	tokenStore
 	webhookStore
+	akismetKeyStore
 	// Users lists every account, to list them and to name the creators of tokens.
 	Users(ctx context.Context) ([]auth.User, error)
 }
