@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+)
+
+// akismetClientDir installs the npm Akismet client (akismet-api, pinned by
+// testdata/akismet/package-lock.json) with its driver script in a temporary
+// directory, and returns it. Without node and npm the test skips, except in CI.
+func akismetClientDir(t *testing.T) (dir, node string) {
+	t.Helper()
+	node, errNode := exec.LookPath("node")
+	npm, errNpm := exec.LookPath("npm")
+	if errNode != nil || errNpm != nil {
+		if sqlstoretest.Required() {
+			t.Fatal("node and npm are required (CI=true or WINNOW_TEST_REQUIRE=1): apt-get install nodejs npm")
+		}
+		t.Skip("no node or npm; apt-get install nodejs npm")
+	}
+	dir = t.TempDir()
+	for _, name := range []string{"package.json", "package-lock.json", "client.js"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "akismet", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	return dir, node
+}
+
+// TestAkismetClient points the npm Akismet client akismet-api (v6) at a running
+// winnow, on both engines, as a WordPress-like site would point the Akismet plugin:
+// with a key issued by `winnow site akismet-key`, it verifies the key, checks a
+// reader's comment (ham) and Akismet's guaranteed-spam author (spam), reports spam
+// and ham; another key is invalid. The client sends its calls to
+// http://KEY.localhost:PORT/1.1/..., the key in the host, which the driver script
+// resolves to loopback. The server's log never holds the key.
+func TestAkismetClient(t *testing.T) {
+	dir, node := akismetClientDir(t)
+	engines(t, func(t *testing.T, env map[string]string) {
+		in := start(t, env)
+		in.createSite("akblog", nil)
+		getenv := func(k string) string { return env[k] }
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{"site", "akismet-key", "--site", "akblog"}, getenv, &out, &errb); err != nil {
+			t.Fatalf("site akismet-key: %v\n%s", err, errb.String())
+		}
+		key := strings.TrimSpace(out.String())
+		if len(key) != 12 {
+			t.Fatalf("site akismet-key printed %q", key)
+		}
+
+		port := in.url[strings.LastIndexByte(in.url, ':')+1:]
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, node, "client.js")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "WINNOW_HOST=localhost:"+port, "AKISMET_KEY="+key, "AKISMET_BLOG=https://akblog.example/")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdout, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node client.js: %v\n%s", err, stderr.String())
+		}
+		type outcome struct {
+			Value any    `json:"value"`
+			Error string `json:"error"`
+		}
+		var got map[string]outcome
+		if err := json.Unmarshal(stdout, &got); err != nil {
+			t.Fatalf("client output %q: %v", stdout, err)
+		}
+		for _, tt := range []struct {
+			call       string
+			value      any
+			errorHas   string
+			whatItMean string
+		}{
+			{"verify", true, "", "the issued key verifies"},
+			{"ham", false, "", "a reader's comment is not spam"},
+			{"spam", true, "", "the guaranteed-spam author is spam"},
+			{"submitSpam", nil, "", "a spam report is accepted"},
+			{"submitHam", nil, "", "a ham report is accepted"},
+			{"wrongVerify", false, "", "another key does not verify"},
+			{"wrongCheck", nil, "Invalid API key", "a check with another key is refused as invalid"},
+		} {
+			o, ok := got[tt.call]
+			if !ok {
+				t.Errorf("%s: no outcome in %s", tt.call, stdout)
+				continue
+			}
+			if tt.errorHas != "" {
+				if !strings.Contains(o.Error, tt.errorHas) {
+					t.Errorf("%s (%s): error %q, want one with %q", tt.call, tt.whatItMean, o.Error, tt.errorHas)
+				}
+				continue
+			}
+			if o.Error != "" {
+				t.Errorf("%s (%s): error %q", tt.call, tt.whatItMean, o.Error)
+				continue
+			}
+			if tt.value != nil && o.Value != tt.value {
+				t.Errorf("%s (%s): %v, want %v", tt.call, tt.whatItMean, o.Value, tt.value)
+			}
+		}
+
+		// The checks and reports store no comment, and the key is never logged.
+		list := in.do(req{method: "GET", path: "/api/v1/admin/comments?site=akblog&status=all", token: in.token}).must(t, http.StatusOK).json(t)
+		if cs, _ := list["comments"].([]any); len(cs) != 0 {
+			t.Errorf("the Akismet calls stored comments: %v", cs)
+		}
+		if logs := in.stderr.String(); strings.Contains(logs, key) || strings.Contains(logs, "wrongkey0000") {
+			t.Errorf("the server's log holds an Akismet key:\n%s", logs)
+		}
+		if !strings.Contains(in.stderr.String(), `"route":"/1.1/comment-check"`) {
+			t.Errorf("the server's log has no comment-check request:\n%s", in.stderr.String())
+		}
+	})
+}
