@@ -129,7 +129,7 @@ func TestAkismetClient(t *testing.T) {
 		if cs, _ := list["comments"].([]any); len(cs) != 0 {
 			t.Errorf("the Akismet calls stored comments: %v", cs)
 		}
-		if logs := in.stderr.String(); strings.Contains(logs, key) || strings.Contains(logs, "wrongkey0000") {
+		if logs := in.stderr.String(); strings.Contains(logs, key) || strings.Contains(logs, "deadbeef0000") {
 			t.Errorf("the server's log holds an Akismet key:\n%s", logs)
 		}
 		if !strings.Contains(in.stderr.String(), `"route":"/1.1/comment-check"`) {

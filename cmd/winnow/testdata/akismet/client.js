@@ -29,7 +29,7 @@ const { AkismetClient } = require('akismet-api');
 const host = process.env.WINNOW_HOST;
 const blog = process.env.AKISMET_BLOG;
 const client = new AkismetClient({ key: process.env.AKISMET_KEY, blog, host, protocol: 'http' });
-const wrong = new AkismetClient({ key: 'wrongkey0000', blog, host, protocol: 'http' });
+const wrong = new AkismetClient({ key: 'deadbeef0000', blog, host, protocol: 'http' });
 
 const reader = {
   ip: '203.0.113.9',
