@@ -30,6 +30,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -86,7 +87,7 @@ type Store interface {
 
 // Checker judges a comment another system holds (intake.Service.Check).
 type Checker interface {
-	Check(ctx context.Context, site comment.Site, sub comment.Submission, meta intake.Meta) (comment.Verdict, error)
+	Check(ctx context.Context, site site.Site, sub comment.Submission, meta intake.Meta) (comment.Verdict, error)
 }
 
 // Learner teaches a site's classifier a reported text (spam.Model.LearnFeedback).
@@ -101,25 +102,25 @@ type Guard interface {
 
 // Service answers the API's calls.
 type Service struct {
-	store   Store
-	site    func(ctx context.Context, id string) (comment.Site, error)
-	checker Checker
-	learner Learner
-	guard   Guard
-	secret  []byte
-	now     func() time.Time
+	store    Store
+	loadSite func(ctx context.Context, id string) (site.Site, error)
+	checker  Checker
+	learner  Learner
+	guard    Guard
+	secret   []byte
+	now      func() time.Time
 }
 
-// New returns the service. site loads a site by id (a cache may stand in front of
+// New returns the service. loadSite loads a site by id (a cache may stand in front of
 // the store); secret is the installation secret that keys the digests of reports.
-func New(store Store, site func(ctx context.Context, id string) (comment.Site, error), checker Checker, learner Learner, guard Guard, secret []byte, now func() time.Time) *Service {
-	return &Service{store: store, site: site, checker: checker, learner: learner, guard: guard, secret: secret, now: now}
+func New(store Store, loadSite func(ctx context.Context, id string) (site.Site, error), checker Checker, learner Learner, guard Guard, secret []byte, now func() time.Time) *Service {
+	return &Service{store: store, loadSite: loadSite, checker: checker, learner: learner, guard: guard, secret: secret, now: now}
 }
 
 // Verify answers verify-key: the key's site, if the key is valid and blog is on the
 // site's origins. A wrong key is ErrInvalidKey (or, past the guard's limit, a
 // *comment.RateLimitedError); a wrong blog a *comment.ValidationError naming it.
-func (s *Service) Verify(ctx context.Context, r Request) (comment.Site, error) {
+func (s *Service) Verify(ctx context.Context, r Request) (site.Site, error) {
 	return s.siteFor(ctx, r)
 }
 
@@ -129,7 +130,7 @@ func (s *Service) Verify(ctx context.Context, r Request) (comment.Site, error) {
 // site's moderation policy and its link limit are left to the client, which
 // moderates with rules of its own. Nothing about the commenter is stored.
 func (s *Service) Check(ctx context.Context, r Request) (Answer, error) {
-	site, err := s.siteFor(ctx, r)
+	st, err := s.siteFor(ctx, r)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -139,11 +140,11 @@ func (s *Service) Check(ctx context.Context, r Request) (Answer, error) {
 	if trustedRole(r.UserRole) {
 		return Answer{}, nil
 	}
-	v, err := s.checker.Check(ctx, site, r.submission(), intake.Meta{IP: r.UserIP, UserAgent: r.UserAgent})
+	v, err := s.checker.Check(ctx, st, r.submission(), intake.Meta{IP: r.UserIP, UserAgent: r.UserAgent})
 	if err != nil {
 		return Answer{}, fieldNames(err)
 	}
-	status := moderation.Decide(comment.Verdict{Score: v.Score}, comment.PolicyNone, true)
+	status := moderation.Decide(comment.Verdict{Score: v.Score}, site.PolicyNone, true)
 	return Answer{Spam: status != comment.StatusApproved, Discard: status == comment.StatusSpam}, nil
 }
 
@@ -152,7 +153,7 @@ func (s *Service) Check(ctx context.Context, r Request) (Answer, error) {
 // FeedbackMemory; a report that contradicts the one before within it moves the
 // lesson (a false positive corrected). A test call teaches nothing.
 func (s *Service) Report(ctx context.Context, r Request, isSpam bool) error {
-	site, err := s.siteFor(ctx, r)
+	st, err := s.siteFor(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -168,8 +169,8 @@ func (s *Service) Report(ctx context.Context, r Request, isSpam bool) error {
 	if isSpam {
 		label = spam.LabelSpam
 	}
-	digest := s.digest(site.ID, sub)
-	seen, err := s.store.SpamFeedback(ctx, site.ID, digest)
+	digest := s.digest(st.ID, sub)
+	seen, err := s.store.SpamFeedback(ctx, st.ID, digest)
 	if err != nil {
 		return fmt.Errorf("akismet: report: %w", err)
 	}
@@ -181,7 +182,7 @@ func (s *Service) Report(ctx context.Context, r Request, isSpam bool) error {
 		}
 		from = seen.Label
 	}
-	err = s.learner.LearnFeedback(ctx, site.ID, spam.FeedbackChange{Digest: digest, Seen: seen.At, At: now},
+	err = s.learner.LearnFeedback(ctx, st.ID, spam.FeedbackChange{Digest: digest, Seen: seen.At, At: now},
 		from, label, sub.AuthorName, sub.AuthorURL, sub.Body)
 	if errors.Is(err, comment.ErrConflict) {
 		return nil // the same report, sent at once, taught it
@@ -194,36 +195,36 @@ func (s *Service) Report(ctx context.Context, r Request, isSpam bool) error {
 
 // siteFor is the key's site, checked against blog. A key of any shape that belongs
 // to no site counts as a guess from the client.
-func (s *Service) siteFor(ctx context.Context, r Request) (comment.Site, error) {
+func (s *Service) siteFor(ctx context.Context, r Request) (site.Site, error) {
 	key := strings.ToLower(strings.TrimSpace(r.Key))
 	if key == "" {
-		return comment.Site{}, comment.Invalid("api_key", "required")
+		return site.Site{}, comment.Invalid("api_key", "required")
 	}
 	id := ""
 	if auth.AkismetKeyShape(key) {
 		var err error
 		if id, err = s.store.AkismetKeySite(ctx, auth.HashToken(key)); err != nil && !errors.Is(err, comment.ErrNotFound) {
-			return comment.Site{}, fmt.Errorf("akismet: key: %w", err)
+			return site.Site{}, fmt.Errorf("akismet: key: %w", err)
 		}
 	}
 	if id == "" {
 		if err := s.guard.Guess(ctx, r.Client); err != nil {
-			return comment.Site{}, err
+			return site.Site{}, err
 		}
-		return comment.Site{}, ErrInvalidKey
+		return site.Site{}, ErrInvalidKey
 	}
-	site, err := s.site(ctx, id)
+	st, err := s.loadSite(ctx, id)
 	if err != nil {
-		return comment.Site{}, fmt.Errorf("akismet: site: %w", err)
+		return site.Site{}, fmt.Errorf("akismet: site: %w", err)
 	}
 	blog := strings.TrimSpace(r.Blog)
 	switch {
 	case blog == "":
-		return comment.Site{}, comment.Invalid("blog", "required")
-	case !site.AllowsURL(blog):
-		return comment.Site{}, comment.Invalid("blog", "must be on one of the site's origins")
+		return site.Site{}, comment.Invalid("blog", "required")
+	case !st.AllowsURL(blog):
+		return site.Site{}, comment.Invalid("blog", "must be on one of the site's origins")
 	}
-	return site, nil
+	return st, nil
 }
 
 // submission is the comment as the scorer reads a submission: its thread is the
@@ -241,9 +242,9 @@ func (r Request) submission() comment.Submission {
 
 // digest identifies a report's author and text (a keyed hash: the text is not
 // kept, and the digest cannot be matched against a guessed text without the secret).
-func (s *Service) digest(site string, sub comment.Submission) string {
+func (s *Service) digest(siteID string, sub comment.Submission) string {
 	m := hmac.New(sha256.New, s.secret)
-	for _, v := range []string{"akismet report", site, comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail), sub.Body} {
+	for _, v := range []string{"akismet report", siteID, comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail), sub.Body} {
 		m.Write([]byte(v))
 		m.Write([]byte{0})
 	}

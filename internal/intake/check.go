@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -22,7 +23,7 @@ import (
 // The other system accepted the comment by its own rules, so nothing is required
 // here (Akismet checks sign-ups and contact forms, with no text or no email); text
 // over winnow's limits is refused naming its field, and a user agent is cut.
-func (s *Service) Check(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta) (comment.Verdict, error) {
+func (s *Service) Check(ctx context.Context, site site.Site, sub comment.Submission, meta Meta) (comment.Verdict, error) {
 	sub.Normalize()
 	meta.UserAgent = comment.Truncate(strings.ToValidUTF8(meta.UserAgent, ""), comment.MaxUserAgentLen)
 	if err := checkLengths(sub); err != nil {
