@@ -95,6 +95,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)

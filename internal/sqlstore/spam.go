@@ -257,12 +257,18 @@ func (s *Store) SpamFeedback(ctx context.Context, scope, digest string) (spam.Fe
 	return f, nil
 }
 
-// DeleteSpamFeedback forgets the reports taught before before: past it a text may
-// teach again, and a record nobody reads has no reason to be kept.
-func (s *Store) DeleteSpamFeedback(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.wdb.ExecContext(ctx, `DELETE FROM spam_feedback WHERE taught_at < $1`, micros(before))
+// DeleteSpamFeedback forgets at most limit records of reports taught before before:
+// past that time a report may teach again, and a record nobody reads has no reason
+// to be kept. Fewer than limit deleted means none is left.
+func (s *Store) DeleteSpamFeedback(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM spam_feedback WHERE (scope, digest) IN
+		(SELECT scope, digest FROM spam_feedback WHERE taught_at < $1 LIMIT $2)`, micros(before), limit)
 	if err != nil {
 		return 0, wrap("delete spam feedback", err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("delete spam feedback", err)
+	}
+	return n, nil
 }
