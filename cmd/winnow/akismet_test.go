@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -136,4 +139,52 @@ func TestAkismetClient(t *testing.T) {
 			t.Errorf("the server's log has no comment-check request:\n%s", in.stderr.String())
 		}
 	})
+}
+
+// TestDashboardAkismetKey is an admin issuing a site's Akismet key on the site's
+// settings page in headless Chromium: shown once, it verifies; after a reload the page
+// says when it was issued and shows it no more; revoked (two clicks), it is invalid.
+func TestDashboardAkismetKey(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("k", nil)
+	const pw = "administrator password qz7akismet"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "root@example.org", "--role", "admin"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+	verify := func(key string) string {
+		t.Helper()
+		form := url.Values{"key": {key}, "blog": {"https://k.example/"}}.Encode()
+		return string(in.do(req{method: "POST", path: "/1.1/verify-key", body: form, ctype: "application/x-www-form-urlencoded"}).must(t, http.StatusOK).body)
+	}
+
+	dashboardLogin(t, ctx, in, "root@example.org", pw)
+	navigate(t, ctx, in.url+"/admin/sites/k")
+	waitJS(t, ctx, "the site without a key", `return document.querySelector("#akismet-state")?.textContent.startsWith("No key") &&
+		document.querySelector("#akismet-revoke").hidden && document.querySelector("#akismet-key").hidden;`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#akismet-issue").click()`)
+	waitJS(t, ctx, "the key, shown once", `return !document.querySelector("#akismet-key").hidden &&
+		/^[0-9a-f]{12}$/.test(document.querySelector("#akismet-key-value").textContent) && !document.querySelector("#akismet-revoke").hidden;`)
+	key := js[string](t, ctx, `document.querySelector("#akismet-key-value").textContent`)
+	if got := verify(key); got != "valid" {
+		t.Fatalf("verify-key with the key the page showed: %q", got)
+	}
+
+	navigate(t, ctx, in.url+"/admin/sites/k")
+	waitJS(t, ctx, "the site with a key", `return document.querySelector("#akismet-state")?.textContent.startsWith("A key was issued on") &&
+		document.querySelector("#akismet-key").hidden && document.querySelector("#akismet-key-value").textContent === "";`)
+	if page := string(in.do(req{method: "GET", path: "/admin/sites/k", headers: in.login(nil, "root@example.org", pw).headers(false)}).must(t, http.StatusOK).body); strings.Contains(page, key) {
+		t.Error("the settings page holds the key after it was issued")
+	}
+	js[chromedp.Void](t, ctx, `document.querySelector("#akismet-revoke").click()`)
+	waitJS(t, ctx, "the armed button", `return document.querySelector("#akismet-revoke").textContent.startsWith("Click again");`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#akismet-revoke").click()`)
+	waitJS(t, ctx, "the revoked key", `return document.querySelector("#akismet-state").textContent.startsWith("No key") &&
+		document.querySelector("#akismet-revoke").hidden;`)
+	if got := verify(key); got != "invalid" {
+		t.Errorf("verify-key with the revoked key: %q", got)
+	}
+	if n := js[int](t, ctx, `window.__winnowRan`); n != 0 {
+		t.Fatalf("%d trapped calls (alert, confirm, prompt) on the settings page", n)
+	}
 }

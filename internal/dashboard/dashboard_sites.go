@@ -133,6 +133,8 @@ type siteSettingsView struct {
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
+	// AkismetIssued says when the site's Akismet key was issued, "" for no key.
+	AkismetIssued string
 }
 
 // policyLabels explain the moderation policies in the settings form.
@@ -165,6 +167,11 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
+	issued, err := d.admin.AkismetKeyIssued(r.Context(), p, st.ID)
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
 	v := siteSettingsView{layoutView: d.layout(p, session, st.Name, "sites"),
 		Site: siteForm{ID: st.ID, Name: st.Name, Origins: strings.Join(st.Origins, "\n"),
 			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks}}
@@ -189,6 +196,9 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range comment.CommentEvents() {
 		v.Events = append(v.Events, string(e))
+	}
+	if !issued.IsZero() {
+		v.AkismetIssued = dashboardTime(issued)
 	}
 	d.render(w, r, "admin_site.html", http.StatusOK, v)
 }
