@@ -157,8 +157,7 @@ func (s *Service) Report(ctx context.Context, r Request, isSpam bool) error {
 	if err != nil {
 		return err
 	}
-	sub := r.submission()
-	sub.Normalize()
+	sub := intake.Foreign(r.submission())
 	if err := comment.ValidateBody(sub.Body); err != nil {
 		return fieldNames(err)
 	}

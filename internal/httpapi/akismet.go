@@ -19,8 +19,9 @@ import (
 // akismetThanks is Akismet's answer to a report, which its clients compare.
 const akismetThanks = "Thanks for making the web a better place."
 
-// akismetRequest decodes an Akismet call: its form fields (from the body only: a key
-// in a URL would reach proxies' logs), and the key from the api_key or key field or,
+// akismetRequest decodes an Akismet call: the form fields winnow reads (from the body
+// only: a key in a URL would reach proxies' logs; the others Akismet defines, such as
+// referrer, comment_type and blog_lang, are accepted and not read), and the key from the api_key or key field or,
 // as Akismet's clients send it, the first label of the host
 // (KEY.rest.akismet.example). The host is never logged (observe logs the route's
 // template), so neither is a key in it.
@@ -37,8 +38,7 @@ func (s *server) akismetRequest(w http.ResponseWriter, r *http.Request) (akismet
 	f := r.PostForm
 	req := akismet.Request{
 		Key: f.Get("api_key"), Client: s.addressKey(r), Blog: f.Get("blog"),
-		UserIP: f.Get("user_ip"), UserAgent: f.Get("user_agent"), Referrer: f.Get("referrer"),
-		Permalink: f.Get("permalink"), CommentType: f.Get("comment_type"),
+		UserIP: f.Get("user_ip"), UserAgent: f.Get("user_agent"), Permalink: f.Get("permalink"),
 		Author: f.Get("comment_author"), AuthorEmail: f.Get("comment_author_email"),
 		AuthorURL: f.Get("comment_author_url"), Content: f.Get("comment_content"),
 		UserRole: f.Get("user_role"),

@@ -108,9 +108,11 @@ func TestAkismetAPI(t *testing.T) {
 			if w := akismetCall(e, host, "/1.1/comment-check", noIP); body(w) != "invalid" || !strings.Contains(help(w), "user_ip") {
 				t.Errorf("comment-check without user_ip: %q %q", body(w), help(w))
 			}
-			long := akismetComment("Ann Reader", strings.Repeat("a", 10001))
-			if w := akismetCall(e, host, "/1.1/comment-check", long); body(w) != "invalid" || !strings.Contains(help(w), "comment_content") {
-				t.Errorf("comment-check of a text over the limit: %q %q", body(w), help(w))
+			// WordPress takes longer comments than winnow: the check reads the first part,
+			// and answers.
+			long := akismetComment("Ann Reader", strings.Repeat("A long and thoughtful comment about the post. ", 400))
+			if w := akismetCall(e, host, "/1.1/comment-check", long); body(w) != "false" && body(w) != "true" {
+				t.Errorf("comment-check of a text over winnow's limit: %q %q", body(w), help(w))
 			}
 			if after := e.Do(httpapitest.Token, "GET", "/api/v1/admin/comments?status=all", "", "").Body.String(); after != before {
 				t.Errorf("comment-check stored something:\nbefore %s\nafter  %s", before, after)

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,14 +20,12 @@ import (
 // site's own form too, and the other way round.
 //
 // The other system accepted the comment by its own rules, so nothing is required
-// here (Akismet checks sign-ups and contact forms, with no text or no email); text
-// over winnow's limits is refused naming its field, and a user agent is cut.
+// and nothing is refused (Akismet checks sign-ups and contact forms, with no text or
+// no email, and WordPress takes comments six times longer than winnow): what is read
+// is Foreign's part of it.
 func (s *Service) Check(ctx context.Context, site site.Site, sub comment.Submission, meta Meta) (comment.Verdict, error) {
-	sub.Normalize()
+	sub = Foreign(sub)
 	meta.UserAgent = comment.Truncate(strings.ToValidUTF8(meta.UserAgent, ""), comment.MaxUserAgentLen)
-	if err := checkLengths(sub); err != nil {
-		return comment.Verdict{}, err
-	}
 	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
 	text := spam.Read(sub.Body)
 	sets := s.campaignSets(site.ID, sub, text, authorKey)
@@ -47,26 +44,26 @@ func (s *Service) Check(ctx context.Context, site site.Site, sub comment.Submiss
 	return j.verdict, nil
 }
 
-// checkLengths refuses a checked comment's text over the limits of a submission
-// (named by the submission's fields), which bound what the renderer and the scorer are made to read.
-func checkLengths(sub comment.Submission) error {
+// Foreign is the part of another system's comment that winnow reads, to judge it or
+// to learn from it: normalized as a submission is, invalid UTF-8 dropped, and each
+// field cut at a submission's limit, which bounds what the renderer and the scorer
+// are made to read. It refuses nothing: that system took the comment by its rules.
+func Foreign(sub comment.Submission) comment.Submission {
+	for _, f := range []*string{&sub.Thread, &sub.ThreadURL, &sub.AuthorName, &sub.AuthorEmail, &sub.AuthorURL, &sub.Body, &sub.Honeypot} {
+		*f = strings.ToValidUTF8(*f, "")
+	}
+	sub.Normalize()
 	for _, f := range []struct {
-		name, value string
-		max         int
+		value *string
+		max   int
 	}{
-		{"author_name", sub.AuthorName, comment.MaxNameLen},
-		{"author_email", sub.AuthorEmail, comment.MaxEmailLen},
-		{"author_url", sub.AuthorURL, comment.MaxURLLen},
-		{"thread_url", sub.ThreadURL, comment.MaxURLLen},
-		{"thread", sub.Thread, comment.MaxThreadKeyLen},
-		{"body", sub.Body, comment.MaxBodyLen},
+		{&sub.Thread, comment.MaxThreadKeyLen}, {&sub.ThreadURL, comment.MaxURLLen}, {&sub.AuthorName, comment.MaxNameLen},
+		{&sub.AuthorEmail, comment.MaxEmailLen}, {&sub.AuthorURL, comment.MaxURLLen}, {&sub.Body, comment.MaxBodyLen},
+		{&sub.Honeypot, comment.MaxURLLen},
 	} {
-		if !utf8.ValidString(f.value) {
-			return comment.Invalid(f.name, "must be UTF-8 text")
-		}
-		if utf8.RuneCountInString(f.value) > f.max {
-			return comment.Invalid(f.name, fmt.Sprintf("at most %d characters", f.max))
+		if utf8.RuneCountInString(*f.value) > f.max {
+			*f.value = string([]rune(*f.value)[:f.max])
 		}
 	}
-	return nil
+	return sub
 }
