@@ -188,3 +188,90 @@ func TestDashboardAkismetKey(t *testing.T) {
 		t.Fatalf("%d trapped calls (alert, confirm, prompt) on the settings page", n)
 	}
 }
+
+// TestWordPressMuPlugin runs integrations/wordpress/winnow-akismet.php with php-cli
+// under the few functions of WordPress's HTTP API it hooks into
+// (testdata/akismet/wordpress.php), and makes the Akismet plugin's calls as the
+// plugin makes them, to rest.akismet.com: the mu-plugin sends them to a running
+// winnow, with the key from the form or, as older plugins send it, from the host;
+// answers the account check from verify-key; refuses the calls winnow does not serve;
+// and leaves every other request alone. Nothing reaches Akismet (the shim fails a
+// request that would). Without php the test skips, except in CI.
+func TestWordPressMuPlugin(t *testing.T) {
+	php, err := exec.LookPath("php")
+	if err != nil {
+		if sqlstoretest.Required() {
+			t.Fatal("php is required (CI=true or WINNOW_TEST_REQUIRE=1): apt-get install php-cli")
+		}
+		t.Skip("no php; apt-get install php-cli")
+	}
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	in.createSite("wp", nil)
+	out, errOut, err := in.cli("", "site", "akismet-key", "--site", "wp")
+	if err != nil {
+		t.Fatalf("site akismet-key: %v\n%s", err, errOut)
+	}
+	key := strings.TrimSpace(out)
+	plugin, err := filepath.Abs(filepath.Join("..", "..", "integrations", "wordpress", "winnow-akismet.php"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, php, filepath.Join("testdata", "akismet", "wordpress.php"))
+	cmd.Env = append(os.Environ(), "MU_PLUGIN="+plugin, "WINNOW_URL="+in.url, "AKISMET_KEY="+key, "AKISMET_BLOG=https://wp.example/")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("php wordpress.php: %v\n%s%s", err, stderr.String(), stdout)
+	}
+	type call struct {
+		Code   int
+		Body   string
+		ProTip string `json:"pro_tip"`
+		GUID   string
+		Error  string
+	}
+	var got struct {
+		Verify, Ham, SpamInHost, SubmitSpam, Subscription, Stats, WrongKey call
+		Untouched                                                          any
+	}
+	if err := json.Unmarshal(stdout, &got); err != nil {
+		t.Fatalf("output %q: %v", stdout, err)
+	}
+	for _, tt := range []struct {
+		name      string
+		got       call
+		body, tip string
+		err       string
+	}{
+		{"verify-key", got.Verify, "valid", "", ""},
+		{"comment-check of a reader", got.Ham, "false", "", ""},
+		{"comment-check, key in the host, of the spam author", got.SpamInHost, "true", "discard", ""},
+		{"submit-spam", got.SubmitSpam, "Thanks for making the web a better place.", "", ""},
+		{"get-subscription", got.Subscription, `{"status":"active"}`, "", ""},
+		{"get-stats", got.Stats, "", "", "winnow does not answer the Akismet call get-stats"},
+		{"comment-check with a wrong key", got.WrongKey, "invalid", "", ""},
+	} {
+		c := tt.got
+		if tt.err != "" {
+			if c.Error != tt.err {
+				t.Errorf("%s: error %q, want %q", tt.name, c.Error, tt.err)
+			}
+			continue
+		}
+		if c.Error != "" || c.Body != tt.body || c.ProTip != tt.tip {
+			t.Errorf("%s: %+v, want body %q, pro tip %q", tt.name, c, tt.body, tt.tip)
+		}
+	}
+	if got.Ham.GUID == "" {
+		t.Error("comment-check answered without X-akismet-guid")
+	}
+	if got.Untouched != false {
+		t.Errorf("a request to another host was answered by the mu-plugin: %v", got.Untouched)
+	}
+	if strings.Contains(in.stderr.String(), key) {
+		t.Error("the server's log holds the key")
+	}
+}
