@@ -54,10 +54,10 @@ type Request struct {
 	// origins.
 	Blog string
 	// The commenter, as the client saw them. Private: used to judge, never stored.
-	UserIP, UserAgent, Referrer string
-	// Permalink is the page the comment was made on; CommentType what kind of
-	// content it is (comment, forum-post, signup ...), which winnow reads as a comment.
-	Permalink, CommentType                  string
+	UserIP, UserAgent string
+	// Permalink is the page the comment was made on; whatever kind of content the
+	// client checks (comment, forum-post, signup ...), winnow reads it as a comment.
+	Permalink                               string
 	Author, AuthorEmail, AuthorURL, Content string
 	// UserRole is the commenter's role on the client's site; "administrator" is
 	// never spam, as with Akismet.
