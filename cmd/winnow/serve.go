@@ -16,11 +16,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/notify"
@@ -97,13 +99,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
 		{"deleted old sent mails", mailKeep, st.DeleteOldMails},
 		{"forgot old used mail links", notify.LinkLife + 24*time.Hour, st.ForgetMailLinks},
+		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
-	// Before the store closes: stop claiming and let deliveries in flight finish.
-	defer func() { stopRun(); <-dispatched }()
+	installs := admin.NewInstallLog(st, log)
+	installed := make(chan struct{})
+	go func() { defer close(installed); installs.Run(runCtx, installsEvery) }()
+	// Before the store closes: stop claiming and let deliveries in flight finish, and
+	// write the widgets' last reports.
+	defer func() { stopRun(); <-dispatched; <-installed }()
 	collectors := dispatcher.Collectors()
 	if cfg.SMTP.Enabled() {
 		sender, err := newSender(st, cfg.SMTP, log)
@@ -118,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		defer func() { stopRun(); <-sent }()
 		collectors = append(collectors, sender.Collectors()...)
 	}
-	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, collectors...)
+	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, collectors...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -197,12 +204,16 @@ func syncModel(ctx context.Context, model *spam.Model, every time.Duration, chan
 	}
 }
 
+// installsEvery is how often the widgets' reports are written (admin.InstallLog).
+const installsEvery = 30 * time.Second
+
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-// extra are more collectors for /metrics (the webhook dispatcher's).
+// extra are more collectors for /metrics (the webhook dispatcher's); installs gathers
+// the widgets' reports (nil: they are dropped).
 // ctx bounds the background work the handler needs (watching thread and spam model
 // changes, keeping model in step).
-func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
+func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (http.Handler, error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
 	if err != nil {
@@ -231,12 +242,14 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		return nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
+	submitter := intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now)
 	moderator := moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now)
 	deps := httpapi.Deps{
 		Store:            st,
-		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
-		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
+		Submitter:        submitter,
 		Moderator:        moderator,
+		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Guard:            guard,
@@ -252,6 +265,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
+		Installs:         installReports(installs),
 		Now:              now,
 	}
 	if cfg.SMTP.Enabled() {
@@ -378,4 +392,13 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// installReports is installs as the server's optional reports sink: a nil log is a nil
+// interface, which the server checks, not an interface holding a nil pointer.
+func installReports(installs *admin.InstallLog) httpapi.InstallReports {
+	if installs == nil {
+		return nil
+	}
+	return installs
 }
