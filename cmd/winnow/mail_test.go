@@ -270,3 +270,65 @@ func TestWidgetAsksForReplyMails(t *testing.T) {
 	}
 	t.Errorf("no confirmation mail to the widget's reader among %d mails", len(smtp.Messages()))
 }
+
+var passwordLinkRe = regexp.MustCompile(`http://[^/\s]+/mail/password\?t=(\S+)`)
+
+// TestInvitationAndPasswordResetMails: an admin adds an account with an invitation;
+// its mail's link sets the password, once; "Forgot your password?" mails a link that
+// sets a new one and signs nothing else in; an unknown address is answered alike and
+// mailed nothing.
+func TestInvitationAndPasswordResetMails(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		smtp := withMail(t, env)
+		in := start(t, env)
+		in.createSite("blog", nil)
+		created := in.do(req{method: "POST", path: "/api/v1/admin/users", token: in.token,
+			body: map[string]any{"email": "new@example.org", "role": "moderator", "sites": []string{"blog"}, "invite": true}}).must(t, http.StatusCreated).json(t)
+		if created["invited"] != true || created["password"] != nil {
+			t.Fatalf("invitation answer %v", created)
+		}
+		invite := smtp.WaitFor(1, 20*time.Second)[0]
+		m := passwordLinkRe.FindStringSubmatch(mailText(t, invite))
+		if invite.To[0] != "new@example.org" || m == nil {
+			t.Fatalf("invitation to %v:\n%s", invite.To, mailText(t, invite))
+		}
+		setPassword := func(token, pw string) response {
+			return in.do(req{method: "POST", path: "/mail/password", ctype: "application/x-www-form-urlencoded",
+				body: url.Values{"t": {token}, "password": {pw}}.Encode()})
+		}
+		tok, _ := url.QueryUnescape(m[1])
+		in.do(req{method: "GET", path: "/mail/password?t=" + url.QueryEscape(tok)}).must(t, http.StatusOK)
+		setPassword(tok, "short").must(t, http.StatusUnprocessableEntity)
+		setPassword(tok, "the invited moderator's pw 1").must(t, http.StatusOK)
+		in.login(nil, "new@example.org", "the invited moderator's pw 1")
+		setPassword(tok, "someone else's password 22").must(t, http.StatusGone)
+
+		login := in.do(req{method: "GET", path: "/admin/login"}).must(t, http.StatusOK)
+		if !strings.Contains(string(login.body), `href="/mail/reset"`) {
+			t.Error("the sign-in page does not offer a reset")
+		}
+		ask := func(addr string) string {
+			return string(in.do(req{method: "POST", path: "/mail/reset", ctype: "application/x-www-form-urlencoded",
+				body: url.Values{"email": {addr}}.Encode()}).must(t, http.StatusOK).body)
+		}
+		if known, unknown := ask("NEW@example.org"), ask("nobody@example.org"); known != unknown {
+			t.Error("the reset answer tells whether the address has an account")
+		}
+		reset := smtp.WaitFor(2, 20*time.Second)[1]
+		m = passwordLinkRe.FindStringSubmatch(mailText(t, reset))
+		if reset.To[0] != "new@example.org" || m == nil {
+			t.Fatalf("reset mail to %v:\n%s", reset.To, mailText(t, reset))
+		}
+		tok, _ = url.QueryUnescape(m[1])
+		setPassword(tok, "a brand new password 333").must(t, http.StatusOK)
+		in.login(nil, "new@example.org", "a brand new password 333")
+		old := in.do(req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": "new@example.org", "password": "the invited moderator's pw 1"}})
+		if old.status != http.StatusUnauthorized {
+			t.Errorf("the old password still signs in: %d", old.status)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := len(smtp.Messages()); n != 2 {
+			t.Errorf("%d mails, want the invitation and one reset (none for the unknown address)", n)
+		}
+	})
+}

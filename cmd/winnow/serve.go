@@ -273,9 +273,9 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		if err != nil {
 			return nil, err
 		}
-		opts := notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Logger: log, Now: now}
+		opts := notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Passwords: accounts, Logger: log, Now: now}
 		mail, readers := notify.New(st, moderator, opts), notify.NewReaders(st, opts)
-		deps.Mail, deps.MailSettings, deps.Subscriptions = mail, mail, readers
+		deps.Mail, deps.MailSettings, deps.Subscriptions, deps.Passwords = mail, mail, readers, mail
 		go sweepForMail(ctx, cfg.Notifications.SweepInterval, log, mail.Sweep, readers.Sweep, mail.SweepDeadDeliveries)
 	}
 	return httpapi.NewServer(deps), nil

@@ -52,7 +52,11 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 }
 
 // loginView is what admin_login.html shows; Next is where a successful sign-in goes.
-type loginView struct{ CSS, JS, Next string }
+type loginView struct {
+	CSS, JS, Next string
+	// Reset offers "Forgot your password?": the server sends mail.
+	Reset bool
+}
 
 // Login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
 // signed-in browser on to the page it asked for (?next=), or the queue.
@@ -67,7 +71,7 @@ func (d *Dashboard) Login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(d.log, w, r, err)
 		return
 	}
-	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), Next: next})
+	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), Next: next, Reset: d.mail != nil})
 }
 
 // toLogin sends a browser that is not signed in to the sign-in page, which brings it

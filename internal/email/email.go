@@ -39,6 +39,7 @@ const (
 	KindReply     Kind = "reply"     // a reply to a reader's comment was published
 	KindTest      Kind = "test"      // an admin's test mail
 	KindAlert     Kind = "alert"     // webhook deliveries went dead
+	KindReset     Kind = "password"  // a link to set an account's password (reset, invitation)
 )
 
 // Mail is one message in the outbox. Its text is fixed when it is queued; every

@@ -16,6 +16,7 @@ type MailSettings interface {
 	SetPreferences(ctx context.Context, p auth.Principal, def *notify.Mode, sites map[string]notify.Mode) error
 	SendTest(ctx context.Context, p auth.Principal) (email.Mail, error)
 	TestMail(ctx context.Context, p auth.Principal, id int64) (email.Mail, error)
+	Invite(ctx context.Context, p auth.Principal, userID int64) error
 }
 
 // testMailView is a test mail as the dashboard follows it: never its text or address.

@@ -62,6 +62,10 @@ func (s *server) routes() http.Handler {
 	// acts only on a POST.
 	r.HandleFunc("/mail/moderate", s.reader.ModerateLink).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/mail/moderate", s.reader.ModerateLinkPost).Methods(http.MethodPost)
+	r.HandleFunc("/mail/reset", s.reader.ResetRequest).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/reset", s.reader.ResetRequestPost).Methods(http.MethodPost)
+	r.HandleFunc("/mail/password", s.reader.PasswordLink).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/password", s.reader.PasswordLinkPost).Methods(http.MethodPost)
 	for _, path := range []string{"/mail/confirm", "/mail/unsubscribe"} {
 		r.HandleFunc(path, s.reader.SubscriptionLink).Methods(http.MethodGet, http.MethodHead)
 		r.HandleFunc(path, s.reader.SubscriptionLinkPost).Methods(http.MethodPost)

@@ -182,6 +182,7 @@ type Deps struct {
 	Mail          pages.MailLinks
 	MailSettings  MailSettings
 	Subscriptions pages.SubscriptionLinks
+	Passwords     pages.PasswordLinks
 	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
 	// nil drops them.
 	Installs InstallReports
@@ -239,7 +240,7 @@ func NewServer(d Deps) http.Handler {
 	}
 	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
 	var err error
-	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail, Subscriptions: d.Subscriptions}); err != nil {
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail, Subscriptions: d.Subscriptions, Passwords: d.Passwords}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader, BaseURL: d.BaseURL,

@@ -64,6 +64,8 @@ type Cursor struct {
 type Store interface {
 	Users(ctx context.Context) ([]auth.User, error)
 	UserByID(ctx context.Context, id int64) (auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
+	MailsQueuedTo(ctx context.Context, to string, kind email.Kind, since time.Time) (int, error)
 	Sites(ctx context.Context) ([]site.Site, error)
 	Site(ctx context.Context, id string) (site.Site, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
@@ -101,9 +103,12 @@ type Options struct {
 	// BaseURL is how browsers reach winnow; the links start with it.
 	BaseURL string
 	// From is the sender's address (smtp.from); Message-IDs are in its domain.
-	From   string
-	Logger *slog.Logger
-	Now    func() time.Time
+	From string
+	// Passwords sets passwords for the links that set them (auth.Accounts); nil
+	// turns those links off.
+	Passwords Passwords
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Service queues notification mails and carries out their links.

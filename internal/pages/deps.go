@@ -42,21 +42,26 @@ type Deps struct {
 	// Subscriptions carries out readers' confirmation and unsubscribe links; nil
 	// while mail is off (and the thread page offers no reply mails).
 	Subscriptions SubscriptionLinks
+	// Passwords carries out the links that set an account's password; nil while
+	// mail is off.
+	Passwords PasswordLinks
 }
 
 // Pages serves what browsers load from winnow itself: the widget's files and the
 // thread page that works without JavaScript. Its handlers are mounted by the route
 // table (httpapi's routes.go).
 type Pages struct {
-	store   Store
-	forms   Forms
-	mail    MailLinks
-	subs    SubscriptionLinks
-	sites   *httpx.SiteCache
-	baseURL string
-	log     *slog.Logger
-	assets  *assets
-	thread  *template.Template
+	store Store
+	forms Forms
+	mail  MailLinks
+	subs  SubscriptionLinks
+	// passwords is nil while mail is off.
+	passwords PasswordLinks
+	sites     *httpx.SiteCache
+	baseURL   string
+	log       *slog.Logger
+	assets    *assets
+	thread    *template.Template
 	// missing is the page for a link that names no site or no thread.
 	missing *template.Template
 }
@@ -80,7 +85,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
+	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, passwords: d.Passwords, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
 }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by

@@ -51,10 +51,15 @@ var mailPage = template.Must(template.New("mail").Funcs(template.FuncMap{
 {{end}}
 {{if .Button}}
 <form method="post" action="{{.Action}}">
-<input type="hidden" name="t" value="{{.Token}}">
+{{if .Token}}<input type="hidden" name="t" value="{{.Token}}">{{end}}
+{{if .Password}}<p class="wn-field"><label for="wn-password">New password <small>(at least {{.Password}} characters)</small></label>
+<input type="password" id="wn-password" name="password" minlength="{{.Password}}" autocomplete="new-password" required></p>{{end}}
+{{if .AskEmail}}<p class="wn-field"><label for="wn-email">Your account's email address</label>
+<input type="email" id="wn-email" name="email" autocomplete="username" required></p>{{end}}
 <button type="submit" class="wn-submit">{{.Button}}</button>
 </form>
 {{end}}
+{{if .Next}}<p><a href="{{.Next}}">{{.NextText}}</a></p>{{end}}
 </main>
 </body>
 </html>
@@ -63,7 +68,12 @@ var mailPage = template.Must(template.New("mail").Funcs(template.FuncMap{
 type mailPageData struct {
 	Title, Message, CSS   string
 	Button, Action, Token string
-	Comment               *mailComment
+	// Password asks for a new password of at least that many characters; AskEmail
+	// for an account's address.
+	Password       int
+	AskEmail       bool
+	Next, NextText string
+	Comment        *mailComment
 }
 
 // mailComment is what a moderator's page shows of a comment: its public words and
@@ -221,4 +231,93 @@ func (p *Pages) subscriptionRefused(w http.ResponseWriter, r *http.Request, err 
 		p.log.Error("subscription link", slog.String("error", err.Error()))
 	}
 	p.mailPage(w, r, status, mailPageData{Title: "Link not usable", Message: msg})
+}
+
+// PasswordLinks carries out the links that set an account's password (notify.Service):
+// a reset asked for on the sign-in page, or an admin's invitation.
+type PasswordLinks interface {
+	RequestReset(ctx context.Context, email string) error
+	CheckPasswordLink(ctx context.Context, token string) error
+	SetPasswordByLink(ctx context.Context, token, password string) error
+}
+
+// ResetRequest is GET /mail/reset: the form that asks for a reset mail.
+func (p *Pages) ResetRequest(w http.ResponseWriter, r *http.Request) {
+	if p.passwords == nil {
+		p.mailOff(w, r)
+		return
+	}
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: "Forgot your password?", Message: "We mail the account a link to choose a new one.",
+		Button: "Mail me a link", Action: "/mail/reset", AskEmail: true, Next: "/admin/login", NextText: "Back to sign in"})
+}
+
+// ResetRequestPost is POST /mail/reset: it says the same whether or not the address
+// has an account, so that nobody learns which do.
+func (p *Pages) ResetRequestPost(w http.ResponseWriter, r *http.Request) {
+	if p.passwords == nil {
+		p.mailOff(w, r)
+		return
+	}
+	if err := p.passwords.RequestReset(r.Context(), r.PostFormValue("email")); err != nil {
+		p.log.Error("password reset request", slog.String("error", err.Error()))
+		p.mailPage(w, r, http.StatusInternalServerError, mailPageData{Title: "Forgot your password?", Message: "Something went wrong; try again in a moment."})
+		return
+	}
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: "Look in your mailbox",
+		Message: "If an account has this address, a mail with a link to choose a new password is on its way. The link works for an hour.",
+		Next:    "/admin/login", NextText: "Back to sign in"})
+}
+
+// PasswordLink is GET /mail/password?t=TOKEN: the form for the new password.
+func (p *Pages) PasswordLink(w http.ResponseWriter, r *http.Request) {
+	if p.passwords == nil {
+		p.mailOff(w, r)
+		return
+	}
+	token := r.URL.Query().Get("t")
+	if err := p.passwords.CheckPasswordLink(r.Context(), token); err != nil {
+		p.passwordRefused(w, r, err)
+		return
+	}
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: "Choose your password", Button: "Set password", Action: "/mail/password",
+		Token: token, Password: notify.MinPassword})
+}
+
+// PasswordLinkPost is POST /mail/password: the new password, once.
+func (p *Pages) PasswordLinkPost(w http.ResponseWriter, r *http.Request) {
+	if p.passwords == nil {
+		p.mailOff(w, r)
+		return
+	}
+	token := r.PostFormValue("t")
+	err := p.passwords.SetPasswordByLink(r.Context(), token, r.PostFormValue("password"))
+	var ve *comment.ValidationError
+	if errors.As(err, &ve) {
+		p.mailPage(w, r, http.StatusUnprocessableEntity, mailPageData{Title: "Choose your password", Message: ve.Fields["password"],
+			Button: "Set password", Action: "/mail/password", Token: token, Password: notify.MinPassword})
+		return
+	}
+	if err != nil {
+		p.passwordRefused(w, r, err)
+		return
+	}
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: "Password set", Message: "Your password is set, and every other sign-in has ended.",
+		Next: "/admin/login", NextText: "Sign in"})
+}
+
+func (p *Pages) passwordRefused(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong; try again in a moment."
+	switch {
+	case errors.Is(err, notify.ErrLinkUsed):
+		status, msg = http.StatusGone, "This link has been used already, or the password changed since it was sent."
+	case errors.Is(err, notify.ErrLinkExpired):
+		status, msg = http.StatusGone, "This link has expired. Ask for a new one from the sign-in page."
+	case errors.Is(err, notify.ErrLinkRevoked):
+		status, msg = http.StatusForbidden, "This account cannot sign in any more."
+	case errors.Is(err, notify.ErrLinkInvalid):
+		status, msg = http.StatusNotFound, "This link is not valid. Copy the whole link from the mail."
+	default:
+		p.log.Error("password link", slog.String("error", err.Error()))
+	}
+	p.mailPage(w, r, status, mailPageData{Title: "Link not usable", Message: msg, Next: "/mail/reset", NextText: "Ask for a new link"})
 }
