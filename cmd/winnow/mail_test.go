@@ -239,6 +239,17 @@ func TestDashboardMail(t *testing.T) {
 		t.Errorf("test mail to %v: %q", msg.To, msg.Header.Get("Subject"))
 	}
 	waitJS(t, ctx, "the test mail's outcome", `return document.querySelector("#mail-test-status").textContent.startsWith("Sent");`)
+
+	// The users page adds an account with an invitation instead of a password.
+	clickAway(t, ctx, "#nav-users")
+	waitJS(t, ctx, "the users page", `return location.pathname === "/admin/users" && document.querySelector("#user-create input[name=invite]");`)
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#user-create");
+		f.elements.email.value = "invited@example.org"; f.querySelector('input[name=sites][value=a]').checked = true;
+		f.elements.invite.checked = true; f.querySelector("button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the invitation", `return document.querySelector("#form-status").textContent.includes("invitation is on its way") && document.querySelector("#new-password").hidden;`)
+	if ms := smtp.WaitFor(2, 20*time.Second); ms[1].To[0] != "invited@example.org" || !strings.Contains(ms[1].Header.Get("Subject"), "invited") {
+		t.Errorf("second mail to %v: %q", ms[1].To, ms[1].Header.Get("Subject"))
+	}
 }
 
 // TestWidgetAsksForReplyMails: with mail on, the widget shows "notify me of replies"

@@ -693,6 +693,7 @@
       const el = form.elements, role = el.role.value;
       const body = { email: el.email.value.trim(), role, sites: role === "admin" ? [] : checked(form) };
       if (el.password.value !== "") body.password = el.password.value;
+      if (el.invite && el.invite.checked) body.invite = true;
       const button = $("button[type=submit]", form);
       button.disabled = true;
       const res = await send("POST", "/api/v1/admin/users", body);
@@ -706,7 +707,8 @@
       }
       form.reset();
       followRole(form);
-      say(status, "Added " + u.email + ".");
+      say(status, res.data.invited ? "Added " + u.email + "; the invitation is on its way." :
+        res.data.invite_error ? "Added " + u.email + ", but " + res.data.invite_error + "." : "Added " + u.email + ".", !!res.data.invite_error);
       await reloadPart("#users");
       if (res.data.password) $("#new-password").scrollIntoView({ block: "center" });
     });
