@@ -343,3 +343,41 @@ func TestInvitationAndPasswordResetMails(t *testing.T) {
 		}
 	})
 }
+
+// TestMailSurvivesAnOutageAndARestart: the mail server is down when a comment waits;
+// winnow records the failed attempt and is restarted; once the server is back, the
+// moderator's mail arrives, once.
+func TestMailSurvivesAnOutageAndARestart(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		smtp := withMail(t, env)
+		env["WINNOW_SMTP_RETRY"] = "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms"
+		smtp.Stop()
+		in := start(t, env)
+		in.createSite("blog", map[string]any{"policy": "all"})
+		in.do(req{method: "POST", path: "/api/v1/admin/users", token: in.token,
+			body: map[string]any{"email": "mod@example.org", "role": "moderator", "sites": []string{"blog"}}}).must(t, http.StatusCreated)
+		// The submission does not wait for mail.
+		in.submit("blog", submission("/p", map[string]any{"body": "Held while the mail server is down."}), nil).must(t, http.StatusAccepted)
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(in.stderr.String(), "mail failed, will retry") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no failed attempt logged:\n%s", in.stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := in.stop(); err != nil {
+			t.Fatal(err)
+		}
+		smtp.Restart()
+		again := start(t, in.env)
+		msgs := smtp.WaitFor(1, 20*time.Second)
+		if msgs[0].To[0] != "mod@example.org" || !strings.Contains(mailText(t, msgs[0]), "Held while the mail server is down.") {
+			t.Errorf("mail after the outage to %v:\n%s", msgs[0].To, mailText(t, msgs[0]))
+		}
+		time.Sleep(time.Second) // more sweeps and polls: still one mail
+		again.stop()
+		if n := len(smtp.Messages()); n != 1 {
+			t.Errorf("%d mails after the outage and a restart, want 1", n)
+		}
+	})
+}

@@ -399,6 +399,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			*p = d
 		}
 	}
+	if v := getenv("WINNOW_SMTP_RETRY"); v != "" {
+		c.SMTP.Retry = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil {
+				return fmt.Errorf("config: WINNOW_SMTP_RETRY: %w", err)
+			}
+			c.SMTP.Retry = append(c.SMTP.Retry, d)
+		}
+	}
 	return c.Webhooks.applyEnv(getenv)
 }
 
