@@ -53,14 +53,15 @@ func TestModeratorMailJourney(t *testing.T) {
 		smtp := withMail(t, env)
 		in := start(t, env)
 		in.createSite("blog", map[string]any{"policy": "all"})
-		in.do(req{method: "POST", path: "/api/v1/admin/users", token: in.token,
-			body: map[string]any{"email": "mod@example.org", "role": "moderator", "sites": []string{"blog"}}}).must(t, http.StatusCreated)
-
 		in.submit("blog", submission("/hello", map[string]any{"body": "Waiting for a moderator, please.",
 			"author_email": "private-reader@example.net"}), nil).must(t, http.StatusAccepted)
+		in.submit("blog", submission("/hello", map[string]any{"body": "A second one, for later."}), nil).must(t, http.StatusAccepted)
+		// The moderator's account comes after both comments, so that one sweep finds both.
+		mod := in.do(req{method: "POST", path: "/api/v1/admin/users", token: in.token,
+			body: map[string]any{"email": "mod@example.org", "role": "moderator", "sites": []string{"blog"}}}).must(t, http.StatusCreated).json(t)
 
 		msg := smtp.WaitFor(1, 20*time.Second)[0]
-		if len(msg.To) != 1 || msg.To[0] != "mod@example.org" || !strings.Contains(msg.Header.Get("Subject"), "1 comment waits") {
+		if len(msg.To) != 1 || msg.To[0] != "mod@example.org" || !strings.Contains(msg.Header.Get("Subject"), "2 comments wait") {
 			t.Fatalf("mail to %v, subject %q", msg.To, msg.Header.Get("Subject"))
 		}
 		body := mailText(t, msg)
@@ -68,8 +69,8 @@ func TestModeratorMailJourney(t *testing.T) {
 			t.Errorf("mail body:\n%s", body)
 		}
 		links := moderateLinkRe.FindAllStringSubmatch(body, -1)
-		if len(links) != 2 {
-			t.Fatalf("want an approve and a spam link, found %d in:\n%s", len(links), body)
+		if len(links) != 4 {
+			t.Fatalf("want an approve and a spam link per comment, found %d in:\n%s", len(links), body)
 		}
 		approve := links[0][1]
 
@@ -108,6 +109,17 @@ func TestModeratorMailJourney(t *testing.T) {
 		evs := in.do(req{method: "GET", path: "/api/v1/admin/events", token: in.token}).must(t, http.StatusOK).json(t)
 		if e := list(evs, "events"); len(e) == 0 || !strings.Contains(e[0].(map[string]any)["actor"].(string), "mod@example.org") {
 			t.Errorf("audit log %v", evs)
+		}
+		// A link that was not made here, or whose account lost the right, opens nothing.
+		bad := in.do(req{method: "GET", path: "/mail/moderate?t=1.approve.1.1.9999999999.forged"})
+		if bad.status != http.StatusNotFound || !strings.Contains(string(bad.body), "not valid") {
+			t.Errorf("forged link: %d\n%s", bad.status, bad.body)
+		}
+		in.do(req{method: "PATCH", path: "/api/v1/admin/users/" + strconv.Itoa(int(num(mod, "user", "id"))), token: in.token,
+			body: map[string]any{"disabled": true}}).must(t, http.StatusOK)
+		revoked := in.do(req{method: "GET", path: links[3][1]})
+		if revoked.status != http.StatusForbidden || !strings.Contains(string(revoked.body), "no longer works") {
+			t.Errorf("link of a disabled account: %d\n%s", revoked.status, revoked.body)
 		}
 		if n := len(smtp.Messages()); n != 1 {
 			t.Errorf("%d mails, want the one", n)
