@@ -171,25 +171,25 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			continue
 		}
 		p := principal(u)
-		for _, site := range sites {
-			if !p.CanSite(site.ID) {
+		for _, ws := range sites {
+			if !p.CanSite(ws.ID) {
 				continue
 			}
 			uid := fmt.Sprint(u.ID)
-			m, ok := mode[[2]string{uid, site.ID}]
+			m, ok := mode[[2]string{uid, ws.ID}]
 			if !ok {
 				if m, ok = mode[[2]string{uid, ""}]; !ok {
 					m = DefaultMode
 				}
 			}
-			c, ok := cursor[[2]string{uid, site.ID}]
+			c, ok := cursor[[2]string{uid, ws.ID}]
 			if !ok {
-				c = Cursor{UserID: u.ID, SiteID: site.ID}
+				c = Cursor{UserID: u.ID, SiteID: ws.ID}
 			}
 			if m == Off || (m == Hourly && now.Sub(c.LastMailAt) < time.Hour) {
 				continue
 			}
-			n, err := s.tell(ctx, u, site, c, now)
+			n, err := s.tell(ctx, u, ws, c, now)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -201,23 +201,23 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 // tell queues one moderator's mail about a site's comments after cursor c, if any.
-func (s *Service) tell(ctx context.Context, u auth.User, site site.Site, c Cursor, now time.Time) (int, error) {
-	cs, err := s.store.PendingAfter(ctx, site.ID, c.LastCommentID, now.Add(-LinkLife), maxListed)
+func (s *Service) tell(ctx context.Context, u auth.User, ws site.Site, c Cursor, now time.Time) (int, error) {
+	cs, err := s.store.PendingAfter(ctx, ws.ID, c.LastCommentID, now.Add(-LinkLife), maxListed)
 	if err != nil || len(cs) == 0 {
 		return 0, err
 	}
-	to := Cursor{UserID: u.ID, SiteID: site.ID, LastCommentID: cs[len(cs)-1].ID, LastMailAt: now}
-	m, err := s.moderatorMail(u, site, cs, now)
+	to := Cursor{UserID: u.ID, SiteID: ws.ID, LastCommentID: cs[len(cs)-1].ID, LastMailAt: now}
+	m, err := s.moderatorMail(u, ws, cs, now)
 	if err != nil {
 		return 0, err
 	}
-	m.DedupeKey = fmt.Sprintf("moderator:%d:%s:%d", u.ID, site.ID, to.LastCommentID)
+	m.DedupeKey = fmt.Sprintf("moderator:%d:%s:%d", u.ID, ws.ID, to.LastCommentID)
 	ok, err := s.store.QueueModeratorMail(ctx, &m, c, to)
 	if err != nil || !ok {
 		return 0, err
 	}
 	s.opts.Logger.Info("mail queued", slog.Int64("mail_id", m.ID), slog.String("kind", string(m.Kind)),
-		slog.String("site", site.ID), slog.Int("comments", len(cs)))
+		slog.String("site", ws.ID), slog.Int("comments", len(cs)))
 	return 1, nil
 }
 
@@ -307,8 +307,8 @@ func (s *Service) check(ctx context.Context, token string) (Decision, auth.Princ
 	if u.Disabled() || !p.CanSite(d.Comment.SiteID) {
 		return d, p, "", ErrLinkRevoked
 	}
-	if site, err := s.store.Site(ctx, d.Comment.SiteID); err == nil {
-		d.Site = site
+	if ws, err := s.store.Site(ctx, d.Comment.SiteID); err == nil {
+		d.Site = ws
 	}
 	if d.Comment.Status != comment.StatusPending {
 		return d, p, "", ErrDecided

@@ -64,14 +64,14 @@ func (s *Service) linkURL(path string, l Link) string {
 }
 
 // moderatorMail is the mail telling u of the waiting comments cs on site.
-func (s *Service) moderatorMail(u auth.User, site site.Site, cs []comment.Comment, now time.Time) (email.Mail, error) {
+func (s *Service) moderatorMail(u auth.User, ws site.Site, cs []comment.Comment, now time.Time) (email.Mail, error) {
 	expires := now.Add(LinkLife).Truncate(time.Second)
 	data := struct {
 		Count, Site, Expires, Queue, Settings string
 		Comments                              []listedComment
 	}{
-		Site: siteName(site), Expires: expires.Format("Mon 2 Jan 2006 15:04 MST"),
-		Queue:    s.opts.BaseURL + "/admin/?site=" + url.QueryEscape(site.ID) + "&status=pending",
+		Site: siteName(ws), Expires: expires.Format("Mon 2 Jan 2006 15:04 MST"),
+		Queue:    s.opts.BaseURL + "/admin/?site=" + url.QueryEscape(ws.ID) + "&status=pending",
 		Settings: s.opts.BaseURL + "/admin/mail",
 	}
 	if len(cs) == 1 {
@@ -97,17 +97,17 @@ func (s *Service) moderatorMail(u auth.User, site site.Site, cs []comment.Commen
 	if err := moderatorText.Execute(&b, data); err != nil {
 		return email.Mail{}, fmt.Errorf("notify: moderator mail: %w", err)
 	}
-	subject := fmt.Sprintf("[%s] %d comment waits for moderation", siteName(site), len(cs))
+	subject := fmt.Sprintf("[%s] %d comment waits for moderation", siteName(ws), len(cs))
 	if len(cs) > 1 {
-		subject = fmt.Sprintf("[%s] %d comments wait for moderation", siteName(site), len(cs))
+		subject = fmt.Sprintf("[%s] %d comments wait for moderation", siteName(ws), len(cs))
 	}
 	return email.Mail{Kind: email.KindModerator, To: u.Email, MessageID: email.NewMessageID(s.opts.From),
 		Subject: subject, Body: b.String(), CreatedAt: now}, nil
 }
 
-func siteName(site site.Site) string {
-	if site.Name != "" {
-		return site.Name
+func siteName(ws site.Site) string {
+	if ws.Name != "" {
+		return ws.Name
 	}
-	return site.ID
+	return ws.ID
 }
