@@ -377,6 +377,12 @@ func TestMailSurvivesAnOutageAndARestart(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		// The outage shows in the metrics, without an address.
+		metrics := string(in.do(req{method: "GET", path: "/metrics"}).must(t, http.StatusOK).body)
+		if !regexp.MustCompile(`(?m)^winnow_mail_oldest_pending_seconds [0-9.e+-]*[1-9]`).MatchString(metrics) ||
+			!regexp.MustCompile(`(?m)^winnow_mails_total\{outcome="retry"\} [1-9]`).MatchString(metrics) || strings.Contains(metrics, "@example.org") {
+			t.Errorf("metrics during the outage:\n%s", grepLines(metrics, "winnow_mail"))
+		}
 		if err := in.stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -392,4 +398,15 @@ func TestMailSurvivesAnOutageAndARestart(t *testing.T) {
 			t.Errorf("%d mails after the outage and a restart, want 1", n)
 		}
 	})
+}
+
+// grepLines is the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

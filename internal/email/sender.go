@@ -22,6 +22,9 @@ type Store interface {
 	// RecordMailAttempt records an attempt and releases its claim; an error wrapping
 	// comment.ErrConflict if the claim was lost.
 	RecordMailAttempt(ctx context.Context, a Attempt) error
+	// OldestOpenMail is when the oldest mail still to be sent was queued (zero:
+	// none), for the outbox-age metric.
+	OldestOpenMail(ctx context.Context) (time.Time, error)
 }
 
 // TLS modes of a Server.
@@ -117,12 +120,28 @@ func NewSender(store Store, server Server, opts Options) *Sender {
 	}
 }
 
-// Collectors are the sender's metrics; they name no recipient.
+// Collectors are the sender's metrics: attempts by outcome and the age of the oldest
+// mail not sent yet (it grows while the mail server is down). They name no recipient.
 func (s *Sender) Collectors() []prometheus.Collector {
 	for _, o := range []string{"sent", "retry", "dead"} {
 		s.outcomes.WithLabelValues(o)
 	}
-	return []prometheus.Collector{s.outcomes}
+	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "winnow_mail_oldest_pending_seconds",
+		Help: "Age of the oldest mail not yet sent or given up (0: none).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		t, err := s.store.OldestOpenMail(ctx)
+		if err != nil {
+			return -1 // visible in dashboards, unlike a stale value
+		}
+		if t.IsZero() {
+			return 0
+		}
+		return s.opts.Now().Sub(t).Seconds()
+	})
+	return []prometheus.Collector{s.outcomes, age}
 }
 
 // Run sends until ctx is cancelled, then waits for the mails in flight (each bounded

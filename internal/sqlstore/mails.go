@@ -161,3 +161,14 @@ func scanMails(rows *sql.Rows) ([]email.Mail, error) {
 	}
 	return ms, rows.Err()
 }
+
+// OldestOpenMail returns when the oldest mail still to be sent was queued, or the
+// zero time when there is none: the age of the outbox.
+func (s *Store) OldestOpenMail(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(created_at) FROM mails WHERE status IN `+openMail).Scan(&v)
+	if err != nil {
+		return time.Time{}, wrap("oldest open mail", err)
+	}
+	return fromMicros(v.Int64), nil
+}
