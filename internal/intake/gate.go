@@ -72,7 +72,7 @@ type limitCheck struct {
 // limitChecks are the site's limits on a submission, narrowest first. Keys hold
 // hashes, never an address, email or page path, so the limiter's storage stays free
 // of private data.
-func (s *Service) limitChecks(site comment.Site, thread, emailKey, ip string) []limitCheck {
+func (s *Service) limitChecks(site comment.Site, thread string, keys comment.Keys, ip string) []limitCheck {
 	if s.counters.Limits == nil {
 		return nil
 	}
@@ -81,10 +81,10 @@ func (s *Service) limitChecks(site comment.Site, thread, emailKey, ip string) []
 	prefix := "submit:" + site.ID + ":"
 	checks := make([]limitCheck, 0, 4)
 	if ip != "" {
-		checks = append(checks, limitCheck{"ip", prefix + "ip:" + comment.AddressKey(s.secret, ip, s.v6bits), l.IP})
+		checks = append(checks, limitCheck{"ip", prefix + "ip:" + keys.Address, l.IP})
 	}
 	return append(checks,
-		limitCheck{"email", prefix + "email:" + emailKey, l.Email},
+		limitCheck{"email", prefix + "email:" + keys.Email, l.Email},
 		limitCheck{"thread", prefix + "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
 		limitCheck{"site", prefix + "site", l.Site})
 }
@@ -93,10 +93,10 @@ func (s *Service) limitChecks(site comment.Site, thread, emailKey, ip string) []
 // token's nonce looked up, its text's campaign counts read, all at once (one round
 // trip to Redis). A spent limit refuses the submission with the first such limit,
 // narrowest first, and nothing has been counted.
-func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta, authorKey string, text *spam.Text) (gate, error) {
-	g := gate{limits: s.limitChecks(site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP)}
+func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta, keys comment.Keys, text *spam.Text) (gate, error) {
+	g := gate{limits: s.limitChecks(site, sub.Thread, keys, meta.IP)}
 	g.form, g.nonce = s.readForm(site.ID, sub.Thread, sub.FormToken)
-	g.sets = s.campaignSets(site.ID, sub, text, authorKey)
+	g.sets = s.campaignSets(site.ID, sub, text, keys.Author)
 	var results []ratelimit.Result
 	ns := len(g.sets)
 	err := concurrently(ctx, 1+ns+g.nonces(), func(ctx context.Context, i int) error {
