@@ -51,7 +51,7 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
 	// An edit comes without the form, so it has no form token to judge.
-	j, err := s.judge(site, sub, meta, submitted{campaign: campaignOf(g.sets), text: text}, record)
+	j, err := s.judge(site, sub, meta, submitted{campaign: g.campaign(), text: text}, record)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}

@@ -30,11 +30,12 @@ type NonceStore interface {
 	Spend(ctx context.Context, nonce string, ttl time.Duration) (bool, error)
 }
 
-// DistinctCounter counts distinct members of a set within a window, up to a size
-// (ratelimit.Distinct): Peek reads, Add counts what Peek read.
+// DistinctCounter counts distinct members of sets within a window, up to a size
+// (ratelimit.Distinct): Peek reads, Add counts what Peek read, each for several sets
+// at once.
 type DistinctCounter interface {
-	Peek(ctx context.Context, set, member string, window time.Duration, size int) (ratelimit.Tally, error)
-	Add(ctx context.Context, set, member string, t ratelimit.Tally, window time.Duration, size int) error
+	Peek(ctx context.Context, ms []ratelimit.Member, window time.Duration, size int) ([]ratelimit.Tally, error)
+	Add(ctx context.Context, ms []ratelimit.Member, ts []ratelimit.Tally, window time.Duration, size int) error
 }
 
 // Counters are the shared counters a submission is checked against. With Redis all
@@ -48,12 +49,25 @@ type Counters struct {
 }
 
 // gate is what a submission's peek round found: the limits it will be counted
-// against, its form token and nonce, and the campaign counts of its text.
+// against, its form token and nonce, and the campaign sets of its text with their
+// counts.
 type gate struct {
-	limits []limitCheck
-	form   spam.Form
-	nonce  string
-	sets   []distinctSet
+	limits  []limitCheck
+	form    spam.Form
+	nonce   string
+	sets    []ratelimit.Member
+	tallies []ratelimit.Tally
+}
+
+// campaign is what the peek found of the text's campaign.
+func (g *gate) campaign() spam.Campaign { return campaignOf(g.tallies) }
+
+// campaigns is how many campaign calls a round makes: one for all sets, or none.
+func (g *gate) campaigns() int {
+	if len(g.sets) == 0 {
+		return 0
+	}
+	return 1
 }
 
 // nonces is how many nonces the gate checks: one, or none without a good form token.
@@ -98,8 +112,8 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 	g.form, g.nonce = s.readForm(site.ID, sub.Thread, sub.FormToken)
 	g.sets = s.campaignSets(site.ID, sub, text, keys.Author)
 	var results []ratelimit.Result
-	ns := len(g.sets)
-	err := concurrently(ctx, 1+ns+g.nonces(), func(ctx context.Context, i int) error {
+	nc := g.campaigns()
+	err := concurrently(ctx, 1+nc+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
 		case i == 0:
 			if len(g.limits) == 0 {
@@ -113,8 +127,10 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 			if results, err = s.counters.Limits.PeekAll(ctx, keys, rates); err != nil {
 				return fmt.Errorf("intake: rate limit: %w", err)
 			}
-		case i < 1+ns:
-			return g.sets[i-1].peek(ctx, s.counters.Distinct)
+		case i < 1+nc:
+			var err error
+			g.tallies, err = peekCampaign(ctx, s.counters.Distinct, g.sets)
+			return err
 		case g.nonce != "":
 			spent, err := s.counters.Nonces.Spent(ctx, g.nonce, nonceTTL)
 			if err != nil {
@@ -143,8 +159,8 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 // Giving the charges back would take a third round trip, and could race in turn.
 func (s *Service) charge(ctx context.Context, g *gate) error {
 	results := make([]ratelimit.Result, len(g.limits))
-	nl, ns := len(g.limits), len(g.sets)
-	err := concurrently(ctx, nl+ns+g.nonces(), func(ctx context.Context, i int) error {
+	nl, nc := len(g.limits), g.campaigns()
+	err := concurrently(ctx, nl+nc+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
 		case i < nl:
 			res, err := s.counters.Limits.AllowN(ctx, g.limits[i].key, g.limits[i].rate, 1)
@@ -152,8 +168,8 @@ func (s *Service) charge(ctx context.Context, g *gate) error {
 				return fmt.Errorf("intake: rate limit: %w", err)
 			}
 			results[i] = res
-		case i < nl+ns:
-			return g.sets[i-nl].add(ctx, s.counters.Distinct)
+		case i < nl+nc:
+			return addCampaign(ctx, s.counters.Distinct, g.sets, g.tallies)
 		case g.nonce != "":
 			spent, err := s.counters.Nonces.Spend(ctx, g.nonce, nonceTTL)
 			if err != nil {

@@ -131,7 +131,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, err
 	}
 
-	j, err := s.judge(site, sub, meta, submitted{form: g.form, campaign: campaignOf(g.sets), text: text}, record)
+	j, err := s.judge(site, sub, meta, submitted{form: g.form, campaign: g.campaign(), text: text}, record)
 	if err != nil {
 		return Result{}, err
 	}

@@ -53,6 +53,12 @@ func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []comment.R
 	return decide(f, ctx, func(l limiter) ([]Result, error) { return l.PeekAll(ctx, keys, rates) })
 }
 
+// ChargeAll never fails: when Redis does, the local limiter counts.
+func (f *Fallback) ChargeAll(ctx context.Context, keys []string, rates []comment.Rate) error {
+	_, err := decide(f, ctx, func(l limiter) (struct{}, error) { return struct{}{}, l.ChargeAll(ctx, keys, rates) })
+	return err
+}
+
 // limiter is what Redis and Local share.
 type limiter interface {
 	Counter

@@ -116,6 +116,46 @@ func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []comment.Rate
 	return out, nil
 }
 
+// chargeAll is redis_rate's allowN with a cost of one (the arithmetic, the clock and
+// the stored value are its script's), for every key (KEYS[i]) at once against the
+// emission interval ARGV[2i-1] and burst offset ARGV[2i] of its rate; it answers how
+// many keys it charged. A key that refuses is left alone, as allowN leaves it.
+var chargeAll = redis.NewScript(`
+redis.replicate_commands()
+local t = redis.call("TIME")
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local charged = 0
+for i = 1, #KEYS do
+  local interval, burst = tonumber(ARGV[2*i-1]), tonumber(ARGV[2*i])
+  local tat = math.max(tonumber(redis.call("GET", KEYS[i]) or now), now)
+  local new_tat = tat + interval
+  local reset_after = new_tat - now
+  if now - (new_tat - burst) >= 0 and reset_after > 0 then
+    redis.call("SET", KEYS[i], new_tat, "EX", math.ceil(reset_after))
+    charged = charged + 1
+  end
+end
+return charged
+`)
+
+// ChargeAll counts one event for each key, keys[i] against rates[i], in one command:
+// what AllowN(…, 1) on each would count, answering nothing. The limits a submission
+// is refused by go through AllowN; counters whose answer nobody reads (a campaign's)
+// are charged here, one command instead of one for each key.
+func (l *Redis) ChargeAll(ctx context.Context, keys []string, rates []comment.Rate) error {
+	const prefix = "rate:" // redis_rate's
+	names := make([]string, len(keys))
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		names[i] = prefix + k
+		args = append(args, rates[i].Period.Seconds()/float64(rates[i].Count), burstOffset(rates[i]))
+	}
+	if err := chargeAll.Run(ctx, l.pipe, names, args...).Err(); err != nil {
+		return fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return nil
+}
+
 // Ping checks that Redis answers.
 func (l *Redis) Ping(ctx context.Context) error {
 	return l.client.Ping(ctx).Err()
