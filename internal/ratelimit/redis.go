@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
@@ -76,7 +77,7 @@ for i = 1, #ARGV do
   redis.call("SET", def, ARGV[i], "EX", math.ceil(burst) + 2)
   out[i] = string.format("%.17g", reset)
 end
-return out
+return table.concat(out, " ")
 `)
 
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
@@ -89,31 +90,70 @@ func (l *Redis) Peek(ctx context.Context, key string, r comment.Rate) (Result, e
 	return res[0], nil
 }
 
-// PeekAll peeks at several keys, keys[i] against rates[i], in one command.
+// PeekAll peeks at several keys, keys[i] against rates[i], in one command. It
+// answers every key's time ahead in one string: a reply of one element per key would
+// cost allocations for each.
 func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
-	const prefix = "rate:" // redis_rate's
-	names := make([]string, 0, 2*len(keys))
+	names := keyNames(keys, true)
 	args := make([]any, len(keys))
-	for i, k := range keys {
-		names = append(names, prefix+k, prefix+k+"#burst")
-		args[i] = strconv.FormatFloat(burstOffset(rates[i]), 'g', -1, 64)
+	for i := range keys {
+		args[i] = burstOffset(rates[i])
 	}
-	v, err := peek.Run(ctx, l.pipe, names, args...).StringSlice()
-	if err == nil && len(v) != len(keys) {
-		err = fmt.Errorf("%d answers to %d keys", len(v), len(keys))
-	}
+	v, err := peek.Run(ctx, l.pipe, names, args...).Text()
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: redis: %w", err)
 	}
 	out := make([]Result, len(keys))
-	for i, s := range v {
+	for i := range out {
+		var s string
+		s, v, _ = strings.Cut(v, " ")
 		reset, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: redis: %w", err)
+			return nil, fmt.Errorf("ratelimit: redis: %d answers to %d keys: %w", i, len(keys), err)
 		}
 		_, out[i] = gcra(reset, 0, rates[i], 1)
 	}
+	if v != "" {
+		return nil, fmt.Errorf("ratelimit: redis: more answers than %d keys", len(keys))
+	}
 	return out, nil
+}
+
+// keyNames are the Redis keys of keys, redis_rate's ("rate:" and the key), each
+// followed by the key its burst offset is kept in ("#burst") when withBurst: cut from
+// one string, since a submission names a dozen.
+func keyNames(keys []string, withBurst bool) []string {
+	const prefix, burst = "rate:", "#burst" // redis_rate's prefix
+	per := 1
+	if withBurst {
+		per = 2
+	}
+	size := 0
+	for _, k := range keys {
+		size += per*(len(prefix)+len(k)) + (per-1)*len(burst)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range keys {
+		b.WriteString(prefix)
+		b.WriteString(k)
+		if withBurst {
+			b.WriteString(prefix)
+			b.WriteString(k)
+			b.WriteString(burst)
+		}
+	}
+	all := b.String()
+	names := make([]string, 0, per*len(keys))
+	for _, k := range keys {
+		n := len(prefix) + len(k)
+		names, all = append(names, all[:n]), all[n:]
+		if withBurst {
+			n += len(burst)
+			names, all = append(names, all[:n]), all[n:]
+		}
+	}
+	return names
 }
 
 // chargeAll is redis_rate's allowN with a cost of one (the arithmetic, the clock and
@@ -143,12 +183,10 @@ return charged
 // is refused by go through AllowN; counters whose answer nobody reads (a campaign's)
 // are charged here, one command instead of one for each key.
 func (l *Redis) ChargeAll(ctx context.Context, keys []string, rates []comment.Rate) error {
-	const prefix = "rate:" // redis_rate's
-	names := make([]string, len(keys))
+	names := keyNames(keys, false)
 	args := make([]any, 0, 2*len(keys))
-	for i, k := range keys {
-		names[i] = prefix + k
-		args = append(args, rates[i].Period.Seconds()/float64(rates[i].Count), burstOffset(rates[i]))
+	for _, r := range rates {
+		args = append(args, r.Period.Seconds()/float64(r.Count), burstOffset(r))
 	}
 	if err := chargeAll.Run(ctx, l.pipe, names, args...).Err(); err != nil {
 		return fmt.Errorf("ratelimit: redis: %w", err)
