@@ -4,17 +4,17 @@ import (
 	"context"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Counter is a GCRA limiter that can answer without counting: Local, Redis, Fallback.
 // Peek answers what AllowN with n = 1 would; PeekAll does so for several keys at once;
 // ChargeAll counts one event for several keys at once, answering nothing.
 type Counter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error)
-	Peek(ctx context.Context, key string, r comment.Rate) (Result, error)
-	PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error)
-	ChargeAll(ctx context.Context, keys []string, rates []comment.Rate) error
+	AllowN(ctx context.Context, key string, r site.Rate, n int) (Result, error)
+	Peek(ctx context.Context, key string, r site.Rate) (Result, error)
+	PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error)
+	ChargeAll(ctx context.Context, keys []string, rates []site.Rate) error
 }
 
 // Nonces remembers nonces that were spent, each for a given time, on a Counter: a
@@ -26,7 +26,7 @@ type Nonces struct{ c Counter }
 // NewNonces keeps nonces on c.
 func NewNonces(c Counter) *Nonces { return &Nonces{c: c} }
 
-func onceIn(d time.Duration) comment.Rate { return comment.Rate{Count: 1, Period: d, Burst: 1} }
+func onceIn(d time.Duration) site.Rate { return site.Rate{Count: 1, Period: d, Burst: 1} }
 
 // Spent reports whether nonce was spent within ttl, spending nothing.
 func (n *Nonces) Spent(ctx context.Context, nonce string, ttl time.Duration) (bool, error) {
@@ -62,10 +62,10 @@ type Member struct{ Set, Member string }
 // member, without counting anything; Add then counts them. All sets are read in one
 // command.
 func (d *Distinct) Peek(ctx context.Context, ms []Member, window time.Duration, size int) ([]Tally, error) {
-	keys, rates := make([]string, 0, 2*len(ms)), make([]comment.Rate, 0, 2*len(ms))
+	keys, rates := make([]string, 0, 2*len(ms)), make([]site.Rate, 0, 2*len(ms))
 	for _, m := range ms {
 		keys = append(keys, m.Set+":"+m.Member, m.Set)
-		rates = append(rates, onceIn(window), comment.Rate{Count: size, Period: window, Burst: size})
+		rates = append(rates, onceIn(window), site.Rate{Count: size, Period: window, Burst: size})
 	}
 	res, err := d.c.PeekAll(ctx, keys, rates)
 	if err != nil {
@@ -90,13 +90,13 @@ func (d *Distinct) Peek(ctx context.Context, ms []Member, window time.Duration, 
 // is new, all in one command. Two submissions of a new pair at the same moment may
 // both count it, which makes a campaign look one author larger, never smaller.
 func (d *Distinct) Add(ctx context.Context, ms []Member, ts []Tally, window time.Duration, size int) error {
-	keys, rates := make([]string, 0, 2*len(ms)), make([]comment.Rate, 0, 2*len(ms))
+	keys, rates := make([]string, 0, 2*len(ms)), make([]site.Rate, 0, 2*len(ms))
 	for i, m := range ms {
 		keys = append(keys, m.Set+":"+m.Member)
 		rates = append(rates, onceIn(window))
 		if ts[i].New {
 			keys = append(keys, m.Set)
-			rates = append(rates, comment.Rate{Count: size, Period: window, Burst: size})
+			rates = append(rates, site.Rate{Count: size, Period: window, Burst: size})
 		}
 	}
 	return d.c.ChargeAll(ctx, keys, rates)
