@@ -41,12 +41,25 @@ type DistinctCounter interface {
 
 // Counters are the shared counters a submission is checked against. With Redis all
 // three go through one AutoPipeline, so that a submission's gate is two round trips:
-// one that reads them all, one that counts. A nil field checks nothing (an importer's
-// bulk load has none).
+// one that reads them all, one that counts; the calls of a round are made at once
+// when Limits batches them (a Batched method that says so). A nil field checks
+// nothing (an importer's bulk load has none).
 type Counters struct {
 	Limits   Limiter
 	Nonces   NonceStore
 	Distinct DistinctCounter
+}
+
+// batcher is a limiter whose calls made at once travel together (ratelimit.Redis and
+// ratelimit.Fallback, through Redis's AutoPipeline).
+type batcher interface{ Batched() bool }
+
+// concurrent reports whether a round's calls are to be made at once: with counters that
+// batch them (see Counters), so that they share one round trip. In-process counters
+// answer at once, and goroutines would only cost.
+func (c Counters) concurrent() bool {
+	b, ok := c.Limits.(batcher)
+	return ok && b.Batched()
 }
 
 // gate is what a submission's peek round found: the limits it will be counted
@@ -114,7 +127,7 @@ func (s *Service) peek(ctx context.Context, st site.Site, sub comment.Submission
 	g.sets = s.campaignSets(st.ID, sub, text, keys.Author)
 	var results []ratelimit.Result
 	nc := g.campaigns()
-	err := concurrently(ctx, 1+nc+g.nonces(), func(ctx context.Context, i int) error {
+	err := s.round(ctx, 1+nc+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
 		case i == 0:
 			if len(g.limits) == 0 {
@@ -161,7 +174,7 @@ func (s *Service) peek(ctx context.Context, st site.Site, sub comment.Submission
 func (s *Service) charge(ctx context.Context, g *gate) error {
 	results := make([]ratelimit.Result, len(g.limits))
 	nl, nc := len(g.limits), g.campaigns()
-	err := concurrently(ctx, nl+nc+g.nonces(), func(ctx context.Context, i int) error {
+	err := s.round(ctx, nl+nc+g.nonces(), func(ctx context.Context, i int) error {
 		switch {
 		case i < nl:
 			res, err := s.counters.Limits.AllowN(ctx, g.limits[i].key, g.limits[i].rate, 1)
@@ -197,8 +210,24 @@ func refusal(checks []limitCheck, results []ratelimit.Result) error {
 	return nil
 }
 
+// round runs fn(ctx, 0) ... fn(ctx, n-1), the calls of one round, and returns their
+// errors joined: at once when the counters batch calls made at once (through Redis's
+// AutoPipeline, commands issued at once travel together), else one after another.
+func (s *Service) round(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	if s.concurrent {
+		return concurrently(ctx, n, fn)
+	}
+	var err error
+	for i := range n {
+		if e := fn(ctx, i); e != nil {
+			err = errors.Join(err, e)
+		}
+	}
+	return err
+}
+
 // concurrently runs fn(ctx, 0) ... fn(ctx, n-1) at once and returns their errors
-// joined. Through Redis's AutoPipeline, commands issued at once travel together.
+// joined.
 func concurrently(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	if n == 0 {
 		return nil

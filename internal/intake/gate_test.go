@@ -269,3 +269,23 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 		}
 	})
 }
+
+// TestRoundsRunAtOnceOnlyThroughRedis: a round's calls are made at once when they can
+// share a Redis round trip, and one after another in process, where goroutines only cost.
+func TestRoundsRunAtOnceOnlyThroughRedis(t *testing.T) {
+	local := ratelimit.NewLocal(time.Now)
+	r, err := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ratelimit.NewFallback(r, local, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	for _, tc := range []struct {
+		name string
+		c    Counters
+		want bool
+	}{{"local", localCounters(local), false}, {"redis", Counters{Limits: r}, true}, {"fallback", Counters{Limits: f}, true}, {"none", Counters{}, false}} {
+		if got := tc.c.concurrent(); got != tc.want {
+			t.Errorf("%s: concurrent %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

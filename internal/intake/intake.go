@@ -58,6 +58,8 @@ type Service struct {
 	v6bits    int
 	baseURL   string
 	now       func() time.Time
+	// concurrent is counters.concurrent(), asked once.
+	concurrent bool
 }
 
 // NewService wires the pipeline. secret is the installation secret that keys author,
@@ -66,7 +68,8 @@ type Service struct {
 // webhook consumers reach winnow (avatar links in the events it sends); counters are
 // the shared limits, nonces and campaign counts (none for an importer's bulk load).
 func NewService(store Store, counters Counters, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
-	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
+	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now,
+		concurrent: counters.concurrent()}
 }
 
 // notice builds the webhook event a change sends about c, as the change leaves it.

@@ -59,6 +59,9 @@ func (f *Fallback) ChargeAll(ctx context.Context, keys []string, rates []site.Ra
 	return err
 }
 
+// Batched reports that calls made at once travel together to Redis (see Redis.Batched).
+func (f *Fallback) Batched() bool { return f.redis.Batched() }
+
 // limiter is what Redis and Local share.
 type limiter interface {
 	Counter

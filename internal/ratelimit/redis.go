@@ -193,6 +193,10 @@ func (l *Redis) ChargeAll(ctx context.Context, keys []string, rates []site.Rate)
 	return nil
 }
 
+// Batched reports that calls made at once travel together, in one AutoPipeline batch:
+// a caller with several calls to make gains by making them at once.
+func (l *Redis) Batched() bool { return true }
+
 // Ping checks that Redis answers.
 func (l *Redis) Ping(ctx context.Context) error {
 	return l.client.Ping(ctx).Err()
