@@ -159,6 +159,6 @@ func (k *keyer) addressBanKeys(ip string, v6bits int) int {
 	return n
 }
 
-// MaxBanKeys bounds BanKeys.Values whatever the configuration: an email, two domains,
+// MaxBanKeys bounds the values of BanKeys whatever the configuration: an email, two domains,
 // and an IPv6 address's networks from /128 to /MinBanIPv6Bits plus the address.
 const MaxBanKeys = 1 + 2 + (128 - MinBanIPv6Bits + 1) + 1

@@ -62,11 +62,6 @@ type BanKeys struct {
 	Domains []string // of the email and the website
 }
 
-// Values are all the keys, at most MaxBanKeys.
-func (k BanKeys) Values() []string {
-	return append(append([]string{k.Email}, k.IPs...), k.Domains...)
-}
-
 // SubmissionBanKeys derives what bans to look for from a submission's author; v6bits
 // is the IPv6 prefix that is one client (see AddressPrefix).
 func SubmissionBanKeys(secret []byte, v6bits int, email, website, ip string) BanKeys {

@@ -274,7 +274,9 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 // share a Redis round trip, and one after another in process, where goroutines only cost.
 func TestRoundsRunAtOnceOnlyThroughRedis(t *testing.T) {
 	local := ratelimit.NewLocal(time.Now)
-	r, err := ratelimit.NewRedis(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}))
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { client.Close() })
+	r, err := ratelimit.NewRedis(client)
 	if err != nil {
 		t.Fatal(err)
 	}
