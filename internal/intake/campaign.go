@@ -2,29 +2,29 @@ package intake
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
-	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/spam"
 )
 
 // campaignSets names the two distinct counts a text keeps: the authors who posted it
-// and the threads it was posted on, each within spam.CampaignWindow. Nothing is
-// stored: the counts live in the distinct counter (shared through Redis, so replicas
-// on one Redis see one campaign). nil when there is nothing to count.
-func (s *Service) campaignSets(siteID string, sub comment.Submission, text *spam.Text, authorKey string) []ratelimit.Member {
-	fp := text.Fingerprint()
-	if s.counters.Distinct == nil || fp == "" {
+// and the threads it was posted on (threadKey, the thread's), each within
+// spam.CampaignWindow. Nothing is stored: the counts live in the distinct counter
+// (shared through Redis, so replicas on one Redis see one campaign). nil when there is
+// nothing to count.
+func (s *Service) campaignSets(siteID, threadKey string, text *spam.Text, authorKey string) []ratelimit.Member {
+	if s.counters.Distinct == nil {
 		return nil
 	}
-	thread := sha256.Sum256([]byte(sub.Thread))
-	prefix := "campaign:" + siteID + ":" + fp
+	fp := text.Fingerprint()
+	if fp == "" {
+		return nil
+	}
+	authors := "campaign:" + siteID + ":" + fp + ":authors"
 	return []ratelimit.Member{
-		{Set: prefix + ":authors", Member: authorKey},
-		{Set: prefix + ":threads", Member: hex.EncodeToString(thread[:12])},
+		{Set: authors, Member: authorKey},
+		{Set: authors[:len(authors)-len("authors")] + "threads", Member: threadKey},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,22 +100,51 @@ type limitCheck struct {
 
 // limitChecks are the site's limits on a submission, narrowest first. Keys hold
 // hashes, never an address, email or page path, so the limiter's storage stays free
-// of private data.
-func (s *Service) limitChecks(st site.Site, thread string, keys comment.Keys, ip string) []limitCheck {
+// of private data; threadKey is the thread's (threadKey). The keys are cut from one
+// string, since every submission makes them all.
+func (s *Service) limitChecks(st site.Site, threadKey string, keys comment.Keys, ip string) []limitCheck {
 	if s.counters.Limits == nil {
 		return nil
 	}
 	l := st.Limits.Effective()
-	threadKey := sha256.Sum256([]byte(thread))
-	prefix := "submit:" + st.ID + ":"
+	// A key is "submit:", the site, ":", and the scope's name and hash.
+	type part struct{ name, hash string }
+	parts := make([]part, 0, 4)
 	checks := make([]limitCheck, 0, 4)
 	if ip != "" {
-		checks = append(checks, limitCheck{"ip", prefix + "ip:" + keys.Address, l.IP})
+		parts, checks = append(parts, part{"ip:", keys.Address}), append(checks, limitCheck{scope: "ip", rate: l.IP})
 	}
-	return append(checks,
-		limitCheck{"email", prefix + "email:" + keys.Email, l.Email},
-		limitCheck{"thread", prefix + "thread:" + hex.EncodeToString(threadKey[:12]), l.Thread},
-		limitCheck{"site", prefix + "site", l.Site})
+	parts = append(parts, part{"email:", keys.Email}, part{"thread:", threadKey}, part{"site", ""})
+	checks = append(checks, limitCheck{scope: "email", rate: l.Email}, limitCheck{scope: "thread", rate: l.Thread},
+		limitCheck{scope: "site", rate: l.Site})
+	size := func(p part) int { return len("submit:") + len(st.ID) + 1 + len(p.name) + len(p.hash) }
+	n := 0
+	for _, p := range parts {
+		n += size(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range parts {
+		b.WriteString("submit:")
+		b.WriteString(st.ID)
+		b.WriteByte(':')
+		b.WriteString(p.name)
+		b.WriteString(p.hash)
+	}
+	all := b.String()
+	for i, p := range parts {
+		checks[i].key, all = all[:size(p)], all[size(p):]
+	}
+	return checks
+}
+
+// threadKey is the key a thread is limited and counted by in a campaign: a hash of
+// its key, so that no page path is kept beside the counts.
+func threadKey(thread string) string {
+	h := sha256.Sum256([]byte(thread))
+	var out [24]byte
+	hex.Encode(out[:], h[:12])
+	return string(out[:])
 }
 
 // peek is a submission's first round: its limits read without counting, its form
@@ -122,9 +152,10 @@ func (s *Service) limitChecks(st site.Site, thread string, keys comment.Keys, ip
 // trip to Redis). A spent limit refuses the submission with the first such limit,
 // narrowest first, and nothing has been counted.
 func (s *Service) peek(ctx context.Context, st site.Site, sub comment.Submission, meta Meta, keys comment.Keys, text *spam.Text) (gate, error) {
-	g := gate{limits: s.limitChecks(st, sub.Thread, keys, meta.IP)}
+	thread := threadKey(sub.Thread)
+	g := gate{limits: s.limitChecks(st, thread, keys, meta.IP)}
 	g.form, g.nonce = s.readForm(st.ID, sub.Thread, sub.FormToken)
-	g.sets = s.campaignSets(st.ID, sub, text, keys.Author)
+	g.sets = s.campaignSets(st.ID, thread, text, keys.Author)
 	var results []ratelimit.Result
 	nc := g.campaigns()
 	err := s.round(ctx, 1+nc+g.nonces(), func(ctx context.Context, i int) error {
