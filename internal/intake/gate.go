@@ -265,8 +265,14 @@ func concurrently(ctx context.Context, n int, fn func(ctx context.Context, i int
 	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	// One closure for every call (wg.Go would wrap each in one more).
+	run := func(i int) {
+		defer wg.Done()
+		errs[i] = fn(ctx, i)
+	}
+	wg.Add(n - 1)
 	for i := 1; i < n; i++ {
-		wg.Go(func() { errs[i] = fn(ctx, i) })
+		go run(i)
 	}
 	errs[0] = fn(ctx, 0)
 	wg.Wait()
