@@ -92,6 +92,7 @@ const missingPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Comments</title>
 <link rel="stylesheet" href="{{.CSS}}">
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 </head>
 <body>
 <main class="wn wn-auto">
