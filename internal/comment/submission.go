@@ -113,12 +113,20 @@ func validateBody(f fieldErrors, body string) {
 }
 
 // Validate reports every wrong field at once.
-func (s Submission) Validate() error {
+func (s Submission) Validate() error { return s.validate(true) }
+
+// ValidateImported is Validate for a comment read from another system's export (an
+// importer): the same rules, but for the author's email, which an export may not hold
+// (Disqus gives none for guests, WordPress none for pingbacks). An address that is
+// there must still be valid.
+func (s Submission) ValidateImported() error { return s.validate(false) }
+
+func (s Submission) validate(requireEmail bool) error {
 	f := fieldErrors{}
 	text(f, "thread", s.Thread, MaxThreadKeyLen, true)
 	text(f, "thread_title", s.ThreadTitle, MaxThreadTitleLen, false)
 	text(f, "author_name", s.AuthorName, MaxNameLen, true)
-	text(f, "author_email", s.AuthorEmail, MaxEmailLen, true)
+	text(f, "author_email", s.AuthorEmail, MaxEmailLen, requireEmail)
 	text(f, "author_url", s.AuthorURL, MaxURLLen, false)
 	text(f, "thread_url", s.ThreadURL, MaxURLLen, false)
 	validateBody(f, s.Body)
@@ -134,7 +142,7 @@ func (s Submission) Validate() error {
 	if _, bad := f["author_name"]; !bad && !hasVisible(s.AuthorName) {
 		f.add("author_name", "must contain a visible character")
 	}
-	if _, bad := f["author_email"]; !bad && !ValidEmail(s.AuthorEmail) {
+	if _, bad := f["author_email"]; !bad && (requireEmail || s.AuthorEmail != "") && !ValidEmail(s.AuthorEmail) {
 		f.add("author_email", "not a valid email address")
 	}
 	if _, bad := f["author_url"]; !bad && s.AuthorURL != "" && !webURL(s.AuthorURL) {
