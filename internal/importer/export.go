@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -103,6 +104,13 @@ type exportHeader struct {
 	Private    bool      `json:"private"`
 }
 
+// exportEnd is the last line, which tells a complete file from one cut short.
+type exportEnd struct {
+	Type     string `json:"type"`
+	Threads  int    `json:"threads"`
+	Comments int    `json:"comments"`
+}
+
 // exportThread is a thread's line.
 type exportThread struct {
 	Type      string    `json:"type"`
@@ -138,13 +146,16 @@ func (x *Exporter) winnow(ctx context.Context, site comment.Site, private bool, 
 		ExportedAt: x.now().UTC().Truncate(time.Second), Private: private}); err != nil {
 		return err
 	}
+	var end exportEnd
 	err := x.threads(ctx, site.ID, func(t comment.Thread) error {
+		end.Threads++
 		return enc.Encode(exportThread{Type: "thread", Key: t.Key, URL: t.URL, Title: t.Title, Locked: t.Locked, CreatedAt: t.CreatedAt})
 	})
 	if err != nil {
 		return err
 	}
-	return x.comments(ctx, site.ID, 0, func(c comment.Comment) error {
+	err = x.comments(ctx, site.ID, 0, func(c comment.Comment) error {
+		end.Comments++
 		line := exportComment{Type: "comment", ID: c.ID, Thread: c.ThreadKey, ParentID: c.ParentID,
 			AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, Body: c.BodySource, Status: c.Status, CreatedAt: c.CreatedAt}
 		if !c.PublishedAt.IsZero() {
@@ -155,6 +166,11 @@ func (x *Exporter) winnow(ctx context.Context, site comment.Site, private bool, 
 		}
 		return enc.Encode(line)
 	})
+	if err != nil {
+		return err
+	}
+	end.Type = "end"
+	return enc.Encode(end)
 }
 
 func (x *Exporter) threads(ctx context.Context, siteID string, fn func(comment.Thread) error) error {
@@ -220,12 +236,16 @@ func (x *Exporter) wxr(ctx context.Context, site comment.Site, private bool, w *
 	fmt.Fprintf(w, "<title>%s</title>\n<link>%s</link>\n<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>%s</wp:base_site_url>\n<wp:base_blog_url>%s</wp:base_blog_url>\n",
 		esc(site.Name), esc(link), esc(link), esc(link))
 	err := x.threads(ctx, site.ID, func(t comment.Thread) error {
-		title := t.Title
+		title, link := t.Title, t.URL
 		if title == "" {
 			title = t.Key
 		}
+		if link == "" && strings.HasPrefix(t.Key, "/") && len(site.Origins) > 0 {
+			// A WordPress item needs a link, and importers take the key from its path.
+			link = strings.TrimRight(site.Origins[0], "/") + t.Key
+		}
 		fmt.Fprintf(w, "<item>\n<title>%s</title>\n<link>%s</link>\n<guid isPermaLink=\"false\">%s</guid>\n<wp:post_id>%d</wp:post_id>\n<wp:post_name>%s</wp:post_name>\n<wp:post_date_gmt>%s</wp:post_date_gmt>\n<wp:comment_status>%s</wp:comment_status>\n<wp:status>publish</wp:status>\n<wp:post_type>post</wp:post_type>\n",
-			esc(title), esc(t.URL), esc(t.Key), t.ID, esc(t.Key), t.CreatedAt.UTC().Format(wxrDate), map[bool]string{true: "closed", false: "open"}[t.Locked])
+			esc(title), esc(link), esc(t.Key), t.ID, esc(t.Key), t.CreatedAt.UTC().Format(wxrDate), map[bool]string{true: "closed", false: "open"}[t.Locked])
 		err := x.comments(ctx, site.ID, t.ID, func(c comment.Comment) error {
 			email, ip, agent := "", "", ""
 			if private {
@@ -279,8 +299,12 @@ func readWinnow(ctx context.Context, r io.Reader, emit emitFunc) error {
 		return &StopError{Message: fmt.Sprintf("a winnow export of version %d: this winnow reads version 1 to %d", h.Version, ExportVersion)}
 	}
 	threads := map[string]Page{}
+	ended := false
 	for {
 		b, err := lines.next()
+		if err == io.EOF && !ended {
+			return &StopError{Line: lines.n, Message: `the file ends without its {"type":"end"} line: it was cut short`}
+		}
 		if err == io.EOF {
 			return nil
 		}
@@ -299,7 +323,12 @@ func readWinnow(ctx context.Context, r io.Reader, emit emitFunc) error {
 			}
 			continue
 		}
+		if ended {
+			return &StopError{Line: lines.n, Message: `a line after the {"type":"end"} line`}
+		}
 		switch kind.Type {
+		case "end":
+			ended = true
 		case "thread":
 			var t exportThread
 			if err := json.Unmarshal(b, &t); err != nil || t.Key == "" {
@@ -321,7 +350,7 @@ func readWinnow(ctx context.Context, r io.Reader, emit emitFunc) error {
 				return err
 			}
 		default:
-			if err := emit(ctx, Entry{Line: lines.n, Err: comment.Invalid("type", fmt.Sprintf("%q: want thread or comment", kind.Type))}); err != nil {
+			if err := emit(ctx, Entry{Line: lines.n, Err: comment.Invalid("type", fmt.Sprintf("%q: want thread, comment or end", kind.Type))}); err != nil {
 				return err
 			}
 		}
