@@ -294,6 +294,8 @@ func (s *Service) pass(ctx context.Context, site comment.Site, req Request, writ
 		}
 	}
 	rep.Threads = len(p.threads)
+	// In file order: the second pass and the batches find some problems later.
+	slices.SortStableFunc(rep.Problems, func(a, b Problem) int { return a.Line - b.Line })
 	return rep, nil
 }
 
