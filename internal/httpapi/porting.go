@@ -15,6 +15,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/importer"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Importer imports files into sites (importer.Service): the same call as `winnow
@@ -26,7 +27,7 @@ type Importer interface {
 // Exporter writes a site's threads and comments out (importer.Exporter), as `winnow
 // export` does.
 type Exporter interface {
-	Prepare(ctx context.Context, req importer.ExportRequest) (comment.Site, error)
+	Prepare(ctx context.Context, req importer.ExportRequest) (site.Site, error)
 	Export(ctx context.Context, req importer.ExportRequest, w io.Writer) error
 }
 
@@ -56,13 +57,13 @@ func (s *server) importSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, comment.ErrNotFound)
 		return
 	}
-	site := mux.Vars(r)["site"]
-	if err := principal(r).See(site); err != nil {
+	siteID := mux.Vars(r)["site"]
+	if err := principal(r).See(siteID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	req := importer.Request{Site: site, Format: importer.Format(q.Get("format")), ThreadKey: importer.ThreadKey(q.Get("thread_key"))}
+	req := importer.Request{Site: siteID, Format: importer.Format(q.Get("format")), ThreadKey: importer.ThreadKey(q.Get("thread_key"))}
 	fields := map[string]string{}
 	for name, dst := range map[string]*bool{"strict": &req.Strict, "learn": &req.Learn} {
 		if v := q.Get(name); v != "" {
@@ -122,13 +123,13 @@ func (s *server) exportSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, comment.ErrNotFound)
 		return
 	}
-	site := mux.Vars(r)["site"]
-	if err := principal(r).See(site); err != nil {
+	siteID := mux.Vars(r)["site"]
+	if err := principal(r).See(siteID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	req := importer.ExportRequest{Site: site, Format: importer.Format(q.Get("format")), Private: true}
+	req := importer.ExportRequest{Site: siteID, Format: importer.Format(q.Get("format")), Private: true}
 	if req.Format == "" {
 		req.Format = importer.FormatWinnow
 	}
@@ -146,10 +147,10 @@ func (s *server) exportSite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	longTransfer(w)
-	name := site + ".winnow.jsonl"
+	name := siteID + ".winnow.jsonl"
 	w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
 	if req.Format == importer.FormatWXR {
-		name = site + ".wxr.xml"
+		name = siteID + ".wxr.xml"
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // ExportVersion is the version of winnow's export format (docs/export-format.md). A
@@ -24,7 +25,7 @@ const exportPage = 500
 
 // ExportStore is what an export reads (sqlstore.Store).
 type ExportStore interface {
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	// SiteThreads pages through a site's threads by id.
 	SiteThreads(ctx context.Context, siteID string, after int64, limit int) ([]comment.Thread, error)
 	// SiteComments pages through a site's comments in every status by id, those of
@@ -64,15 +65,15 @@ func (req ExportRequest) Check() error {
 
 // Prepare checks the request and that its site exists, before anything is written:
 // a transport answers an error with a status only while it has written nothing.
-func (x *Exporter) Prepare(ctx context.Context, req ExportRequest) (comment.Site, error) {
+func (x *Exporter) Prepare(ctx context.Context, req ExportRequest) (site.Site, error) {
 	if err := req.Check(); err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
-	site, err := x.store.Site(ctx, req.Site)
+	target, err := x.store.Site(ctx, req.Site)
 	if errors.Is(err, comment.ErrNotFound) {
-		return comment.Site{}, fmt.Errorf("export: no site %q: %w", req.Site, comment.ErrNotFound)
+		return site.Site{}, fmt.Errorf("export: no site %q: %w", req.Site, comment.ErrNotFound)
 	}
-	return site, err
+	return target, err
 }
 
 // Export writes every thread and comment of the request's site to w, page by page,
@@ -139,7 +140,7 @@ type exportComment struct {
 	PublishedAt *time.Time     `json:"published_at,omitempty"`
 }
 
-func (x *Exporter) winnow(ctx context.Context, site comment.Site, private bool, w *bufio.Writer) error {
+func (x *Exporter) winnow(ctx context.Context, site site.Site, private bool, w *bufio.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(exportHeader{Format: "winnow", Version: ExportVersion, Site: site.ID, SiteName: site.Name,
@@ -226,7 +227,7 @@ func wxrStatus(s comment.Status) string {
 
 // wxr writes a WordPress export (WXR 1.2) that WordPress's importer reads: one
 // <item> per thread, its comments in it, their text as the HTML winnow shows.
-func (x *Exporter) wxr(ctx context.Context, site comment.Site, private bool, w *bufio.Writer) error {
+func (x *Exporter) wxr(ctx context.Context, site site.Site, private bool, w *bufio.Writer) error {
 	link := ""
 	if len(site.Origins) > 0 {
 		link = site.Origins[0]

@@ -31,6 +31,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -81,7 +82,7 @@ const futureSlack = 24 * time.Hour
 
 // Store is what an import needs from storage (sqlstore.Store).
 type Store interface {
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	// ImportComments stores a batch in one transaction, with the record of each
 	// comment's source id, and says what became of each (comment.ImportOutcome).
 	ImportComments(ctx context.Context, run string, batch []comment.Imported) ([]comment.ImportOutcome, error)
@@ -259,7 +260,7 @@ func (s *Service) Import(ctx context.Context, req Request) (Report, error) {
 }
 
 // pass reads the file once: checking every entry, and writing with write.
-func (s *Service) pass(ctx context.Context, site comment.Site, req Request, write bool) (Report, error) {
+func (s *Service) pass(ctx context.Context, site site.Site, req Request, write bool) (Report, error) {
 	rep := Report{Site: site.ID, Format: req.Format, ThreadKey: req.ThreadKey, Strict: req.Strict,
 		ByStatus: map[comment.Status]int{}, Problems: []Problem{}}
 	p := &pipeline{s: s, site: site, req: req, rep: &rep, write: write, now: s.now().UTC().Truncate(time.Microsecond),
@@ -318,7 +319,7 @@ func (e *StopError) Error() string {
 // but for the ids a check pass remembers to find duplicates: 8 bytes each).
 type pipeline struct {
 	s         *Service
-	site      comment.Site
+	site      site.Site
 	req       Request
 	rep       *Report
 	write     bool

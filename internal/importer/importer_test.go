@@ -17,8 +17,10 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 var (
@@ -37,9 +39,9 @@ type env struct {
 func newEnv(t *testing.T, st *sqlstore.Store) env {
 	t.Helper()
 	ctx := context.Background()
-	site := comment.NewSite("blog", "Blog")
-	site.Origins = []string{"https://blog.example"}
-	if err := st.CreateSite(ctx, site); err != nil {
+	blog := site.NewSite("blog", "Blog")
+	blog.Origins = []string{"https://blog.example"}
+	if err := st.CreateSite(ctx, blog); err != nil {
 		t.Fatal(err)
 	}
 	secret, err := st.Secret(ctx)
@@ -485,7 +487,7 @@ func (f learnerFunc) LearnComment(_ context.Context, c comment.Comment, label st
 func TestNoWebhookEvents(t *testing.T) {
 	e := sqliteEnv(t)
 	ctx := context.Background()
-	if err := e.st.CreateWebhook(ctx, &comment.Webhook{SiteID: "blog", URL: "https://hooks.example/x", Secret: comment.NewWebhookSecret(),
+	if err := e.st.CreateWebhook(ctx, &webhook.Endpoint{SiteID: "blog", URL: "https://hooks.example/x", Secret: webhook.NewSecret(),
 		Events: []comment.EventType{comment.EventPublished}, CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
