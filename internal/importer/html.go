@@ -22,6 +22,7 @@ func htmlToText(s string) string {
 	var links []string // the href of each open <a>, "" for one not kept
 	skip := 0          // inside <script> or <style>
 	pre := 0           // inside <pre>: text as it is, in a fenced block
+	code := 0          // inside <code>: text as it is, in a code span
 	w := func() *strings.Builder { return out[len(out)-1] }
 	for {
 		tt := z.Next()
@@ -36,6 +37,8 @@ func htmlToText(s string) string {
 			case skip > 0:
 			case pre > 0:
 				w().WriteString(strings.ReplaceAll(string(z.Text()), "```", "` ` `"))
+			case code > 0:
+				w().WriteString(strings.ReplaceAll(string(z.Text()), "`", "'"))
 			default:
 				w().WriteString(escapeMarkdown(string(z.Text())))
 			}
@@ -74,7 +77,13 @@ func htmlToText(s string) string {
 			case "del", "s", "strike":
 				w().WriteString("~~")
 			case "code":
-				if pre == 0 {
+				switch {
+				case pre > 0 || tt == html.SelfClosingTagToken:
+				case end && code > 0:
+					code--
+					w().WriteString("`")
+				case !end:
+					code++
 					w().WriteString("`")
 				}
 			case "blockquote":

@@ -189,10 +189,9 @@ type Report struct {
 	ProblemsOmitted int       `json:"problems_omitted,omitempty"`
 }
 
+// problem lists p; a skipped entry is counted by its caller, once however many
+// problems it has.
 func (r *Report) problem(p Problem) {
-	if p.Skipped {
-		r.Skipped++
-	}
 	if len(r.Problems) >= maxProblems {
 		r.ProblemsOmitted++
 		return
@@ -347,6 +346,7 @@ func (p *pipeline) entry(ctx context.Context, e Entry) error {
 	if !p.write {
 		h := maphash.String(p.seed, e.SourceID)
 		if first, dup := p.seen[h]; dup {
+			p.rep.Skipped++
 			p.rep.problem(Problem{Line: e.Line, ID: e.SourceID, Field: "id", Message: fmt.Sprintf("a second entry with this id (the first is at line %d)", first), Skipped: true})
 			return nil
 		}
@@ -368,17 +368,18 @@ func (p *pipeline) counted(in comment.Imported) {
 	p.threads[in.Thread.Key] = true
 }
 
-// refuse reports an entry that is skipped, one problem per wrong field.
+// refuse reports an entry that is skipped: one problem per wrong field, one entry
+// skipped however many.
 func (p *pipeline) refuse(e Entry, err error) {
+	p.rep.Skipped++
 	var ve *comment.ValidationError
-	if errors.As(err, &ve) {
-		for _, f := range sortedFields(ve) {
-			p.rep.problem(Problem{Line: e.Line, ID: e.SourceID, Field: f, Message: ve.Fields[f], Skipped: true})
-		}
-		p.rep.Skipped -= len(ve.Fields) - 1 // one entry, however many fields
+	if !errors.As(err, &ve) {
+		p.rep.problem(Problem{Line: e.Line, ID: e.SourceID, Message: err.Error(), Skipped: true})
 		return
 	}
-	p.rep.problem(Problem{Line: e.Line, ID: e.SourceID, Message: err.Error(), Skipped: true})
+	for _, f := range sortedFields(ve) {
+		p.rep.problem(Problem{Line: e.Line, ID: e.SourceID, Field: f, Message: ve.Fields[f], Skipped: true})
+	}
 }
 
 // flush writes the batch, and teaches the spam model from it when asked.
@@ -396,6 +397,7 @@ func (p *pipeline) flush(ctx context.Context) error {
 		case o.Existing:
 			p.rep.Existing++
 		case o.DuplicateOf > 0:
+			p.rep.Skipped++
 			p.rep.problem(Problem{Line: in.Line, ID: in.SourceID, Field: "id", Message: fmt.Sprintf("a second entry with this id (the first is at line %d)", o.DuplicateOf), Skipped: true})
 		default:
 			p.counted(in)
