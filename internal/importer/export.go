@@ -338,7 +338,7 @@ func readWinnow(ctx context.Context, r io.Reader, emit emitFunc) error {
 				}
 				continue
 			}
-			threads[t.Key] = Page{Key: t.Key, URL: t.URL, Title: t.Title}
+			threads[t.Key] = Page{Key: t.Key, URL: t.URL, Title: t.Title, CreatedAt: t.CreatedAt}
 		case "comment":
 			var c exportComment
 			e := Entry{Line: lines.n}

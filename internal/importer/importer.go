@@ -277,6 +277,8 @@ func (s *Service) pass(ctx context.Context, site site.Site, req Request, write b
 		return Report{}, comment.Invalid("file", stop.Error())
 	case errors.As(err, &stop):
 		rep.Stopped = stop.Error()
+	case err != nil && write && rep.Imported > 0:
+		return Report{}, fmt.Errorf("import stopped after %d comments were stored (importing the file again adds only the rest): %w", rep.Imported, err)
 	case err != nil:
 		return Report{}, err
 	default:
@@ -578,7 +580,7 @@ func (p *pipeline) convert(e Entry) (comment.Imported, error) {
 	if c.Status == comment.StatusApproved {
 		c.PublishedAt = c.CreatedAt
 	}
-	thread := comment.Thread{SiteID: p.site.ID, Key: key, URL: sub.ThreadURL, Title: sub.ThreadTitle}
+	thread := comment.Thread{SiteID: p.site.ID, Key: key, URL: sub.ThreadURL, Title: sub.ThreadTitle, CreatedAt: e.Thread.CreatedAt}
 	return comment.Imported{Comment: c, Thread: thread, Source: string(p.req.Format),
 		SourceID: e.SourceID, ParentSourceID: e.ParentSourceID, Line: e.Line}, nil
 }

@@ -45,8 +45,10 @@ type Page struct {
 	// ID is the old system's id of the page (a WordPress post id, a Disqus
 	// identifier), URL its address, Title its title.
 	ID, URL, Title string
-	// Key is the winnow thread key, where the file names one (winnow's own format).
-	Key string
+	// Key is the winnow thread key, where the file names one (winnow's own format),
+	// and CreatedAt the thread's own time (else its first comment's).
+	Key       string
+	CreatedAt time.Time
 }
 
 // emitFunc takes one entry; an error from it stops the reading.
