@@ -103,7 +103,10 @@ func problemAt(rep importer.Report, id, field string) (importer.Problem, bool) {
 }
 
 func TestImportWXR(t *testing.T) {
-	e := sqliteEnv(t)
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) { importWXR(t, newEnv(t, st)) })
+}
+
+func importWXR(t *testing.T, e env) {
 	rep := e.importFile(t, importer.FormatWXR, "testdata/wordpress.xml", false)
 	if !rep.Complete || rep.Aborted {
 		t.Fatalf("report: %+v", rep)
@@ -231,7 +234,10 @@ func TestImportWXR(t *testing.T) {
 }
 
 func TestImportDisqus(t *testing.T) {
-	e := sqliteEnv(t)
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) { importDisqus(t, newEnv(t, st)) })
+}
+
+func importDisqus(t *testing.T, e env) {
 	rep := e.importFile(t, importer.FormatDisqus, "testdata/disqus.xml", false)
 	want := map[comment.Status]int{comment.StatusApproved: 8, comment.StatusPending: 1, comment.StatusSpam: 2, comment.StatusDeleted: 1}
 	if !rep.Complete || rep.Read != 14 || rep.Imported != 12 || rep.Skipped != 2 || rep.Threads != 3 || rep.Replies != 4 || fmt.Sprint(rep.ByStatus) != fmt.Sprint(want) {

@@ -19,11 +19,54 @@ const (
 	setImportSQL     = `UPDATE comment_imports SET comment_id = $4 WHERE site_id = $1 AND source = $2 AND source_id = $3`
 )
 
+// importPostgresSQL is the statements of one imported comment as one, on PostgreSQL,
+// where every statement is a round trip: unless the source id was imported already
+// (seen, whose run and line it returns), it upserts the thread, inserts the comment,
+// moves the author's counts and records the source id with the new comment's id. A
+// concurrent import of the same id fails on the record's key and rolls back. Its
+// parameters: the record's ($1-$6: site, source, source id, parent source id, run,
+// line), the thread's ($7-$12: key, url, title, approved count and version deltas,
+// created), the comment's ($13-$34, from parent_id to trained), the author's deltas
+// ($35, $36). Parameters in a SELECT list are cast: PostgreSQL would take them for text.
+const importPostgresSQL = `WITH seen AS (
+		SELECT run, line FROM comment_imports WHERE site_id = $1 AND source = $2 AND source_id = $3
+	),
+	thread AS (
+		INSERT INTO threads (site_id, key, url, title, approved_count, version, created_at)
+		SELECT $1, $7, $8, $9, $10::integer, $11::bigint, $12::bigint WHERE NOT EXISTS (SELECT 1 FROM seen)
+		ON CONFLICT (site_id, key) DO UPDATE SET
+			approved_count = threads.approved_count + excluded.approved_count,
+			version = threads.version + excluded.version,
+			url = CASE WHEN threads.url = '' THEN excluded.url ELSE threads.url END,
+			title = CASE WHEN threads.title = '' THEN excluded.title ELSE threads.title END
+		RETURNING id
+	),
+	created AS (
+		INSERT INTO comments (site_id, thread_id, parent_id, author_name, author_email, author_url, author_key, avatar_hash,
+			ip, user_agent, body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
+			created_at, updated_at, published_at, page_url, page_title, ip_key, trained)
+		SELECT $1, thread.id, $13::bigint, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::double precision, $25, $26, $27,
+			$28::bigint, $29::bigint, $30::bigint, $31, $32, $33, $34
+		FROM thread
+		RETURNING id, thread_id
+	),
+	author AS (
+		INSERT INTO authors (site_id, key, approved, spam)
+		SELECT $1, $17, $35::integer, $36::integer FROM created WHERE ($35::integer <> 0 OR $36::integer <> 0) AND $17 <> ''` + addAuthorCounts + `
+	),
+	claimed AS (
+		INSERT INTO comment_imports (site_id, source, source_id, comment_id, parent_source_id, run, line)
+		SELECT $1, $2, $3, created.id, $4, $5, $6::bigint FROM created
+	)
+	SELECT COALESCE((SELECT id FROM created), 0), COALESCE((SELECT thread_id FROM created), 0),
+		COALESCE((SELECT run FROM seen), ''), COALESCE((SELECT line FROM seen), 0)`
+
 var insertImportedSQL = strings.Replace(insertCommentColumns, "ip_key)", "ip_key, trained)", 1) + `
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 	RETURNING id`
 
-// ImportComments stores a batch of imported comments in one transaction, each with
+// ImportComments stores a batch of imported comments in one transaction (on
+// PostgreSQL, one statement each: importPostgresSQL), each with
 // the record of its source, and reports for each what became of it (in batch order):
 // stored (its new id), imported before by another run (Existing), or a second entry
 // with the same source id in this run (DuplicateOf). It upserts each comment's thread
@@ -60,6 +103,45 @@ func (s *Store) ImportComments(ctx context.Context, run string, batch []comment.
 		c := &in.Comment
 		if !c.Status.Valid() || c.CreatedAt.IsZero() || (c.Status == comment.StatusApproved) == c.PublishedAt.IsZero() {
 			return nil, wrap("import comments", comment.Invalid("status", "an imported comment needs a known status, its time and, when approved, its publication time"))
+		}
+		if s.dialect == dialectPostgres {
+			st, err := stmt(importPostgresSQL)
+			if err != nil {
+				return nil, wrap("import comments", err)
+			}
+			c.CreatedAt, c.UpdatedAt, c.PublishedAt = stored(c.CreatedAt), stored(c.UpdatedAt), stored(c.PublishedAt)
+			n := c.Status.Tally()
+			created := in.Thread.CreatedAt
+			if created.IsZero() {
+				created = c.CreatedAt
+			}
+			var (
+				id, threadID int64
+				earlier      string
+				line         int
+			)
+			err = st.QueryRowContext(ctx, c.SiteID, in.Source, in.SourceID, in.ParentSourceID, run, in.Line,
+				in.Thread.Key, in.Thread.URL, in.Thread.Title, n.Approved, n.Approved, micros(created),
+				c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
+				c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
+				c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt),
+				c.PageURL, c.PageTitle, c.AddressKey, c.Trained, n.Approved, n.Spam).Scan(&id, &threadID, &earlier, &line)
+			if err != nil {
+				return nil, wrap("import comments", err)
+			}
+			switch {
+			case id == 0 && earlier == run:
+				out[i].DuplicateOf = max(line, 1)
+			case id == 0:
+				out[i].Existing = true
+			default:
+				c.ID, c.ThreadID, c.ThreadKey = id, threadID, in.Thread.Key
+				out[i].ID = id
+				if n.Approved != 0 {
+					changed[threadID] = true
+				}
+			}
+			continue
 		}
 		claim, err := stmt(claimImportSQL)
 		if err != nil {
