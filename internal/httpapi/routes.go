@@ -29,6 +29,7 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/sites/{site}/widget-reports", s.widgetReport).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.editComment).Methods(http.MethodPatch)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
@@ -42,6 +43,9 @@ func (s *server) routes() http.Handler {
 		r.HandleFunc("/"+name, s.reader.Asset(name)).Methods(http.MethodGet, http.MethodHead)
 	}
 	r.HandleFunc("/static/{file}", s.reader.Static).Methods(http.MethodGet, http.MethodHead)
+	// Browsers ask for /favicon.ico by themselves; every browser winnow supports reads
+	// the SVG it is given there (pages name its hashed copy with <link rel="icon">).
+	r.HandleFunc("/favicon.ico", s.reader.Asset("favicon.svg")).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.reader.ThreadPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.submitHandler(s.reader)).Methods(http.MethodPost)
 

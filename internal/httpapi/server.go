@@ -82,6 +82,8 @@ type Admin interface {
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
 	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	// Installs lists what the widget reported from each origin of a site.
+	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
 }
 
@@ -169,7 +171,15 @@ type Deps struct {
 	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
 	// MaxBodyBytes.
 	MaxUploadBytes int64
-	Now            func() time.Time
+	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
+	// nil drops them.
+	Installs InstallReports
+	Now      func() time.Time
+}
+
+// InstallReports gathers what widgets report for the site page's installation panel.
+type InstallReports interface {
+	Report(in site.Install)
 }
 
 type server struct {
@@ -198,6 +208,7 @@ type server struct {
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
+	installs  InstallReports
 	// reader is the no-JS thread page and the widget's files; dash the dashboard.
 	reader *pages.Pages
 	dash   *dashboard.Dashboard
@@ -209,7 +220,7 @@ func NewServer(d Deps) http.Handler {
 		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
 		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
@@ -221,7 +232,7 @@ func NewServer(d Deps) http.Handler {
 	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
-	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader, BaseURL: d.BaseURL,
 		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
 		panic(err) // the templates are embedded: a build mistake
 	}
