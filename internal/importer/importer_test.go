@@ -323,7 +323,10 @@ func TestImportLatin1(t *testing.T) {
 }
 
 func TestStrictWritesNothing(t *testing.T) {
-	e := sqliteEnv(t)
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) { strictWritesNothing(t, newEnv(t, st)) })
+}
+
+func strictWritesNothing(t *testing.T, e env) {
 	rep := e.importFile(t, importer.FormatWXR, "testdata/wordpress.xml", true)
 	if !rep.Aborted || rep.Skipped != 5 || len(e.comments(t)) != 0 {
 		t.Fatalf("strict: aborted %v, skipped %d, stored %d", rep.Aborted, rep.Skipped, len(e.comments(t)))
@@ -493,7 +496,10 @@ func (f learnerFunc) LearnComment(_ context.Context, c comment.Comment, label st
 }
 
 func TestNoWebhookEvents(t *testing.T) {
-	e := sqliteEnv(t)
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) { noWebhookEvents(t, newEnv(t, st)) })
+}
+
+func noWebhookEvents(t *testing.T, e env) {
 	ctx := context.Background()
 	if err := e.st.CreateWebhook(ctx, &webhook.Endpoint{SiteID: "blog", URL: "https://hooks.example/x", Secret: webhook.NewSecret(),
 		Events: []comment.EventType{comment.EventPublished}, CreatedAt: now}); err != nil {
