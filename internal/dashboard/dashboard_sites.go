@@ -136,6 +136,8 @@ type siteSettingsView struct {
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
+	// AkismetIssued says when the site's Akismet key was issued, "" for no key.
+	AkismetIssued string
 	// Snippet is the HTML a page embeds to show this site's widget; Installs what the
 	// widget reported from each origin.
 	Snippet  string
@@ -191,6 +193,11 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
+	issued, err := d.admin.AkismetKeyIssued(r.Context(), p, st.ID)
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
 	v := siteSettingsView{layoutView: d.layout(p, session, st.Name, "sites"),
 		Site: siteForm{ID: st.ID, Name: st.Name, Origins: strings.Join(st.Origins, "\n"),
 			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks, CDNDefault: st.CDN == nil}}
@@ -218,6 +225,9 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range comment.CommentEvents() {
 		v.Events = append(v.Events, string(e))
+	}
+	if !issued.IsZero() {
+		v.AkismetIssued = dashboardTime(issued)
 	}
 	v.Snippet = embedSnippet(d.baseURL, st.ID)
 	installs, err := d.admin.Installs(r.Context(), p, st.ID)

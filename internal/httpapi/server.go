@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/dashboard"
@@ -85,6 +86,16 @@ type Admin interface {
 	// Installs lists what the widget reported from each origin of a site.
 	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
+	IssueAkismetKey(ctx context.Context, p auth.Principal, id string) (string, error)
+	RevokeAkismetKey(ctx context.Context, p auth.Principal, id string) error
+	AkismetKeyIssued(ctx context.Context, p auth.Principal, id string) (time.Time, error)
+}
+
+// Akismet answers the Akismet-compatible API (akismet.Service).
+type Akismet interface {
+	Verify(ctx context.Context, r akismet.Request) (site.Site, error)
+	Check(ctx context.Context, r akismet.Request) (akismet.Answer, error)
+	Report(ctx context.Context, r akismet.Request, isSpam bool) error
 }
 
 // Submitter runs the submit pipeline (intake.Service).
@@ -131,6 +142,8 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Akismet answers the Akismet-compatible API under /1.1/; nil serves none.
+	Akismet Akismet
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
 	// nil serves API tokens only.
 	Accounts Accounts
@@ -190,6 +203,7 @@ type server struct {
 	importer  Importer
 	exporter  Exporter
 	maxUpload int64
+	akismet   Akismet
 	accounts  Accounts
 	limiter   Limiter
 	guard     Guard
@@ -217,7 +231,7 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,

@@ -570,6 +570,40 @@
       b.closest("li").remove();
       say(hookStatus, "Endpoint removed.");
     });
+
+    // The site's Akismet key: issued (shown once) or revoked; revoking asks twice.
+    const akStatus = $("#akismet-status"), akIssue = $("#akismet-issue"), akRevoke = $("#akismet-revoke");
+    const akPath = "/api/v1/admin/sites/" + encodeURIComponent(site) + "/akismet-key";
+    akIssue.addEventListener("click", async () => {
+      akIssue.disabled = true;
+      const res = await send("POST", akPath);
+      akIssue.disabled = false;
+      if (!res.ok) return say(akStatus, res.message, true);
+      $("#akismet-key-value").textContent = res.data.key;
+      $("#akismet-key").hidden = false;
+      $("#akismet-state").textContent = "A key was issued just now.";
+      akIssue.textContent = "Issue a new key";
+      akRevoke.hidden = false;
+      say(akStatus, "Key issued.");
+    });
+    akRevoke.addEventListener("click", async () => {
+      if (!akRevoke.dataset.armed) {
+        akRevoke.dataset.armed = "1";
+        akRevoke.textContent = "Click again to revoke";
+        setTimeout(() => { delete akRevoke.dataset.armed; akRevoke.textContent = "Revoke the key"; }, 4000);
+        return;
+      }
+      delete akRevoke.dataset.armed;
+      akRevoke.textContent = "Revoke the key";
+      const res = await send("DELETE", akPath);
+      if (!res.ok && res.status !== 404) return say(akStatus, res.message, true);
+      $("#akismet-key").hidden = true;
+      $("#akismet-key-value").textContent = "";
+      $("#akismet-state").textContent = "No key: Akismet clients are refused.";
+      akIssue.textContent = "Issue a key";
+      akRevoke.hidden = true;
+      say(akStatus, "Key revoked.");
+    });
   }
 
   // webhookRow builds an endpoint's row as the server renders it, from the API's answer.
