@@ -43,8 +43,7 @@ type DistinctCounter interface {
 // Counters are the shared counters a submission is checked against. With Redis all
 // three go through one AutoPipeline, so that a submission's gate is two round trips:
 // one that reads them all, one that counts; the calls of a round are made at once
-// when Limits batches them (a Batched method that says so). A nil field checks
-// nothing (an importer's bulk load has none).
+// when Limits batches them (a Batched method that says so). A nil field checks nothing.
 type Counters struct {
 	Limits   Limiter
 	Nonces   NonceStore
