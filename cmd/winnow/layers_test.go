@@ -29,6 +29,7 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"moderation":       pure,
 		"intake":           append([]string{"moderation"}, pure...),
 		"akismet":          append([]string{"auth", "intake", "moderation"}, pure...),
+		"importer":         pure,
 		"sqlstore":         append([]string{"auth", "email", "notify", "spam"}, domain...),
 		"webhook/dispatch": append([]string{"outbox"}, domain...),
 		"outbox":           nil,
@@ -36,7 +37,7 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"notify":           append([]string{"auth", "email", "moderation"}, pure...),
 		"pages":            append([]string{"httpx", "notify"}, domain...),
 		"dashboard":        append([]string{"auth", "httpx", "moderation", "notify", "pages"}, domain...),
-		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "email", "httpx", "intake", "moderation", "notify", "pages",
+		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "email", "httpx", "importer", "intake", "moderation", "notify", "pages",
 			"ratelimit", "spam"}, domain...),
 	}
 	const internal = "github.com/winnow/winnow/internal/"

@@ -41,6 +41,7 @@ type Config struct {
 	SMTP      SMTP     `yaml:"smtp"`
 	// Notifications tunes the mails winnow sends through SMTP.
 	Notifications Notifications `yaml:"notifications"`
+	Import        Import        `yaml:"import"`
 }
 
 // Notifications tunes the mails to moderators and readers.
@@ -168,6 +169,14 @@ func (s SMTP) Resolved() (SMTP, error) {
 		}
 	}
 	return s, nil
+}
+
+// Import bounds what the admin API's import takes. The command line (winnow import)
+// reads a file of any size from disk; an upload is spooled to a temporary file first.
+type Import struct {
+	// MaxUploadBytes is the largest file POST /api/v1/admin/sites/{site}/import
+	// takes; a larger one gets 413.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
 }
 
 // Privacy configures how long private data is kept.
@@ -306,6 +315,7 @@ func Default() Config {
 		// An instant mail waits a minute at most; several comments in that minute make
 		// one mail.
 		Notifications: Notifications{SweepInterval: time.Minute},
+		Import:        Import{MaxUploadBytes: 512 << 20},
 	}
 }
 
@@ -377,6 +387,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("config: WINNOW_MAX_BODY_BYTES: %w", err)
 		}
 		c.HTTP.MaxBodyBytes = n
+	}
+	if v := getenv("WINNOW_IMPORT_MAX_UPLOAD_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_IMPORT_MAX_UPLOAD_BYTES: %w", err)
+		}
+		c.Import.MaxUploadBytes = n
 	}
 	durations := map[string]*time.Duration{
 		"WINNOW_SPAM_DISCARD_AFTER":           &c.Spam.DiscardAfter,
@@ -488,6 +505,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		return errors.New("config: http.max_body_bytes must be at least 1024")
+	}
+	if c.Import.MaxUploadBytes < 1024 {
+		return errors.New("config: import.max_upload_bytes must be at least 1024")
 	}
 	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 256 {
 		return errors.New("config: webhooks.workers must be between 1 and 256")

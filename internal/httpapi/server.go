@@ -183,6 +183,13 @@ type Deps struct {
 	MailSettings  MailSettings
 	Subscriptions pages.SubscriptionLinks
 	Passwords     pages.PasswordLinks
+	// Importer and Exporter bring a site's comments in and take them out (the
+	// admins' import and export); nil answers those routes 404.
+	Importer Importer
+	Exporter Exporter
+	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
+	// MaxBodyBytes.
+	MaxUploadBytes int64
 	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
 	// nil drops them.
 	Installs InstallReports
@@ -199,6 +206,9 @@ type server struct {
 	admin     Admin
 	submitter Submitter
 	moderator Moderator
+	importer  Importer
+	exporter  Exporter
+	maxUpload int64
 	akismet   Akismet
 	accounts  Accounts
 	limiter   Limiter
@@ -234,6 +244,7 @@ func NewServer(d Deps) http.Handler {
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(), mailSettings: d.MailSettings,
+		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)

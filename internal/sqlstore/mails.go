@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -77,6 +79,10 @@ func (s *Store) ClaimMails(ctx context.Context, at, leaseUntil time.Time, limit 
 		return nil, wrap("claim mails", err)
 	}
 	ms, err := scanMails(rows)
+	// RETURNING follows no ORDER BY: put the claim in the order it was taken in.
+	slices.SortFunc(ms, func(a, b email.Mail) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+	})
 	return ms, wrapNil("claim mails", err)
 }
 
