@@ -172,7 +172,7 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == st.Policy})
 	}
 	for _, a := range []site.SeedAction{site.SeedFold, site.SeedHold} {
-		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == st.SpamSeed || (st.SpamSeed == "" && a == site.SeedFold)})
+		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == st.SpamSeed})
 	}
 	for _, script := range site.Scripts {
 		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(st.Scripts, script)})
