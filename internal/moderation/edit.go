@@ -53,8 +53,8 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 			From: c.Status, To: c.Status, Note: strings.TrimSpace(req.Note), CreatedAt: now}}
 	before := c
 	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
-	if c.Status == comment.StatusApproved {
-		e.Notify = s.notice(comment.EventUpdated, now, c)
+	if c.Status == comment.StatusApproved { // its public view changed
+		e.NewVersion, e.Notify = true, s.notice(comment.EventUpdated, now, c)
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return comment.Comment{}, fmt.Errorf("moderation: edit: %w", err)
