@@ -140,18 +140,19 @@ func (s *Service) PingWebhook(ctx context.Context, p auth.Principal, id int64) (
 	return d, nil
 }
 
-// Deliveries is a page of endpoint id's delivery log, newest first, of one status
-// when status is not empty.
-func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error) {
+// Deliveries is endpoint id, which p must work on, and a page of its delivery log,
+// newest first, of one status when status is not empty, with the cursor of the next
+// page: one read of the endpoint serves the check and a page that shows it.
+func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error) {
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return nil, "", err
+		return webhook.Endpoint{}, nil, "", err
 	}
 	ds, next, err := s.store.Deliveries(ctx, w.ID, status, cursor, limit)
 	if err != nil {
-		return nil, "", fmt.Errorf("admin: deliveries of webhook %d: %w", id, err)
+		return webhook.Endpoint{}, nil, "", fmt.Errorf("admin: deliveries of webhook %d: %w", id, err)
 	}
-	return ds, next, nil
+	return w, ds, next, nil
 }
 
 // Redeliver queues delivery of endpoint id again, with the same event id and payload.

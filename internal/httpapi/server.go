@@ -81,7 +81,7 @@ type Admin interface {
 	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
 }
 
