@@ -1,9 +1,6 @@
 package comment
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -124,36 +121,28 @@ func addressBanKeys(secret []byte, ip string, v6bits int) []string {
 	if client.Addr().Is6() {
 		lowest = MinBanIPv6Bits
 	}
-	// IPKey's hash, with one HMAC state and one buffer for every key, cut into keys
-	// at the end: this runs for every submission.
-	m := hmac.New(sha256.New, secret)
+	// IPKey's keys from one keyer, written into one buffer and cut into keys at the
+	// end: this runs for every submission.
+	k := newKeyer(secret)
 	n := client.Bits() - lowest + 1
 	if client.Bits() < client.Addr().BitLen() {
 		n++ // the full address
 	}
-	const keyLen = 2 * 16
-	var text, sum []byte
+	const keyLen = 2 * ipKeyBytes
 	out := make([]byte, 0, n*keyLen)
-	key := func() {
-		m.Reset()
-		m.Write([]byte("ip\x00"))
-		m.Write(text)
-		sum = m.Sum(sum[:0])
-		out = hex.AppendEncode(out, sum[:16])
-	}
 	for bits := client.Bits(); bits >= lowest; bits-- {
 		p := netip.PrefixFrom(client.Addr(), bits).Masked()
+		msg := k.message(ipLabel)
 		if bits == p.Addr().BitLen() {
-			text = p.Addr().AppendTo(text[:0])
+			msg = p.Addr().AppendTo(msg)
 		} else {
-			text = p.AppendTo(text[:0])
+			msg = p.AppendTo(msg)
 		}
-		key()
+		out = k.key(out, msg, ipKeyBytes)
 	}
 	if a := client.Addr(); client.Bits() < a.BitLen() {
 		full, _ := netip.ParseAddr(strings.TrimSpace(ip))
-		text = full.Unmap().WithZone("").AppendTo(text[:0])
-		key()
+		out = k.key(out, full.Unmap().WithZone("").AppendTo(k.message(ipLabel)), ipKeyBytes)
 	}
 	all := string(out)
 	keys := make([]string, n)

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"strings"
 )
 
@@ -44,8 +45,14 @@ func SiteAvatarHash(secret []byte, siteID string) string {
 // and bans do not call it with an address directly but through AddressKey and
 // SubmissionBanKeys, which decide what network stands for one client.
 func IPKey(secret []byte, ip string) string {
-	return keyedHash(secret, "ip", ip, 16)
+	return keyedHash(secret, ipLabel, ip, ipKeyBytes)
 }
+
+// IPKey's label and length, which addressBanKeys' keys share.
+const (
+	ipLabel    = "ip"
+	ipKeyBytes = 16
+)
 
 // AvatarURL is where an avatar hash's picture is served, under winnow's base URL:
 // the one link every public view of a comment (API, pages, webhooks) shares.
@@ -53,13 +60,41 @@ func AvatarURL(baseURL, avatarHash string) string {
 	return strings.TrimRight(baseURL, "/") + "/api/v1/avatars/" + avatarHash + ".svg"
 }
 
-// keyedHash is the first n bytes, in hex, of the HMAC of label, a zero byte and value.
-// It runs several times for every submission, so the message is written at once from
-// one buffer, which then takes the sum.
+// keyedHash is the first n bytes, in hex, of the HMAC of label, a zero byte and value:
+// the one format of every private key (keyer writes it).
 func keyedHash(secret []byte, label, value string, n int) string {
-	m := hmac.New(sha256.New, secret)
-	b := make([]byte, 0, max(len(label)+1+len(value), sha256.Size))
-	b = append(append(append(b, label...), 0), value...)
-	m.Write(b)
-	return hex.EncodeToString(m.Sum(b[:0])[:n])
+	k := newKeyer(secret)
+	k.buf = make([]byte, 0, max(len(label)+1+len(value), sha256.Size))
+	var dst [2 * sha256.Size]byte
+	return string(k.key(dst[:0], append(k.message(label), value...), n))
+}
+
+// keyer writes keyedHash's keys. Keys are made several times for every submission,
+// dozens of them for its address's networks (addressBanKeys), so one keyer's HMAC
+// state and buffer serve them all: a key's message is written at once from the
+// buffer, which then takes the sum.
+type keyer struct {
+	m    hash.Hash
+	buf  []byte
+	used bool // m has summed a key: reset it before the next
+}
+
+func newKeyer(secret []byte) keyer { return keyer{m: hmac.New(sha256.New, secret)} }
+
+// message begins a key's message, label and a zero byte, in the keyer's buffer: append
+// the value to it and pass the result to key.
+func (k *keyer) message(label string) []byte {
+	return append(append(k.buf[:0], label...), 0)
+}
+
+// key appends to dst the first n bytes, in hex, of the HMAC of msg (begun by message).
+func (k *keyer) key(dst, msg []byte, n int) []byte {
+	if k.used { // a fresh HMAC needs no reset, whose first costs an allocation
+		k.m.Reset()
+	}
+	k.used = true
+	k.m.Write(msg)
+	sum := k.m.Sum(msg[:0]) // msg is written: its buffer takes the sum
+	k.buf = sum[:0]
+	return hex.AppendEncode(dst, sum[:n])
 }
