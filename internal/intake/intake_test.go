@@ -106,7 +106,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, localCounters(ratelimit.NewLocal(now)), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", now)
+	return NewService(st, localCounters(ratelimit.NewLocal(now)), sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", now)
 }
 
 // localCounters keeps limits, nonces and campaign counts on one in-process limiter.
