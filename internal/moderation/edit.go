@@ -59,8 +59,7 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return comment.Comment{}, fmt.Errorf("moderation: edit: %w", err)
 	}
-	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam || before.Trained == spam.LabelLeft
-	if taught && before.BodySource != c.BodySource {
+	if spam.Teaches(before.Trained) && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
 		s.learn(ctx, before, "")

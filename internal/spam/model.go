@@ -34,6 +34,12 @@ const (
 	LabelLeft = "left"
 )
 
+// Teaches reports whether a comment learned as label holds a lesson of its text
+// (spam, ham or left alone), which unlearning it or changing its text must move.
+func Teaches(label string) bool {
+	return label == LabelSpam || label == LabelHam || label == LabelLeft
+}
+
 // Implicit lessons (LabelLeft), measured on the prequential replays with policy
 // none in eval_data_test.go (the YouTube and SMS streams, whose figures they are).
 const (
@@ -332,14 +338,18 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 		return nil
 	}
 	l := Lesson{Scope: c.SiteID, CommentID: c.ID, From: c.Trained, To: label}
-	deltas := map[string]*TokenCounts{}
-	a := analyze(c.BodySource)
-	l.addDoc(deltas, a.tokens, c.Trained, -1)
-	l.addDoc(deltas, a.tokens, label, 1)
-	l.Deltas = flatten(deltas)
-	var v vec
-	featurize(&v, &a, c.AuthorName, c.AuthorURL, nil)
-	l.Weights = m.weightSteps(c.SiteID, &v, c.Trained, label)
+	if Teaches(c.Trained) || Teaches(label) {
+		// A move between labels that teach nothing ("", LabelNone: a comment the
+		// sweep only marks as looked at) changes no count: its text is not read.
+		deltas := map[string]*TokenCounts{}
+		a := analyze(c.BodySource)
+		l.addDoc(deltas, a.tokens, c.Trained, -1)
+		l.addDoc(deltas, a.tokens, label, 1)
+		l.Deltas = flatten(deltas)
+		var v vec
+		featurize(&v, &a, c.AuthorName, c.AuthorURL, nil)
+		l.Weights = m.weightSteps(c.SiteID, &v, c.Trained, label)
+	}
 	if m.store == nil {
 		m.apply(l)
 		return nil
@@ -495,26 +505,6 @@ func (m *Model) Implicit(site string) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return int(c.counts[tokenLeft].ham)
-}
-
-// learnText teaches an in-memory model that a text once learned as from (or "") is
-// now label (or "", forgotten), as LearnComment would, and returns the label taught.
-func (m *Model) learnText(scope, author, website, body, from, label string) string {
-	label = m.implicit(scope, from, label)
-	if label == from {
-		return label
-	}
-	l := Lesson{Scope: scope, From: from, To: label}
-	deltas := map[string]*TokenCounts{}
-	a := analyze(body)
-	l.addDoc(deltas, a.tokens, from, -1)
-	l.addDoc(deltas, a.tokens, label, 1)
-	l.Deltas = flatten(deltas)
-	var v vec
-	featurize(&v, &a, author, website, nil)
-	l.Weights = m.weightSteps(scope, &v, from, label)
-	m.apply(l)
-	return label
 }
 
 // weightSteps are the linear model's changes for a comment whose lesson moves from
