@@ -115,8 +115,8 @@ func withDemo(next http.Handler) (http.Handler, error) {
 			_, _ = w.Write(css)
 		case "/demo/":
 			theme := r.URL.Query().Get("theme")
-			if theme != "light" && theme != "dark" {
-				theme = "auto"
+			if theme != "light" && theme != "dark" && theme != "auto" {
+				theme = "" // the widget's default: follow the page
 			}
 			var buf bytes.Buffer
 			if err := tmpl.Execute(&buf, map[string]string{
