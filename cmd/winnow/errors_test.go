@@ -129,6 +129,8 @@ func TestAdminAPIRequiresATokenScopedToTheSite(t *testing.T) {
 		// the admin service's rule, asked before a body is read.
 		for _, r := range []struct{ method, path string }{
 			{"POST", "/api/v1/admin/sites"}, {"PATCH", "/api/v1/admin/sites/a"},
+			{"POST", "/api/v1/admin/sites/a/import"}, {"GET", "/api/v1/admin/sites/a/export"},
+			{"POST", "/api/v1/admin/sites/a/akismet-key"}, {"DELETE", "/api/v1/admin/sites/a/akismet-key"},
 			{"GET", "/api/v1/admin/tokens"}, {"POST", "/api/v1/admin/tokens"}, {"DELETE", "/api/v1/admin/tokens/1"},
 			{"GET", "/api/v1/admin/users"}, {"POST", "/api/v1/admin/users"}, {"PATCH", "/api/v1/admin/users/1"},
 			{"POST", "/api/v1/admin/webhooks"}, {"PATCH", "/api/v1/admin/webhooks/1"}, {"DELETE", "/api/v1/admin/webhooks/1"},

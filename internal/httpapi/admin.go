@@ -50,7 +50,8 @@ func principal(r *http.Request) auth.Principal {
 // requireAdmin asks the admin service's rule (admin.Manage) before h reads the
 // request's body: the service refuses a non-admin itself, but only once it is called
 // with the decoded body, and a moderator must get 403 whatever it sends, not a 400 or
-// 422 that describes what an admin would have to send.
+// 422 that describes what an admin would have to send. Import and export, whose
+// services take no principal, have it as their only check.
 func (s *server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := admin.Manage(principal(r)); err != nil {

@@ -84,8 +84,9 @@ func (s *server) routes() http.Handler {
 
 	// Moderators and admins, with a bearer token or a session cookie. What only admins
 	// may do, the admin service refuses to anyone else (403); requireAdmin asks the same
-	// rule early on the routes that read a body first, so that the body cannot change
-	// a moderator's answer.
+	// rule (admin.Manage) early on the routes that read a body first, so that the body
+	// cannot change a moderator's answer, and on import and export, whose services
+	// (internal/importer) take no principal.
 	adm := func(path string, h http.HandlerFunc) *mux.Route {
 		return r.Handle("/api/v1/admin"+path, s.authenticate(h))
 	}
@@ -106,6 +107,8 @@ func (s *server) routes() http.Handler {
 	adm("/sites", s.requireAdmin(s.createSite)).Methods(http.MethodPost)
 	adm("/sites/{site}", s.getSite).Methods(http.MethodGet)
 	adm("/sites/{site}", s.requireAdmin(s.updateSite)).Methods(http.MethodPatch)
+	adm("/sites/{site}/import", s.requireAdmin(s.importSite)).Methods(http.MethodPost).Name(uploadRoute)
+	adm("/sites/{site}/export", s.requireAdmin(s.exportSite)).Methods(http.MethodGet)
 	adm("/sites/{site}/akismet-key", s.issueAkismetKey).Methods(http.MethodPost)
 	adm("/sites/{site}/akismet-key", s.revokeAkismetKey).Methods(http.MethodDelete)
 	adm("/tokens", s.listTokens).Methods(http.MethodGet)
