@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/winnow/winnow/internal/httpapi/httpapitest"
@@ -140,5 +141,38 @@ func TestThreadReadHeaders(t *testing.T) {
 	e.Handler.ServeHTTP(w, r)
 	if id := w.Header().Get("X-Request-Id"); len(id) != 16 || id == "not allowed!" {
 		t.Errorf("X-Request-Id %q, want 16 fresh hex digits", id)
+	}
+}
+
+// TestObserveLabels counts requests by route template, method and status, and
+// times them by route, as /metrics shows them: a route's series appear once it has
+// been asked, requests no route took count as "unmatched", and an unknown method as
+// OTHER.
+func TestObserveLabels(t *testing.T) {
+	e := httpapitest.New(t)
+	for range 2 {
+		e.Do(httpapitest.Nobody, http.MethodGet, "/api/v1/sites/blog/comments?thread=/p", "", "")
+	}
+	e.Do(httpapitest.Nobody, http.MethodGet, "/api/v1/sites/blog/comments", "", "")
+	e.Do(httpapitest.Nobody, http.MethodGet, "/api/v1/nothing", "", "")
+	e.Do(httpapitest.Token, http.MethodPut, "/api/v1/admin/sites", "", "")
+	e.Do(httpapitest.Token, "BREW", "/api/v1/admin/sites", "", "")
+	w := e.Do(httpapitest.Nobody, http.MethodGet, "/metrics", "", "")
+	got := w.Body.String()
+	for _, want := range []string{
+		`winnow_http_requests_total{code="200",method="GET",route="/api/v1/sites/{site}/comments"} 2`,
+		`winnow_http_requests_total{code="400",method="GET",route="/api/v1/sites/{site}/comments"} 1`,
+		`winnow_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`winnow_http_requests_total{code="405",method="PUT",route="unmatched"} 1`,
+		`winnow_http_requests_total{code="405",method="OTHER",route="unmatched"} 1`,
+		`winnow_http_request_duration_seconds_count{route="/api/v1/sites/{site}/comments"} 3`,
+		`winnow_http_request_duration_seconds_count{route="unmatched"} 3`,
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(got, `route="/api/v1/admin/bans"`) {
+		t.Error("/metrics lists a route nobody asked")
 	}
 }

@@ -11,11 +11,10 @@ import (
 // internal/dashboard). No front end registers routes of its own.
 func (s *server) routes() http.Handler {
 	r := mux.NewRouter()
-	r.Use(s.observe)
-	r.NotFoundHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = s.observe(unmatched, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint"})
 	}))
-	r.MethodNotAllowedHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.MethodNotAllowedHandler = s.observe(unmatched, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed here"})
 	}))
 
@@ -105,5 +104,24 @@ func (s *server) routes() http.Handler {
 	adm("/webhooks/{id:[0-9]+}/ping", s.requireAdmin(s.pingWebhook)).Methods(http.MethodPost)
 	adm("/webhooks/{id:[0-9]+}/deliveries", s.listDeliveries).Methods(http.MethodGet)
 	adm("/webhooks/{id:[0-9]+}/deliveries/{delivery:[0-9]+}/redeliver", s.requireAdmin(s.redeliver)).Methods(http.MethodPost)
+
+	// Every route is observed (request id, log, metrics) under its template. Its
+	// handler is wrapped once, here; mux's middleware (Router.Use) would wrap it anew
+	// on every request. Like that middleware, observe runs only for a matched route:
+	// mux's own redirects to a cleaned path stay as they were.
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return err
+		}
+		route.Handler(s.observe(tpl, route.GetHandler()))
+		return nil
+	})
+	if err != nil {
+		panic(err) // a route without a path template: a mistake in the table above
+	}
 	return r
 }
+
+// unmatched is the route label of requests that no route took (404 and 405).
+const unmatched = "unmatched"
