@@ -274,9 +274,33 @@ func (s *server) tree(cs []comment.Comment) []*publicComment {
 // needs a strong tag here: the thread is never read by byte ranges nor written with
 // If-Match.
 func threadETag(siteID, key string, th comment.Thread, sort string, limit, offset int) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%q %q %d %d %d %q %q %s %d %d",
-		siteID, key, th.ID, th.Version, th.ApprovedCount, th.URL, th.Title, sort, limit, offset))
-	return `W/"` + hex.EncodeToString(h[:12]) + `"`
+	// What is hashed is fmt's "%q %q %d %d %d %q %q %s %d %d" of the fields below,
+	// written with strconv into a buffer on the stack: the same tags as ever, without
+	// fmt's cost on every read (TestThreadETagFormat).
+	var buf [256]byte
+	b := strconv.AppendQuote(buf[:0], siteID)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, key)
+	for _, n := range [...]int64{th.ID, th.Version, int64(th.ApprovedCount)} {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, n, 10)
+	}
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, th.URL)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, th.Title)
+	b = append(b, ' ')
+	b = append(b, sort...)
+	for _, n := range [...]int{limit, offset} {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	h := sha256.Sum256(b)
+	var tag [len(`W/""`) + 24]byte
+	copy(tag[:], `W/"`)
+	hex.Encode(tag[3:27], h[:12])
+	tag[27] = '"'
+	return string(tag[:])
 }
 
 // counts answers approved counts for the threads of a listing page in one request.
