@@ -41,23 +41,38 @@ func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (co
 		return comment.Site{}, false, err
 	}
 	h := w.Header()
-	h.Add("Vary", "Origin")
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = varyOrigin
+	} else {
+		h.Add("Vary", "Origin")
+	}
 	origin := r.Header.Get("Origin")
 	allowed := origin != "" && s.allowsOrigin(site, origin)
 	if allowed {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed, X-Request-Id")
+		h["Access-Control-Allow-Origin"] = []string{origin}
+		h["Access-Control-Expose-Headers"] = exposeHeaders
 	}
 	return site, allowed, nil
 }
 
+// Header values that every public read sets, shared by every answer instead of a
+// fresh one-element slice per field per request (what http.Header.Set makes). No code
+// changes a header value in place, and the slices are full (len == cap), so an Add to
+// one of these fields copies rather than writes into them.
+var (
+	varyOrigin         = []string{"Origin"}
+	varyOriginEncoding = []string{"Origin", "Accept-Encoding"}
+	exposeHeaders      = []string{"ETag, Retry-After, Idempotent-Replayed, X-Request-Id"}
+	contentTypeJSON    = []string{"application/json; charset=utf-8"}
+	noSniff            = []string{"nosniff"}
+	encodingGzip       = []string{"gzip"}
+)
+
 // allowsOrigin is the one origin check of the public routes: a browser page on one of
 // the site's origins, or one of winnow's own pages.
 func (s *server) allowsOrigin(site comment.Site, origin string) bool {
-	return site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin())
+	return site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin)
 }
-
-func (s *server) ownOrigin() string { return httpx.Origin(s.baseURL) }
 
 // preflight answers CORS preflight requests for the public API.
 func (s *server) preflight(w http.ResponseWriter, r *http.Request) {
@@ -130,9 +145,13 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 	}
 	etag := threadETag(site.ID, key, th, sort, limit, offset)
 	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", s.cacheControl(site))
-	h.Add("Vary", "Accept-Encoding")
+	h["Etag"] = []string{etag}
+	h["Cache-Control"] = s.cacheControl(site)
+	if v := h["Vary"]; len(v) == 1 && v[0] == "Origin" {
+		h["Vary"] = varyOriginEncoding
+	} else {
+		h.Add("Vary", "Accept-Encoding")
+	}
 	if httpx.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -189,13 +208,15 @@ type rendered struct {
 // accepts gzip, else its plain JSON, body.
 func (s *server) writePage(w http.ResponseWriter, page cachedPage, body []byte, gz bool) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = contentTypeJSON
+	h["X-Content-Type-Options"] = noSniff
 	if gz {
 		body = page.gz
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = encodingGzip
+		h["Content-Length"] = page.gzLength
+	} else {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -223,13 +244,13 @@ func (s *server) renderThread(ctx context.Context, key string, th comment.Thread
 	return json.Marshal(page)
 }
 
-// cacheControl is the Cache-Control of a site's public reads: its own CDN lifetimes,
-// or the server's.
-func (s *server) cacheControl(site comment.Site) string {
+// cacheControl is the Cache-Control of a site's public reads, as a header's values:
+// its own CDN lifetimes, or the server's.
+func (s *server) cacheControl(site comment.Site) []string {
 	if site.CDN == nil {
 		return s.readCache
 	}
-	return SharedCache{MaxAge: site.CDN.SMaxAge, StaleWhileRevalidate: site.CDN.StaleWhileRevalidate}.header()
+	return []string{SharedCache{MaxAge: site.CDN.SMaxAge, StaleWhileRevalidate: site.CDN.StaleWhileRevalidate}.header()}
 }
 
 // thread is the thread row from the thread cache when there is one, else from the
@@ -324,7 +345,7 @@ func (s *server) counts(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		out[k] = got[k]
 	}
-	w.Header().Set("Cache-Control", s.cacheControl(site))
+	w.Header()["Cache-Control"] = s.cacheControl(site)
 	writeJSON(w, http.StatusOK, map[string]any{"counts": out})
 }
 
