@@ -114,26 +114,34 @@ func (s *server) threadComments(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	key, sort := q.Get("thread"), q.Get("sort")
-	fields := map[string]string{}
+	// The query is read parameter by parameter, the fields at fault gathered only when
+	// there are some: a read that is fine allocates nothing for them.
+	q := r.URL.RawQuery
+	key, sort := httpx.QueryValue(q, "thread"), httpx.QueryValue(q, "sort")
+	var fields map[string]string
+	fault := func(field, problem string) {
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		fields[field] = problem
+	}
 	if !comment.ValidThreadKey(key) {
-		fields["thread"] = comment.ThreadKeyRule
+		fault("thread", comment.ThreadKeyRule)
 	}
 	if sort == "" {
 		sort = comment.SortOldest
 	} else if sort != comment.SortOldest && sort != comment.SortNewest {
-		fields["sort"] = "must be oldest or newest"
+		fault("sort", "must be oldest or newest")
 	}
-	limit, err := intParam(q, "limit", defaultThreadPage, 1, maxThreadPage)
+	limit, err := httpx.IntValue(httpx.QueryValue(q, "limit"), defaultThreadPage, 1, maxThreadPage)
 	if err != nil {
-		fields["limit"] = err.Error()
+		fault("limit", err.Error())
 	}
-	offset, err := intParam(q, "cursor", 0, 0, 1<<30)
+	offset, err := httpx.IntValue(httpx.QueryValue(q, "cursor"), 0, 0, 1<<30)
 	if err != nil {
-		fields["cursor"] = "not a cursor from a previous page"
+		fault("cursor", "not a cursor from a previous page")
 	}
-	if len(fields) > 0 {
+	if fields != nil {
 		s.writeError(w, r, badRequest("invalid query", fields))
 		return
 	}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -174,5 +175,41 @@ func TestObserveLabels(t *testing.T) {
 	}
 	if strings.Contains(got, `route="/api/v1/admin/bans"`) {
 		t.Error("/metrics lists a route nobody asked")
+	}
+}
+
+// TestThreadReadQuery names every parameter at fault in one answer, and reads the
+// query as url.ParseQuery does (the first well-formed value of each name).
+func TestThreadReadQuery(t *testing.T) {
+	e := httpapitest.New(t)
+	tests := []struct {
+		query  string
+		status int
+		fields string // the error's fields, as JSON
+	}{
+		{"thread=/p", http.StatusOK, ""},
+		{"thread=/p&sort=newest&limit=200&cursor=0", http.StatusOK, ""},
+		{"thread=%2Fp&limit=%zz&limit=5&sort=oldest;x", http.StatusOK, ""},
+		{"", http.StatusBadRequest, `{"thread":"required, at most 512 characters"}`},
+		{"thread=/p&sort=up&limit=0&cursor=x", http.StatusBadRequest,
+			`{"cursor":"not a cursor from a previous page","limit":"must be a whole number from 1 to 200","sort":"must be oldest or newest"}`},
+	}
+	for _, tt := range tests {
+		w := e.Do(httpapitest.Nobody, http.MethodGet, "/api/v1/sites/blog/comments?"+tt.query, "", "")
+		if w.Code != tt.status {
+			t.Errorf("?%s: %d, want %d: %s", tt.query, w.Code, tt.status, w.Body)
+			continue
+		}
+		if tt.fields == "" {
+			continue
+		}
+		var got struct {
+			Error struct {
+				Fields json.RawMessage `json:"fields"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || string(got.Error.Fields) != tt.fields {
+			t.Errorf("?%s: fields %s, want %s (%v)", tt.query, got.Error.Fields, tt.fields, err)
+		}
 	}
 }
