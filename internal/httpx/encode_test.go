@@ -1,9 +1,11 @@
 package httpx
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAcceptsGzip(t *testing.T) {
@@ -67,4 +69,32 @@ func FuzzQueryValue(f *testing.F) {
 			t.Errorf("QueryValue(%q, %q) = %q, ParseQuery's %q", query, name, got, want)
 		}
 	})
+}
+
+// TestRequestID finds the id through contexts derived from the one that carries it,
+// which still end with their parent.
+func TestRequestID(t *testing.T) {
+	type other struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), other{}, "kept"))
+	ctx := WithRequestID(parent, "abc")
+	child, stop := context.WithTimeout(context.WithValue(ctx, other{}, "shadow"), time.Hour)
+	defer stop()
+	if got := RequestID(child); got != "abc" {
+		t.Errorf("RequestID = %q through derived contexts", got)
+	}
+	if got := RequestID(context.WithoutCancel(ctx)); got != "abc" {
+		t.Errorf("RequestID = %q without cancel", got)
+	}
+	if got := ctx.Value(other{}); got != "kept" {
+		t.Errorf("another value: %v", got)
+	}
+	if RequestID(context.Background()) != "" {
+		t.Error("an id without one")
+	}
+	cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a context derived from the request's did not end with it")
+	}
 }
