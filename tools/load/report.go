@@ -34,13 +34,13 @@ type Row struct {
 	Workload string
 	Rate     float64 // successful requests (or transactions) per second
 	P50, P99 time.Duration
-	Requests int     // all requests sent (or transactions run)
-	Errors   int     // failed requests: transport errors and answers outside 2xx/3xx
-	RSS      int64   // the server's resident memory at the end, in bytes; 0 when not measured
+	Requests int   // all requests sent (or transactions run)
+	Errors   int   // failed requests: transport errors and answers outside 2xx/3xx
+	RSS      int64 // the server's resident memory at the end, in bytes; 0 when not measured
 	// CPU is the server's CPU time (user and system, every thread) per request of
 	// the phase: what a request costs the server, which moves far less than the rate
 	// when other work shares the cores. 0 when not measured (pgbench, a mix's sub-rows).
-	CPU time.Duration
+	CPU      time.Duration
 	Note     string  // what else a reader needs: status codes, sizes, choices
 	Pgbench  float64 // Rate as a multiple of the comparable pgbench rate; 0 when none
 	Postgres float64 // Rate as a multiple of the same workload on winnow with PostgreSQL; 0 when none
