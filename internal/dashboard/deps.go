@@ -14,12 +14,14 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/webhook"
 	"github.com/winnow/winnow/web"
 )
 
 // Store is what the pages read directly.
 type Store interface {
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
 	Comment(ctx context.Context, id int64) (comment.Comment, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
@@ -33,12 +35,12 @@ type Store interface {
 // Admin reads sites, webhooks and accounts as the signed-in user may see them
 // (admin.Service).
 type Admin interface {
-	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
-	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
+	Sites(ctx context.Context, p auth.Principal) ([]site.Site, error)
+	Site(ctx context.Context, p auth.Principal, id string) (site.Site, error)
 	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
-	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
-	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
+	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error)
+	Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
 }
 
 // Sessions tells who a session cookie belongs to (auth.Accounts).

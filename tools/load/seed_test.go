@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -72,17 +72,17 @@ func createSite(t *testing.T, srv *server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlstore.Open(t.Context(), cfg.DSN())
+	store, err := sqlstore.Open(t.Context(), cfg.DSN())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	if err := st.Migrate(t.Context()); err != nil {
+	defer store.Close()
+	if err := store.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	site := comment.NewSite(siteID, "Load")
-	site.Origins = []string{siteOrigin}
-	if err := st.CreateSite(context.Background(), site); err != nil {
+	st := site.NewSite(siteID, "Load")
+	st.Origins = []string{siteOrigin}
+	if err := store.CreateSite(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
 }
