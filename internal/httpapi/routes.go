@@ -18,12 +18,11 @@ func (s *server) routes() http.Handler {
 		s.writeError(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed here"})
 	}))
 
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
-
 	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
-	// a gorilla/mux subrouter answers 404 where 405 is right.
+	// a gorilla/mux subrouter answers 404 where 405 is right. They come first, the
+	// thread read at the top: mux tries the routes in this order, and these are asked
+	// most. (Their paths share nothing with the operational routes after them, so
+	// the order changes no answer.)
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
@@ -33,6 +32,10 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
+
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
 
 	// The reader's pages (internal/pages): the widget's files under their plain names
 	// and, with the dashboard's, under content-hashed names; the thread page without
