@@ -61,7 +61,7 @@ func benchHandler(b *testing.B, st *sqlstore.Store, lim rateLimiter) (http.Handl
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := newHandler(b.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default())
+	h, err := newHandler(b.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := newHandler(t.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default())
+		h, err := newHandler(t.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

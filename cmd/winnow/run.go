@@ -19,6 +19,7 @@ Usage:
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
                      [--spam-seed fold|hold]
   winnow site list
+  winnow site akismet-key --site ID [--revoke]                        (issues a new key, printed once)
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
@@ -32,6 +33,8 @@ Usage:
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
   winnow spam reset --site ID | --shared
+  winnow import --site ID --format wxr|disqus|remark42|commento|winnow [--thread-key path|url|id] [--strict] [--learn] [--json] FILE|-
+  winnow export --site ID [--format winnow|wxr] [--without-private] [--output FILE]
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return siteCreate(ctx, rest, getenv, stdout, stderr)
 	case "site list":
 		return siteList(ctx, rest, getenv, stdout, stderr)
+	case "site akismet-key":
+		return siteAkismetKey(ctx, rest, getenv, stdout, stderr)
 	case "token create":
 		return tokenCreate(ctx, rest, getenv, stdout, stderr)
 	case "token list":
@@ -81,6 +86,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "spam reset":
 		return spamReset(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

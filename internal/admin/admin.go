@@ -27,6 +27,9 @@ type Store interface {
 	siteStore
 	tokenStore
 	webhookStore
+	akismetKeyStore
+	// Installs lists what the widget reported from a site's origins.
+	Installs(ctx context.Context, siteID string) ([]site.Install, error)
 	// Users lists every account, to list them and to name the creators of tokens.
 	Users(ctx context.Context) ([]auth.User, error)
 }
@@ -81,6 +84,8 @@ type Options struct {
 	AllowPrivateNetworks bool
 	// Accounts creates and changes accounts; nil manages none (comment.ErrNotFound).
 	Accounts Accounts
+	// Installs gathers the widgets' reports; nil: Installs reads only what is stored.
+	Installs *InstallLog
 }
 
 // Service manages sites, tokens, webhook endpoints and accounts.
@@ -89,11 +94,12 @@ type Service struct {
 	accounts     Accounts
 	now          func() time.Time
 	allowPrivate bool
+	installs     *InstallLog
 }
 
 // New returns the service on store with clock now.
 func New(store Store, now func() time.Time, o Options) *Service {
-	return &Service{store: store, accounts: o.Accounts, now: now, allowPrivate: o.AllowPrivateNetworks}
+	return &Service{store: store, accounts: o.Accounts, now: now, allowPrivate: o.AllowPrivateNetworks, installs: o.Installs}
 }
 
 // Operator is who acts from the command line: whoever can run winnow's commands can

@@ -3,7 +3,6 @@ package comment
 import (
 	"fmt"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -63,25 +62,12 @@ type BanKeys struct {
 	Domains []string // of the email and the website
 }
 
-// Values are all the keys, at most MaxBanKeys.
-func (k BanKeys) Values() []string {
-	return append(append([]string{k.Email}, k.IPs...), k.Domains...)
-}
-
 // SubmissionBanKeys derives what bans to look for from a submission's author; v6bits
 // is the IPv6 prefix that is one client (see AddressPrefix).
 func SubmissionBanKeys(secret []byte, v6bits int, email, website, ip string) BanKeys {
-	k := BanKeys{Email: EmailKey(secret, email)}
+	k := BanKeys{Email: EmailKey(secret, email), Domains: banDomains(email, website)}
 	if ip != "" {
 		k.IPs = addressBanKeys(secret, ip, v6bits)
-	}
-	if d := EmailDomain(email); d != "" {
-		k.Domains = append(k.Domains, d)
-	}
-	if u, err := url.Parse(website); err == nil && u.Hostname() != "" {
-		if d := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www."); d != "" && (len(k.Domains) == 0 || d != k.Domains[0]) {
-			k.Domains = append(k.Domains, d)
-		}
 	}
 	return k
 }

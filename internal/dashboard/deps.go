@@ -41,6 +41,10 @@ type Admin interface {
 	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error)
 	Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	// AkismetKeyIssued is when the site's Akismet-compatible API key was issued
+	// (zero: it has none); the key itself is never kept.
+	AkismetKeyIssued(ctx context.Context, p auth.Principal, id string) (time.Time, error)
+	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 }
 
 // Sessions tells who a session cookie belongs to (auth.Accounts).
@@ -52,6 +56,8 @@ type Sessions interface {
 // which serves them).
 type Assets interface {
 	AssetURL(name string) string
+	// WidgetVersion is the widget's build served now, to tell outdated copies.
+	WidgetVersion() string
 }
 
 // Deps is what the dashboard needs, passed in by the server that mounts it.
@@ -61,6 +67,8 @@ type Deps struct {
 	// Sessions is nil when winnow serves API tokens only: then no page opens.
 	Sessions Sessions
 	Assets   Assets
+	// BaseURL is how browsers reach winnow, for the embed snippet a site page shows.
+	BaseURL string
 	// DiscardSpamAfter is how long spam is kept (0: for ever); the queue says when
 	// each spam comment goes.
 	DiscardSpamAfter time.Duration
@@ -75,6 +83,7 @@ type Dashboard struct {
 	admin        Admin
 	accounts     Sessions
 	assets       Assets
+	baseURL      string
 	discardAfter time.Duration
 	now          func() time.Time
 	log          *slog.Logger
@@ -88,6 +97,6 @@ func New(d Deps) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets,
+	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets, baseURL: d.BaseURL,
 		discardAfter: d.DiscardSpamAfter, now: d.Now, log: d.Logger, tmpl: t}, nil
 }

@@ -66,11 +66,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // log and metrics. The log names the route template, never the raw path or query (a
 // moderator's search can hold an email) and never the client's address or user agent.
 //
-// routes wraps each route's handler once, with its template (route), where mux's
-// middleware (Router.Use) would build the wrapper again on every request and look
-// the template up in the request's context; routes that mux did not match are
-// observed as "unmatched".
-func (s *server) observe(route string, next http.Handler) http.Handler {
+// routes wraps each route's handler once, with its template (route) and the most its
+// requests' bodies may hold (maxBody), where mux's middleware (Router.Use) would build
+// the wrapper again on every request and look the route up in the request's context;
+// routes that mux did not match are observed as "unmatched".
+func (s *server) observe(route string, maxBody int64, next http.Handler) http.Handler {
 	m := s.metrics.route(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -81,7 +81,7 @@ func (s *server) observe(route string, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(httpx.WithRequestID(r.Context(), id))
 		if r.Body != http.NoBody { // nothing to limit in a request without a body
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

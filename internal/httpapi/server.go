@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/dashboard"
@@ -82,7 +83,19 @@ type Admin interface {
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
 	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	// Installs lists what the widget reported from each origin of a site.
+	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
+	IssueAkismetKey(ctx context.Context, p auth.Principal, id string) (string, error)
+	RevokeAkismetKey(ctx context.Context, p auth.Principal, id string) error
+	AkismetKeyIssued(ctx context.Context, p auth.Principal, id string) (time.Time, error)
+}
+
+// Akismet answers the Akismet-compatible API (akismet.Service).
+type Akismet interface {
+	Verify(ctx context.Context, r akismet.Request) (site.Site, error)
+	Check(ctx context.Context, r akismet.Request) (akismet.Answer, error)
+	Report(ctx context.Context, r akismet.Request, isSpam bool) error
 }
 
 // Submitter runs the submit pipeline (intake.Service).
@@ -129,6 +142,8 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Akismet answers the Akismet-compatible API under /1.1/; nil serves none.
+	Akismet Akismet
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
 	// nil serves API tokens only.
 	Accounts Accounts
@@ -162,7 +177,22 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// Importer and Exporter bring a site's comments in and take them out (the
+	// admins' import and export); nil answers those routes 404.
+	Importer Importer
+	Exporter Exporter
+	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
+	// MaxBodyBytes.
+	MaxUploadBytes int64
+	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
+	// nil drops them.
+	Installs InstallReports
+	Now      func() time.Time
+}
+
+// InstallReports gathers what widgets report for the site page's installation panel.
+type InstallReports interface {
+	Report(in site.Install)
 }
 
 type server struct {
@@ -170,6 +200,10 @@ type server struct {
 	admin     Admin
 	submitter Submitter
 	moderator Moderator
+	importer  Importer
+	exporter  Exporter
+	maxUpload int64
+	akismet   Akismet
 	accounts  Accounts
 	limiter   Limiter
 	guard     Guard
@@ -191,6 +225,7 @@ type server struct {
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
+	installs  InstallReports
 	// reader is the no-JS thread page and the widget's files; dash the dashboard.
 	reader *pages.Pages
 	dash   *dashboard.Dashboard
@@ -199,11 +234,12 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
+		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
@@ -213,7 +249,7 @@ func NewServer(d Deps) http.Handler {
 	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
-	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader, BaseURL: d.BaseURL,
 		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
 		panic(err) // the templates are embedded: a build mistake
 	}

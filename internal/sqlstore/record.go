@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
@@ -56,29 +57,27 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
-	values := keys.Values()
-	if len(values) > comment.MaxBanKeys {
-		return comment.Record{}, fmt.Errorf("sqlstore: record: %d ban keys, at most %d", len(values), comment.MaxBanKeys)
-	}
-	bans, err := json.Marshal(values)
+	bans, err := banValues(keys)
 	if err != nil {
 		return comment.Record{}, fmt.Errorf("sqlstore: record: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, siteID, authorKey, addressKey, micros(since), micros(now), idempotencyKey, parentID, string(bans))
+	rows, err := st.QueryContext(ctx, siteID, authorKey, addressKey, micros(since), micros(now), idempotencyKey, parentID, bans)
 	if err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
 	defer rows.Close()
 	r := comment.Record{Author: comment.Author{SiteID: siteID, Key: authorKey}}
+	// The text columns are read as the driver holds them: only a ban's kind and a
+	// parent's need to outlive the row, and most submissions have neither.
+	var (
+		what, kind, detail sql.RawBytes
+		approved, spams    int64
+	)
 	for rows.Next() {
-		var (
-			what, kind, detail string
-			approved, spams    int64
-		)
 		if err := rows.Scan(&what, &approved, &spams, &kind, &detail); err != nil {
 			return comment.Record{}, wrap("record", err)
 		}
-		switch what {
+		switch string(what) {
 		case "author":
 			r.Author.Approved, r.Author.Spam = int(approved), int(spams)
 		case "ip":
@@ -88,13 +87,63 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 		case "replay":
 			r.Replay = approved
 		case "parent":
-			r.ParentStatus, r.ParentThread = comment.Status(kind), detail
+			r.ParentStatus, r.ParentThread = comment.Status(kind), string(detail)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return comment.Record{}, wrap("record", err)
 	}
 	return r, nil
+}
+
+// banValues is the JSON array of keys' values (Email, IPs, Domains), at most
+// comment.MaxBanKeys, written at once: the keys are hex and the domains plain, so
+// only a value that needs escaping goes through the JSON encoder.
+func banValues(keys comment.BanKeys) (string, error) {
+	n := 1 + len(keys.IPs) + len(keys.Domains)
+	if n > comment.MaxBanKeys {
+		return "", fmt.Errorf("%d ban keys, at most %d", n, comment.MaxBanKeys)
+	}
+	size := 1 + 3*n
+	for _, vs := range [][]string{{keys.Email}, keys.IPs, keys.Domains} {
+		for _, v := range vs {
+			size += len(v)
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteByte('[')
+	for i, vs := range [][]string{{keys.Email}, keys.IPs, keys.Domains} {
+		for j, v := range vs {
+			if i > 0 || j > 0 {
+				b.WriteByte(',')
+			}
+			if !plainJSON(v) {
+				q, err := json.Marshal(v)
+				if err != nil {
+					return "", err
+				}
+				b.Write(q)
+				continue
+			}
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+		}
+	}
+	b.WriteByte(']')
+	return b.String(), nil
+}
+
+// plainJSON reports whether v is written in JSON as it is, between quotes: printable
+// ASCII that encoding/json leaves alone.
+func plainJSON(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // readStmt returns query prepared on the read pool, preparing it on first use: the

@@ -61,6 +61,8 @@
 
   var script = document.currentScript;
   var BASE = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  // VERSION is this build of the widget (its files' content hash), set when served.
+  var VERSION = "__WINNOW_VERSION__";
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -255,7 +257,25 @@
       w.showOwn(!w.cursor);
       if (cursor) w.say(fmt(w.t.loaded, { n: page.comments.length }));
       if (!w.token) w.fetchToken();
-    }).catch(function () { w.heading.textContent = w.t.loadFailed; w.more.disabled = false; });
+      if (!cursor) w.report("");
+    }).catch(function (e) {
+      w.heading.textContent = w.t.loadFailed; w.more.disabled = false;
+      w.report("thread did not load: " + (e && e.message || e));
+    });
+  };
+
+  // report tells winnow that the widget runs on this page (its address without query,
+  // this build, an error if it met one), at most once a day per browser (an error once
+  // an hour), for the installation panel of the site's owner. Nothing about the reader.
+  // sendBeacon with a text body needs no preflight and never delays the page.
+  Widget.prototype.report = function (error) {
+    var key = "winnow:report:" + this.site + (error ? ":error" : ""), now = Date.now();
+    try {
+      if (+localStorage.getItem(key) > now - (error ? 36e5 : 864e5)) return;
+      localStorage.setItem(key, String(now));
+    } catch (e) { /* no storage: report this load anyway */ }
+    var body = JSON.stringify({ page: location.origin + location.pathname, version: VERSION, error: String(error).slice(0, 200) });
+    try { if (navigator.sendBeacon) navigator.sendBeacon(this.api + "/widget-reports", body); } catch (e) { /* best effort */ }
   };
 
   Widget.prototype.fetchToken = function () {
@@ -360,10 +380,11 @@
   Widget.prototype.edit = function (id) {
     var w = this, li = w.nodes[id], all = w.own(), o = all[id];
     if (!o || li.querySelector(".wn-editor")) return;
-    var ta = el("textarea", { rows: "5", "aria-label": w.t.comment, cls: "wn-editor-text" });
+    var ta = el("textarea", { rows: "5", "aria-label": w.t.comment, cls: "wn-editor-text", "aria-describedby": "wn-edit-hint-" + id });
     ta.value = o.body || "";
     var err = el("span", { cls: "wn-error", role: "alert" });
-    var box = el("div", { cls: "wn-editor" }, [ta, err, el("p", {}, [
+    var hint = el("span", { cls: "wn-hint", id: "wn-edit-hint-" + id, text: w.t.format });
+    var box = el("div", { cls: "wn-editor" }, [ta, hint, err, el("p", {}, [
       el("button", { type: "button", cls: "wn-save-edit", onclick: save }, [w.t.saveEdit]), " ",
       el("button", { type: "button", cls: "wn-link", onclick: close }, [w.t.cancelEdit])])]);
     li.wnBody.hidden = true;
