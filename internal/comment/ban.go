@@ -37,13 +37,15 @@ type Ban struct {
 func (b Ban) Active(now time.Time) bool { return b.ExpiresAt.IsZero() || now.Before(b.ExpiresAt) }
 
 // Record is what a site knows of a submission's author and address when it arrives:
-// the author's counts, the address's recent approved and spam comments, the bans it
+// the author's counts, the statuses of the address's recent comments, the bans it
 // matches, the comment an earlier submission with its Idempotency-Key stored, and the
 // comment it replies to, so that one read answers all of it.
 type Record struct {
-	Author             Author
-	IPApproved, IPSpam int
-	Banned             []BanKind
+	Author Author
+	// Address counts the address's recent comments by status, as stored; what they
+	// make of its reputation is Address.Tally's rule, as for an author's counts.
+	Address StatusCounts
+	Banned  []BanKind
 	// Replay is the id of the comment stored under the submission's Idempotency-Key,
 	// 0 for none (or no key).
 	Replay int64

@@ -46,6 +46,12 @@ func IPKey(secret []byte, ip string) string {
 	return keyedHash(secret, "ip", ip, shortKeyLen)
 }
 
+// IPKey's label and length, which addressBanKeys' keys share.
+const (
+	ipLabel    = "ip"
+	ipKeyBytes = 16
+)
+
 // AvatarURL is where an avatar hash's picture is served, under winnow's base URL:
 // the one link every public view of a comment (API, pages, webhooks) shares.
 func AvatarURL(baseURL, avatarHash string) string {

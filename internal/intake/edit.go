@@ -68,8 +68,8 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		// Every author edit is in the audit log, not only those that move the comment.
 		e.Event = &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: authorActor, Action: "edit",
 			From: status, To: status, CreatedAt: now}
-		if status == comment.StatusApproved {
-			e.Notify = s.notice(comment.EventUpdated, now, edited)
+		if status == comment.StatusApproved { // its public view changed
+			e.NewVersion, e.Notify = true, s.notice(comment.EventUpdated, now, edited)
 		}
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {

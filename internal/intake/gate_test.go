@@ -85,7 +85,7 @@ func storing(t *testing.T, stored *[]comment.Comment) fakeStore {
 func TestARefusedSubmissionChargesNoKeyAndSpendsNoNonce(t *testing.T) {
 	counterEngines(t, func(t *testing.T, c Counters) {
 		var stored []comment.Comment
-		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 		st := limitedSite(2, 1, 3, 3)
 		ctx := context.Background()
 		token := func() string {
@@ -180,7 +180,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 	}
 	c := Counters{Limits: r, Nonces: ratelimit.NewNonces(r), Distinct: ratelimit.NewDistinct(r)}
 	var stored []comment.Comment
-	s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+	s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 	st := limitedSite(100, 100, 100, 100)
 	ctx := context.Background()
 	body := "I read this twice and the second half still puzzles me: why would the cache sit in front of the queue rather than behind it?"
@@ -211,7 +211,7 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 	ref := redis_rate.NewLimiter(redisClient(t)) // plain calls, one after another
 	counterEngines(t, func(t *testing.T, c Counters) {
 		var stored []comment.Comment
-		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 		st := limitedSite(3, 2, 5, 12)
 		l := st.Limits.Effective()
 		ctx := context.Background()

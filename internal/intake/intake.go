@@ -213,9 +213,10 @@ func (s *Service) judge(st site.Site, sub comment.Submission, meta Meta, g submi
 	if err := comment.ValidateShown(rendered.Text); err != nil && !g.check {
 		return judgement{}, err
 	}
+	address := record.Address.Tally()
 	v := s.scorer.Score(spam.Input{
 		Site: st, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: g.form,
+		Author: record.Author, AddressApproved: address.Approved, AddressSpam: address.Spam, Form: g.form,
 		Banned: record.Banned, Campaign: g.campaign, Text: g.text,
 	})
 	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil

@@ -85,7 +85,7 @@ type mailComment struct {
 
 func (p *Pages) mailPage(w http.ResponseWriter, r *http.Request, status int, d mailPageData) {
 	d.CSS = p.assets.url("embed.css")
-	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return mailPage.Execute(buf, d) })
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return mailPage.Execute(buf, d) })
 }
 
 // verbs are the words of each moderator action on its page.

@@ -13,8 +13,8 @@ import (
 
 // recordSQL has one shape for every submission so it is prepared once: an empty
 // address key or ban value matches nothing. An address's record counts its latest 20
-// comments only, found by the key of the client's network (comment.AddressKey) on the
-// index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
+// comments only, by status (what each counts for is the domain's rule), found by the
+// key of the client's network (comment.AddressKey) on the index comments_site_ip_key. $1 site, $2 author key, $3 address key, $4 since,
 // $5 now, $6 idempotency key, $7 parent id, $8 the ban values (email key, the keys of
 // the address's networks, domains) as one JSON array: one parameter, not one per value,
 // which each cost the driver an allocation or two on every submission. bans is the
@@ -23,10 +23,9 @@ import (
 // cannot see that $6 is not empty, still uses comments_idempotency.
 func recordSQL(bans string) string {
 	return `SELECT 'author', approved, spam, '', '' FROM authors WHERE site_id = $1 AND key = $2
-	UNION ALL SELECT 'ip', COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0), '', '' FROM (SELECT status FROM comments
+	UNION ALL SELECT 'address', COUNT(*), 0, status, '' FROM (SELECT status FROM comments
 		WHERE site_id = $1 AND ip_key = $3 AND $3 <> '' AND created_at > $4
-		ORDER BY created_at DESC LIMIT 20) recent
+		ORDER BY created_at DESC LIMIT 20) recent GROUP BY status
 	UNION ALL SELECT 'ban', 0, 0, kind, '' FROM bans WHERE site_id = $1 AND (expires_at = 0 OR expires_at > $5)
 		AND ` + bans + ` AND value <> ''
 	UNION ALL SELECT 'replay', id, 0, '', '' FROM comments WHERE site_id = $1 AND idempotency_key = $6
@@ -43,9 +42,8 @@ var (
 )
 
 // Record reads in one round trip what a submission is judged by besides its text:
-// the author's counts, the approved and spam comments of the client's network
-// (addressKey, "" for none) among its latest 20 since since (the cost stays flat
-// however much it sent), the site's bans active at now that keys match, the id of
+// the author's counts, the statuses of the client's network's (addressKey, "" for
+// none) latest 20 comments since since (the cost stays flat however much it sent), the site's bans active at now that keys match, the id of
 // the comment stored under idempotencyKey ("" for none), and the thread and status of
 // the site's comment parentID (0 for none), so that a submission's only read is this one.
 func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, since, now time.Time) (comment.Record, error) {
@@ -80,8 +78,11 @@ func (s *Store) Record(ctx context.Context, siteID, authorKey, addressKey, idemp
 		switch string(what) {
 		case "author":
 			r.Author.Approved, r.Author.Spam = int(approved), int(spams)
-		case "ip":
-			r.IPApproved, r.IPSpam = int(approved), int(spams)
+		case "address":
+			if r.Address == nil {
+				r.Address = comment.StatusCounts{}
+			}
+			r.Address[comment.Status(kind)] = int(approved)
 		case "ban":
 			r.Banned = append(r.Banned, comment.BanKind(kind))
 		case "replay":
