@@ -228,7 +228,7 @@
       area.value = text;
       area.rows = Math.min(12, Math.max(4, text.split("\n").length + 1));
       area.maxLength = 10000;
-      area.setAttribute("aria-label", label);
+      area.setAttribute("aria-label", kind === "reply" ? "Your reply" : "The comment's text");
       const ok = document.createElement("button");
       ok.type = "submit";
       ok.className = "primary";

@@ -257,7 +257,9 @@
       w.showOwn(!w.cursor);
       if (cursor) w.say(fmt(w.t.loaded, { n: page.comments.length }));
       if (!w.token) w.fetchToken();
-      if (!cursor) w.report("");
+      // The dashboard's snippet names this example key: left as it is, every page
+      // would share one thread.
+      if (!cursor) w.report(w.thread === "/path/of/the/page" ? "data-thread is still the snippet's example /path/of/the/page: give each page its own key" : "");
     }).catch(function (e) {
       w.heading.textContent = w.t.loadFailed; w.more.disabled = false;
       w.report("thread did not load: " + (e && e.message || e));
@@ -295,7 +297,7 @@
     var d = new Date(iso), s = (d.getTime() - Date.now()) / 1000, rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: "auto" });
     var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
     var txt = rtf.format(Math.round(s), "second");
-    for (var i = 0; i < units.length; i++) if (Math.abs(s) >= units[i][1]) { txt = rtf.format(Math.round(s / units[i][1]), units[i][0]); break; }
+    for (var i = 0; i < units.length; i++) if (Math.abs(s) >= units[i][1]) { txt = rtf.format(Math.trunc(s / units[i][1]), units[i][0]); break; }
     return el("time", { datetime: d.toISOString(), title: d.toLocaleString(this.lang), text: txt });
   };
 
@@ -537,6 +539,7 @@
   function start() {
     var host = document.getElementById("winnow-thread");
     if (host && host.dataset.site && host.dataset.thread && !host.shadowRoot) new Widget(host);
+    else if (host && !host.shadowRoot) console.warn("winnow: #winnow-thread needs data-site and data-thread (the page's key), as the site's page in the dashboard shows");
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
