@@ -146,6 +146,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
 		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
+		EmailKey:   comment.EmailKey(s.secret, sub.AuthorEmail),
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
