@@ -32,6 +32,8 @@ Usage:
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
   winnow spam reset --site ID | --shared
+  winnow commenter export --email E [--site ID]... [--out FILE]           (everything stored about one commenter, JSON)
+  winnow commenter erase --email E [--site ID]... [--export FILE]         (erase it, optionally exporting it first)
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -45,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook") {
+	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook" || cmd == "commenter") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -81,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "spam reset":
 		return spamReset(ctx, rest, getenv, stdout, stderr)
+	case "commenter export":
+		return commenterCmd(ctx, "export", rest, getenv, stdout, stderr)
+	case "commenter erase":
+		return commenterCmd(ctx, "erase", rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

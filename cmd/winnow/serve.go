@@ -208,6 +208,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
 		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Commenters:       moderation.NewCommenters(st, model, secret, baseURL, log, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Guard:            guard,

@@ -37,9 +37,6 @@ func Visible(cs []Comment) []Comment {
 			deleted[c.ID] = false
 		}
 	}
-	if len(deleted) == 0 {
-		return cs
-	}
 	// Every published comment keeps its deleted ancestors in view.
 	for _, c := range cs {
 		if c.Status != StatusApproved {

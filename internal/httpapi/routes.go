@@ -82,6 +82,8 @@ func (s *server) routes() http.Handler {
 	// Before {action}, which would take "reply" for a decision.
 	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/commenters/export", s.requireAdmin(s.exportCommenter)).Methods(http.MethodPost)
+	adm("/commenters/erase", s.requireAdmin(s.eraseCommenter)).Methods(http.MethodPost)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)
 	adm("/bans", s.createBan).Methods(http.MethodPost)

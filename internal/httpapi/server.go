@@ -127,6 +127,9 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Commenters exports and erases one commenter's data (moderation.Commenters); nil
+	// answers those routes with 404.
+	Commenters Commenters
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
 	// nil serves API tokens only.
 	Accounts Accounts
@@ -164,20 +167,21 @@ type Deps struct {
 }
 
 type server struct {
-	store     Store
-	admin     Admin
-	submitter Submitter
-	moderator Moderator
-	accounts  Accounts
-	limiter   Limiter
-	guard     Guard
-	secret    []byte
-	proxies   []netip.Prefix
-	log       *slog.Logger
-	metrics   *metrics
-	pages     *pageCache
-	renders   singleflight.Group // thread pages being rendered, by ETag
-	threads   *ThreadCache
+	store      Store
+	admin      Admin
+	submitter  Submitter
+	moderator  Moderator
+	commenters Commenters
+	accounts   Accounts
+	limiter    Limiter
+	guard      Guard
+	secret     []byte
+	proxies    []netip.Prefix
+	log        *slog.Logger
+	metrics    *metrics
+	pages      *pageCache
+	renders    singleflight.Group // thread pages being rendered, by ETag
+	threads    *ThreadCache
 	// readCache is the Cache-Control of thread and count answers (SharedCache).
 	readCache string
 	sites     *httpx.SiteCache
@@ -194,7 +198,7 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, commenters: d.Commenters, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,

@@ -94,8 +94,9 @@ func New(t testing.TB) *Env {
 	reg := prometheus.NewRegistry()
 	e := &Env{t: t, Store: st, Handler: httpapi.NewServer(httpapi.Deps{
 		Store: st, Admin: adm, Submitter: submitter,
-		Moderator: moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
-		Accounts:  accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
+		Moderator:  moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
+		Commenters: moderation.NewCommenters(st, model, secret, BaseURL, log, now),
+		Accounts:   accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
 		Registry: reg, Gatherer: reg, BaseURL: BaseURL, MaxBodyBytes: 1 << 20, ThreadCacheBytes: 1 << 20,
 		DiscardSpamAfter: 30 * 24 * time.Hour, Threads: httpapi.NewThreadCache(now), Now: now,
 		SharedCache: httpapi.SharedCache{MaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, // config's defaults
