@@ -61,6 +61,9 @@ func (s *server) routes() http.Handler {
 	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
 	page("/admin/users", s.dash.UsersPage)
 
+	// The description of this API (web/api/openapi.json).
+	r.HandleFunc("/api/openapi.json", s.openAPI).Methods(http.MethodGet, http.MethodHead)
+
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
 	r.Handle("/api/v1/auth/logout", s.authenticate(http.HandlerFunc(s.logout))).Methods(http.MethodPost)
