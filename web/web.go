@@ -10,7 +10,7 @@ import (
 	"io/fs"
 )
 
-//go:embed widget/*.js widget/*.css admin/*.js admin/*.css templates/*.html templates/*.css
+//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css
 var files embed.FS
 
 //go:embed api/openapi.json

@@ -19,6 +19,7 @@ Usage:
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
                      [--spam-seed fold|hold]
   winnow site list
+  winnow site akismet-key --site ID [--revoke]                        (issues a new key, printed once)
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return siteCreate(ctx, rest, getenv, stdout, stderr)
 	case "site list":
 		return siteList(ctx, rest, getenv, stdout, stderr)
+	case "site akismet-key":
+		return siteAkismetKey(ctx, rest, getenv, stdout, stderr)
 	case "token create":
 		return tokenCreate(ctx, rest, getenv, stdout, stderr)
 	case "token list":

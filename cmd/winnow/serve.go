@@ -16,10 +16,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -93,14 +95,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
-	// Before the store closes: stop claiming and let deliveries in flight finish.
-	defer func() { stopRun(); <-dispatched }()
-	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, dispatcher.Collectors()...)
+	installs := admin.NewInstallLog(st, log)
+	installed := make(chan struct{})
+	go func() { defer close(installed); installs.Run(runCtx, installsEvery) }()
+	// Before the store closes: stop claiming and let deliveries in flight finish, and
+	// write the widgets' last reports.
+	defer func() { stopRun(); <-dispatched; <-installed }()
+	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -169,12 +176,16 @@ func syncModel(ctx context.Context, model *spam.Model, every time.Duration, chan
 	}
 }
 
+// installsEvery is how often the widgets' reports are written (admin.InstallLog).
+const installsEvery = 30 * time.Second
+
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-// extra are more collectors for /metrics (the webhook dispatcher's).
+// extra are more collectors for /metrics (the webhook dispatcher's); installs gathers
+// the widgets' reports (nil: they are dropped).
 // ctx bounds the background work the handler needs (watching thread and spam model
 // changes, keeping model in step).
-func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
+func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (http.Handler, error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
 	if err != nil {
@@ -203,12 +214,14 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		return nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
+	submitter := intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now)
 	return httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
-		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
+		Submitter:        submitter,
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
 		Commenters:       moderation.NewCommenters(st, model, secret, baseURL, log, now),
+		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Guard:            guard,
@@ -224,6 +237,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
+		Installs:         installReports(installs),
 		Now:              now,
 	}), nil
 }
@@ -316,4 +330,13 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// installReports is installs as the server's optional reports sink: a nil log is a nil
+// interface, which the server checks, not an interface holding a nil pointer.
+func installReports(installs *admin.InstallLog) httpapi.InstallReports {
+	if installs == nil {
+		return nil
+	}
+	return installs
 }

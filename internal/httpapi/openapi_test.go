@@ -316,6 +316,9 @@ func TestOpenAPIJourneys(t *testing.T) {
 	do(call{caller: N, method: "POST", path: "/api/v1/sites/blog/comments", ctype: "text/plain", body: "hello", want: 415, badRequest: true})
 	do(call{caller: N, method: "POST", path: "/api/v1/sites/nosuch/comments", body: sub, want: 404})
 
+	do(call{caller: N, method: "POST", path: "/api/v1/sites/blog/widget-reports", ctype: "text/plain",
+		body: `{"page": "https://blog.example/journey", "version": "1"}`, header: map[string]string{"Origin": "https://blog.example"}, want: 204})
+
 	// The author edits, within the window.
 	do(call{caller: N, method: "PATCH", path: "/api/v1/comments/" + id, body: `{"body": "A *walk* through the API, edited."}`,
 		header: map[string]string{"X-Edit-Token": editToken}, want: 200})
@@ -377,6 +380,8 @@ func TestOpenAPIJourneys(t *testing.T) {
 	do(call{caller: S, method: "GET", path: "/api/v1/admin/sites/docs", want: 200})
 	do(call{caller: S, method: "PATCH", path: "/api/v1/admin/sites/docs", body: `{"blocked_words": ["casino"], "cdn_cache": null, "rate_limits": {"ip": null}, "spam_seed": "hold"}`, want: 200})
 	do(call{caller: T, method: "PATCH", path: "/api/v1/admin/sites/docs", body: `{"policy": "sometimes"}`, want: 422, badRequest: true})
+	do(call{caller: T, method: "POST", path: "/api/v1/admin/sites/docs/akismet-key", want: 201})
+	do(call{caller: T, method: "DELETE", path: "/api/v1/admin/sites/docs/akismet-key", want: 204})
 	tok := do(call{caller: T, method: "POST", path: "/api/v1/admin/tokens", body: `{"name": "ci", "role": "moderator", "sites": ["docs"]}`, want: 201})
 	do(call{caller: S, method: "GET", path: "/api/v1/admin/tokens", want: 200})
 	do(call{caller: T, method: "DELETE", path: "/api/v1/admin/tokens/" + jsonID(t, tok, "token.id"), want: 204})

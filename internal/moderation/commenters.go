@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -29,7 +30,7 @@ type CommenterStore interface {
 	// EraseCommenter carries out an erasure in one transaction (comment.Erasure).
 	EraseCommenter(ctx context.Context, e comment.Erasure) error
 	// Site returns a site or comment.ErrNotFound.
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 }
 
 // Commenters answers a commenter's requests about their own data (GDPR articles 15

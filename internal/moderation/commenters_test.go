@@ -17,6 +17,7 @@ import (
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Zelda's private and public data: none of it may be anywhere in the database after
@@ -250,7 +251,7 @@ func testErase(t *testing.T, s *sqlstore.Store, db *sql.DB, engine string) {
 		if dl.CommentID == bob.ID || dl.CommentID == bob2.ID {
 			continue
 		}
-		if dl.Type != comment.EventUnpublished || dl.Status != comment.DeliveryPending {
+		if dl.Type != comment.EventUnpublished || dl.Status != webhook.DeliveryPending {
 			t.Errorf("delivery %d: %s %s about comment %d", dl.ID, dl.Type, dl.Status, dl.CommentID)
 			continue
 		}

@@ -3,17 +3,20 @@ package pages
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // pageCSP is the policy of winnow's own pages: no script at all, styles and images
@@ -91,6 +94,7 @@ const missingPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Comments</title>
 <link rel="stylesheet" href="{{.CSS}}">
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 </head>
 <body>
 <main class="wn wn-auto">
@@ -108,19 +112,19 @@ func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, msg s
 }
 
 // render fills in the thread and the form and writes the page.
-func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site, d threadData, reply int64, status int) {
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d threadData, reply int64, status int) {
 	q := r.URL.Query()
 	if d.Sort != comment.SortNewest {
 		d.Sort = comment.SortOldest
 	}
 	offset, _ := httpx.IntParam(q, "cursor", 0, 0, 1<<30)
-	th, err := p.store.ThreadByKey(r.Context(), site.ID, d.Key)
+	th, err := p.store.ThreadByKey(r.Context(), st.ID, d.Key)
 	if err != nil && !errors.Is(err, comment.ErrNotFound) {
 		httpx.WriteError(p.log, w, r, err)
 		return
 	}
 	d.Title, d.URL, d.Count = th.Title, th.URL, th.ApprovedCount
-	if d.URL != "" && !site.AllowsURL(d.URL) {
+	if d.URL != "" && !st.AllowsURL(d.URL) {
 		d.URL = ""
 	}
 	if th.ID != 0 {
@@ -145,21 +149,21 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 			end := min(offset+httpx.DefaultThreadPage, len(roots))
 			d.Comments = roots[offset:end]
 			if end < len(roots) {
-				d.MoreURL = URL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
+				d.MoreURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
 			}
 		}
 	}
-	token, err := p.forms.FormToken(site.ID, d.Key)
+	token, err := p.forms.FormToken(st.ID, d.Key)
 	if err != nil {
 		httpx.WriteError(p.log, w, r, err)
 		return
 	}
 	d.FormToken = token
 	d.CSS = p.assets.url("embed.css")
-	d.Action = "/t/" + url.PathEscape(site.ID)
-	d.OldestURL = URL(site.ID, d.Key, nil)
-	d.NewestURL = URL(site.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
-	d.CancelURL = URL(site.ID, d.Key, url.Values{"sort": {d.Sort}})
+	d.Action = "/t/" + url.PathEscape(st.ID)
+	d.OldestURL = URL(st.ID, d.Key, nil)
+	d.NewestURL = URL(st.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
+	d.CancelURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}})
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -169,7 +173,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 		return
 	}
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
-		return URL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
+		return URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
 	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
@@ -223,10 +227,10 @@ func (p *Pages) CheckPost(sub comment.Submission, form bool) error {
 // Refused shows the thread page again for a submission the pipeline refused for its
 // input (the errors next to their fields, the text kept) or its rate, and reports
 // whether it answered; any other error is left to the caller.
-func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, site comment.Site, sub comment.Submission, err error) bool {
+func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, sub comment.Submission, err error) bool {
 	var ve *comment.ValidationError
 	var rl *comment.RateLimitedError
-	d := threadData{Site: site.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+	d := threadData{Site: st.ID, Key: sub.Thread, Values: shownAgain(sub), Errors: map[string]string{}}
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &ve):
@@ -240,20 +244,44 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, site comment.Sit
 	case errors.As(err, &rl):
 		httpx.SetRateLimitHeaders(w.Header(), rl)
 		status = http.StatusTooManyRequests
-		d.Notice = "Too many comments from here. Please wait a minute and try again."
+		d.Notice = waitNotice(rl.RetryAfter)
 	default:
 		return false
 	}
-	p.render(w, r, site, d, sub.ParentID, status)
+	p.render(w, r, st, d, sub.ParentID, status)
 	return true
+}
+
+// shownAgain is a refused submission as the form shows it again: bytes that are not
+// UTF-8 (which the form refused) become U+FFFD, so the page stays valid UTF-8 and the
+// reader sees where their text was broken.
+func shownAgain(sub comment.Submission) comment.Submission {
+	for _, f := range []*string{&sub.Thread, &sub.ThreadURL, &sub.ThreadTitle, &sub.AuthorName, &sub.AuthorEmail,
+		&sub.AuthorURL, &sub.Body, &sub.Honeypot, &sub.FormToken} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
+	}
+	return sub
+}
+
+// waitNotice tells a reader refused by a rate limit how long to wait, as the widget
+// does (from the limit's Retry-After, rounded up to a whole second).
+func waitNotice(retry time.Duration) string {
+	secs := int((retry + time.Second - 1) / time.Second)
+	switch {
+	case secs <= 1:
+		return "Too many comments from here. Please try again in a second."
+	case secs < 120:
+		return fmt.Sprintf("Too many comments from here. Please try again in %d seconds.", secs)
+	}
+	return fmt.Sprintf("Too many comments from here. Please try again in %d minutes.", (secs+59)/60)
 }
 
 // PostedURL is where a stored submission from the thread page goes back to: the page,
 // saying whether the comment is published or held (never that it was judged spam).
-func (p *Pages) PostedURL(site comment.Site, sub comment.Submission, status comment.Status) string {
+func (p *Pages) PostedURL(st site.Site, sub comment.Submission, status comment.Status) string {
 	flag := url.Values{"posted": {"1"}}
 	if status != comment.StatusApproved {
 		flag = url.Values{"held": {"1"}}
 	}
-	return URL(site.ID, sub.Thread, flag)
+	return URL(st.ID, sub.Thread, flag)
 }

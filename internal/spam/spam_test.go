@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 func TestScoreRules(t *testing.T) {
-	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "ass", "spam.example"}}
+	st := site.Site{MaxLinks: 2, BlockedWords: []string{"casino", "ass", "spam.example"}}
 	ok := comment.Submission{AuthorName: "Ann", AuthorEmail: "ann@example.org", Body: "I enjoyed this class."}
 	tests := []struct {
 		name      string
@@ -31,6 +32,8 @@ func TestScoreRules(t *testing.T) {
 		{"link rule off at zero", func(in *Input) { in.Site.MaxLinks = 0; in.Links = 9 }, false, 0, 0, ""},
 		{"honeypot is spam", func(in *Input) { in.Submission.Honeypot = "http://x" }, false, 0.99, 1, "honeypot"},
 		{"akismet test author is spam", func(in *Input) { in.Submission.AuthorName = "akismet-guaranteed-spam" }, false, 0.99, 1, "akismet"},
+		{"akismet's documented spam author is spam", func(in *Input) { in.Submission.AuthorName = "Viagra-Test-123" }, false, 0.99, 1, "viagra-test-123"},
+		{"akismet's spam email is spam", func(in *Input) { in.Submission.AuthorEmail = "akismet-guaranteed-spam@example.com" }, false, 0.99, 1, "akismet"},
 		{"author name that is a domain", func(in *Input) { in.Submission.AuthorName = "cheap-pills.com" }, false, 0.5, 0.8, "web address"},
 		{"author name with spaces is a name", func(in *Input) { in.Submission.AuthorName = "Dr. Ann Lee" }, false, 0, 0, ""},
 		{"bbcode links", func(in *Input) { in.Submission.Body = "[url=http://x.example]cheap[/url]" }, false, 0.8, 0.9, "BBCode"},
@@ -63,7 +66,7 @@ func TestScoreRules(t *testing.T) {
 	s := NewScorer(nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := Input{Site: site, Submission: ok}
+			in := Input{Site: st, Submission: ok}
 			tt.mutate(&in)
 			v := s.Score(in)
 			if v.Hold != tt.wantHold || v.Score < tt.minScore || v.Score > tt.maxScore {
@@ -101,9 +104,9 @@ func TestContainsWordHandlesNonLetterEdgesAndUnicode(t *testing.T) {
 // text models of an installation that learned the three YouTube files on top of the
 // built-in seed.
 func BenchmarkScore(b *testing.B) {
-	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
+	st := site.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
 	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. See https://example.org/notes for more. ", 6)[:600]
-	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
+	in := Input{Site: st, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
 	seed, err := BuiltinSeed()
 	if err != nil {
 		b.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpapi"
@@ -26,9 +27,11 @@ import (
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Caller is who sends a request.
@@ -52,6 +55,10 @@ type Env struct {
 	t       testing.TB
 	Handler http.Handler
 	Store   *sqlstore.Store
+	// Admin is the admin service the server uses; Model the spam model its scorer
+	// reads and its moderators and Akismet reports teach.
+	Admin *admin.Service
+	Model *spam.Model
 	// Token is an admin API token; SessionID and CSRF the admin's session cookie and
 	// its CSRF token.
 	Token, SessionID, CSRF string
@@ -65,8 +72,15 @@ const BaseURL = "http://winnow.test"
 // New builds the server on a fresh SQLite database.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewOn(t, sqlstoretest.SQLiteDSN(t))
+}
+
+// NewOn builds the server on a fresh database at dsn (sqlstoretest.SQLiteDSN or
+// PostgresDSN), for the tests that run on both engines.
+func NewOn(t testing.TB, dsn string) *Env {
+	t.Helper()
 	ctx := context.Background()
-	st := sqlstoretest.Open(t, sqlstoretest.SQLiteDSN(t))
+	st := sqlstoretest.Open(t, dsn)
 	secret, err := st.Secret(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -92,8 +106,9 @@ func New(t testing.TB) *Env {
 	counters := intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}
 	submitter := intake.NewService(st, counters, sanitizer, spam.NewModelScorer(model), secret, 0, BaseURL, now)
 	reg := prometheus.NewRegistry()
-	e := &Env{t: t, Store: st, Handler: httpapi.NewServer(httpapi.Deps{
+	e := &Env{t: t, Store: st, Admin: adm, Model: model, Handler: httpapi.NewServer(httpapi.Deps{
 		Store: st, Admin: adm, Submitter: submitter,
+		Akismet:    akismet.New(st, st.Site, submitter, model, guard, secret, now),
 		Moderator:  moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
 		Commenters: moderation.NewCommenters(st, model, secret, BaseURL, log, now),
 		Accounts:   accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
@@ -104,9 +119,9 @@ func New(t testing.TB) *Env {
 
 	op := admin.Operator()
 	// The limits are lifted: every test request comes from one address and one author.
-	lifted := comment.Rate{Count: 100000, Period: time.Second, Burst: 100000}
-	site, err := adm.CreateSite(ctx, op, comment.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"},
-		Limits: comment.RateLimits{IP: lifted, Email: lifted, Thread: lifted, Site: lifted}})
+	lifted := site.Rate{Count: 100000, Period: time.Second, Burst: 100000}
+	blog, err := adm.CreateSite(ctx, op, site.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"},
+		Limits: site.RateLimits{IP: lifted, Email: lifted, Thread: lifted, Site: lifted}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,13 +137,13 @@ func New(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	e.SessionID, e.CSRF = in.Session, auth.CSRFToken(in.Session)
-	res, err := submitter.Submit(ctx, site, comment.Submission{Thread: "/p", ThreadTitle: "A post",
+	res, err := submitter.Submit(ctx, blog, comment.Submission{Thread: "/p", ThreadTitle: "A post",
 		AuthorName: "Reader", AuthorEmail: "reader@example.org", Body: "A thoughtful comment."}, intake.Meta{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Comment = res.Comment.ID
-	hook, err := adm.CreateWebhook(ctx, op, comment.Webhook{SiteID: "blog", URL: "http://127.0.0.1:9/hook"})
+	hook, err := adm.CreateWebhook(ctx, op, webhook.Endpoint{SiteID: "blog", URL: "http://127.0.0.1:9/hook"})
 	if err != nil {
 		t.Fatal(err)
 	}
