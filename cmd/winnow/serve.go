@@ -98,6 +98,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
+	go keyOldEmails(runCtx, moderation.NewCommenters(st, model, secret, baseURL, log, time.Now), log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()

@@ -140,21 +140,33 @@ func (s *Commenters) find(ctx context.Context, req CommenterRequest) (string, []
 	}
 	// Comments stored before email keys existed get theirs first, so that a search by
 	// key finds everything; once none is left this costs one index probe.
-	key := func(e string) string { return comment.EmailKey(s.secret, e) }
-	for {
-		n, err := s.store.KeyEmails(ctx, keyBatch, key)
-		if err != nil {
-			return "", nil, fmt.Errorf("moderation: commenter: %w", err)
-		}
-		if n < keyBatch {
-			break
-		}
+	if _, err := s.KeyEmails(ctx); err != nil {
+		return "", nil, err
 	}
-	cs, err := s.store.CommentsByEmailKey(ctx, key(email), req.Sites)
+	cs, err := s.store.CommentsByEmailKey(ctx, comment.EmailKey(s.secret, email), req.Sites)
 	if err != nil {
 		return "", nil, fmt.Errorf("moderation: commenter: %w", err)
 	}
 	return email, cs, nil
+}
+
+// KeyEmails gives every comment stored without the key of its email (written before
+// schema version 23) its key, in batches, and reports how many it keyed. Every search
+// runs it first; serve runs it at start too, so that the first request after an
+// upgrade does not wait for it. Replicas may run it together: a comment is keyed once.
+func (s *Commenters) KeyEmails(ctx context.Context) (int64, error) {
+	key := func(e string) string { return comment.EmailKey(s.secret, e) }
+	var total int64
+	for {
+		n, err := s.store.KeyEmails(ctx, keyBatch, key)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("moderation: key emails: %w", err)
+		}
+		if n < keyBatch {
+			return total, nil
+		}
+	}
 }
 
 // Export returns everything stored about req.Email on req.Sites.
