@@ -33,6 +33,8 @@ Usage:
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
   winnow spam reset --site ID | --shared
+  winnow import --site ID --format wxr|disqus|remark42|commento|winnow [--thread-key path|url|id] [--strict] [--learn] [--json] FILE|-
+  winnow export --site ID [--format winnow|wxr] [--without-private] [--output FILE]
   winnow commenter export --email E [--site ID]... [--out FILE]           (everything stored about one commenter, JSON)
   winnow commenter erase --email E [--site ID]... [--export FILE]         (erase it, optionally exporting it first)
 
@@ -86,6 +88,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "spam reset":
 		return spamReset(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "commenter export":
 		return commenterCmd(ctx, "export", rest, getenv, stdout, stderr)
 	case "commenter erase":

@@ -22,6 +22,7 @@ import (
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -237,6 +238,9 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		ThreadCacheBytes: hc.ThreadCacheBytes,
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
+		Importer:         newImporter(st, model, secret, cfg),
+		Exporter:         importer.NewExporter(st, now),
+		MaxUploadBytes:   cfg.Import.MaxUploadBytes,
 		Threads:          threads,
 		Installs:         installReports(installs),
 		Now:              now,

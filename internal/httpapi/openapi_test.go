@@ -15,6 +15,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/content"
 
 	"github.com/winnow/winnow/internal/httpapi/httpapitest"
 	"github.com/winnow/winnow/web"
@@ -161,7 +162,8 @@ func newRecorder(t *testing.T, e *httpapitest.Env) *recorder {
 	}
 	// Security is left out: the journeys send requests without credentials on purpose,
 	// to record the 401s.
-	v, errs := validator.NewValidator(doc, config.WithoutSecurityValidation())
+	v, errs := validator.NewValidator(doc, config.WithoutSecurityValidation(),
+		config.WithBodyDecoder("application/jsonl", jsonLines), config.WithBodyDecoder("application/x-ndjson", jsonLines))
 	if len(errs) > 0 {
 		t.Fatalf("validator: %v", errs)
 	}
@@ -173,6 +175,21 @@ func newRecorder(t *testing.T, e *httpapitest.Env) *recorder {
 	}
 	return &recorder{t: t, e: e, v: v, seen: map[string]bool{}}
 }
+
+// jsonLines reads a JSON Lines body (an export, an import of one) for the validator:
+// each line must be one JSON value; the description calls the whole a string.
+var jsonLines = content.DecoderFunc(func(in *content.DecodeInput) (any, error) {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	for i, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if !json.Valid([]byte(line)) {
+			return nil, fmt.Errorf("line %d is not JSON: %.80q", i+1, line)
+		}
+	}
+	return string(b), nil
+})
 
 // call is one request of a journey.
 type call struct {
@@ -380,6 +397,12 @@ func TestOpenAPIJourneys(t *testing.T) {
 	do(call{caller: S, method: "GET", path: "/api/v1/admin/sites/docs", want: 200})
 	do(call{caller: S, method: "PATCH", path: "/api/v1/admin/sites/docs", body: `{"blocked_words": ["casino"], "cdn_cache": null, "rate_limits": {"ip": null}, "spam_seed": "hold"}`, want: 200})
 	do(call{caller: T, method: "PATCH", path: "/api/v1/admin/sites/docs", body: `{"policy": "sometimes"}`, want: 422, badRequest: true})
+	export := do(call{caller: T, method: "GET", path: "/api/v1/admin/sites/blog/export", want: 200})
+	do(call{caller: T, method: "GET", path: "/api/v1/admin/sites/blog/export?format=wxr&private=false", want: 200})
+	do(call{caller: T, method: "POST", path: "/api/v1/admin/sites/docs/import?format=winnow&strict=true", ctype: "application/x-ndjson",
+		body: strings.ReplaceAll(string(export), `"site":"blog"`, `"site":"docs"`), want: 200})
+	do(call{caller: T, method: "POST", path: "/api/v1/admin/sites/docs/import?format=wxr&strict=true", ctype: "application/xml",
+		body: "<rss><channel><item><wp:comment>broken", want: 422})
 	do(call{caller: T, method: "POST", path: "/api/v1/admin/sites/docs/akismet-key", want: 201})
 	do(call{caller: T, method: "DELETE", path: "/api/v1/admin/sites/docs/akismet-key", want: 204})
 	tok := do(call{caller: T, method: "POST", path: "/api/v1/admin/tokens", body: `{"name": "ci", "role": "moderator", "sites": ["docs"]}`, want: 201})

@@ -108,6 +108,8 @@ func (s *server) routes() http.Handler {
 	adm("/sites", s.requireAdmin(s.createSite)).Methods(http.MethodPost)
 	adm("/sites/{site}", s.getSite).Methods(http.MethodGet)
 	adm("/sites/{site}", s.requireAdmin(s.updateSite)).Methods(http.MethodPatch)
+	adm("/sites/{site}/import", s.requireAdmin(s.importSite)).Methods(http.MethodPost).Name(uploadRoute)
+	adm("/sites/{site}/export", s.requireAdmin(s.exportSite)).Methods(http.MethodGet)
 	adm("/sites/{site}/akismet-key", s.requireAdmin(s.issueAkismetKey)).Methods(http.MethodPost)
 	adm("/sites/{site}/akismet-key", s.requireAdmin(s.revokeAkismetKey)).Methods(http.MethodDelete)
 	adm("/tokens", s.requireAdmin(s.listTokens)).Methods(http.MethodGet)

@@ -180,6 +180,13 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
+	// Importer and Exporter bring a site's comments in and take them out (the
+	// admins' import and export); nil answers those routes 404.
+	Importer Importer
+	Exporter Exporter
+	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
+	// MaxBodyBytes.
+	MaxUploadBytes int64
 	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
 	// nil drops them.
 	Installs InstallReports
@@ -196,6 +203,9 @@ type server struct {
 	admin      Admin
 	submitter  Submitter
 	moderator  Moderator
+	importer   Importer
+	exporter   Exporter
+	maxUpload  int64
 	akismet    Akismet
 	commenters Commenters
 	accounts   Accounts
@@ -230,6 +240,7 @@ func NewServer(d Deps) http.Handler {
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)
