@@ -82,7 +82,7 @@ type Admin interface {
 	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error)
 	// Installs lists what the widget reported from each origin of a site.
 	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
