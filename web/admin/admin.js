@@ -761,7 +761,10 @@
     $("#commenter-erase").addEventListener("click", async () => {
       clearErrors(form);
       if (!form.elements.confirm.checked) {
-        return showErrors(form, { fields: { confirm: "tick this to erase" }, message: "" }, status);
+        const err = form.querySelector('[data-error-for="confirm"]');
+        err.textContent = "tick this to erase";
+        err.hidden = false;
+        return say(status, "Not erased: tick the box first.", true);
       }
       const b = $("#commenter-erase");
       b.disabled = true;
