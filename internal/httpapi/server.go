@@ -218,11 +218,14 @@ type server struct {
 	pages      *pageCache
 	renders    singleflight.Group // thread pages being rendered, by ETag
 	threads    *ThreadCache
-	// readCache is the Cache-Control of thread and count answers (SharedCache).
-	readCache string
+	// readCache is the Cache-Control of thread and count answers (SharedCache), as a
+	// header's values.
+	readCache []string
 	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
+	// ownOrigin is the origin of baseURL, winnow's own pages' (httpx.Origin).
+	ownOrigin string
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
@@ -239,7 +242,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
-		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
 		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
