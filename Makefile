@@ -22,9 +22,11 @@ LOADFLAGS   ?=
 TOOLS       ?= tools/load
 
 WITH_SERVICES = bash .ci/with-services
+# Redocly CLI lints the OpenAPI description (npm; npx fetches it once, then caches it).
+REDOCLY     ?= npx --yes @redocly/cli@2.77.0
 
 .DEFAULT_GOAL := build
-.PHONY: help run build test lint bench fuzz cover load clean
+.PHONY: help run build test lint lint-openapi bench fuzz cover load clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,12 +41,18 @@ test: ## all tests, against real PostgreSQL and Redis
 	$(WITH_SERVICES) $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(TESTFLAGS) $(PKGS)
 	@for d in $(TOOLS); do echo "cd $$d && $(GO) test -count=1 ./..."; (cd $$d && $(GO) test -count=1 ./...) || exit 1; done
 
-lint: ## gofmt must have nothing to say; go vet must pass
+lint: ## gofmt must have nothing to say; go vet must pass; the OpenAPI description must lint clean
 	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*' \
 		-not -path '*/testdata/*' -not -path '*/node_modules/*' -print0 | xargs -0 -r $(GOFMT) -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 	@for d in $(TOOLS); do echo "cd $$d && $(GO) vet ./..."; (cd $$d && $(GO) vet ./...) || exit 1; done
+	@if command -v npx >/dev/null; then $(MAKE) --no-print-directory lint-openapi; \
+	elif [ "$$CI" = true ]; then echo "lint-openapi: npx (Node.js) is required in CI"; exit 1; \
+	else echo "lint-openapi: skipped, npx (Node.js) not found"; fi
+
+lint-openapi: ## Redocly CLI must find web/api/openapi.json valid (rules: redocly.yaml)
+	$(REDOCLY) lint --format=stylish web/api/openapi.json
 
 bench: ## benchmarks only (no tests)
 	$(WITH_SERVICES) $(GO) test -run '^$$' -bench '$(BENCH)' $(BENCHFLAGS) $(PKGS)

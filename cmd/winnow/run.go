@@ -35,6 +35,8 @@ Usage:
   winnow spam reset --site ID | --shared
   winnow import --site ID --format wxr|disqus|remark42|commento|winnow [--thread-key path|url|id] [--strict] [--learn] [--json] FILE|-
   winnow export --site ID [--format winnow|wxr] [--without-private] [--output FILE]
+  winnow commenter export --email E [--site ID]... [--out FILE]           (everything stored about one commenter, JSON)
+  winnow commenter erase --email E [--site ID]... [--export FILE]         (erase it, optionally exporting it first)
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -48,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook") {
+	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook" || cmd == "commenter") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
@@ -90,6 +92,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, rest, getenv, stdout, stderr)
+	case "commenter export":
+		return commenterCmd(ctx, "export", rest, getenv, stdout, stderr)
+	case "commenter erase":
+		return commenterCmd(ctx, "erase", rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -100,6 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
+	go keyOldEmails(runCtx, moderation.NewCommenters(st, model, secret, baseURL, log, time.Now), log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
@@ -222,6 +223,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
 		Submitter:        submitter,
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Commenters:       moderation.NewCommenters(st, model, secret, baseURL, log, now),
 		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
 		Limiter:          limiter,

@@ -76,6 +76,9 @@ func (s *server) routes() http.Handler {
 	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
 	page("/admin/users", s.dash.UsersPage)
 
+	// The description of this API (web/api/openapi.json).
+	r.HandleFunc("/api/openapi.json", s.openAPI).Methods(http.MethodGet, http.MethodHead)
+
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
 	r.Handle("/api/v1/auth/logout", s.authenticate(http.HandlerFunc(s.logout))).Methods(http.MethodPost)
@@ -101,6 +104,8 @@ func (s *server) routes() http.Handler {
 	// Before {action}, which would take "reply" for a decision.
 	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/commenters/export", s.requireAdmin(s.exportCommenter)).Methods(http.MethodPost)
+	adm("/commenters/erase", s.requireAdmin(s.eraseCommenter)).Methods(http.MethodPost)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)
 	adm("/bans", s.createBan).Methods(http.MethodPost)

@@ -142,6 +142,9 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Commenters exports and erases one commenter's data (moderation.Commenters); nil
+	// answers those routes with 404.
+	Commenters Commenters
 	// Akismet answers the Akismet-compatible API under /1.1/; nil serves none.
 	Akismet Akismet
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
@@ -196,24 +199,25 @@ type InstallReports interface {
 }
 
 type server struct {
-	store     Store
-	admin     Admin
-	submitter Submitter
-	moderator Moderator
-	importer  Importer
-	exporter  Exporter
-	maxUpload int64
-	akismet   Akismet
-	accounts  Accounts
-	limiter   Limiter
-	guard     Guard
-	secret    []byte
-	proxies   []netip.Prefix
-	log       *slog.Logger
-	metrics   *metrics
-	pages     *pageCache
-	renders   singleflight.Group // thread pages being rendered, by ETag
-	threads   *ThreadCache
+	store      Store
+	admin      Admin
+	submitter  Submitter
+	moderator  Moderator
+	importer   Importer
+	exporter   Exporter
+	maxUpload  int64
+	akismet    Akismet
+	commenters Commenters
+	accounts   Accounts
+	limiter    Limiter
+	guard      Guard
+	secret     []byte
+	proxies    []netip.Prefix
+	log        *slog.Logger
+	metrics    *metrics
+	pages      *pageCache
+	renders    singleflight.Group // thread pages being rendered, by ETag
+	threads    *ThreadCache
 	// readCache is the Cache-Control of thread and count answers (SharedCache), as a
 	// header's values.
 	readCache []string
@@ -234,7 +238,7 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, commenters: d.Commenters, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,

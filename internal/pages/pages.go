@@ -129,6 +129,9 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 	}
 	if th.ID != 0 {
 		cs, err := p.store.ApprovedComments(r.Context(), th.ID)
+		if err == nil {
+			cs, err = httpx.WithStubs(r.Context(), cs, p.store.CommentsByID)
+		}
 		if err != nil {
 			httpx.WriteError(p.log, w, r, err)
 			return
