@@ -147,7 +147,7 @@ type siteSettingsView struct {
 // installRow is one origin's line in the site page's installation panel.
 type installRow struct {
 	Origin, Page, Path, Version, LastLoad, Error, ErrorAt string
-	Loads                                           int64
+	Loads                                                 int64
 	// Allowed: the origin is one of the site's; Outdated: the widget was another build.
 	Allowed, Outdated bool
 }
