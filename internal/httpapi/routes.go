@@ -21,7 +21,9 @@ func (s *server) routes() http.Handler {
 
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
+	if !s.metricsAt.Elsewhere {
+		r.Handle("/metrics", MetricsHandler(s.gatherer, s.metricsAt.Token)).Methods(http.MethodGet)
+	}
 
 	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
 	// a gorilla/mux subrouter answers 404 where 405 is right.
