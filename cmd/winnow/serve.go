@@ -135,7 +135,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	if metricsLn != nil {
-		msrv := newServer(metricsHandler)
+		only := http.NewServeMux() // /metrics, and nothing else of the service
+		only.Handle("GET /metrics", metricsHandler)
+		msrv := newServer(only)
 		servers = append(servers, msrv)
 		log.Info("serving metrics", slog.String("addr", metricsLn.Addr().String()), slog.Bool("token", cfg.Metrics.Token != ""))
 		go func() { errc <- msrv.Serve(metricsLn) }()

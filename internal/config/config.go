@@ -318,7 +318,7 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("config: metrics.addr %q: %w", a, err)
 		}
-		if a == c.Addr {
+		if _, port, _ := net.SplitHostPort(a); a == c.Addr && port != "0" {
 			return fmt.Errorf("config: metrics.addr %q is addr too; leave metrics.addr empty to serve /metrics there", a)
 		}
 	}

@@ -204,7 +204,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		metricsAt: d.Metrics,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
 	}
 	if s.guard = d.Guard; s.guard == nil {

@@ -41,9 +41,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 			os.Remove(tmpName)
 		}
 	}()
-	// The read pool's connections are query-only, which VACUUM INTO respects (it
-	// changes no page of the source).
-	if _, err := s.db.ExecContext(ctx, "VACUUM INTO ?", tmpName); err != nil {
+	// Through the writer connection, since the read pool's are query-only, which
+	// refuses VACUUM INTO; it reads the source in a read transaction all the same. It
+	// does keep this Store's writes waiting while it copies: `winnow backup` opens a
+	// Store of its own, and a server's writers never wait for it.
+	if _, err := s.wdb.ExecContext(ctx, "VACUUM INTO ?", tmpName); err != nil {
 		return wrap("backup", err)
 	}
 	if err := syncFile(tmpName); err != nil {
