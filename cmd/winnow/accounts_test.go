@@ -126,7 +126,8 @@ func TestModeratorAccounts(t *testing.T) {
 		// The setup link: a strict page, then the first admin, once.
 		page := in.do(req{method: "GET", path: "/admin/setup?token=" + setupToken}).must(t, http.StatusOK)
 		if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
-			strings.Contains(string(page.body), "<script") || !strings.Contains(string(page.body), `name="password"`) {
+			strings.Contains(string(page.body), "<script") || !strings.Contains(string(page.body), `name="password"`) ||
+			!strings.Contains(string(page.body), `<link rel="stylesheet" href="/static/admin.`) {
 			t.Errorf("setup page: CSP %q\n%s", csp, page.body)
 		}
 		in.do(req{method: "GET", path: "/admin/setup?token=wrong"}).must(t, http.StatusNotFound)
@@ -139,8 +140,13 @@ func TestModeratorAccounts(t *testing.T) {
 			must(t, http.StatusUnprocessableEntity)
 		in.do(req{method: "POST", path: "/admin/setup", ctype: formType, body: form(setupToken, "root@example.org", "short", "short")}).
 			must(t, http.StatusUnprocessableEntity)
-		done := in.do(req{method: "POST", path: "/admin/setup", ctype: formType, body: form(setupToken, "Root@Example.org", adminPW, adminPW)}).
-			must(t, http.StatusOK)
+		// The created admin is signed in and led into the dashboard.
+		stay := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		done := in.doWith(stay, req{method: "POST", path: "/admin/setup", ctype: formType, body: form(setupToken, "Root@Example.org", adminPW, adminPW)}).
+			must(t, http.StatusSeeOther)
+		if to := done.header.Get("Location"); to != "/admin/" {
+			t.Errorf("after setup: Location %q, want the dashboard", to)
+		}
 		admin := session{cookie: sessionCookie(t, done)}
 		// The setup browser also gets the device cookie a sign-in gives: after ten
 		// guesses from elsewhere it still signs in.

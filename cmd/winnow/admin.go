@@ -14,6 +14,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 )
 
@@ -57,12 +58,12 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 	var origins, words, scripts stringList
 	id := f.fs.String("id", "", "site id: lowercase letters, digits, dashes")
 	name := f.fs.String("name", "", "site name")
-	policy := f.fs.String("policy", string(comment.PolicyFirstTime), "moderation policy: all, first_time or none")
-	maxLinks := f.fs.Int("max-links", comment.DefaultMaxLinks, "hold comments with this many links or more (0: off)")
-	seed := f.fs.String("spam-seed", string(comment.SeedFold), "how far the built-in spam model may act alone: fold (may send to the spam folder) or hold (only holds)")
+	policy := f.fs.String("policy", string(site.PolicyFirstTime), "moderation policy: all, first_time or none")
+	maxLinks := f.fs.Int("max-links", site.DefaultMaxLinks, "hold comments with this many links or more (0: off)")
+	seed := f.fs.String("spam-seed", string(site.SeedFold), "how far the built-in spam model may act alone: fold (may send to the spam folder) or hold (only holds)")
 	f.fs.Var(&origins, "origin", "allowed origin, e.g. https://blog.example (repeatable)")
 	f.fs.Var(&words, "blocked-word", "blocked word (repeatable)")
-	f.fs.Var(&scripts, "script", "a writing system the site's readers use, one of "+strings.Join(comment.Scripts, ", ")+
+	f.fs.Var(&scripts, "script", "a writing system the site's readers use, one of "+strings.Join(site.Scripts, ", ")+
 		" (repeatable or comma-separated); a comment mostly in another is a spam signal")
 	cdnMaxAge := f.fs.Duration("cdn-s-maxage", 0, "how long a CDN may keep the site's thread and count answers (s-maxage, whole seconds; "+
 		"give it with --cdn-stale-while-revalidate); by default the server's http.cdn_s_maxage")
@@ -72,24 +73,24 @@ func siteCreate(ctx context.Context, args []string, getenv func(string) string, 
 		if *seed == "" { // the site would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
-		site := comment.NewSite(*id, *name)
+		st := site.NewSite(*id, *name)
 		set := map[string]bool{}
 		f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 		switch {
 		case set["cdn-s-maxage"] && set["cdn-stale-while-revalidate"]:
-			site.CDN = &comment.CDNCache{SMaxAge: *cdnMaxAge, StaleWhileRevalidate: *cdnStale}
+			st.CDN = &site.CDNCache{SMaxAge: *cdnMaxAge, StaleWhileRevalidate: *cdnStale}
 		case set["cdn-s-maxage"]:
 			return comment.Invalid("cdn_cache.stale_while_revalidate", "give --cdn-stale-while-revalidate with --cdn-s-maxage")
 		case set["cdn-stale-while-revalidate"]:
 			return comment.Invalid("cdn_cache.s_maxage", "give --cdn-s-maxage with --cdn-stale-while-revalidate")
 		}
-		site.Origins, site.BlockedWords, site.Scripts = origins, words, splitList(scripts)
-		site.Policy, site.MaxLinks, site.SpamSeed = comment.Policy(*policy), *maxLinks, comment.SeedAction(*seed)
-		site, err := svc.CreateSite(ctx, admin.Operator(), site)
+		st.Origins, st.BlockedWords, st.Scripts = origins, words, splitList(scripts)
+		st.Policy, st.MaxLinks, st.SpamSeed = site.Policy(*policy), *maxLinks, site.SeedAction(*seed)
+		st, err := svc.CreateSite(ctx, admin.Operator(), st)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, site.ID)
+		fmt.Fprintln(stdout, st.ID)
 		return nil
 	})
 }

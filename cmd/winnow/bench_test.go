@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/auth"
-	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
@@ -48,12 +48,12 @@ func benchEngines(b *testing.B, fn func(b *testing.B, st *sqlstore.Store, lim ra
 // id is fresh for every run, so limiter state in a shared Redis never carries over.
 func benchHandler(b *testing.B, st *sqlstore.Store, lim rateLimiter) (http.Handler, string) {
 	ctx := context.Background()
-	site := comment.NewSite(fmt.Sprintf("blog-%d", time.Now().UnixNano()), "Blog")
-	site.Policy = comment.PolicyNone
-	site.MaxLinks = 5
-	unlimited := comment.Rate{Count: 1_000_000, Period: time.Second, Burst: 1_000_000}
-	site.Limits = comment.RateLimits{IP: unlimited, Email: unlimited, Thread: unlimited, Site: unlimited}
-	if err := st.CreateSite(ctx, site); err != nil {
+	blog := site.NewSite(fmt.Sprintf("blog-%d", time.Now().UnixNano()), "Blog")
+	blog.Policy = site.PolicyNone
+	blog.MaxLinks = 5
+	unlimited := site.Rate{Count: 1_000_000, Period: time.Second, Burst: 1_000_000}
+	blog.Limits = site.RateLimits{IP: unlimited, Email: unlimited, Thread: unlimited, Site: unlimited}
+	if err := st.CreateSite(ctx, blog); err != nil {
 		b.Fatal(err)
 	}
 	secret, err := st.Secret(ctx)
@@ -61,11 +61,11 @@ func benchHandler(b *testing.B, st *sqlstore.Store, lim rateLimiter) (http.Handl
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := newHandler(b.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default())
+	h, err := newHandler(b.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return h, site.ID
+	return h, blog.ID
 }
 
 // benchBody is a realistic ~600-byte comment with a link.
@@ -162,20 +162,20 @@ func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 // comment screen is compared with.
 func BenchmarkQueuePage(b *testing.B) {
 	benchEngines(b, func(b *testing.B, st *sqlstore.Store, lim rateLimiter) {
-		h, site := benchHandler(b, st, lim)
+		h, blog := benchHandler(b, st, lim)
 		ctx := context.Background()
-		s, err := st.Site(ctx, site)
+		s, err := st.Site(ctx, blog)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.Policy = comment.PolicyAll
+		s.Policy = site.PolicyAll
 		if err := st.UpdateSite(ctx, s); err != nil {
 			b.Fatal(err)
 		}
 		for i := range 100 {
 			body := fmt.Sprintf(`{"thread":"/post-%d","author_name":"Reader %d","author_email":"r%d@example.org","body":%q}`, i%7, i, i%40,
 				fmt.Sprintf("Note %d. %s", i, benchBody))
-			r := httptest.NewRequest("POST", "/api/v1/sites/"+site+"/comments", strings.NewReader(body))
+			r := httptest.NewRequest("POST", "/api/v1/sites/"+blog+"/comments", strings.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
@@ -200,7 +200,7 @@ func BenchmarkQueuePage(b *testing.B) {
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				r := httptest.NewRequest("GET", "/admin/?site="+site, nil)
+				r := httptest.NewRequest("GET", "/admin/?blog="+blog, nil)
 				r.AddCookie(&http.Cookie{Name: "winnow_session", Value: session})
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)

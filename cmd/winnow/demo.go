@@ -15,6 +15,7 @@ import (
 
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/web"
 )
@@ -35,12 +36,12 @@ func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr i
 		return err
 	}
 	svc, op := admin.New(st, time.Now, admin.Options{}), admin.Operator()
-	site, err := svc.Site(ctx, op, demoSiteID)
+	demo, err := svc.Site(ctx, op, demoSiteID)
 	switch {
 	case errors.Is(err, comment.ErrNotFound):
-		site = comment.NewSite(demoSiteID, "winnow demo")
-		site.Origins = origins
-		if _, err := svc.CreateSite(ctx, op, site); err != nil {
+		demo = site.NewSite(demoSiteID, "winnow demo")
+		demo.Origins = origins
+		if _, err := svc.CreateSite(ctx, op, demo); err != nil {
 			return fmt.Errorf("demo site: %w", err)
 		}
 	case err != nil:
@@ -48,12 +49,12 @@ func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr i
 	default:
 		var missing []string
 		for _, o := range origins {
-			if !site.AllowsOrigin(o) {
+			if !demo.AllowsOrigin(o) {
 				missing = append(missing, o)
 			}
 		}
 		if len(missing) > 0 {
-			_, err := svc.UpdateSite(ctx, op, demoSiteID, func(s *comment.Site) error {
+			_, err := svc.UpdateSite(ctx, op, demoSiteID, func(s *site.Site) error {
 				s.Origins = append(s.Origins, missing...)
 				return nil
 			})
@@ -114,8 +115,8 @@ func withDemo(next http.Handler) (http.Handler, error) {
 			_, _ = w.Write(css)
 		case "/demo/":
 			theme := r.URL.Query().Get("theme")
-			if theme != "light" && theme != "dark" {
-				theme = "auto"
+			if theme != "light" && theme != "dark" && theme != "auto" {
+				theme = "" // the widget's default: follow the page
 			}
 			var buf bytes.Buffer
 			if err := tmpl.Execute(&buf, map[string]string{

@@ -15,9 +15,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
@@ -69,23 +69,23 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 		lim := ratelimit.NewFallback(r, ratelimit.NewLocal(time.Now), log, time.Now)
 
 		ctx := context.Background()
-		site := comment.NewSite(fmt.Sprintf("trips-%d", time.Now().UnixNano()), "Blog")
-		site.Policy = comment.PolicyNone
-		if err := st.CreateSite(ctx, site); err != nil {
+		blog := site.NewSite(fmt.Sprintf("trips-%d", time.Now().UnixNano()), "Blog")
+		blog.Policy = site.PolicyNone
+		if err := st.CreateSite(ctx, blog); err != nil {
 			t.Fatal(err)
 		}
 		secret, err := st.Secret(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := newHandler(t.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default())
+		h, err := newHandler(t.Context(), st, secret, lim, spam.NewModel(st, log), log, "http://127.0.0.1:8080", config.Default(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		submit := func(email string) {
 			t.Helper()
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/sites/"+site.ID+"/form?thread=/p", nil))
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/sites/"+blog.ID+"/form?thread=/p", nil))
 			var form struct {
 				Token string `json:"form_token"`
 			}
@@ -96,7 +96,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 			body, _ := json.Marshal(map[string]string{"thread": "/p", "author_name": "Ann", "author_email": email,
 				"body":       "I read this twice and the second half still puzzles me: why would the cache sit in front of the queue?",
 				"form_token": form.Token})
-			r := httptest.NewRequest("POST", "/api/v1/sites/"+site.ID+"/comments", strings.NewReader(string(body)))
+			r := httptest.NewRequest("POST", "/api/v1/sites/"+blog.ID+"/comments", strings.NewReader(string(body)))
 			r.Header.Set("Content-Type", "application/json")
 			r.RemoteAddr = "203.0.113.7:5000"
 			w = httptest.NewRecorder()

@@ -98,9 +98,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
-	// Before the store closes: stop claiming and let deliveries in flight finish.
-	defer func() { stopRun(); <-dispatched }()
-	handler, metricsHandler, err := newHandlers(runCtx, st, secret, limiter, model, log, baseURL, cfg, dispatcher.Collectors()...)
+	installs := admin.NewInstallLog(st, log)
+	installed := make(chan struct{})
+	go func() { defer close(installed); installs.Run(runCtx, installsEvery) }()
+	// Before the store closes: stop claiming and let deliveries in flight finish, and
+	// write the widgets' last reports.
+	defer func() { stopRun(); <-dispatched; <-installed }()
+	handler, metricsHandler, err := newHandlers(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -195,19 +199,23 @@ func syncModel(ctx context.Context, model *spam.Model, every time.Duration, chan
 	}
 }
 
+// installsEvery is how often the widgets' reports are written (admin.InstallLog).
+const installsEvery = 30 * time.Second
+
 // newHandler wires the services and the HTTP surface on one store. The benchmarks
 // build the same handler, so they measure what serve runs.
-// extra are more collectors for /metrics (the webhook dispatcher's).
+// extra are more collectors for /metrics (the webhook dispatcher's); installs gathers
+// the widgets' reports (nil: they are dropped).
 // ctx bounds the background work the handler needs (watching thread and spam model
 // changes, keeping model in step).
-func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (http.Handler, error) {
-	h, _, err := newHandlers(ctx, st, secret, limiter, model, log, baseURL, cfg, extra...)
+func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (http.Handler, error) {
+	h, _, err := newHandlers(ctx, st, secret, limiter, model, log, baseURL, cfg, installs, extra...)
 	return h, err
 }
 
 // newHandlers is newHandler that also returns the handler of /metrics, for the
 // listener of its own that metrics.addr asks for.
-func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, extra ...prometheus.Collector) (main, metrics http.Handler, err error) {
+func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (main, metrics http.Handler, err error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
 	if err != nil {
@@ -238,7 +246,7 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	main = httpapi.NewServer(httpapi.Deps{
 		Store:            st,
-		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts}),
+		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
 		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
 		Accounts:         accounts,
@@ -257,6 +265,7 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
 		Threads:          threads,
+		Installs:         installReports(installs),
 		Now:              now,
 	})
 	return main, httpapi.MetricsHandler(reg, cfg.Metrics.Token), nil
@@ -350,4 +359,13 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// installReports is installs as the server's optional reports sink: a nil log is a nil
+// interface, which the server checks, not an interface holding a nil pointer.
+func installReports(installs *admin.InstallLog) httpapi.InstallReports {
+	if installs == nil {
+		return nil
+	}
+	return installs
 }

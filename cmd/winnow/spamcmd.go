@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -45,8 +46,8 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 	}
 	switch *policy {
 	case "":
-	case string(comment.PolicyNone):
-		opt.Policy = comment.PolicyNone
+	case string(site.PolicyNone):
+		opt.Policy = site.PolicyNone
 	default:
 		return fmt.Errorf("spam eval: --policy %q: only none is simulated", *policy)
 	}
@@ -67,7 +68,7 @@ func spamEval(args []string, stdout, stderr io.Writer) error {
 		}
 		p := spam.Replay(ex, *warmUp, opt)
 		who := "every comment labelled by a moderator after its verdict"
-		if opt.Policy == comment.PolicyNone {
+		if opt.Policy == site.PolicyNone {
 			who = fmt.Sprintf("policy none: only held comments labelled; published ones learned as ham after %s", spam.StayUp)
 		}
 		fmt.Fprintf(stdout, "prequential replay of %s in date order, %s (%s)\n", strings.Join(splitList(files), ", "), start, who)

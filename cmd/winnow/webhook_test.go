@@ -19,8 +19,10 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // webhookEnv makes deliveries quick to observe: a short poll, timeout and retry
@@ -549,11 +551,11 @@ func TestWebhookDeliveryRate(t *testing.T) {
 			n.Add(1)
 		}))
 		t.Cleanup(srv.Close)
-		site := comment.NewSite("blog", "Blog")
-		if err := st.CreateSite(ctx, site); err != nil {
+		blog := site.NewSite("blog", "Blog")
+		if err := st.CreateSite(ctx, blog); err != nil {
 			t.Fatal(err)
 		}
-		hook := comment.Webhook{SiteID: "blog", URL: srv.URL, Secret: comment.NewWebhookSecret()}
+		hook := webhook.Endpoint{SiteID: "blog", URL: srv.URL, Secret: webhook.NewSecret()}
 		hook.Normalize()
 		if err := st.CreateWebhook(ctx, &hook); err != nil {
 			t.Fatal(err)

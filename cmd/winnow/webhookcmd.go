@@ -14,11 +14,12 @@ import (
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/webhook"
+	"github.com/winnow/winnow/internal/webhook/dispatch"
 )
 
 // newDispatcher builds the webhook dispatcher that serve runs on the store's outbox.
-func newDispatcher(st *sqlstore.Store, c config.Webhooks, log *slog.Logger) *webhook.Dispatcher {
-	return webhook.New(st, webhook.Options{
+func newDispatcher(st *sqlstore.Store, c config.Webhooks, log *slog.Logger) *dispatch.Dispatcher {
+	return dispatch.New(st, dispatch.Options{
 		Workers: c.Workers, Timeout: c.Timeout, PollInterval: c.PollInterval, Schedule: c.Retry,
 		AllowPrivateNetworks: c.AllowPrivateNetworks, Logger: log, Now: time.Now,
 	})
@@ -34,7 +35,7 @@ func webhookAdd(ctx context.Context, args []string, getenv func(string) string, 
 	desc := f.fs.String("description", "", "what the endpoint is for")
 	f.fs.Var(&evs, "event", "event to send: comment.published, comment.unpublished, comment.updated (repeatable; default all)")
 	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
-		w := comment.Webhook{SiteID: *site, URL: *url, Description: *desc}
+		w := webhook.Endpoint{SiteID: *site, URL: *url, Description: *desc}
 		for _, e := range evs {
 			w.Events = append(w.Events, comment.EventType(e))
 		}

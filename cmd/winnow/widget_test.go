@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -337,4 +338,40 @@ func hostPage(t *testing.T, in *instance, site, thread, css string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TestWidgetFollowsThePagesTheme: by default the widget is dark on a dark page and light
+// on a light one, whatever the reader's system prefers, and switches when the page does;
+// data-theme="auto" still follows the reader's system.
+func TestWidgetFollowsThePagesTheme(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	host := hostPage(t, in, "theme", "/post", `body { background: #fdfdf8; } body.night { background: rgb(20, 22, 30); }`)
+	in.createSite("theme", map[string]any{"origins": []string{host}})
+	// The reader's system prefers dark; the page is light.
+	if _, err := chromedp.Run(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	const theme = `(() => { const r = ` + shadow + `; const s = r && r.querySelector("section.wn"); return s ? s.className + " " + getComputedStyle(s).backgroundColor : ""; })()`
+	navigate(t, ctx, host+"/page")
+	waitJS(t, ctx, "the light widget", `return `+theme+`.includes("wn-light");`)
+	if got := js[string](t, ctx, theme); !strings.Contains(got, "rgb(255, 255, 255)") {
+		t.Errorf("on a light page with a dark system the widget shows %q", got)
+	}
+	js[chromedp.Void](t, ctx, `document.body.classList.add("night")`)
+	waitJS(t, ctx, "the widget turning dark with the page", `return `+theme+`.includes("wn-dark");`)
+	if got := js[string](t, ctx, theme); !strings.Contains(got, "rgb(23, 25, 28)") {
+		t.Errorf("on a dark page the widget shows %q", got)
+	}
+	// data-theme="auto" is the reader's system: dark, on the light page too.
+	js[chromedp.Void](t, ctx, `document.body.classList.remove("night")`)
+	navigate(t, ctx, host+"/page?thread=/auto")
+	waitJS(t, ctx, "the widget", `return `+shadow+` && `+shadow+`.querySelector("section.wn");`)
+	js[chromedp.Void](t, ctx, `(() => { const h = document.querySelector("#winnow-thread"); const c = h.cloneNode(false); c.dataset.theme = "auto"; h.replaceWith(c);
+		const s = document.createElement("script"); s.src = document.querySelector("script[src$='embed.js']").src + "?again"; document.body.append(s); })()`)
+	waitJS(t, ctx, "the auto widget", `const s = document.querySelector("#winnow-thread").shadowRoot?.querySelector("section.wn"); return s && s.classList.contains("wn-auto") && getComputedStyle(s).backgroundColor === "rgb(23, 25, 28)";`)
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Store is what the service reads and writes.
@@ -25,18 +27,20 @@ type Store interface {
 	siteStore
 	tokenStore
 	webhookStore
+	// Installs lists what the widget reported from a site's origins.
+	Installs(ctx context.Context, siteID string) ([]site.Install, error)
 	// Users lists every account, to list them and to name the creators of tokens.
 	Users(ctx context.Context) ([]auth.User, error)
 }
 
 type siteStore interface {
 	// Site returns a site or an error wrapping comment.ErrNotFound.
-	Site(ctx context.Context, id string) (comment.Site, error)
-	Sites(ctx context.Context) ([]comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
+	Sites(ctx context.Context) ([]site.Site, error)
 	// CreateSite stores a new site; an id in use is comment.ErrConflict.
-	CreateSite(ctx context.Context, s comment.Site) error
+	CreateSite(ctx context.Context, s site.Site) error
 	// UpdateSite replaces a site's settings; an unknown id is comment.ErrNotFound.
-	UpdateSite(ctx context.Context, s comment.Site) error
+	UpdateSite(ctx context.Context, s site.Site) error
 }
 
 type tokenStore interface {
@@ -52,18 +56,18 @@ type tokenStore interface {
 }
 
 type webhookStore interface {
-	CreateWebhook(ctx context.Context, w *comment.Webhook) error
-	UpdateWebhook(ctx context.Context, w comment.Webhook) error
+	CreateWebhook(ctx context.Context, w *webhook.Endpoint) error
+	UpdateWebhook(ctx context.Context, w webhook.Endpoint) error
 	DeleteWebhook(ctx context.Context, id int64) error
 	// Webhook returns an endpoint or an error wrapping comment.ErrNotFound.
-	Webhook(ctx context.Context, id int64) (comment.Webhook, error)
+	Webhook(ctx context.Context, id int64) (webhook.Endpoint, error)
 	// Webhooks lists the endpoints of the sites in scope (nil: every site), of siteID
 	// alone when it is not empty.
-	Webhooks(ctx context.Context, scope []string, siteID string) ([]comment.Webhook, error)
-	Deliveries(ctx context.Context, endpointID int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
+	Webhooks(ctx context.Context, scope []string, siteID string) ([]webhook.Endpoint, error)
+	Deliveries(ctx context.Context, endpointID int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
 	// Redeliver queues delivery id of endpointID again at at.
-	Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (comment.Delivery, error)
-	EnqueueDelivery(ctx context.Context, d *comment.Delivery) error
+	Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (webhook.Delivery, error)
+	EnqueueDelivery(ctx context.Context, d *webhook.Delivery) error
 }
 
 // Accounts creates and changes moderator accounts (auth.Accounts).
@@ -79,6 +83,8 @@ type Options struct {
 	AllowPrivateNetworks bool
 	// Accounts creates and changes accounts; nil manages none (comment.ErrNotFound).
 	Accounts Accounts
+	// Installs gathers the widgets' reports; nil: Installs reads only what is stored.
+	Installs *InstallLog
 }
 
 // Service manages sites, tokens, webhook endpoints and accounts.
@@ -87,11 +93,12 @@ type Service struct {
 	accounts     Accounts
 	now          func() time.Time
 	allowPrivate bool
+	installs     *InstallLog
 }
 
 // New returns the service on store with clock now.
 func New(store Store, now func() time.Time, o Options) *Service {
-	return &Service{store: store, accounts: o.Accounts, now: now, allowPrivate: o.AllowPrivateNetworks}
+	return &Service{store: store, accounts: o.Accounts, now: now, allowPrivate: o.AllowPrivateNetworks, installs: o.Installs}
 }
 
 // Operator is who acts from the command line: whoever can run winnow's commands can
@@ -111,70 +118,70 @@ func manage(p auth.Principal) error {
 }
 
 // Sites lists the sites p works on, by id.
-func (s *Service) Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error) {
+func (s *Service) Sites(ctx context.Context, p auth.Principal) ([]site.Site, error) {
 	all, err := s.store.Sites(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("admin: sites: %w", err)
 	}
-	return slices.DeleteFunc(all, func(site comment.Site) bool { return !p.CanSite(site.ID) }), nil
+	return slices.DeleteFunc(all, func(st site.Site) bool { return !p.CanSite(st.ID) }), nil
 }
 
 // Site returns site id if p works on it.
-func (s *Service) Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error) {
+func (s *Service) Site(ctx context.Context, p auth.Principal, id string) (site.Site, error) {
 	if err := p.See(id); err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
-	site, err := s.store.Site(ctx, id)
+	st, err := s.store.Site(ctx, id)
 	if err != nil {
-		return comment.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
+		return site.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
 	}
-	return site, nil
+	return st, nil
 }
 
 // CreateSite stores a new site and returns it as stored: normalized, validated, with
 // its creation time. An id in use is comment.ErrConflict.
-func (s *Service) CreateSite(ctx context.Context, p auth.Principal, site comment.Site) (comment.Site, error) {
+func (s *Service) CreateSite(ctx context.Context, p auth.Principal, st site.Site) (site.Site, error) {
 	if err := manage(p); err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
-	site.CreatedAt = s.now().UTC()
-	if err := checkSite(&site); err != nil {
-		return comment.Site{}, err
+	st.CreatedAt = s.now().UTC()
+	if err := checkSite(&st); err != nil {
+		return site.Site{}, err
 	}
-	if err := s.store.CreateSite(ctx, site); err != nil {
-		return comment.Site{}, fmt.Errorf("admin: site %q: %w", site.ID, err)
+	if err := s.store.CreateSite(ctx, st); err != nil {
+		return site.Site{}, fmt.Errorf("admin: site %q: %w", st.ID, err)
 	}
-	return site, nil
+	return st, nil
 }
 
 // UpdateSite applies change to site id and stores the result, normalized and
 // validated; its id and creation time stay. A change that fails stores nothing.
-func (s *Service) UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*comment.Site) error) (comment.Site, error) {
+func (s *Service) UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*site.Site) error) (site.Site, error) {
 	if err := manage(p); err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
-	site, err := s.store.Site(ctx, id)
+	st, err := s.store.Site(ctx, id)
 	if err != nil {
-		return comment.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
+		return site.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
 	}
-	if err := change(&site); err != nil {
-		return comment.Site{}, err
+	if err := change(&st); err != nil {
+		return site.Site{}, err
 	}
-	site.ID = id
-	if err := checkSite(&site); err != nil {
-		return comment.Site{}, err
+	st.ID = id
+	if err := checkSite(&st); err != nil {
+		return site.Site{}, err
 	}
-	if err := s.store.UpdateSite(ctx, site); err != nil {
-		return comment.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
+	if err := s.store.UpdateSite(ctx, st); err != nil {
+		return site.Site{}, fmt.Errorf("admin: site %q: %w", id, err)
 	}
-	return site, nil
+	return st, nil
 }
 
 // checkSite normalizes (filling in defaults) and validates a site to be stored, so
 // that what is answered is what is stored.
-func checkSite(site *comment.Site) error {
-	site.Normalize()
-	return site.Validate()
+func checkSite(st *site.Site) error {
+	st.Normalize()
+	return st.Validate()
 }
 
 // Token is an API token as admins review it, with the email of the account that made

@@ -9,8 +9,10 @@ import (
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 var _ admin.Store = (*sqlstore.Store)(nil)
@@ -41,7 +43,7 @@ func setup(t *testing.T, s *sqlstore.Store, o admin.Options) *admin.Service {
 	t.Helper()
 	svc := admin.New(s, clock, o)
 	for _, id := range []string{"a", "b"} {
-		if _, err := svc.CreateSite(context.Background(), op, comment.NewSite(id, "Site "+id)); err != nil {
+		if _, err := svc.CreateSite(context.Background(), op, site.NewSite(id, "Site "+id)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,14 +57,14 @@ func TestSites(t *testing.T) {
 		tests := []struct {
 			name    string
 			p       auth.Principal
-			site    comment.Site
+			site    site.Site
 			wantErr error
 			field   string
 		}{
-			{"normalized and stamped", op, comment.Site{ID: " blog ", Name: "Blog", Origins: []string{"HTTPS://Blog.Example", "https://blog.example"}, Policy: comment.PolicyAll}, nil, ""},
-			{"bad id", op, comment.NewSite("Bad Id", "x"), nil, "id"},
-			{"id in use", adminTok, comment.NewSite("a", "again"), comment.ErrConflict, ""},
-			{"a moderator may not", modOfA, comment.NewSite("mine", "x"), comment.ErrForbidden, ""},
+			{"normalized and stamped", op, site.Site{ID: " blog ", Name: "Blog", Origins: []string{"HTTPS://Blog.Example", "https://blog.example"}, Policy: site.PolicyAll}, nil, ""},
+			{"bad id", op, site.NewSite("Bad Id", "x"), nil, "id"},
+			{"id in use", adminTok, site.NewSite("a", "again"), comment.ErrConflict, ""},
+			{"a moderator may not", modOfA, site.NewSite("mine", "x"), comment.ErrForbidden, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +88,7 @@ func TestSites(t *testing.T) {
 					t.Fatal(err)
 				}
 				if got.ID != "blog" || len(got.Origins) != 1 || got.Origins[0] != "https://blog.example" ||
-					!got.CreatedAt.Equal(epoch) || !stored.CreatedAt.Equal(epoch) || stored.SpamSeed != comment.SeedFold {
+					!got.CreatedAt.Equal(epoch) || !stored.CreatedAt.Equal(epoch) || stored.SpamSeed != site.SeedFold {
 					t.Errorf("created %+v, stored %+v", got, stored)
 				}
 			})
@@ -108,7 +110,7 @@ func TestSites(t *testing.T) {
 
 		// An update applies the change, normalized, and keeps the id and creation time;
 		// a refused change stores nothing.
-		got, err := svc.UpdateSite(ctx, op, "a", func(s *comment.Site) error {
+		got, err := svc.UpdateSite(ctx, op, "a", func(s *site.Site) error {
 			s.ID, s.Name, s.Origins, s.CreatedAt = "z", " Renamed ", []string{"https://A.example"}, epoch.Add(time.Hour)
 			return nil
 		})
@@ -119,14 +121,14 @@ func TestSites(t *testing.T) {
 		if got.ID != "a" || stored.Name != "Renamed" || len(stored.Origins) != 1 || stored.Origins[0] != "https://a.example" || !stored.CreatedAt.Equal(epoch) {
 			t.Errorf("updated %+v, stored %+v", got, stored)
 		}
-		for name, change := range map[string]func(*comment.Site) error{
-			"invalid":  func(s *comment.Site) error { s.Name = ""; s.Policy = "sometimes"; return nil },
-			"refused":  func(s *comment.Site) error { s.Name = "x"; return comment.Invalid("rate_limits.ip", "no") },
+		for name, change := range map[string]func(*site.Site) error{
+			"invalid":  func(s *site.Site) error { s.Name = ""; s.Policy = "sometimes"; return nil },
+			"refused":  func(s *site.Site) error { s.Name = "x"; return comment.Invalid("rate_limits.ip", "no") },
 			"stranger": nil,
 		} {
 			p := op
 			if change == nil {
-				p, change = modOfA, func(s *comment.Site) error { s.Name = "x"; return nil }
+				p, change = modOfA, func(s *site.Site) error { s.Name = "x"; return nil }
 			}
 			if _, err := svc.UpdateSite(ctx, p, "a", change); err == nil {
 				t.Errorf("%s: UpdateSite succeeded", name)
@@ -135,7 +137,7 @@ func TestSites(t *testing.T) {
 		if after, _ := s.Site(ctx, "a"); after.Name != "Renamed" || after.Policy != stored.Policy {
 			t.Errorf("a refused update stored %+v", after)
 		}
-		if _, err := svc.UpdateSite(ctx, op, "nope", func(*comment.Site) error { return nil }); !errors.Is(err, comment.ErrNotFound) {
+		if _, err := svc.UpdateSite(ctx, op, "nope", func(*site.Site) error { return nil }); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("UpdateSite(unknown) = %v", err)
 		}
 	})
@@ -259,16 +261,16 @@ func TestWebhooks(t *testing.T) {
 			name    string
 			svc     *admin.Service
 			p       auth.Principal
-			hook    comment.Webhook
+			hook    webhook.Endpoint
 			field   string
 			wantErr error
 		}{
-			{"public URL", svc, op, comment.Webhook{SiteID: "a", URL: " https://hooks.example/a ", Description: "chat"}, "", nil},
-			{"private URL refused", svc, op, comment.Webhook{SiteID: "a", URL: "http://10.0.0.8/hook"}, "url", nil},
-			{"private URL where allowed", lenient, op, comment.Webhook{SiteID: "b", URL: "http://10.0.0.8/hook"}, "", nil},
-			{"unknown site", svc, op, comment.Webhook{SiteID: "nope", URL: "https://hooks.example/x"}, "site", nil},
-			{"unknown event", svc, op, comment.Webhook{SiteID: "a", URL: "https://hooks.example/x", Events: []comment.EventType{"comment.eaten"}}, "events", nil},
-			{"a moderator may not", svc, modOfA, comment.Webhook{SiteID: "a", URL: "https://hooks.example/x"}, "", comment.ErrForbidden},
+			{"public URL", svc, op, webhook.Endpoint{SiteID: "a", URL: " https://hooks.example/a ", Description: "chat"}, "", nil},
+			{"private URL refused", svc, op, webhook.Endpoint{SiteID: "a", URL: "http://10.0.0.8/hook"}, "url", nil},
+			{"private URL where allowed", lenient, op, webhook.Endpoint{SiteID: "b", URL: "http://10.0.0.8/hook"}, "", nil},
+			{"unknown site", svc, op, webhook.Endpoint{SiteID: "nope", URL: "https://hooks.example/x"}, "site", nil},
+			{"unknown event", svc, op, webhook.Endpoint{SiteID: "a", URL: "https://hooks.example/x", Events: []comment.EventType{"comment.eaten"}}, "events", nil},
+			{"a moderator may not", svc, modOfA, webhook.Endpoint{SiteID: "a", URL: "https://hooks.example/x"}, "", comment.ErrForbidden},
 		}
 		ids := map[string]int64{}
 		for _, tt := range tests {
@@ -318,13 +320,13 @@ func TestWebhooks(t *testing.T) {
 		updates := []struct {
 			name   string
 			id     int64
-			change func(*comment.Webhook) error
+			change func(*webhook.Endpoint) error
 			field  string
 		}{
-			{"disable a private endpoint", b, func(w *comment.Webhook) error { w.Disabled = true; return nil }, ""},
-			{"point it elsewhere private", b, func(w *comment.Webhook) error { w.URL = "http://10.0.0.9/hook"; return nil }, "url"},
-			{"move it", a, func(w *comment.Webhook) error { w.SiteID = "b"; return nil }, "site"},
-			{"describe it", a, func(w *comment.Webhook) error { w.Description = " ci "; w.Secret = "stolen"; return nil }, ""},
+			{"disable a private endpoint", b, func(w *webhook.Endpoint) error { w.Disabled = true; return nil }, ""},
+			{"point it elsewhere private", b, func(w *webhook.Endpoint) error { w.URL = "http://10.0.0.9/hook"; return nil }, "url"},
+			{"move it", a, func(w *webhook.Endpoint) error { w.SiteID = "b"; return nil }, "site"},
+			{"describe it", a, func(w *webhook.Endpoint) error { w.Description = " ci "; w.Secret = "stolen"; return nil }, ""},
 		}
 		for _, tt := range updates {
 			t.Run(tt.name, func(t *testing.T) {
@@ -348,7 +350,7 @@ func TestWebhooks(t *testing.T) {
 				}
 			})
 		}
-		if _, err := svc.UpdateWebhook(ctx, modOfA, a, func(*comment.Webhook) error { return nil }); !errors.Is(err, comment.ErrForbidden) {
+		if _, err := svc.UpdateWebhook(ctx, modOfA, a, func(*webhook.Endpoint) error { return nil }); !errors.Is(err, comment.ErrForbidden) {
 			t.Errorf("a moderator's UpdateWebhook = %v", err)
 		}
 

@@ -6,11 +6,12 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Webhooks lists the endpoints of the sites p works on, of siteID alone when it is
 // not empty.
-func (s *Service) Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error) {
+func (s *Service) Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error) {
 	if siteID != "" {
 		if err := p.See(siteID); err != nil {
 			return nil, err
@@ -24,13 +25,13 @@ func (s *Service) Webhooks(ctx context.Context, p auth.Principal, siteID string)
 }
 
 // Webhook returns endpoint id if p works on its site.
-func (s *Service) Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error) {
+func (s *Service) Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error) {
 	w, err := s.store.Webhook(ctx, id)
 	if err != nil {
-		return comment.Webhook{}, fmt.Errorf("admin: webhook %d: %w", id, err)
+		return webhook.Endpoint{}, fmt.Errorf("admin: webhook %d: %w", id, err)
 	}
 	if err := p.See(w.SiteID); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	return w, nil
 }
@@ -38,20 +39,20 @@ func (s *Service) Webhook(ctx context.Context, p auth.Principal, id int64) (comm
 // CreateWebhook registers w, normalized and validated, on its site, which must exist,
 // with a new secret: the answer is the only one that carries it. Its URL must name a
 // deliverable address unless private networks are allowed.
-func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w comment.Webhook) (comment.Webhook, error) {
+func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w webhook.Endpoint) (webhook.Endpoint, error) {
 	if err := manage(p); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
-	w.ID, w.Secret, w.CreatedAt = 0, comment.NewWebhookSecret(), s.now().UTC()
+	w.ID, w.Secret, w.CreatedAt = 0, webhook.NewSecret(), s.now().UTC()
 	w.Normalize()
 	if err := w.Validate(s.allowPrivate); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	if err := auth.CheckSites(ctx, s.store, "site", w.SiteID); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	if err := s.store.CreateWebhook(ctx, &w); err != nil {
-		return comment.Webhook{}, fmt.Errorf("admin: create webhook: %w", err)
+		return webhook.Endpoint{}, fmt.Errorf("admin: create webhook: %w", err)
 	}
 	return w, nil
 }
@@ -60,48 +61,48 @@ func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w comment
 // validated. An endpoint stays on its site. Its URL is judged when it changes: an
 // endpoint registered before the check (or while private networks were allowed) can
 // still be disabled or described, and its deliveries stay refused at connect time.
-func (s *Service) UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*comment.Webhook) error) (comment.Webhook, error) {
+func (s *Service) UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*webhook.Endpoint) error) (webhook.Endpoint, error) {
 	if err := manage(p); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	before := w
 	if err := change(&w); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	if w.SiteID != before.SiteID {
-		return comment.Webhook{}, comment.Invalid("site", "an endpoint cannot move to another site")
+		return webhook.Endpoint{}, comment.Invalid("site", "an endpoint cannot move to another site")
 	}
 	w.ID, w.CreatedAt = before.ID, before.CreatedAt
 	w.Secret, w.PreviousSecret, w.PreviousExpiresAt = before.Secret, before.PreviousSecret, before.PreviousExpiresAt
 	w.Normalize()
 	w.UpdatedAt = s.now().UTC()
 	if err := w.Validate(s.allowPrivate || w.URL == before.URL); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	if err := s.store.UpdateWebhook(ctx, w); err != nil {
-		return comment.Webhook{}, fmt.Errorf("admin: webhook %d: %w", id, err)
+		return webhook.Endpoint{}, fmt.Errorf("admin: webhook %d: %w", id, err)
 	}
 	return w, nil
 }
 
 // RotateWebhook gives endpoint id a new secret, which the answer alone carries; the
-// old one keeps signing alongside it for comment.WebhookRotationGrace, so a consumer
+// old one keeps signing alongside it for webhook.RotationGrace, so a consumer
 // can switch without losing events.
-func (s *Service) RotateWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error) {
+func (s *Service) RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error) {
 	if err := manage(p); err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
-	w.Rotate(comment.NewWebhookSecret(), s.now().UTC())
+	w.Rotate(webhook.NewSecret(), s.now().UTC())
 	if err := s.store.UpdateWebhook(ctx, w); err != nil {
-		return comment.Webhook{}, fmt.Errorf("admin: webhook %d: %w", id, err)
+		return webhook.Endpoint{}, fmt.Errorf("admin: webhook %d: %w", id, err)
 	}
 	return w, nil
 }
@@ -122,26 +123,26 @@ func (s *Service) DeleteWebhook(ctx context.Context, p auth.Principal, id int64)
 }
 
 // PingWebhook queues a test event for endpoint id; its delivery shows in the log.
-func (s *Service) PingWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Delivery, error) {
+func (s *Service) PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error) {
 	if err := manage(p); err != nil {
-		return comment.Delivery{}, err
+		return webhook.Delivery{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return comment.Delivery{}, err
+		return webhook.Delivery{}, err
 	}
 	now := s.now().UTC()
-	d := comment.Delivery{EndpointID: w.ID, EventID: comment.NewEventID(), Type: comment.EventPing,
-		Payload: comment.PingEvent(now, w), CreatedAt: now}
+	d := webhook.Delivery{EndpointID: w.ID, EventID: comment.NewEventID(), Type: comment.EventPing,
+		Payload: webhook.PingEvent(now, w), CreatedAt: now}
 	if err := s.store.EnqueueDelivery(ctx, &d); err != nil {
-		return comment.Delivery{}, fmt.Errorf("admin: ping webhook %d: %w", id, err)
+		return webhook.Delivery{}, fmt.Errorf("admin: ping webhook %d: %w", id, err)
 	}
 	return d, nil
 }
 
 // Deliveries is a page of endpoint id's delivery log, newest first, of one status
 // when status is not empty.
-func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error) {
+func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error) {
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
 		return nil, "", err
@@ -154,17 +155,17 @@ func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, st
 }
 
 // Redeliver queues delivery of endpoint id again, with the same event id and payload.
-func (s *Service) Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (comment.Delivery, error) {
+func (s *Service) Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error) {
 	if err := manage(p); err != nil {
-		return comment.Delivery{}, err
+		return webhook.Delivery{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return comment.Delivery{}, err
+		return webhook.Delivery{}, err
 	}
 	d, err := s.store.Redeliver(ctx, w.ID, delivery, s.now().UTC())
 	if err != nil {
-		return comment.Delivery{}, fmt.Errorf("admin: redeliver %d: %w", delivery, err)
+		return webhook.Delivery{}, fmt.Errorf("admin: redeliver %d: %w", delivery, err)
 	}
 	return d, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // AccountStore is what Accounts needs from storage.
@@ -27,7 +28,7 @@ type AccountStore interface {
 	// asks, in one transaction: all or nothing (ErrLastAdmin from w.KeepAdmin).
 	UpdateUser(ctx context.Context, u User, w UserWrite) error
 	// Site finds a site, so that a moderator is given only sites that exist.
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	// SetPassword replaces a password hash and deletes the account's sessions, both or
 	// neither.
 	SetPassword(ctx context.Context, userID int64, hash string) error
@@ -260,7 +261,7 @@ func cleanSites(sites []string) []string {
 
 // SiteFinder finds a site, or answers an error wrapping comment.ErrNotFound.
 type SiteFinder interface {
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 }
 
 // CheckSites is the one check that the sites an account, a token or a webhook

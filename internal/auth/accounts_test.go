@@ -12,6 +12,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -28,7 +29,7 @@ func newClock() *clock               { return &clock{t: time.Date(2025, 3, 1, 9,
 func testAccounts(t *testing.T, st *sqlstore.Store) (*auth.Accounts, *clock) {
 	t.Helper()
 	for _, id := range []string{"a", "b", "blog"} {
-		if err := st.CreateSite(context.Background(), comment.NewSite(id, "Site "+id)); err != nil {
+		if err := st.CreateSite(context.Background(), site.NewSite(id, "Site "+id)); err != nil {
 			t.Fatal(err)
 		}
 	}

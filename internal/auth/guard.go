@@ -13,12 +13,13 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Limiter counts events against GCRA rates (ratelimit.Local, ratelimit.Fallback): the
 // in-process limiter on one replica, Redis when replicas must share the counts.
 type Limiter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+	AllowN(ctx context.Context, key string, r site.Rate, n int) (ratelimit.Result, error)
 	// Reset forgets a key: a successful sign-in gives back what it was counted.
 	Reset(ctx context.Context, key string) error
 }
@@ -28,18 +29,18 @@ type Limiter interface {
 var (
 	// clientLogins bounds sign-ins from one client address over all accounts, right or
 	// wrong: generous enough for an office behind one address.
-	clientLogins = comment.Rate{Count: 30, Period: time.Minute, Burst: 30}
+	clientLogins = site.Rate{Count: 30, Period: time.Minute, Burst: 30}
 	// accountLogins bounds sign-ins to one account (or one email that has no account:
 	// the answer must not tell them apart) from everywhere together, counted before the
 	// password is checked: enough for a person, far too few to guess a password, however
 	// many addresses the guesses come from.
-	accountLogins = comment.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
+	accountLogins = site.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
 	// deviceLogins is the same budget for sign-ins to one account from one browser that
 	// signed in to it before, kept apart so that guesses from elsewhere cannot lock the
 	// owner out.
-	deviceLogins = comment.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
+	deviceLogins = site.Rate{Count: 10, Period: 10 * time.Minute, Burst: 10}
 	// clientGuesses bounds wrong API tokens and setup attempts from one client address.
-	clientGuesses = comment.Rate{Count: 10, Period: time.Minute, Burst: 10}
+	clientGuesses = site.Rate{Count: 10, Period: time.Minute, Burst: 10}
 )
 
 // DeviceLifetime is how long a device cookie is honoured after the sign-in that
@@ -134,7 +135,7 @@ func (g *Guard) Token(ctx context.Context, store TokenStore, plain, client strin
 // spend counts one event against key and refuses it when the key's budget is spent.
 // A limiter that fails does not refuse: ratelimit.Fallback never fails, and a limit
 // that locks everyone out while its store is away would be worse than none.
-func (g *Guard) spend(ctx context.Context, key string, rate comment.Rate) error {
+func (g *Guard) spend(ctx context.Context, key string, rate site.Rate) error {
 	if g.limiter == nil {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -181,7 +182,7 @@ func TestGuardNeverRefusesAValidToken(t *testing.T) {
 // never checked), and a success gives the budget back.
 func TestSignInCountsBeforeCheckingAndGivesBackOnSuccess(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
-		if err := st.CreateSite(context.Background(), comment.NewSite("blog", "Blog")); err != nil {
+		if err := st.CreateSite(context.Background(), site.NewSite("blog", "Blog")); err != nil {
 			t.Fatal(err)
 		}
 		c := newClock()

@@ -99,40 +99,40 @@ func EmailDomain(email string) string {
 // duration 0 means for ever. An IP ban's value is an address or a CIDR prefix (see
 // ParseBanNetwork; v6bits is the IPv6 prefix that is one client).
 func NewBan(secret []byte, v6bits int, siteID string, kind BanKind, value, note, by string, now time.Time, duration time.Duration) (Ban, error) {
-	f := fieldErrors{}
+	f := FieldErrors{}
 	value = strings.TrimSpace(value)
 	b := Ban{SiteID: siteID, Kind: kind, Note: strings.TrimSpace(note), CreatedBy: by, CreatedAt: now}
 	switch kind {
 	case BanEmail:
 		if !ValidEmail(value) {
-			f.add("email", "not a valid email address")
+			f.Add("email", "not a valid email address")
 		}
 		b.Value, b.Hint = EmailKey(secret, value), maskEmail(value)
 	case BanIP:
 		p, err := ParseBanNetwork(value, v6bits)
 		if err != nil {
-			f.add("ip", "%s", err)
+			f.Add("ip", "%s", err)
 		} else {
 			b.Value, b.Hint = BanNetworkKey(secret, p), maskNetwork(p)
 		}
 	case BanDomain:
 		value = strings.TrimPrefix(strings.ToLower(value), "www.")
 		if !strings.Contains(value, ".") || strings.ContainsAny(value, "/@: ") || len(value) > 253 {
-			f.add("domain", "not a domain like spam.example")
+			f.Add("domain", "not a domain like spam.example")
 		}
 		b.Value, b.Hint = value, value
 	default:
-		f.add("kind", "must be email, ip or domain")
+		f.Add("kind", "must be email, ip or domain")
 	}
 	if len(b.Note) > 500 {
-		f.add("note", "at most 500 characters")
+		f.Add("note", "at most 500 characters")
 	}
 	if duration < 0 {
-		f.add("duration", "must not be negative")
+		f.Add("duration", "must not be negative")
 	} else if duration > 0 {
 		b.ExpiresAt = now.Add(duration)
 	}
-	return b, f.err()
+	return b, f.Err()
 }
 
 // maskEmail keeps the first letter and the domain: enough to recognize, not to read.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ValidationError lists every field that was wrong, by its API name, so a client can
@@ -26,17 +27,20 @@ func (e *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
-// fieldErrors collects field problems; err returns nil when there were none, so
-// validators read as a list of checks.
-type fieldErrors map[string]string
+// FieldErrors collects field problems; Err returns nil when there were none, so
+// validators read as a list of checks. The other domain packages (site, webhook) use
+// it too, so every validation error names its fields the same way.
+type FieldErrors map[string]string
 
-func (f fieldErrors) add(field, format string, args ...any) {
+// Add records a problem with field; the first problem per field wins.
+func (f FieldErrors) Add(field, format string, args ...any) {
 	if _, ok := f[field]; !ok { // first problem per field wins: it is the most basic one
 		f[field] = fmt.Sprintf(format, args...)
 	}
 }
 
-func (f fieldErrors) err() error {
+// Err is a *ValidationError with every problem, or nil when there was none.
+func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
@@ -66,4 +70,19 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 // Conflict returns a ConflictError about field.
 func Conflict(field, format string, args ...any) error {
 	return &ConflictError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimitedError says that a limit refused a request and when to try again.
+// Nothing was stored.
+type RateLimitedError struct {
+	// Scope is what was counted: ip, email, thread or site.
+	Scope      string
+	Limit      int
+	Remaining  int
+	RetryAfter time.Duration
+	ResetAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("rate limited by the %s limit; retry after %s", e.Scope, e.RetryAfter.Round(time.Second))
 }

@@ -55,7 +55,7 @@ type Submission struct {
 // the email are identifiers, compared as given: they are only trimmed.
 func (s *Submission) Normalize() {
 	s.Thread = strings.TrimSpace(s.Thread)
-	s.ThreadURL = normalizeLine(s.ThreadURL)
+	s.ThreadURL = NormalizeLine(s.ThreadURL)
 	s.ThreadTitle = normalizeText(s.ThreadTitle)
 	if !hasVisible(s.ThreadTitle) {
 		// A title is the page's claim, sent by the widget from document.title: one
@@ -63,9 +63,9 @@ func (s *Submission) Normalize() {
 		// reason to refuse the reader's comment.
 		s.ThreadTitle = ""
 	}
-	s.AuthorName = normalizeLine(s.AuthorName)
+	s.AuthorName = NormalizeLine(s.AuthorName)
 	s.AuthorEmail = strings.TrimSpace(s.AuthorEmail)
-	s.AuthorURL = WebsiteURL(normalizeLine(s.AuthorURL))
+	s.AuthorURL = WebsiteURL(NormalizeLine(s.AuthorURL))
 	s.Body = NormalizeBody(s.Body)
 }
 
@@ -133,9 +133,9 @@ var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 // to a submission's body, so a moderator's edit or reply is held to the same limits
 // and answered with the same field error ("body").
 func ValidateBody(body string) error {
-	f := fieldErrors{}
+	f := FieldErrors{}
 	validateBody(f, body)
-	return f.err()
+	return f.Err()
 }
 
 // ValidateShown checks what a valid body shows once rendered (its text without the
@@ -151,48 +151,45 @@ func ValidateShown(text string) error {
 	return nil
 }
 
-func validateBody(f fieldErrors, body string) {
-	text(f, "body", body, MaxBodyLen, true)
+func validateBody(f FieldErrors, body string) {
+	CheckText(f, "body", body, MaxBodyLen, true)
 	if _, bad := f["body"]; !bad && !hasVisible(body) {
-		f.add("body", "must contain a visible character")
+		f.Add("body", "must contain a visible character")
 	}
 }
 
 // Validate reports every wrong field at once.
 func (s Submission) Validate() error {
-	f := fieldErrors{}
-	text(f, "thread", s.Thread, MaxThreadKeyLen, true)
-	text(f, "thread_title", s.ThreadTitle, MaxThreadTitleLen, false)
-	text(f, "author_name", s.AuthorName, MaxNameLen, true)
-	text(f, "author_email", s.AuthorEmail, MaxEmailLen, true)
-	text(f, "author_url", s.AuthorURL, MaxURLLen, false)
-	text(f, "thread_url", s.ThreadURL, MaxURLLen, false)
+	f := FieldErrors{}
+	CheckText(f, "thread", s.Thread, MaxThreadKeyLen, true)
+	CheckText(f, "thread_title", s.ThreadTitle, MaxThreadTitleLen, false)
+	CheckName(f, "author_name", s.AuthorName, MaxNameLen)
+	CheckText(f, "author_email", s.AuthorEmail, MaxEmailLen, true)
+	CheckText(f, "author_url", s.AuthorURL, MaxURLLen, false)
+	CheckText(f, "thread_url", s.ThreadURL, MaxURLLen, false)
 	validateBody(f, s.Body)
-	text(f, "form_token", s.FormToken, 200, false)
+	CheckText(f, "form_token", s.FormToken, 200, false)
 	// What names an author or a page is refused with direction controls, not
 	// quietly changed: the text would no longer be what the author is known by.
-	for field, v := range map[string]string{"thread": s.Thread, "author_name": s.AuthorName,
+	for field, v := range map[string]string{"thread": s.Thread,
 		"author_email": s.AuthorEmail, "author_url": s.AuthorURL, "thread_url": s.ThreadURL} {
 		if _, bad := f[field]; !bad && hasBidiControl(v) {
-			f.add(field, "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
+			f.Add(field, "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
 		}
 	}
-	if _, bad := f["author_name"]; !bad && !hasVisible(s.AuthorName) {
-		f.add("author_name", "must contain a visible character")
-	}
 	if _, bad := f["author_email"]; !bad && !ValidEmail(s.AuthorEmail) {
-		f.add("author_email", "not a valid email address")
+		f.Add("author_email", "not a valid email address")
 	}
 	if _, bad := f["author_url"]; !bad && s.AuthorURL != "" && !webURL(s.AuthorURL) {
-		f.add("author_url", "must be an http or https URL")
+		f.Add("author_url", "must be an http or https URL")
 	}
 	if _, bad := f["thread_url"]; !bad && s.ThreadURL != "" && !webURL(s.ThreadURL) {
-		f.add("thread_url", "must be an http or https URL")
+		f.Add("thread_url", "must be an http or https URL")
 	}
 	if s.ParentID < 0 {
-		f.add("parent_id", "must be a comment id")
+		f.Add("parent_id", "must be a comment id")
 	}
-	return f.err()
+	return f.Err()
 }
 
 // ThreadKeyRule says what ValidThreadKey asks of a key, for an answer that names the field.
@@ -206,16 +203,18 @@ func ValidThreadKey(key string) bool {
 }
 
 // text checks presence, encoding, control characters and length of one field.
-func text(f fieldErrors, field, v string, max int, required bool) {
+// CheckText checks one free-text field: present when required, valid UTF-8, at most
+// max characters, no control characters (a body may hold newlines and tabs).
+func CheckText(f FieldErrors, field, v string, max int, required bool) {
 	switch {
 	case v == "" && required:
-		f.add(field, "required")
+		f.Add(field, "required")
 	case !utf8.ValidString(v):
-		f.add(field, "must be valid UTF-8")
+		f.Add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(v) > max:
-		f.add(field, "at most %d characters", max)
+		f.Add(field, "at most %d characters", max)
 	case hasControl(v, field == "body"):
-		f.add(field, "contains control characters")
+		f.Add(field, "contains control characters")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestSubmissionValidate(t *testing.T) {
@@ -86,47 +85,6 @@ func TestWebsiteURLGetsAScheme(t *testing.T) {
 		var ve *ValidationError
 		if err := s.Validate(); !errors.As(err, &ve) || ve.Fields["author_url"] == "" {
 			t.Errorf("website %q: %v", bad, err)
-		}
-	}
-}
-
-func TestSiteValidateAndOrigins(t *testing.T) {
-	s := NewSite("blog", " My blog ")
-	s.Origins = []string{"https://Blog.Example/", "https://blog.example", ""}
-	s.Normalize()
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s.Scripts = []string{" latin", "Latin", "cyrillic"}
-	s.Normalize()
-	if err := s.Validate(); err != nil || len(s.Scripts) != 2 || s.Scripts[0] != "Latin" || s.Scripts[1] != "Cyrillic" {
-		t.Errorf("scripts %q: %v", s.Scripts, err)
-	}
-	for _, c := range []*CDNCache{nil, {}, {SMaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, {SMaxAge: MaxCDNLifetime, StaleWhileRevalidate: MaxCDNLifetime}} {
-		if s.CDN = c; s.Validate() != nil {
-			t.Errorf("CDN lifetimes %+v refused: %v", c, s.Validate())
-		}
-	}
-	if len(s.Origins) != 1 || !s.AllowsOrigin("https://blog.example") || s.AllowsOrigin("https://evil.example") {
-		t.Errorf("origins %v", s.Origins)
-	}
-	if !s.AllowsURL("https://blog.example/2023/post") || s.AllowsURL("https://blog.example.evil.example/") || s.AllowsURL("//blog.example") {
-		t.Error("AllowsURL")
-	}
-	bad := []Site{
-		{ID: "Bad Id", Name: "x", Policy: PolicyAll},
-		{ID: "ok", Name: "", Policy: PolicyAll},
-		{ID: "ok", Name: "x", Policy: "sometimes"},
-		{ID: "ok", Name: "x", Policy: PolicyAll, Origins: []string{"https://x.example/path"}},
-		{ID: "ok", Name: "x", Policy: PolicyAll, MaxLinks: -1},
-		{ID: "ok", Name: "x", Policy: PolicyAll, Scripts: []string{"Klingon"}},
-		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{SMaxAge: -time.Second}},
-		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{StaleWhileRevalidate: 1500 * time.Millisecond}},
-		{ID: "ok", Name: "x", Policy: PolicyAll, CDN: &CDNCache{SMaxAge: MaxCDNLifetime + time.Second}},
-	}
-	for _, b := range bad {
-		if b.Validate() == nil {
-			t.Errorf("accepted %+v", b)
 		}
 	}
 }

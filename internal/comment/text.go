@@ -11,12 +11,12 @@ import (
 // This file holds the rules for the text people type: one canonical form (NFC), and
 // no text that shows nothing or shows something else than it says.
 
-// normalizeLine is the stored form of one line of free text (a name, a title, a web
+// NormalizeLine is the stored form of one line of free text (a name, a title, a web
 // address): trimmed and in Unicode Normalization Form C, so "é" typed as one character
 // or as "e" and a combining accent is the same text to every comparison, limit and
 // block list after it. Text that is not valid UTF-8 is left as it is, for validation
 // to refuse: normalizing it would replace the bad bytes and hide them.
-func normalizeLine(s string) string {
+func NormalizeLine(s string) string {
 	if !utf8.ValidString(s) {
 		return strings.TrimSpace(s)
 	}
@@ -94,4 +94,17 @@ func hasVisible(s string) bool {
 func isBlank(r rune) bool {
 	return r == '\u2800' || r == '\U0001D159' ||
 		unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+// CheckName checks a name someone is known by (an author's, a site's, which signs its
+// moderators' replies): free text of at most max characters that shows a visible
+// character and holds no direction controls. Those are refused, not quietly removed,
+// since the name would no longer be the one its owner typed.
+func CheckName(f FieldErrors, field, v string, max int) {
+	CheckText(f, field, v, max, true)
+	if _, bad := f[field]; !bad && hasBidiControl(v) {
+		f.Add(field, "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
+	} else if !bad && !hasVisible(v) {
+		f.Add(field, "must contain a visible character")
+	}
 }

@@ -2,7 +2,6 @@ package comment
 
 import (
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -148,29 +147,5 @@ func TestModeratorTextFollowsTheBodyRules(t *testing.T) {
 		case want != "" && (!errors.As(err, &ve) || ve.Fields["body"] != want):
 			t.Errorf("%+q: err = %v, want body: %s", in, err, want)
 		}
-	}
-}
-
-func TestSiteNameAndBlockedWordsAreNormalized(t *testing.T) {
-	s := NewSite("blog", " Cafe\u0301 ")
-	s.BlockedWords = []string{"Cafe\u0301", "café"}
-	s.Normalize()
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if s.Name != "Café" || len(s.BlockedWords) != 1 || s.BlockedWords[0] != "café" {
-		t.Errorf("name %+q, words %+q", s.Name, s.BlockedWords)
-	}
-	for _, name := range []string{"\u200B", "\u3164", "Blog\u202E", "Blog\x00", "Blog\nNews", "Blog\u2028News", strings.Repeat("x", 201)} {
-		s := NewSite("blog", name)
-		s.Normalize()
-		var ve *ValidationError
-		if err := s.Validate(); !errors.As(err, &ve) || ve.Fields["name"] == "" {
-			t.Errorf("site name %+q: err = %v", name, err)
-		}
-	}
-	// The limit is in characters, as the message says.
-	if s := NewSite("blog", strings.Repeat("博", 200)); s.Validate() != nil {
-		t.Errorf("a 200-character name in three-byte characters: %v", s.Validate())
 	}
 }

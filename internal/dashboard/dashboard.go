@@ -16,6 +16,7 @@ import (
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/pages"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Dashboard settings: how many comments one page of the queue shows, and how often
@@ -122,7 +123,7 @@ type queueItem struct {
 	// PolicyHold explains a held comment without reasons: the site's policy (named)
 	// holds it, not a rule or the score.
 	PolicyHold          bool
-	Policy              comment.Policy
+	Policy              site.Policy
 	Created, CreatedISO string
 	Body                template.HTML
 	// History is the author's record on the site: comments approved and marked spam.
@@ -223,7 +224,7 @@ func (d *Dashboard) Queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	siteID := q.Get("site")
-	sites := map[string]comment.Site{}
+	sites := map[string]site.Site{}
 	for _, s := range all {
 		if p.CanSite(s.ID) {
 			sites[s.ID] = s
@@ -373,7 +374,7 @@ func openingWords(text string) string {
 
 // item prepares one comment for the queue. The thread's page is linked when its URL
 // is on one of the site's origins; winnow's own thread page always is.
-func (d *Dashboard) item(r *http.Request, c comment.Comment, site comment.Site, pc pageContext) queueItem {
+func (d *Dashboard) item(r *http.Request, c comment.Comment, st site.Site, pc pageContext) queueItem {
 	key := [2]string{c.SiteID, c.ThreadKey}
 	th, ok := pc.threads[key]
 	if !ok {
@@ -381,7 +382,7 @@ func (d *Dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		pc.threads[key] = th
 	}
 	u := ""
-	if th.URL != "" && site.AllowsURL(th.URL) {
+	if th.URL != "" && st.AllowsURL(th.URL) {
 		u = th.URL
 	}
 	author := pc.authors[[2]string{c.SiteID, c.AuthorKey}] // zero: no record yet
@@ -393,7 +394,7 @@ func (d *Dashboard) item(r *http.Request, c comment.Comment, site comment.Site, 
 		ID: c.ID, Site: c.SiteID, Thread: c.ThreadKey, ThreadPage: pages.URL(c.SiteID, c.ThreadKey, nil), ThreadURL: u,
 		ParentID: c.ParentID, AuthorName: c.AuthorName, AuthorURL: c.AuthorURL, AuthorEmail: c.AuthorEmail, IP: c.IP,
 		Status: c.Status, Score: strconv.FormatFloat(c.Score, 'f', 2, 64), High: c.Score >= 0.5, Reasons: reasons,
-		PolicyHold: moderation.HeldByPolicy(c), Policy: site.Policy,
+		PolicyHold: moderation.HeldByPolicy(c), Policy: st.Policy,
 		Created: c.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), CreatedISO: c.CreatedAt.UTC().Format(time.RFC3339),
 		// body_html is bluemonday's output, sanitized when the comment was stored.
 		Body:     template.HTML(c.BodyHTML),

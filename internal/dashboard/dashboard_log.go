@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // logPage is how many audit events one page of the log shows; commentHistory how many
@@ -153,9 +154,9 @@ func (d *Dashboard) CommentPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.See(c.SiteID) // as if it did not exist: another site's comment
 	}
-	var site comment.Site
+	var st site.Site
 	if err == nil {
-		site, err = d.store.Site(r.Context(), c.SiteID)
+		st, err = d.store.Site(r.Context(), c.SiteID)
 	}
 	var es []comment.Event
 	if err == nil {
@@ -165,7 +166,7 @@ func (d *Dashboard) CommentPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var pc pageContext
 		if pc, err = d.pageContext(r, []comment.Comment{c}); err == nil {
-			item = d.item(r, c, site, pc)
+			item = d.item(r, c, st, pc)
 		}
 	}
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // deliveryPage is how many deliveries one page of an endpoint's log shows.
@@ -131,19 +133,42 @@ type siteSettingsView struct {
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
+	// Snippet is the HTML a page embeds to show this site's widget; Installs what the
+	// widget reported from each origin.
+	Snippet  string
+	Installs []installRow
+}
+
+// installRow is one origin's line in the site page's installation panel.
+type installRow struct {
+	Origin, Page, Version, LastLoad, Error, ErrorAt string
+	Loads                                           int64
+	// Allowed: the origin is one of the site's; Outdated: the widget was another build.
+	Allowed, Outdated bool
+}
+
+// embedSnippet is the HTML that shows site id's widget on a page, as the README shows
+// it, with a placeholder thread key the owner replaces by each page's path.
+func embedSnippet(baseURL, id string) string {
+	base := strings.TrimRight(baseURL, "/")
+	const thread = "/path/of/the/page"
+	return `<div id="winnow-thread" data-site="` + id + `" data-thread="` + thread + `">
+  <noscript><a href="` + base + `/t/` + id + `?thread=` + thread + `">Comments</a></noscript>
+</div>
+<script src="` + base + `/embed.js" async></script>`
 }
 
 // policyLabels explain the moderation policies in the settings form.
-var policyLabels = map[comment.Policy]string{
-	comment.PolicyAll:       "all: hold every comment for a moderator",
-	comment.PolicyFirstTime: "first_time: publish authors with an earlier approved comment",
-	comment.PolicyNone:      "none: publish everything not judged spam or held by a rule",
+var policyLabels = map[site.Policy]string{
+	site.PolicyAll:       "all: hold every comment for a moderator",
+	site.PolicyFirstTime: "first_time: publish authors with an earlier approved comment",
+	site.PolicyNone:      "none: publish everything not judged spam or held by a rule",
 }
 
 // seedLabels explain the built-in spam seed's settings in the settings form.
-var seedLabels = map[comment.SeedAction]string{
-	comment.SeedFold: "fold: the built-in model alone may send obvious spam to the spam folder",
-	comment.SeedHold: "hold: the built-in model alone only holds comments for review",
+var seedLabels = map[site.SeedAction]string{
+	site.SeedFold: "fold: the built-in model alone may send obvious spam to the spam folder",
+	site.SeedHold: "hold: the built-in model alone only holds comments for review",
 }
 
 // SitePage is a site's settings form and its webhook endpoints: GET
@@ -153,29 +178,29 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	site, err := d.admin.Site(r.Context(), p, mux.Vars(r)["site"])
+	st, err := d.admin.Site(r.Context(), p, mux.Vars(r)["site"])
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	hooks, err := d.admin.Webhooks(r.Context(), p, site.ID)
+	hooks, err := d.admin.Webhooks(r.Context(), p, st.ID)
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := siteSettingsView{layoutView: d.layout(p, session, site.Name, "sites"),
-		Site: siteForm{ID: site.ID, Name: site.Name, Origins: strings.Join(site.Origins, "\n"),
-			BlockedWords: strings.Join(site.BlockedWords, "\n"), MaxLinks: site.MaxLinks}}
-	for _, pol := range []comment.Policy{comment.PolicyAll, comment.PolicyFirstTime, comment.PolicyNone} {
-		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == site.Policy})
+	v := siteSettingsView{layoutView: d.layout(p, session, st.Name, "sites"),
+		Site: siteForm{ID: st.ID, Name: st.Name, Origins: strings.Join(st.Origins, "\n"),
+			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks}}
+	for _, pol := range []site.Policy{site.PolicyAll, site.PolicyFirstTime, site.PolicyNone} {
+		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == st.Policy})
 	}
-	for _, a := range []comment.SeedAction{comment.SeedFold, comment.SeedHold} {
-		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == site.SpamSeed || (site.SpamSeed == "" && a == comment.SeedFold)})
+	for _, a := range []site.SeedAction{site.SeedFold, site.SeedHold} {
+		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == st.SpamSeed || (st.SpamSeed == "" && a == site.SeedFold)})
 	}
-	for _, script := range comment.Scripts {
-		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(site.Scripts, script)})
+	for _, script := range site.Scripts {
+		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(st.Scripts, script)})
 	}
-	set, defaults, effective := site.Limits, comment.DefaultRateLimits(), site.Limits.Effective()
+	set, defaults, effective := st.Limits, site.DefaultRateLimits(), st.Limits.Effective()
 	help := map[string]string{"ip": "per client address", "email": "per author email", "thread": "per page", "site": "for the whole site"}
 	for _, scope := range []string{"ip", "email", "thread", "site"} {
 		r, def := *httpx.RateScopes(&effective)[scope], *httpx.RateScopes(&defaults)[scope]
@@ -188,10 +213,27 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	for _, e := range comment.CommentEvents() {
 		v.Events = append(v.Events, string(e))
 	}
+	v.Snippet = embedSnippet(d.baseURL, st.ID)
+	installs, err := d.admin.Installs(r.Context(), p, st.ID)
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
+	for _, in := range installs {
+		row := installRow{Origin: in.Origin, Page: in.Page, Version: in.Version, Loads: in.Loads, Error: in.Error,
+			Allowed: st.AllowsOrigin(in.Origin), Outdated: in.Version != "" && in.Version != d.assets.WidgetVersion()}
+		if !in.LastLoad.IsZero() {
+			row.LastLoad = dashboardTime(in.LastLoad)
+		}
+		if in.Error != "" {
+			row.ErrorAt = dashboardTime(in.ErrorAt)
+		}
+		v.Installs = append(v.Installs, row)
+	}
 	d.render(w, r, "admin_site.html", http.StatusOK, v)
 }
 
-func (d *Dashboard) webhookRow(hook comment.Webhook) webhookRow {
+func (d *Dashboard) webhookRow(hook webhook.Endpoint) webhookRow {
 	evs := make([]string, len(hook.Events))
 	for i, e := range hook.Events {
 		evs[i] = string(e)
@@ -233,20 +275,20 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil && hook.SiteID != mux.Vars(r)["site"] {
 		err = comment.ErrNotFound
 	}
-	var site comment.Site
+	var st site.Site
 	if err == nil {
-		site, err = d.admin.Site(r.Context(), p, hook.SiteID)
+		st, err = d.admin.Site(r.Context(), p, hook.SiteID)
 	}
 	if err != nil {
 		d.fail(w, r, p, session, err)
 		return
 	}
 	q := r.URL.Query()
-	status := comment.DeliveryStatus(q.Get("status"))
-	v := webhookPageView{layoutView: d.layout(p, session, "Webhook deliveries", "sites"), SiteID: site.ID, SiteName: site.Name,
+	status := webhook.DeliveryStatus(q.Get("status"))
+	v := webhookPageView{layoutView: d.layout(p, session, "Webhook deliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
 		Hook: d.webhookRow(hook)}
 	known := false
-	for _, s := range []comment.DeliveryStatus{"", comment.DeliveryPending, comment.DeliveryFailed, comment.DeliveryDelivered, comment.DeliveryDead} {
+	for _, s := range []webhook.DeliveryStatus{"", webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryDelivered, webhook.DeliveryDead} {
 		label := string(s)
 		if s == "" {
 			label = "all"
@@ -273,7 +315,7 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 		if dl.Attempts > 0 {
 			row.Latency = dl.Latency.Round(time.Millisecond).String()
 		}
-		if (dl.Status == comment.DeliveryPending || dl.Status == comment.DeliveryFailed) && !dl.NextAttemptAt.IsZero() {
+		if (dl.Status == webhook.DeliveryPending || dl.Status == webhook.DeliveryFailed) && !dl.NextAttemptAt.IsZero() {
 			row.Next = dashboardTime(dl.NextAttemptAt)
 		}
 		v.Deliveries = append(v.Deliveries, row)
@@ -292,7 +334,7 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 func dashboardTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // rateText reads like "6 per 1m, burst 3".
-func rateText(r comment.Rate) string {
+func rateText(r site.Rate) string {
 	return strconv.Itoa(r.Count) + " per " + shortDuration(r.Period) + ", burst " + strconv.Itoa(r.Burst)
 }
 

@@ -14,12 +14,14 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/webhook"
 	"github.com/winnow/winnow/web"
 )
 
 // Store is what the pages read directly.
 type Store interface {
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
 	Comment(ctx context.Context, id int64) (comment.Comment, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
@@ -33,12 +35,13 @@ type Store interface {
 // Admin reads sites, webhooks and accounts as the signed-in user may see them
 // (admin.Service).
 type Admin interface {
-	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
-	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
+	Sites(ctx context.Context, p auth.Principal) ([]site.Site, error)
+	Site(ctx context.Context, p auth.Principal, id string) (site.Site, error)
 	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
-	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
-	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
+	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error)
+	Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 }
 
 // Sessions tells who a session cookie belongs to (auth.Accounts).
@@ -50,6 +53,8 @@ type Sessions interface {
 // which serves them).
 type Assets interface {
 	AssetURL(name string) string
+	// WidgetVersion is the widget's build served now, to tell outdated copies.
+	WidgetVersion() string
 }
 
 // Deps is what the dashboard needs, passed in by the server that mounts it.
@@ -59,6 +64,8 @@ type Deps struct {
 	// Sessions is nil when winnow serves API tokens only: then no page opens.
 	Sessions Sessions
 	Assets   Assets
+	// BaseURL is how browsers reach winnow, for the embed snippet a site page shows.
+	BaseURL string
 	// DiscardSpamAfter is how long spam is kept (0: for ever); the queue says when
 	// each spam comment goes.
 	DiscardSpamAfter time.Duration
@@ -73,6 +80,7 @@ type Dashboard struct {
 	admin        Admin
 	accounts     Sessions
 	assets       Assets
+	baseURL      string
 	discardAfter time.Duration
 	now          func() time.Time
 	log          *slog.Logger
@@ -86,6 +94,6 @@ func New(d Deps) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets,
+	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets, baseURL: d.BaseURL,
 		discardAfter: d.DiscardSpamAfter, now: d.Now, log: d.Logger, tmpl: t}, nil
 }

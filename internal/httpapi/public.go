@@ -18,6 +18,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/intake"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -30,31 +31,31 @@ const (
 
 // site loads the site named in the path and answers CORS for it: a browser may read
 // the answer only on one of the site's origins (or winnow's own pages).
-func (s *server) site(w http.ResponseWriter, r *http.Request) (comment.Site, bool, error) {
+func (s *server) site(w http.ResponseWriter, r *http.Request) (site.Site, bool, error) {
 	return s.siteByID(w, r, mux.Vars(r)["site"])
 }
 
 // siteByID is site for routes that learn the site from something else (a comment).
-func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (comment.Site, bool, error) {
-	site, err := s.sites.Get(r.Context(), id)
+func (s *server) siteByID(w http.ResponseWriter, r *http.Request, id string) (site.Site, bool, error) {
+	st, err := s.sites.Get(r.Context(), id)
 	if err != nil {
-		return comment.Site{}, false, err
+		return site.Site{}, false, err
 	}
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	allowed := origin != "" && s.allowsOrigin(site, origin)
+	allowed := origin != "" && s.allowsOrigin(st, origin)
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, Idempotent-Replayed, X-Request-Id")
 	}
-	return site, allowed, nil
+	return st, allowed, nil
 }
 
 // allowsOrigin is the one origin check of the public routes: a browser page on one of
 // the site's origins, or one of winnow's own pages.
-func (s *server) allowsOrigin(site comment.Site, origin string) bool {
-	return site.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin())
+func (s *server) allowsOrigin(st site.Site, origin string) bool {
+	return st.AllowsOrigin(origin) || strings.EqualFold(origin, s.ownOrigin())
 }
 
 func (s *server) ownOrigin() string { return httpx.Origin(s.baseURL) }
@@ -225,11 +226,11 @@ func (s *server) renderThread(ctx context.Context, key string, th comment.Thread
 
 // cacheControl is the Cache-Control of a site's public reads: its own CDN lifetimes,
 // or the server's.
-func (s *server) cacheControl(site comment.Site) string {
-	if site.CDN == nil {
+func (s *server) cacheControl(st site.Site) string {
+	if st.CDN == nil {
 		return s.readCache
 	}
-	return SharedCache{MaxAge: site.CDN.SMaxAge, StaleWhileRevalidate: site.CDN.StaleWhileRevalidate}.header()
+	return SharedCache{MaxAge: st.CDN.SMaxAge, StaleWhileRevalidate: st.CDN.StaleWhileRevalidate}.header()
 }
 
 // thread is the thread row from the thread cache when there is one, else from the
@@ -332,8 +333,8 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 // page again, and names where a stored comment goes back to.
 type formPage interface {
 	CheckPost(sub comment.Submission, form bool) error
-	Refused(w http.ResponseWriter, r *http.Request, site comment.Site, sub comment.Submission, err error) bool
-	PostedURL(site comment.Site, sub comment.Submission, status comment.Status) string
+	Refused(w http.ResponseWriter, r *http.Request, site site.Site, sub comment.Submission, err error) bool
+	PostedURL(site site.Site, sub comment.Submission, status comment.Status) string
 }
 
 type submitAnswer struct {
@@ -410,10 +411,10 @@ func (s *server) submitHandler(page formPage) http.HandlerFunc {
 
 // submitSite loads the site a submission is for; on the API's route it answers CORS
 // for it too (site), which winnow's own page does not need.
-func (s *server) submitSite(w http.ResponseWriter, r *http.Request, cors bool) (comment.Site, error) {
+func (s *server) submitSite(w http.ResponseWriter, r *http.Request, cors bool) (site.Site, error) {
 	if cors {
-		site, _, err := s.site(w, r)
-		return site, err
+		st, _, err := s.site(w, r)
+		return st, err
 	}
 	return s.sites.Get(r.Context(), mux.Vars(r)["site"])
 }

@@ -31,6 +31,7 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/form", s.form).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/sites/{site}/widget-reports", s.widgetReport).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/{rest:.*}", s.preflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.editComment).Methods(http.MethodPatch)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)

@@ -30,6 +30,8 @@ import (
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/pages"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Store is what the handlers read directly, and what the pages and the dashboard
@@ -40,7 +42,7 @@ type Store interface {
 	queueCounter
 	Ping(ctx context.Context) error
 	// Site is read by the public routes (through the site cache) and the dashboard.
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
 	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
 	Counts(ctx context.Context, siteID string, keys []string) (map[string]int, error)
@@ -65,30 +67,32 @@ var (
 // Admin manages sites, API tokens, webhook endpoints and accounts (admin.Service):
 // the rules are there, shared with the command line.
 type Admin interface {
-	Sites(ctx context.Context, p auth.Principal) ([]comment.Site, error)
-	Site(ctx context.Context, p auth.Principal, id string) (comment.Site, error)
-	CreateSite(ctx context.Context, p auth.Principal, site comment.Site) (comment.Site, error)
-	UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*comment.Site) error) (comment.Site, error)
+	Sites(ctx context.Context, p auth.Principal) ([]site.Site, error)
+	Site(ctx context.Context, p auth.Principal, id string) (site.Site, error)
+	CreateSite(ctx context.Context, p auth.Principal, site site.Site) (site.Site, error)
+	UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*site.Site) error) (site.Site, error)
 	CreateToken(ctx context.Context, p auth.Principal, req admin.TokenRequest) (admin.Token, string, error)
 	Tokens(ctx context.Context, p auth.Principal) ([]admin.Token, error)
 	RevokeToken(ctx context.Context, p auth.Principal, id int64) error
 	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
 	AddUser(ctx context.Context, p auth.Principal, email string, role auth.Role, sites []string, password string) (auth.User, string, error)
 	UpdateUser(ctx context.Context, p auth.Principal, id int64, c auth.UserChange) (auth.User, error)
-	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]comment.Webhook, error)
-	Webhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
-	CreateWebhook(ctx context.Context, p auth.Principal, w comment.Webhook) (comment.Webhook, error)
-	UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*comment.Webhook) error) (comment.Webhook, error)
-	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Webhook, error)
+	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error)
+	Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
+	CreateWebhook(ctx context.Context, p auth.Principal, w webhook.Endpoint) (webhook.Endpoint, error)
+	UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*webhook.Endpoint) error) (webhook.Endpoint, error)
+	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
-	PingWebhook(ctx context.Context, p auth.Principal, id int64) (comment.Delivery, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error)
-	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (comment.Delivery, error)
+	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	// Installs lists what the widget reported from each origin of a site.
+	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
+	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
 }
 
 // Submitter runs the submit pipeline (intake.Service).
 type Submitter interface {
-	Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta intake.Meta) (intake.Result, error)
+	Submit(ctx context.Context, site site.Site, sub comment.Submission, meta intake.Meta) (intake.Result, error)
 	FormToken(siteID, thread string) (string, error)
 	Edit(ctx context.Context, id int64, token, body string, meta intake.Meta) (intake.Result, error)
 	Delete(ctx context.Context, id int64, token string) error
@@ -106,7 +110,7 @@ type Moderator interface {
 // Limiter counts requests against GCRA rates (ratelimit.Local, ratelimit.Fallback);
 // the server reports its health.
 type Limiter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+	AllowN(ctx context.Context, key string, r site.Rate, n int) (ratelimit.Result, error)
 }
 
 // Guard limits guessing at credentials (auth.Guard).
@@ -165,7 +169,15 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
+	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
+	// nil drops them.
+	Installs InstallReports
+	Now      func() time.Time
+}
+
+// InstallReports gathers what widgets report for the site page's installation panel.
+type InstallReports interface {
+	Report(in site.Install)
 }
 
 type server struct {
@@ -192,6 +204,7 @@ type server struct {
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
+	installs  InstallReports
 	// reader is the no-JS thread page and the widget's files; dash the dashboard.
 	reader *pages.Pages
 	dash   *dashboard.Dashboard
@@ -204,7 +217,7 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		metricsAt: d.Metrics,
-		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now,
+		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
 	}
 	if s.guard = d.Guard; s.guard == nil {
@@ -215,7 +228,7 @@ func NewServer(d Deps) http.Handler {
 	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
-	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader,
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader, BaseURL: d.BaseURL,
 		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
 		panic(err) // the templates are embedded: a build mistake
 	}

@@ -9,31 +9,33 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 )
 
-// setupPage is the first-run form. It has no script and no style, so the strictest
-// policy fits it.
+// setupPage is the first-run form, dressed in the dashboard's stylesheet (the sign-in
+// page's look) so the first thing an owner sees is the house they are entering. It has
+// no script, so the strictest policy fits it but for that one stylesheet.
 const setupPage = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>winnow: first administrator</title></head>
-<body>
-<main>
+<title>First administrator · winnow</title>
+<link rel="stylesheet" href="{{.CSS}}"></head>
+<body data-page="setup">
+<main class="login">
 <h1>winnow</h1>
 {{- if eq .State "form"}}
 <p>Create the first administrator account. This link works once.</p>
-{{- with .Errors}}<ul>{{range $field, $msg := .}}<li>{{$field}}: {{$msg}}</li>{{end}}</ul>{{end}}
+{{- with .Errors}}<ul class="error" role="alert">{{range $field, $msg := .}}<li>{{$field}}: {{$msg}}</li>{{end}}</ul>{{end}}
 <form method="post" action="/admin/setup">
 <input type="hidden" name="token" value="{{.Token}}">
 <p><label>Email<br><input type="email" name="email" value="{{.Email}}" autocomplete="username" required></label></p>
 <p><label>Password (at least {{.MinLength}} characters)<br><input type="password" name="password" minlength="{{.MinLength}}" autocomplete="new-password" required></label></p>
 <p><label>Password again<br><input type="password" name="password_again" minlength="{{.MinLength}}" autocomplete="new-password" required></label></p>
-<p><button type="submit">Create administrator</button></p>
+<p><button type="submit" class="primary">Create administrator</button></p>
 </form>
-{{- else if eq .State "done"}}
-<p>The administrator {{.Email}} is ready, and this browser is signed in.</p>
 {{- else if eq .State "exists"}}
-<p>This installation already has an administrator. Sign in instead.</p>
+<p>This installation already has an administrator.</p>
+<p><a href="/admin/login">Sign in to the dashboard</a></p>
 {{- else}}
 <p>This setup link is not valid: it was used, or it expired (after 24 hours; the next start then prints a new one).</p>
+<p><a href="/admin/login">Sign in to the dashboard</a></p>
 {{- end}}
 </main>
 </body>
@@ -42,7 +44,8 @@ const setupPage = `<!doctype html>
 
 // setupView is what setupPage shows.
 type setupView struct {
-	State     string // form, done, exists or invalid
+	State     string // form, exists or invalid
+	CSS       string // the dashboard's stylesheet
 	Token     string
 	Email     string
 	Errors    map[string]string
@@ -59,9 +62,12 @@ func (s *server) renderSetup(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	v.MinLength = auth.MinPasswordLength
+	if s.reader != nil {
+		v.CSS = s.reader.AssetURL("admin.css")
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -137,6 +143,7 @@ func (s *server) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		if device, err := s.accounts.NewDevice(u.Email); err == nil && device != "" {
 			s.setDevice(w, r, device)
 		}
-		s.renderSetup(w, r, http.StatusOK, setupView{State: "done", Email: u.Email})
+		// The browser is signed in: the setup leads straight into the dashboard.
+		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 	}
 }

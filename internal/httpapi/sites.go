@@ -11,6 +11,7 @@ import (
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 func (s *server) listSites(w http.ResponseWriter, r *http.Request) {
@@ -37,15 +38,15 @@ func (s *server) getSite(w http.ResponseWriter, r *http.Request) {
 
 // siteBody is a site as a client sends it; nil fields are left as they are.
 type siteBody struct {
-	ID           string          `json:"id"`
-	Name         *string         `json:"name"`
-	Origins      *[]string       `json:"origins"`
-	Policy       *comment.Policy `json:"policy"`
-	MaxLinks     *int            `json:"max_links"`
-	BlockedWords *[]string       `json:"blocked_words"`
+	ID           string       `json:"id"`
+	Name         *string      `json:"name"`
+	Origins      *[]string    `json:"origins"`
+	Policy       *site.Policy `json:"policy"`
+	MaxLinks     *int         `json:"max_links"`
+	BlockedWords *[]string    `json:"blocked_words"`
 	// SpamSeed says how far the built-in spam seed may act alone: fold or hold.
-	SpamSeed *comment.SeedAction `json:"spam_seed"`
-	// Scripts name the writing systems the site's readers use (comment.Scripts).
+	SpamSeed *site.SeedAction `json:"spam_seed"`
+	// Scripts name the writing systems the site's readers use (site.Scripts).
 	Scripts *[]string `json:"scripts"`
 	// RateLimits override limits by scope; a null scope returns it to the default.
 	RateLimits map[string]*rateLimit `json:"rate_limits"`
@@ -55,39 +56,39 @@ type siteBody struct {
 	CDNCache jsontext.Value `json:"cdn_cache"`
 }
 
-func (b siteBody) applyTo(site *comment.Site) error {
+func (b siteBody) applyTo(st *site.Site) error {
 	if b.Name != nil {
-		site.Name = *b.Name
+		st.Name = *b.Name
 	}
 	if b.Origins != nil {
-		site.Origins = *b.Origins
+		st.Origins = *b.Origins
 	}
 	if b.Policy != nil {
-		site.Policy = *b.Policy
+		st.Policy = *b.Policy
 	}
 	if b.MaxLinks != nil {
-		site.MaxLinks = *b.MaxLinks
+		st.MaxLinks = *b.MaxLinks
 	}
 	if b.BlockedWords != nil {
-		site.BlockedWords = *b.BlockedWords
+		st.BlockedWords = *b.BlockedWords
 	}
 	if b.SpamSeed != nil {
 		if *b.SpamSeed == "" { // Normalize would read it as the default
 			return comment.Invalid("spam_seed", "must be fold or hold")
 		}
-		site.SpamSeed = *b.SpamSeed
+		st.SpamSeed = *b.SpamSeed
 	}
 	if b.Scripts != nil {
-		site.Scripts = *b.Scripts
+		st.Scripts = *b.Scripts
 	}
 	if b.CDNCache != nil {
 		cdn, err := decodeCDNCache(b.CDNCache)
 		if err != nil {
 			return err
 		}
-		site.CDN = cdn
+		st.CDN = cdn
 	}
-	scopes := rateScopes(&site.Limits)
+	scopes := rateScopes(&st.Limits)
 	for name, r := range b.RateLimits {
 		field := "rate_limits." + name
 		p, ok := scopes[name]
@@ -95,20 +96,20 @@ func (b siteBody) applyTo(site *comment.Site) error {
 		case !ok:
 			return comment.Invalid(field, "must be ip, email, thread or site")
 		case r == nil:
-			*p = comment.Rate{}
+			*p = site.Rate{}
 		default:
 			period, err := time.ParseDuration(r.Period)
 			if err != nil {
 				return comment.Invalid(field, `period must be a duration like "1m" or "30s"`)
 			}
-			*p = comment.Rate{Count: r.Count, Period: period, Burst: r.Burst}
+			*p = site.Rate{Count: r.Count, Period: period, Burst: r.Burst}
 		}
 	}
 	return nil
 }
 
 // decodeCDNCache reads a site's cdn_cache member: nil for null, else both lifetimes.
-func decodeCDNCache(raw jsontext.Value) (*comment.CDNCache, error) {
+func decodeCDNCache(raw jsontext.Value) (*site.CDNCache, error) {
 	if raw.Kind() == 'n' {
 		return nil, nil
 	}
@@ -116,7 +117,7 @@ func decodeCDNCache(raw jsontext.Value) (*comment.CDNCache, error) {
 	if err := decodeJSONBody(bytes.NewReader(raw), &body); err != nil {
 		return nil, comment.Invalid("cdn_cache", `must be {"s_maxage": "5s", "stale_while_revalidate": "30s"} or null`)
 	}
-	var c comment.CDNCache
+	var c site.CDNCache
 	for _, f := range []struct {
 		name, v string
 		d       *time.Duration
@@ -136,16 +137,16 @@ func (s *server) createSite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	site := comment.NewSite(body.ID, "")
-	err := body.applyTo(&site)
+	st := site.NewSite(body.ID, "")
+	err := body.applyTo(&st)
 	if err == nil {
-		site, err = s.admin.CreateSite(r.Context(), principal(r), site)
+		st, err = s.admin.CreateSite(r.Context(), principal(r), st)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"site": viewSite(site)})
+	writeJSON(w, http.StatusCreated, map[string]any{"site": viewSite(st)})
 }
 
 func (s *server) updateSite(w http.ResponseWriter, r *http.Request) {

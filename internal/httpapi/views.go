@@ -7,6 +7,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // publicComment is everything anyone may see of a comment (httpx.PublicComment).
@@ -63,24 +64,24 @@ type siteView struct {
 	ID           string               `json:"id"`
 	Name         string               `json:"name"`
 	Origins      []string             `json:"origins"`
-	Policy       comment.Policy       `json:"policy"`
+	Policy       site.Policy          `json:"policy"`
 	MaxLinks     int                  `json:"max_links"`
 	BlockedWords []string             `json:"blocked_words"`
 	RateLimits   map[string]rateLimit `json:"rate_limits"`
-	SpamSeed     comment.SeedAction   `json:"spam_seed"`
+	SpamSeed     site.SeedAction      `json:"spam_seed"`
 	Scripts      []string             `json:"scripts"`
 	// CDNCache is null while the site takes the server's lifetimes.
 	CDNCache  *cdnCache `json:"cdn_cache"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// cdnCache is a comment.CDNCache on the wire: {"s_maxage": "5s", "stale_while_revalidate": "30s"}.
+// cdnCache is a site.CDNCache on the wire: {"s_maxage": "5s", "stale_while_revalidate": "30s"}.
 type cdnCache struct {
 	SMaxAge              string `json:"s_maxage"`
 	StaleWhileRevalidate string `json:"stale_while_revalidate"`
 }
 
-// rateLimit is a comment.Rate on the wire: {"count": 6, "period": "1m0s", "burst": 3}.
+// rateLimit is a site.Rate on the wire: {"count": 6, "period": "1m0s", "burst": 3}.
 type rateLimit struct {
 	Count  int    `json:"count"`
 	Period string `json:"period"`
@@ -88,13 +89,13 @@ type rateLimit struct {
 }
 
 // rateScopes names a site's limits on the wire (httpx.RateScopes).
-func rateScopes(l *comment.RateLimits) map[string]*comment.Rate { return httpx.RateScopes(l) }
+func rateScopes(l *site.RateLimits) map[string]*site.Rate { return httpx.RateScopes(l) }
 
-func viewSite(s comment.Site) siteView {
+func viewSite(s site.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
 		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, Scripts: s.Scripts, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
 	if v.SpamSeed == "" {
-		v.SpamSeed = comment.SeedFold
+		v.SpamSeed = site.SeedFold
 	}
 	if s.CDN != nil {
 		v.CDNCache = &cdnCache{SMaxAge: s.CDN.SMaxAge.String(), StaleWhileRevalidate: s.CDN.StaleWhileRevalidate.String()}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // webhookView is an endpoint on the wire. The secret is present only in the answer
@@ -28,7 +29,7 @@ type webhookView struct {
 	Secret                  string              `json:"secret,omitempty"`
 }
 
-func viewWebhook(w comment.Webhook, now time.Time) webhookView {
+func viewWebhook(w webhook.Endpoint, now time.Time) webhookView {
 	v := webhookView{ID: w.ID, Site: w.SiteID, URL: w.URL, Events: w.Events, Description: w.Description,
 		Disabled: w.Disabled, CreatedAt: w.CreatedAt, UpdatedAt: optionalTime(w.UpdatedAt)}
 	if len(w.Secrets(now)) > 1 {
@@ -47,7 +48,7 @@ type deliveryView struct {
 	EventID       string                 `json:"event_id"`
 	Type          comment.EventType      `json:"type"`
 	CommentID     int64                  `json:"comment_id,omitempty"`
-	Status        comment.DeliveryStatus `json:"status"`
+	Status        webhook.DeliveryStatus `json:"status"`
 	Attempts      int                    `json:"attempts"`
 	NextAttemptAt *time.Time             `json:"next_attempt_at,omitempty"`
 	ResponseCode  int                    `json:"response_code,omitempty"`
@@ -58,14 +59,14 @@ type deliveryView struct {
 	UpdatedAt     time.Time              `json:"updated_at"`
 }
 
-func viewDelivery(d comment.Delivery) deliveryView {
+func viewDelivery(d webhook.Delivery) deliveryView {
 	v := deliveryView{ID: d.ID, EndpointID: d.EndpointID, EventID: d.EventID, Type: d.Type, CommentID: d.CommentID,
 		Status: d.Status, Attempts: d.Attempts, ResponseCode: d.LastStatusCode, LatencyMS: d.Latency.Milliseconds(),
 		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if body, err := d.Body(); err == nil {
 		v.Payload = body // as it is sent
 	}
-	if d.Status == comment.DeliveryPending || d.Status == comment.DeliveryFailed {
+	if d.Status == webhook.DeliveryPending || d.Status == webhook.DeliveryFailed {
 		v.NextAttemptAt = optionalTime(d.NextAttemptAt)
 	}
 	if !json.Valid(v.Payload) {
@@ -83,7 +84,7 @@ type webhookBody struct {
 	Disabled    *bool                `json:"disabled"`
 }
 
-func (b webhookBody) applyTo(w *comment.Webhook) error {
+func (b webhookBody) applyTo(w *webhook.Endpoint) error {
 	if b.Site != "" {
 		w.SiteID = b.Site
 	}
@@ -134,7 +135,7 @@ func (s *server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var hook comment.Webhook
+	var hook webhook.Endpoint
 	_ = body.applyTo(&hook)
 	hook, err := s.admin.CreateWebhook(r.Context(), principal(r), hook)
 	if err != nil {
@@ -170,7 +171,7 @@ func (s *server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // rotateWebhook gives an endpoint a new secret, shown once; the old one keeps signing
-// alongside it for comment.WebhookRotationGrace.
+// alongside it for webhook.RotationGrace.
 func (s *server) rotateWebhook(w http.ResponseWriter, r *http.Request) {
 	hook, err := s.admin.RotateWebhook(r.Context(), principal(r), pathID(r))
 	if err != nil {
@@ -202,10 +203,10 @@ func (s *server) pingWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	status := comment.DeliveryStatus(q.Get("status"))
+	status := webhook.DeliveryStatus(q.Get("status"))
 	fields := map[string]string{}
 	switch status {
-	case "", comment.DeliveryPending, comment.DeliveryFailed, comment.DeliveryDelivered, comment.DeliveryDead:
+	case "", webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryDelivered, webhook.DeliveryDead:
 	default:
 		fields["status"] = "must be pending, failed, delivered or dead"
 	}

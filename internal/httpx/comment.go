@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // DefaultThreadPage is how many top-level comments, each with all its replies, one
@@ -62,6 +63,6 @@ func Tree(baseURL string, cs []comment.Comment) []*PublicComment {
 
 // RateScopes names a site's limits on the wire and in
 // the dashboard's forms.
-func RateScopes(l *comment.RateLimits) map[string]*comment.Rate {
-	return map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site}
+func RateScopes(l *site.RateLimits) map[string]*site.Rate {
+	return map[string]*site.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site}
 }

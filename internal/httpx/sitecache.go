@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // siteTTL is how long a replica trusts its copy of a site's settings. Every public
@@ -16,7 +16,7 @@ const siteTTL = 5 * time.Second
 // SiteCache keeps recently used sites so the public API does not read the sites table
 // on every request. Unknown sites are not cached: one created a moment ago must work.
 type SiteCache struct {
-	load func(ctx context.Context, id string) (comment.Site, error)
+	load func(ctx context.Context, id string) (site.Site, error)
 	now  func() time.Time
 
 	mu    sync.Mutex
@@ -24,7 +24,7 @@ type SiteCache struct {
 }
 
 type cachedSite struct {
-	site    comment.Site
+	site    site.Site
 	expires time.Time
 }
 
@@ -32,12 +32,12 @@ type cachedSite struct {
 const maxCachedSites = 10000
 
 // NewSiteCache returns an empty cache reading sites with load; now is the clock.
-func NewSiteCache(load func(ctx context.Context, id string) (comment.Site, error), now func() time.Time) *SiteCache {
+func NewSiteCache(load func(ctx context.Context, id string) (site.Site, error), now func() time.Time) *SiteCache {
 	return &SiteCache{load: load, now: now, sites: map[string]cachedSite{}}
 }
 
 // Get is the site id, from the cache while its copy is fresh.
-func (c *SiteCache) Get(ctx context.Context, id string) (comment.Site, error) {
+func (c *SiteCache) Get(ctx context.Context, id string) (site.Site, error) {
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.sites[id]
@@ -45,17 +45,17 @@ func (c *SiteCache) Get(ctx context.Context, id string) (comment.Site, error) {
 	if ok && now.Before(e.expires) {
 		return e.site, nil
 	}
-	site, err := c.load(ctx, id)
+	st, err := c.load(ctx, id)
 	if err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
 	c.mu.Lock()
 	if len(c.sites) >= maxCachedSites {
 		clear(c.sites)
 	}
-	c.sites[id] = cachedSite{site: site, expires: now.Add(siteTTL)}
+	c.sites[id] = cachedSite{site: st, expires: now.Add(siteTTL)}
 	c.mu.Unlock()
-	return site, nil
+	return st, nil
 }
 
 // Forget drops a site after this replica changed it.

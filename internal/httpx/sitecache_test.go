@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 func TestSiteCacheRefreshesAfterTTLAndForgets(t *testing.T) {
 	loads := 0
 	now := time.Unix(0, 0)
-	c := NewSiteCache(func(_ context.Context, id string) (comment.Site, error) {
+	c := NewSiteCache(func(_ context.Context, id string) (site.Site, error) {
 		loads++
 		if id == "missing" {
-			return comment.Site{}, comment.ErrNotFound
+			return site.Site{}, comment.ErrNotFound
 		}
-		return comment.Site{ID: id, Name: fmt.Sprint(loads)}, nil
+		return site.Site{ID: id, Name: fmt.Sprint(loads)}, nil
 	}, func() time.Time { return now })
 	ctx := context.Background()
 	get := func(id string) string { s, _ := c.Get(ctx, id); return s.Name }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -18,8 +19,8 @@ import (
 // answers for each key what counting one event would answer and counts nothing, so a
 // refused submission costs no key anything; AllowN counts.
 type Limiter interface {
-	PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]ratelimit.Result, error)
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (ratelimit.Result, error)
+	PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]ratelimit.Result, error)
+	AllowN(ctx context.Context, key string, r site.Rate, n int) (ratelimit.Result, error)
 }
 
 // NonceStore remembers spent form-token nonces (ratelimit.Nonces), each for ttl.
@@ -66,19 +67,19 @@ func (g *gate) nonces() int {
 
 type limitCheck struct {
 	scope, key string
-	rate       comment.Rate
+	rate       site.Rate
 }
 
 // limitChecks are the site's limits on a submission, narrowest first. Keys hold
 // hashes, never an address, email or page path, so the limiter's storage stays free
 // of private data.
-func (s *Service) limitChecks(site comment.Site, thread, emailKey, ip string) []limitCheck {
+func (s *Service) limitChecks(st site.Site, thread, emailKey, ip string) []limitCheck {
 	if s.counters.Limits == nil {
 		return nil
 	}
-	l := site.Limits.Effective()
+	l := st.Limits.Effective()
 	threadKey := sha256.Sum256([]byte(thread))
-	prefix := "submit:" + site.ID + ":"
+	prefix := "submit:" + st.ID + ":"
 	checks := make([]limitCheck, 0, 4)
 	if ip != "" {
 		checks = append(checks, limitCheck{"ip", prefix + "ip:" + comment.AddressKey(s.secret, ip, s.v6bits), l.IP})
@@ -93,10 +94,10 @@ func (s *Service) limitChecks(site comment.Site, thread, emailKey, ip string) []
 // token's nonce looked up, its text's campaign counts read, all at once (one round
 // trip to Redis). A spent limit refuses the submission with the first such limit,
 // narrowest first, and nothing has been counted.
-func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta, authorKey string, text *spam.Text) (gate, error) {
-	g := gate{limits: s.limitChecks(site, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP)}
-	g.form, g.nonce = s.readForm(site.ID, sub.Thread, sub.FormToken)
-	g.sets = s.campaignSets(site.ID, sub, text, authorKey)
+func (s *Service) peek(ctx context.Context, st site.Site, sub comment.Submission, meta Meta, authorKey string, text *spam.Text) (gate, error) {
+	g := gate{limits: s.limitChecks(st, sub.Thread, comment.EmailKey(s.secret, sub.AuthorEmail), meta.IP)}
+	g.form, g.nonce = s.readForm(st.ID, sub.Thread, sub.FormToken)
+	g.sets = s.campaignSets(st.ID, sub, text, authorKey)
 	var results []ratelimit.Result
 	ns := len(g.sets)
 	err := concurrently(ctx, 1+ns+g.nonces(), func(ctx context.Context, i int) error {
@@ -105,7 +106,7 @@ func (s *Service) peek(ctx context.Context, site comment.Site, sub comment.Submi
 			if len(g.limits) == 0 {
 				return nil
 			}
-			keys, rates := make([]string, len(g.limits)), make([]comment.Rate, len(g.limits))
+			keys, rates := make([]string, len(g.limits)), make([]site.Rate, len(g.limits))
 			for i, c := range g.limits {
 				keys[i], rates[i] = c.key, c.rate
 			}

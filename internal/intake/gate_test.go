@@ -20,6 +20,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -63,11 +64,11 @@ func counterEngines(t *testing.T, fn func(t *testing.T, c Counters)) {
 
 // limitedSite is a fresh site (so state in a shared Redis never carries over) with
 // per-hour limits.
-func limitedSite(ip, email, thread, site int) comment.Site {
-	s := comment.NewSite(fmt.Sprintf("gate-%d", time.Now().UnixNano()), "Gate")
-	s.Policy = comment.PolicyNone
-	per := func(n int) comment.Rate { return comment.Rate{Count: n, Period: time.Hour, Burst: n} }
-	s.Limits = comment.RateLimits{IP: per(ip), Email: per(email), Thread: per(thread), Site: per(site)}
+func limitedSite(ip, email, thread, whole int) site.Site {
+	s := site.NewSite(fmt.Sprintf("gate-%d", time.Now().UnixNano()), "Gate")
+	s.Policy = site.PolicyNone
+	per := func(n int) site.Rate { return site.Rate{Count: n, Period: time.Hour, Burst: n} }
+	s.Limits = site.RateLimits{IP: per(ip), Email: per(email), Thread: per(thread), Site: per(whole)}
 	return s
 }
 
@@ -227,7 +228,7 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 			// and all counted only when all pass.
 			checks := []struct {
 				scope, key string
-				rate       comment.Rate
+				rate       site.Rate
 			}{{"ip", ip, l.IP}, {"email", email, l.Email}, {"thread", thread, l.Thread}, {"site", "", l.Site}}
 			var want *comment.RateLimitedError
 			for _, ch := range checks {

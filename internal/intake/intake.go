@@ -21,6 +21,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -76,13 +77,13 @@ func (s *Service) notice(t comment.EventType, at time.Time, c comment.Comment) c
 // Submit validates, judges and stores one comment on site, which the caller has loaded
 // (the HTTP layer needs it first for the origin check). Errors are
 // *comment.ValidationError for bad input or a wrapped store error.
-func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Submission, meta Meta) (Result, error) {
+func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submission, meta Meta) (Result, error) {
 	sub.Normalize()
 	meta.UserAgent = comment.Truncate(strings.ToValidUTF8(meta.UserAgent, ""), comment.MaxUserAgentLen)
 	if err := sub.Validate(); err != nil {
 		return Result{}, err
 	}
-	if sub.ThreadURL != "" && len(site.Origins) > 0 && !site.AllowsURL(sub.ThreadURL) {
+	if sub.ThreadURL != "" && len(st.Origins) > 0 && !st.AllowsURL(sub.ThreadURL) {
 		return Result{}, comment.Invalid("thread_url", "must be a page on one of the site's origins")
 	}
 	if len(meta.IdempotencyKey) > MaxIdempotencyKey {
@@ -97,12 +98,12 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		// A retry must find its first answer before the limits count it again, so with
 		// a key the submission's one read comes first; without one it comes after the
 		// limits, which bound what a client can make the database do.
-		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
+		r, err := s.record(ctx, st.ID, sub, authorKey, addressKey, meta, now)
 		if err != nil {
 			return Result{}, err
 		}
 		if r.Replay != 0 {
-			if res, err := s.replay(ctx, site.ID, sub, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
+			if res, err := s.replay(ctx, st.ID, sub, meta.IdempotencyKey); !errors.Is(err, comment.ErrNotFound) {
 				return res, err
 			}
 			r.Replay = 0 // deleted since: submit anew
@@ -110,12 +111,12 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		record = &r
 	}
 	text := spam.Read(sub.Body)
-	g, err := s.peek(ctx, site, sub, meta, authorKey, text)
+	g, err := s.peek(ctx, st, sub, meta, authorKey, text)
 	if err != nil {
 		return Result{}, err
 	}
 	if record == nil {
-		r, err := s.record(ctx, site.ID, sub, authorKey, addressKey, meta, now)
+		r, err := s.record(ctx, st.ID, sub, authorKey, addressKey, meta, now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -130,19 +131,19 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 		return Result{}, err
 	}
 
-	j, err := s.judge(ctx, site, sub, authorKey, meta, submitted{form: g.form, campaign: campaignOf(g.sets), text: text}, record, now)
+	j, err := s.judge(ctx, st, sub, authorKey, meta, submitted{form: g.form, campaign: campaignOf(g.sets), text: text}, record, now)
 	if err != nil {
 		return Result{}, err
 	}
 	html, verdict := j.html, j.verdict
-	status := moderation.Decide(verdict, site.Policy, j.author.Approved > 0)
+	status := moderation.Decide(verdict, st.Policy, j.author.Approved > 0)
 
-	token, err := s.editToken(site.ID, sub, meta.IdempotencyKey)
+	token, err := s.editToken(st.ID, sub, meta.IdempotencyKey)
 	if err != nil {
 		return Result{}, err
 	}
 	c := comment.Comment{
-		SiteID: site.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
+		SiteID: st.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
 		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
 		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
@@ -154,7 +155,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	if status == comment.StatusApproved {
 		c.PublishedAt = now
 	}
-	thread := comment.Thread{SiteID: site.ID, Key: sub.Thread, CreatedAt: now}
+	thread := comment.Thread{SiteID: st.ID, Key: sub.Thread, CreatedAt: now}
 	if status == comment.StatusApproved {
 		// A thread's public title and URL come from published comments only, so a held
 		// spammer cannot name someone's page.
@@ -163,7 +164,7 @@ func (s *Service) Submit(ctx context.Context, site comment.Site, sub comment.Sub
 	err = s.store.CreateComment(ctx, &c, thread, s.notice(comment.EventFor("", status), now, c))
 	if errors.Is(err, comment.ErrConflict) && meta.IdempotencyKey != "" {
 		// A concurrent retry with the same key won the race: answer what it stored.
-		return s.replay(ctx, site.ID, sub, meta.IdempotencyKey)
+		return s.replay(ctx, st.ID, sub, meta.IdempotencyKey)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: store: %w", err)
@@ -195,7 +196,7 @@ type submitted struct {
 // rule (moderation.Decide for a submission, moderation.AfterEdit for an edit). The
 // rate limits are checked before, by the caller, so that work refused for them costs
 // little.
-func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Submission, authorKey string, meta Meta, g submitted, read *comment.Record, now time.Time) (judgement, error) {
+func (s *Service) judge(ctx context.Context, st site.Site, sub comment.Submission, authorKey string, meta Meta, g submitted, read *comment.Record, now time.Time) (judgement, error) {
 	// Rendered after the limits, which bound what a client can make the renderer do.
 	rendered := s.sanitizer.Render(sub.Body)
 	if err := comment.ValidateShown(rendered.Text); err != nil {
@@ -207,12 +208,12 @@ func (s *Service) judge(ctx context.Context, site comment.Site, sub comment.Subm
 	} else {
 		var err error
 		addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
-		if record, err = s.record(ctx, site.ID, sub, authorKey, addressKey, Meta{IP: meta.IP}, now); err != nil {
+		if record, err = s.record(ctx, st.ID, sub, authorKey, addressKey, Meta{IP: meta.IP}, now); err != nil {
 			return judgement{}, err
 		}
 	}
 	v := s.scorer.Score(spam.Input{
-		Site: site, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
+		Site: st, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
 		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: g.form,
 		Banned: record.Banned, Campaign: g.campaign, Text: g.text,
 	})

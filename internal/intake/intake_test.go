@@ -11,6 +11,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
 
@@ -27,11 +28,11 @@ type fakeStore struct {
 	transitions   func(ts []comment.Transition) error
 }
 
-func (f fakeStore) Site(_ context.Context, id string) (comment.Site, error) {
-	if id != site.ID {
-		return comment.Site{}, comment.ErrNotFound
+func (f fakeStore) Site(_ context.Context, id string) (site.Site, error) {
+	if id != blogSite.ID {
+		return site.Site{}, comment.ErrNotFound
 	}
-	return site, nil
+	return blogSite, nil
 }
 
 func (f fakeStore) EditComment(_ context.Context, e comment.Edit) error {
@@ -97,10 +98,10 @@ func (f fakeStore) CreateComment(_ context.Context, c *comment.Comment, th comme
 }
 
 var (
-	secret = []byte("test-secret")
-	now    = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
-	site   = comment.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"}, Policy: comment.PolicyFirstTime, MaxLinks: 2}
-	valid  = comment.Submission{Thread: "/p", ThreadURL: "https://blog.example/p", AuthorName: " Ann ", AuthorEmail: "ann@example.org", Body: "Hi *there*\r\n"}
+	secret   = []byte("test-secret")
+	now      = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+	blogSite = site.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"}, Policy: site.PolicyFirstTime, MaxLinks: 2}
+	valid    = comment.Submission{Thread: "/p", ThreadURL: "https://blog.example/p", AuthorName: " Ann ", AuthorEmail: "ann@example.org", Body: "Hi *there*\r\n"}
 )
 
 func newService(st Store) *Service {
@@ -120,7 +121,7 @@ func TestSubmitStoresASanitizedJudgedComment(t *testing.T) {
 		stored, thread = *c, th
 		return nil
 	}}
-	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IP: "192.0.2.1", UserAgent: "UA"})
+	res, err := newService(st).Submit(context.Background(), blogSite, valid, Meta{IP: "192.0.2.1", UserAgent: "UA"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestSubmitPublishesATrustedAuthorUnderFirstTime(t *testing.T) {
 		author: func(key string) (comment.Author, error) { return comment.Author{Approved: 1}, nil },
 		create: func(c *comment.Comment, th comment.Thread) error { return nil },
 	}
-	res, err := newService(st).Submit(context.Background(), site, valid, Meta{})
+	res, err := newService(st).Submit(context.Background(), blogSite, valid, Meta{})
 	if err != nil || res.Comment.Status != comment.StatusApproved || !res.Comment.PublishedAt.Equal(now()) {
 		t.Fatalf("res %+v err %v", res.Comment, err)
 	}
@@ -184,7 +185,7 @@ func TestSubmitRejectsWithoutStoring(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newService(st).Submit(context.Background(), site, tt.sub, tt.meta)
+			_, err := newService(st).Submit(context.Background(), blogSite, tt.sub, tt.meta)
 			var ve *comment.ValidationError
 			if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
 				t.Errorf("err = %v, want a validation error on %s", err, tt.field)
@@ -205,22 +206,22 @@ func TestSubmitReplaysAnIdempotentRetry(t *testing.T) {
 		create: func(c *comment.Comment, _ comment.Thread) error { c.ID = 9; stored = *c; return nil },
 	}
 	svc := newService(st)
-	first, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	first, err := svc.Submit(context.Background(), blogSite, valid, Meta{IdempotencyKey: "k1"})
 	if err != nil || first.Replayed {
 		t.Fatalf("first: %+v %v", first, err)
 	}
-	again, err := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"})
+	again, err := svc.Submit(context.Background(), blogSite, valid, Meta{IdempotencyKey: "k1"})
 	if err != nil || !again.Replayed || again.Comment.ID != 9 || again.EditToken != first.EditToken {
 		t.Fatalf("replay %+v, %v", again, err)
 	}
 	// Approved by a moderator since: the replay still gives the first answer, held.
 	stored.Status, stored.PublishedAt = comment.StatusApproved, stored.CreatedAt.Add(time.Hour)
-	if r, _ := svc.Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k1"}); r.Comment.Status != comment.StatusPending {
+	if r, _ := svc.Submit(context.Background(), blogSite, valid, Meta{IdempotencyKey: "k1"}); r.Comment.Status != comment.StatusPending {
 		t.Errorf("replay status %s, want the first answer's pending", r.Comment.Status)
 	}
 	other := valid
 	other.Body = "someone else's words"
-	_, err = svc.Submit(context.Background(), site, other, Meta{IdempotencyKey: "k1"})
+	_, err = svc.Submit(context.Background(), blogSite, other, Meta{IdempotencyKey: "k1"})
 	var ve *comment.ValidationError
 	if !errors.As(err, &ve) || ve.Fields["Idempotency-Key"] == "" {
 		t.Fatalf("a different submission with a used key: %v", err)
@@ -236,13 +237,13 @@ func TestSubmitAnswersTheWinnerOfAnIdempotencyRace(t *testing.T) {
 				return comment.Comment{}, comment.ErrNotFound
 			}
 			c := comment.Comment{ID: 11, IdempotencyKey: "k"}
-			tok, _ := newService(nil).editToken(site.ID, func() comment.Submission { s := valid; s.Normalize(); return s }(), "k")
+			tok, _ := newService(nil).editToken(blogSite.ID, func() comment.Submission { s := valid; s.Normalize(); return s }(), "k")
 			c.EditTokenHash = hashToken(tok)
 			return c, nil
 		},
 		create: func(*comment.Comment, comment.Thread) error { return comment.ErrConflict },
 	}
-	res, err := newService(st).Submit(context.Background(), site, valid, Meta{IdempotencyKey: "k"})
+	res, err := newService(st).Submit(context.Background(), blogSite, valid, Meta{IdempotencyKey: "k"})
 	if err != nil || res.Comment.ID != 11 || !res.Replayed {
 		t.Fatalf("res %+v err %v", res, err)
 	}
@@ -263,8 +264,8 @@ func TestSubmitReplaysARetryBeforeTheLimits(t *testing.T) {
 		create: func(c *comment.Comment, _ comment.Thread) error { c.ID = 5; stored = *c; return nil },
 	}
 	svc := newService(st)
-	limited := site
-	limited.Limits.IP = comment.Rate{Count: 1, Period: time.Hour, Burst: 1}
+	limited := blogSite
+	limited.Limits.IP = site.Rate{Count: 1, Period: time.Hour, Burst: 1}
 	meta := Meta{IP: "198.51.100.9", IdempotencyKey: "retry-1"}
 	if _, err := svc.Submit(context.Background(), limited, valid, meta); err != nil {
 		t.Fatal(err)
@@ -288,8 +289,8 @@ func TestSubmitRefusesOverTheLimitWithoutStoring(t *testing.T) {
 	stored := 0
 	st := fakeStore{t: t, create: func(*comment.Comment, comment.Thread) error { stored++; return nil }}
 	svc := newService(st)
-	limited := site
-	limited.Limits.IP = comment.Rate{Count: 1, Period: time.Hour, Burst: 2}
+	limited := blogSite
+	limited.Limits.IP = site.Rate{Count: 1, Period: time.Hour, Burst: 2}
 	meta := Meta{IP: "198.51.100.7"}
 	for i := range 2 {
 		if _, err := svc.Submit(context.Background(), limited, valid, meta); err != nil {
@@ -322,7 +323,7 @@ func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
 	}
 	sub := valid
 	sub.AuthorURL = "https://www.ann.example/about"
-	if _, err := newService(st).Submit(context.Background(), site, sub, Meta{IP: "192.0.2.1"}); err != nil {
+	if _, err := newService(st).Submit(context.Background(), blogSite, sub, Meta{IP: "192.0.2.1"}); err != nil {
 		t.Fatal(err)
 	}
 	if stored.Status != comment.StatusSpam || !strings.Contains(strings.Join(stored.Reasons, ","), "banned email") {
@@ -338,7 +339,7 @@ func TestSubmitNoticesACampaign(t *testing.T) {
 	for i, email := range []string{"a@example.org", "b@example.org", "c@example.org"} {
 		sub := valid
 		sub.Body, sub.AuthorEmail, sub.Thread = body, email, fmt.Sprintf("/p%d", i%2)
-		if _, err := svc.Submit(context.Background(), site, sub, Meta{IP: fmt.Sprintf("192.0.2.%d", i)}); err != nil {
+		if _, err := svc.Submit(context.Background(), blogSite, sub, Meta{IP: fmt.Sprintf("192.0.2.%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -353,7 +354,7 @@ func TestSubmitNoticesACampaign(t *testing.T) {
 	for i := range 4 {
 		sub := valid
 		sub.Body, sub.AuthorEmail = "Great post, thanks!", fmt.Sprintf("x%d@example.org", i)
-		svc.Submit(context.Background(), site, sub, Meta{})
+		svc.Submit(context.Background(), blogSite, sub, Meta{})
 	}
 	if strings.Contains(strings.Join(stored[len(stored)-1].Reasons, "|"), "same text") {
 		t.Error("a short common comment counted as a campaign")
@@ -383,7 +384,7 @@ func TestReputationIsKeptByTheClientsNetwork(t *testing.T) {
 	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:3::1", "203.0.113.9", "10.0.0.1"} {
 		sub := valid
 		sub.AuthorEmail = fmt.Sprintf("r%d@example.org", i)
-		if _, err := svc.Submit(context.Background(), site, sub, Meta{IP: ip}); err != nil {
+		if _, err := svc.Submit(context.Background(), blogSite, sub, Meta{IP: ip}); err != nil {
 			t.Fatal(err)
 		}
 	}

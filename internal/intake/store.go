@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Store is what the submit pipeline needs from storage.
@@ -22,7 +23,7 @@ type Store interface {
 	// comment parentID (0 for none). It is the one read of a submission.
 	Record(ctx context.Context, siteID, authorKey, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, since, now time.Time) (comment.Record, error)
 	// Site returns a site or comment.ErrNotFound (edits arrive without one).
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	// EditComment applies an author's edit (see comment.Edit) in one transaction.
 	EditComment(ctx context.Context, e comment.Edit) error
 	// ApplyTransitions applies status changes, here an author deleting their comment.

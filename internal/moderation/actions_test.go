@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // fakeStore is a Store made of function fields, so each test says what storage does.
@@ -18,7 +19,7 @@ type fakeStore struct {
 	createBan        func(b *comment.Ban) error
 	latestEvents     func(ids []int64) (map[int64]comment.Event, error)
 	editComment      func(e comment.Edit) error
-	site             func(id string) (comment.Site, error)
+	site             func(id string) (site.Site, error)
 	createComment    func(c *comment.Comment, e comment.Event) error
 	approvedReplies  func(parentIDs []int64) (map[int64][]int64, error)
 }
@@ -44,9 +45,9 @@ func (f fakeStore) EditComment(_ context.Context, e comment.Edit) error {
 	return f.editComment(e)
 }
 
-func (f fakeStore) Site(_ context.Context, id string) (comment.Site, error) {
+func (f fakeStore) Site(_ context.Context, id string) (site.Site, error) {
 	if f.site == nil {
-		return comment.Site{}, errors.New("unexpected Site")
+		return site.Site{}, errors.New("unexpected Site")
 	}
 	return f.site(id)
 }

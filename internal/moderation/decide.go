@@ -4,7 +4,10 @@
 // transaction, through the Store it declares.
 package moderation
 
-import "github.com/winnow/winnow/internal/comment"
+import (
+	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
+)
 
 // Score thresholds. At or above SpamThreshold a comment goes to the spam queue; at or
 // above HoldThreshold it waits for a moderator whatever the site's policy says.
@@ -15,7 +18,7 @@ const (
 
 // Decide is the status a new comment gets. trusted means the author has an earlier
 // approved comment on the site, which the first_time policy publishes.
-func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Status {
+func Decide(v comment.Verdict, policy site.Policy, trusted bool) comment.Status {
 	switch {
 	case v.Score >= SpamThreshold:
 		return comment.StatusSpam
@@ -23,9 +26,9 @@ func Decide(v comment.Verdict, policy comment.Policy, trusted bool) comment.Stat
 		return comment.StatusPending
 	}
 	switch policy {
-	case comment.PolicyNone:
+	case site.PolicyNone:
 		return comment.StatusApproved
-	case comment.PolicyFirstTime:
+	case site.PolicyFirstTime:
 		if trusted {
 			return comment.StatusApproved
 		}
@@ -45,11 +48,11 @@ func HeldByPolicy(c comment.Comment) bool {
 // not publish it behind the moderator's back, while adding spam to a published one
 // takes it down. On a site that holds everything, any edit of a published comment
 // goes back to the moderator: its new text was never reviewed.
-func AfterEdit(current comment.Status, v comment.Verdict, policy comment.Policy) comment.Status {
+func AfterEdit(current comment.Status, v comment.Verdict, policy site.Policy) comment.Status {
 	switch {
 	case v.Score >= SpamThreshold:
 		return comment.StatusSpam
-	case current == comment.StatusApproved && (v.Hold || v.Score >= HoldThreshold || policy == comment.PolicyAll):
+	case current == comment.StatusApproved && (v.Hold || v.Score >= HoldThreshold || policy == site.PolicyAll):
 		return comment.StatusPending
 	}
 	return current

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 func TestDecide(t *testing.T) {
@@ -12,18 +13,18 @@ func TestDecide(t *testing.T) {
 	tests := []struct {
 		name    string
 		v       comment.Verdict
-		policy  comment.Policy
+		policy  site.Policy
 		trusted bool
 		want    comment.Status
 	}{
-		{"none publishes a clean comment", clean, comment.PolicyNone, false, comment.StatusApproved},
-		{"all holds a clean comment of a trusted author", clean, comment.PolicyAll, true, comment.StatusPending},
-		{"first_time holds a newcomer", clean, comment.PolicyFirstTime, false, comment.StatusPending},
-		{"first_time publishes a returning author", clean, comment.PolicyFirstTime, true, comment.StatusApproved},
-		{"a rule hold beats the policy", held, comment.PolicyNone, true, comment.StatusPending},
-		{"a suspicious score is held", suspicious, comment.PolicyNone, true, comment.StatusPending},
-		{"a spam score is spam even for a trusted author", spammy, comment.PolicyFirstTime, true, comment.StatusSpam},
-		{"an unknown policy holds", clean, comment.Policy("weird"), true, comment.StatusPending},
+		{"none publishes a clean comment", clean, site.PolicyNone, false, comment.StatusApproved},
+		{"all holds a clean comment of a trusted author", clean, site.PolicyAll, true, comment.StatusPending},
+		{"first_time holds a newcomer", clean, site.PolicyFirstTime, false, comment.StatusPending},
+		{"first_time publishes a returning author", clean, site.PolicyFirstTime, true, comment.StatusApproved},
+		{"a rule hold beats the policy", held, site.PolicyNone, true, comment.StatusPending},
+		{"a suspicious score is held", suspicious, site.PolicyNone, true, comment.StatusPending},
+		{"a spam score is spam even for a trusted author", spammy, site.PolicyFirstTime, true, comment.StatusSpam},
+		{"an unknown policy holds", clean, site.Policy("weird"), true, comment.StatusPending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,7 +38,7 @@ func TestDecide(t *testing.T) {
 func FuzzDecide(f *testing.F) {
 	f.Add(0.5, true, "none", false)
 	f.Fuzz(func(t *testing.T, score float64, hold bool, policy string, trusted bool) {
-		got := Decide(comment.Verdict{Score: score, Hold: hold}, comment.Policy(policy), trusted)
+		got := Decide(comment.Verdict{Score: score, Hold: hold}, site.Policy(policy), trusted)
 		if got != comment.StatusApproved && got != comment.StatusPending && got != comment.StatusSpam {
 			t.Fatalf("Decide gave %q", got)
 		}
@@ -61,11 +62,11 @@ func TestAfterEditNeverImproves(t *testing.T) {
 		{comment.StatusPending, spammy, comment.StatusSpam},
 		{comment.StatusSpam, clean, comment.StatusSpam},
 	}
-	if got := AfterEdit(comment.StatusApproved, clean, comment.PolicyAll); got != comment.StatusPending {
+	if got := AfterEdit(comment.StatusApproved, clean, site.PolicyAll); got != comment.StatusPending {
 		t.Errorf("an edit on a site that holds everything stays %s", got)
 	}
 	for _, tt := range tests {
-		if got := AfterEdit(tt.from, tt.v, comment.PolicyFirstTime); got != tt.want {
+		if got := AfterEdit(tt.from, tt.v, site.PolicyFirstTime); got != tt.want {
 			t.Errorf("AfterEdit(%s, %+v) = %s, want %s", tt.from, tt.v, got, tt.want)
 		}
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 const (
@@ -34,17 +36,17 @@ type rig struct {
 	store *sqlstore.Store
 	model *spam.Model
 	svc   *moderation.Service
-	hook  comment.Webhook
+	hook  webhook.Endpoint
 }
 
 func newRig(t *testing.T, s *sqlstore.Store) *rig {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := s.CreateSite(ctx, comment.NewSite("blog", "The Blog")); err != nil {
+	if err := s.CreateSite(ctx, site.NewSite("blog", "The Blog")); err != nil {
 		t.Fatal(err)
 	}
-	hook := comment.Webhook{SiteID: "blog", URL: "https://hooks.example/blog", Secret: comment.NewWebhookSecret()}
+	hook := webhook.Endpoint{SiteID: "blog", URL: "https://hooks.example/blog", Secret: webhook.NewSecret()}
 	hook.Normalize()
 	if err := s.CreateWebhook(ctx, &hook); err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func (r *rig) thread() comment.Thread {
 }
 
 // outbox is the endpoint's deliveries, oldest first.
-func (r *rig) outbox() []comment.Delivery {
+func (r *rig) outbox() []webhook.Delivery {
 	r.t.Helper()
 	ds, _, err := r.store.Deliveries(r.ctx, r.hook.ID, "", "", 100)
 	if err != nil {

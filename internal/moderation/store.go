@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Store is what moderator actions need from storage.
@@ -25,7 +26,7 @@ type Store interface {
 	// EditComment applies a change of text (see comment.Edit) in one transaction.
 	EditComment(ctx context.Context, e comment.Edit) error
 	// Site returns a site or comment.ErrNotFound.
-	Site(ctx context.Context, id string) (comment.Site, error)
+	Site(ctx context.Context, id string) (site.Site, error)
 	// CreateCommentWithEvent stores a new comment as intake's CreateComment does (thread
 	// counts and version, notify in the outbox) and appends e about it to the audit log,
 	// in one transaction. It sets c.ID and c.ThreadID.

@@ -82,6 +82,10 @@ func New(d Deps) (*Pages, error) {
 // its plain name ("embed.css", "admin.js"), for pages that link them.
 func (p *Pages) AssetURL(name string) string { return p.assets.url(name) }
 
+// WidgetVersion is the build of the widget served now, which widgets report back; the
+// site page marks reports from another build as outdated copies.
+func (p *Pages) WidgetVersion() string { return p.assets.widgetVersion }
+
 // Asset serves a file under its plain name (/embed.js) with a short cache.
 func (p *Pages) Asset(name string) http.HandlerFunc { return p.assets.plain(name) }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // pageCSP is the policy of winnow's own pages: no script at all, styles and images
@@ -113,24 +114,24 @@ func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, msg s
 }
 
 // render fills in the thread and the form and writes the page.
-func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site, d threadData, reply int64, status int) {
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d threadData, reply int64, status int) {
 	q := r.URL.Query()
 	if d.Sort != comment.SortNewest {
 		d.Sort = comment.SortOldest
 	}
 	offset, _ := httpx.IntParam(q, "cursor", 0, 0, 1<<30)
-	th, err := p.store.ThreadByKey(r.Context(), site.ID, d.Key)
+	th, err := p.store.ThreadByKey(r.Context(), st.ID, d.Key)
 	if err != nil && !errors.Is(err, comment.ErrNotFound) {
 		httpx.WriteError(p.log, w, r, err)
 		return
 	}
 	d.Title, d.URL, d.Count = th.Title, th.URL, th.ApprovedCount
-	if d.URL != "" && !site.AllowsURL(d.URL) {
+	if d.URL != "" && !st.AllowsURL(d.URL) {
 		d.URL = ""
 	}
 	d.Heading = d.Title
 	if d.Heading == "" && th.ID != 0 && th.ApprovedCount == 0 {
-		if d.Heading, err = p.claimedTitle(r.Context(), site, d.Key); err != nil {
+		if d.Heading, err = p.claimedTitle(r.Context(), st, d.Key); err != nil {
 			httpx.WriteError(p.log, w, r, err)
 			return
 		}
@@ -157,21 +158,21 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 			end := min(offset+httpx.DefaultThreadPage, len(roots))
 			d.Comments = roots[offset:end]
 			if end < len(roots) {
-				d.MoreURL = URL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
+				d.MoreURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
 			}
 		}
 	}
-	token, err := p.forms.FormToken(site.ID, d.Key)
+	token, err := p.forms.FormToken(st.ID, d.Key)
 	if err != nil {
 		httpx.WriteError(p.log, w, r, err)
 		return
 	}
 	d.FormToken = token
 	d.CSS = p.assets.url("embed.css")
-	d.Action = "/t/" + url.PathEscape(site.ID)
-	d.OldestURL = URL(site.ID, d.Key, nil)
-	d.NewestURL = URL(site.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
-	d.CancelURL = URL(site.ID, d.Key, url.Values{"sort": {d.Sort}})
+	d.Action = "/t/" + url.PathEscape(st.ID)
+	d.OldestURL = URL(st.ID, d.Key, nil)
+	d.NewestURL = URL(st.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
+	d.CancelURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}})
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -181,7 +182,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, site comment.Site
 		return
 	}
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
-		return URL(site.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
+		return URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
 	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
@@ -197,14 +198,14 @@ const claimLookahead = 20
 // in the form as a claim of its own. Held comments with a spam signal (a reason or
 // a score, moderation.HeldByPolicy) and spam never name a page: a spammer posting
 // first on a new page cannot write its heading.
-func (p *Pages) claimedTitle(ctx context.Context, site comment.Site, key string) (string, error) {
-	held, _, err := p.store.ListComments(ctx, comment.Query{SiteID: site.ID, ThreadKey: key,
+func (p *Pages) claimedTitle(ctx context.Context, st site.Site, key string) (string, error) {
+	held, _, err := p.store.ListComments(ctx, comment.Query{SiteID: st.ID, ThreadKey: key,
 		Status: comment.StatusPending, Sort: comment.SortOldest, Limit: claimLookahead})
 	if err != nil {
 		return "", err
 	}
 	for _, c := range held {
-		if c.PageTitle != "" && moderation.HeldByPolicy(c) && (c.PageURL == "" || site.AllowsURL(c.PageURL)) {
+		if c.PageTitle != "" && moderation.HeldByPolicy(c) && (c.PageURL == "" || st.AllowsURL(c.PageURL)) {
 			return c.PageTitle, nil
 		}
 	}
@@ -260,10 +261,10 @@ func (p *Pages) CheckPost(sub comment.Submission, form bool) error {
 // Refused shows the thread page again for a submission the pipeline refused for its
 // input (the errors next to their fields, the text kept) or its rate, and reports
 // whether it answered; any other error is left to the caller.
-func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, site comment.Site, sub comment.Submission, err error) bool {
+func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, sub comment.Submission, err error) bool {
 	var ve *comment.ValidationError
 	var rl *comment.RateLimitedError
-	d := threadData{Site: site.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+	d := threadData{Site: st.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &ve):
@@ -281,16 +282,16 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, site comment.Sit
 	default:
 		return false
 	}
-	p.render(w, r, site, d, sub.ParentID, status)
+	p.render(w, r, st, d, sub.ParentID, status)
 	return true
 }
 
 // PostedURL is where a stored submission from the thread page goes back to: the page,
 // saying whether the comment is published or held (never that it was judged spam).
-func (p *Pages) PostedURL(site comment.Site, sub comment.Submission, status comment.Status) string {
+func (p *Pages) PostedURL(st site.Site, sub comment.Submission, status comment.Status) string {
 	flag := url.Values{"posted": {"1"}}
 	if status != comment.StatusApproved {
 		flag = url.Values{"held": {"1"}}
 	}
-	return URL(site.ID, sub.Thread, flag)
+	return URL(st.ID, sub.Thread, flag)
 }

@@ -30,6 +30,10 @@ const (
 // widget styles its shadow root without a second request and without inline <style>.
 const cssPlaceholder = `"__WINNOW_CSS__"`
 
+// versionPlaceholder in embed.js is replaced by the widget's build (WidgetVersion), which
+// the widget sends with its reports so the site page can tell an outdated copy.
+const versionPlaceholder = `"__WINNOW_VERSION__"`
+
 // asset is one file served to browsers, prepared once at start: its bytes, gzipped
 // bytes and content hash.
 type asset struct {
@@ -43,6 +47,8 @@ type asset struct {
 type assets struct {
 	byName   map[string]*asset
 	byHashed map[string]*asset
+	// widgetVersion is embed.js's build: a hash of its content.
+	widgetVersion string
 }
 
 // newAssets reads, hashes and compresses the widget's files. They are embedded in
@@ -66,6 +72,12 @@ func newAssets() (*assets, error) {
 		return nil, fmt.Errorf("embed.js lacks the CSS placeholder")
 	}
 	js = bytes.Replace(js, []byte(cssPlaceholder), cssJS, 1)
+	if !bytes.Contains(js, []byte(versionPlaceholder)) {
+		return nil, fmt.Errorf("embed.js lacks the version placeholder")
+	}
+	sum := sha256.Sum256(js)
+	a.widgetVersion = hex.EncodeToString(sum[:6])
+	js = bytes.Replace(js, []byte(versionPlaceholder), []byte(`"`+a.widgetVersion+`"`), 1)
 	for name, body := range map[string][]byte{
 		"embed.js": js, "embed.css": css, "count.js": read(web.Widget(), "count.js"), "page.css": read(web.Templates(), "page.css"),
 		"admin.js": read(web.Admin(), "admin.js"), "admin.css": read(web.Admin(), "admin.css"),

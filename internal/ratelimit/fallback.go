@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Fallback limits through Redis and, while Redis cannot be reached, through a Local
@@ -39,17 +39,17 @@ func NewFallback(r *Redis, l *Local, log *slog.Logger, now func() time.Time) *Fa
 }
 
 // AllowN never fails: when Redis does, the local limiter decides.
-func (f *Fallback) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
+func (f *Fallback) AllowN(ctx context.Context, key string, r site.Rate, n int) (Result, error) {
 	return decide(f, ctx, func(l limiter) (Result, error) { return l.AllowN(ctx, key, r, n) })
 }
 
 // Peek never fails: when Redis does, the local limiter answers.
-func (f *Fallback) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
+func (f *Fallback) Peek(ctx context.Context, key string, r site.Rate) (Result, error) {
 	return decide(f, ctx, func(l limiter) (Result, error) { return l.Peek(ctx, key, r) })
 }
 
 // PeekAll never fails: when Redis does, the local limiter answers.
-func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
+func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error) {
 	return decide(f, ctx, func(l limiter) ([]Result, error) { return l.PeekAll(ctx, keys, rates) })
 }
 

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Local keeps GCRA state in this process: the embedded default, and the fallback
@@ -32,7 +32,7 @@ func NewLocal(now func() time.Time) *Local {
 }
 
 // AllowN counts n events for key against r (n = 0 only asks). It never fails.
-func (l *Local) AllowN(_ context.Context, key string, r comment.Rate, n int) (Result, error) {
+func (l *Local) AllowN(_ context.Context, key string, r site.Rate, n int) (Result, error) {
 	now := float64(l.now().UnixMicro()) / 1e6
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -47,13 +47,13 @@ func (l *Local) AllowN(_ context.Context, key string, r comment.Rate, n int) (Re
 
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
 // with another rate is rescaled to r first (see rescale), as Redis.Peek does.
-func (l *Local) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
-	res, _ := l.PeekAll(ctx, []string{key}, []comment.Rate{r})
+func (l *Local) Peek(ctx context.Context, key string, r site.Rate) (Result, error) {
+	res, _ := l.PeekAll(ctx, []string{key}, []site.Rate{r})
 	return res[0], nil
 }
 
 // PeekAll peeks at several keys, keys[i] against rates[i].
-func (l *Local) PeekAll(_ context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
+func (l *Local) PeekAll(_ context.Context, keys []string, rates []site.Rate) ([]Result, error) {
 	now := float64(l.now().UnixMicro()) / 1e6
 	out := make([]Result, len(keys))
 	l.mu.Lock()
@@ -70,7 +70,7 @@ func (l *Local) PeekAll(_ context.Context, keys []string, rates []comment.Rate) 
 }
 
 // rescaled returns key's arrival time in r's scale, and remembers it.
-func (l *Local) rescaled(key string, r comment.Rate, now float64) float64 {
+func (l *Local) rescaled(key string, r site.Rate, now float64) float64 {
 	s, ok := l.states[key]
 	if !ok || s.tat <= now {
 		return 0

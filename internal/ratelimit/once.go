@@ -5,15 +5,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Counter is a GCRA limiter that can answer without counting: Local, Redis, Fallback.
 // Peek answers what AllowN with n = 1 would; PeekAll does so for several keys at once.
 type Counter interface {
-	AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error)
-	Peek(ctx context.Context, key string, r comment.Rate) (Result, error)
-	PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error)
+	AllowN(ctx context.Context, key string, r site.Rate, n int) (Result, error)
+	Peek(ctx context.Context, key string, r site.Rate) (Result, error)
+	PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error)
 }
 
 // Nonces remembers nonces that were spent, each for a given time, on a Counter: a
@@ -25,7 +25,7 @@ type Nonces struct{ c Counter }
 // NewNonces keeps nonces on c.
 func NewNonces(c Counter) *Nonces { return &Nonces{c: c} }
 
-func onceIn(d time.Duration) comment.Rate { return comment.Rate{Count: 1, Period: d, Burst: 1} }
+func onceIn(d time.Duration) site.Rate { return site.Rate{Count: 1, Period: d, Burst: 1} }
 
 // Spent reports whether nonce was spent within ttl, spending nothing.
 func (n *Nonces) Spent(ctx context.Context, nonce string, ttl time.Duration) (bool, error) {
@@ -58,7 +58,7 @@ type Tally struct {
 // anything; Add then counts it.
 func (d *Distinct) Peek(ctx context.Context, set, member string, window time.Duration, size int) (Tally, error) {
 	res, err := d.c.PeekAll(ctx, []string{set + ":" + member, set},
-		[]comment.Rate{onceIn(window), {Count: size, Period: window, Burst: size}})
+		[]site.Rate{onceIn(window), {Count: size, Period: window, Burst: size}})
 	if err != nil {
 		return Tally{}, err
 	}
@@ -85,7 +85,7 @@ func (d *Distinct) Add(ctx context.Context, set, member string, t Tally, window 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err1 = d.c.AllowN(ctx, set, comment.Rate{Count: size, Period: window, Burst: size}, 1)
+			_, err1 = d.c.AllowN(ctx, set, site.Rate{Count: size, Period: window, Burst: size}, 1)
 		}()
 	}
 	_, err := d.c.AllowN(ctx, set+":"+member, onceIn(window), 1)

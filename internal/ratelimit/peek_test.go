@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // engines runs fn on the in-process limiter and on Redis. Both keep real time: the
@@ -20,8 +20,8 @@ func engines(t *testing.T, fn func(t *testing.T, c Counter)) {
 	})
 }
 
-func perHour(n, burst int) comment.Rate {
-	return comment.Rate{Count: n, Period: time.Hour, Burst: burst}
+func perHour(n, burst int) site.Rate {
+	return site.Rate{Count: n, Period: time.Hour, Burst: burst}
 }
 
 func near(a, b time.Duration) bool { return (a - b).Abs() < time.Second }
@@ -54,7 +54,7 @@ func TestPeekAnswersAsAllowNAndCountsNothing(t *testing.T) {
 func TestAChangedLimitHoldsAtOnce(t *testing.T) {
 	engines(t, func(t *testing.T, c Counter) {
 		ctx := context.Background()
-		spend := func(key string, r comment.Rate, n int) {
+		spend := func(key string, r site.Rate, n int) {
 			t.Helper()
 			for i := range n {
 				if _, err := c.Peek(ctx, key, r); err != nil {
@@ -67,9 +67,9 @@ func TestAChangedLimitHoldsAtOnce(t *testing.T) {
 		}
 		tests := []struct {
 			name       string
-			from       comment.Rate
+			from       site.Rate
 			used       int
-			to         comment.Rate
+			to         site.Rate
 			allowed    bool
 			remaining  int           // after one more, when allowed
 			retryAfter time.Duration // when refused

@@ -15,7 +15,7 @@ package ratelimit
 import (
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Result is one decision. Remaining is how many more events the key may have now;
@@ -31,7 +31,7 @@ type Result struct {
 // gcra is the algorithm on one key's theoretical arrival time (tat), in seconds. It
 // mirrors redis_rate's Lua script so that Local and Redis decide alike: n = 0 asks
 // without counting.
-func gcra(tat, now float64, r comment.Rate, n int) (newTAT float64, res Result) {
+func gcra(tat, now float64, r site.Rate, n int) (newTAT float64, res Result) {
 	interval := r.Period.Seconds() / float64(r.Count)
 	burstOffset := interval * float64(r.Burst)
 	tat = max(tat, now)
@@ -45,7 +45,7 @@ func gcra(tat, now float64, r comment.Rate, n int) (newTAT float64, res Result) 
 
 // burstOffset is how far ahead of now a key's arrival time may be while an event is
 // still allowed: the burst, in seconds.
-func burstOffset(r comment.Rate) float64 {
+func burstOffset(r site.Rate) float64 {
 	return r.Period.Seconds() / float64(r.Count) * float64(r.Burst)
 }
 

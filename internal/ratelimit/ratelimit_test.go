@@ -15,8 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // clock is a settable time for the local limiter.
@@ -25,7 +24,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-var perTenSeconds = comment.Rate{Count: 6, Period: time.Minute, Burst: 3} // one per 10 s, burst 3
+var perTenSeconds = site.Rate{Count: 6, Period: time.Minute, Burst: 3} // one per 10 s, burst 3
 
 func TestLocalGCRA(t *testing.T) {
 	c := &clock{t: time.Unix(1_700_000_000, 0)}
@@ -170,7 +169,7 @@ func TestFallbackSurvivesARedisOutageAndReturns(t *testing.T) {
 	c := &clock{t: time.Now()}
 	f := NewFallback(newRedis(t, client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
 	ctx := context.Background()
-	lots := comment.Rate{Count: 1000, Period: time.Second, Burst: 1000}
+	lots := site.Rate{Count: 1000, Period: time.Second, Burst: 1000}
 
 	if res, err := f.AllowN(ctx, "k", lots, 1); err != nil || !res.Allowed || f.Degraded() {
 		t.Fatalf("with redis up: %+v %v degraded=%v", res, err, f.Degraded())
@@ -216,7 +215,7 @@ func TestCallsFailingTogetherDoNotStretchThePause(t *testing.T) {
 	c := &clock{t: time.Now()}
 	f := NewFallback(newRedis(t, client), NewLocal(c.now), slog.New(slog.NewTextHandler(io.Discard, nil)), c.now)
 	ctx := context.Background()
-	lots := comment.Rate{Count: 1000, Period: time.Second, Burst: 1000}
+	lots := site.Rate{Count: 1000, Period: time.Second, Burst: 1000}
 	if _, err := f.Peek(ctx, "k", lots); err != nil || f.Degraded() {
 		t.Fatalf("with redis up: %v degraded=%v", err, f.Degraded())
 	}

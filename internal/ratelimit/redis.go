@@ -7,8 +7,7 @@ import (
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Redis keeps GCRA state in Redis, so every replica enforces one limit. Its commands
@@ -34,7 +33,7 @@ func NewRedis(client *redis.Client) (*Redis, error) {
 
 // AllowN counts n events for key against r (n = 0 only asks). It does not rescale
 // state kept with another rate: Peek, which comes before a charge, does that.
-func (l *Redis) AllowN(ctx context.Context, key string, r comment.Rate, n int) (Result, error) {
+func (l *Redis) AllowN(ctx context.Context, key string, r site.Rate, n int) (Result, error) {
 	res, err := l.limiter.AllowN(ctx, key, redis_rate.Limit{Rate: r.Count, Period: r.Period, Burst: r.Burst}, n)
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit: redis: %w", err)
@@ -81,8 +80,8 @@ return out
 
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
 // with another rate is rescaled to r first.
-func (l *Redis) Peek(ctx context.Context, key string, r comment.Rate) (Result, error) {
-	res, err := l.PeekAll(ctx, []string{key}, []comment.Rate{r})
+func (l *Redis) Peek(ctx context.Context, key string, r site.Rate) (Result, error) {
+	res, err := l.PeekAll(ctx, []string{key}, []site.Rate{r})
 	if err != nil {
 		return Result{}, err
 	}
@@ -90,7 +89,7 @@ func (l *Redis) Peek(ctx context.Context, key string, r comment.Rate) (Result, e
 }
 
 // PeekAll peeks at several keys, keys[i] against rates[i], in one command.
-func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []comment.Rate) ([]Result, error) {
+func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error) {
 	const prefix = "rate:" // redis_rate's
 	names := make([]string, 0, 2*len(keys))
 	args := make([]any, len(keys))

@@ -11,6 +11,7 @@ import (
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
@@ -67,23 +68,39 @@ func newMarkdown() goldmark.Markdown {
 			util.Prioritized(parser.NewEmphasisParser(), 500),
 		),
 		parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+		// Linkify's parser, at the priority its extension gives it, so that "www."
+		// links can be made https (httpsWWW).
+		parser.WithInlineParsers(util.Prioritized(httpsWWW{extension.NewLinkifyParser(
+			extension.WithLinkifyAllowedProtocols([]string{"http:", "https:", "HTTP:", "HTTPS:"}),
+			extension.WithLinkifyURLRegexp(bareURLRe),
+			extension.WithLinkifyWWWRegexp(wwwURLRe),
+			extension.WithLinkifyEmailRegexp(noMatchRe),
+		)}, 999)),
 	)
 	return goldmark.New(
 		goldmark.WithParser(p),
-		goldmark.WithExtensions(
-			extension.NewLinkify(
-				extension.WithLinkifyAllowedProtocols([]string{"http:", "https:", "HTTP:", "HTTPS:"}),
-				extension.WithLinkifyURLRegexp(bareURLRe),
-				extension.WithLinkifyWWWRegexp(wwwURLRe),
-				extension.WithLinkifyEmailRegexp(noMatchRe),
-			),
-			extension.Strikethrough,
-		),
+		goldmark.WithExtensions(extension.Strikethrough),
 		goldmark.WithRendererOptions(
 			gmhtml.WithHardWraps(),
 			renderer.WithNodeRenderers(util.Prioritized(commentRenderer{}, 100)),
 		),
 	)
+}
+
+// httpsWWW is goldmark's linkify parser, but a bare "www." name links to https://, not
+// http://: the web is https now, and an http link sends the reader's first request in
+// the clear (where a network may rewrite it) before the site redirects.
+type httpsWWW struct{ parser.InlineParser }
+
+var httpsProtocol = []byte("https")
+
+// Parse implements parser.InlineParser.
+func (p httpsWWW) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
+	n := p.InlineParser.Parse(parent, block, pc)
+	if l, ok := n.(*ast.AutoLink); ok && l.Protocol != nil {
+		l.Protocol = httpsProtocol // set by linkify for www. names only
+	}
+	return n
 }
 
 // commentRenderer overrides goldmark's HTML for the nodes a comment shows

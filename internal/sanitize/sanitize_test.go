@@ -93,7 +93,7 @@ var markdownTests = []struct {
 		`<p><a href="https://de.wikipedia.org/wiki/M%C3%BCller"` + link + `>https://de.wikipedia.org/wiki/Müller</a>!</p>`},
 	{"autolink inside emphasis", "*https://example.com*", `<p><em><a href="https://example.com"` + link + `>https://example.com</a></em></p>`},
 	{"autolink in capitals", "HTTPS://EXAMPLE.COM/X", `<p><a href="https://EXAMPLE.COM/X"` + link + `>HTTPS://EXAMPLE.COM/X</a></p>`},
-	{"www name is linked", "at www.example.com.", `<p>at <a href="http://www.example.com"` + link + `>www.example.com</a>.</p>`},
+	{"www name is linked", "at www.example.com.", `<p>at <a href="https://www.example.com"` + link + `>www.example.com</a>.</p>`},
 	{"bare email stays text", "write to me@example.com", "<p>write to me@example.com</p>"},
 	{"scheme alone is not a link", "http:// and https://", "<p>http:// and https://</p>"},
 	{"BBCode link is text", "[url=http://pills.example]pain pills[/url]", "<p>[url=http://pills.example]pain pills[/url]</p>"},
@@ -222,7 +222,7 @@ func TestLinks(t *testing.T) {
 	}{
 		{"no links", "just *text* and me@example.com", nil},
 		{"markdown and bare links", "[a](https://a.example) and https://b.example.", []string{"https://a.example", "https://b.example"}},
-		{"www names are links", "visit www.pills.example today", []string{"http://www.pills.example"}},
+		{"www names are links", "visit www.pills.example today", []string{"https://www.pills.example"}},
 		{"images are links", "![x](https://img.example/x.png)", []string{"https://img.example/x.png"}},
 		{"reference and angle links", "[a][r] <https://b.example>\n\n[r]: https://a.example", []string{"https://a.example", "https://b.example"}},
 		{"reader links are text", `<a href="http://a.example">a</a><A HREF="http://b.example">b</A>`, nil},

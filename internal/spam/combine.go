@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // The text models combine: the linear model's log-odds (seed, shared and site
@@ -71,7 +71,7 @@ func (s *Scorer) textModel(v *verdict, in Input, a *analysis, c *Classifier) {
 		w = seedFolderCap
 	}
 	reason := textReason(p, a, vc, &top, pb, clues)
-	if in.Site.SpamSeed == comment.SeedHold {
+	if in.Site.SpamSeed == site.SeedHold {
 		rules := v.score()
 		noSeed := max(0, 2*(sigmoid(z-zSeed)-0.5))
 		if 1-(1-rules)*(1-w) >= folderScore && 1-(1-rules)*(1-noSeed) < folderScore {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Metrics are a binary classifier's figures, spam being the positive class.
@@ -141,22 +142,22 @@ type Options struct {
 	Seed *Seed
 	// Policy is the site's moderation policy for a prequential replay: with
 	// PolicyNone only what the model holds gets a moderator's label (see Prequential).
-	Policy comment.Policy
+	Policy site.Policy
 	// SpamSeed is the evaluated site's seed setting (empty: fold).
-	SpamSeed comment.SeedAction
+	SpamSeed site.SeedAction
 }
 
-func (o Options) site() comment.Site {
-	s := comment.NewSite("eval", "eval")
-	s.Policy = cmp.Or(o.Policy, comment.PolicyNone)
+func (o Options) site() site.Site {
+	s := site.NewSite("eval", "eval")
+	s.Policy = cmp.Or(o.Policy, site.PolicyNone)
 	s.SpamSeed = o.SpamSeed
 	return s
 }
 
 // score is one example's verdict as the service gives it: the rules and the text
 // models, on a site with the default link limit.
-func score(s *Scorer, site comment.Site, ex Example) comment.Verdict {
-	return s.Score(Input{Site: site, Submission: comment.Submission{AuthorName: ex.Author, Body: ex.Text}, Links: linkCount(ex.Text)})
+func score(s *Scorer, st site.Site, ex Example) comment.Verdict {
+	return s.Score(Input{Site: st, Submission: comment.Submission{AuthorName: ex.Author, Body: ex.Text}, Links: linkCount(ex.Text)})
 }
 
 // Evaluate learns train in the shared scope of a fresh in-memory model (on the seed,
@@ -267,7 +268,7 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 	})
 	m := NewModel(nil, nil).WithSeed(opt.Seed)
 	s := NewModelScorer(m)
-	site := opt.site()
+	st := opt.site()
 	out := Prequential{WarmUp: warmUp}
 	type pending struct {
 		ex Example
@@ -284,12 +285,12 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 	}
 	for i, ex := range stream {
 		for len(queue) > 0 && stayedUp(queue[0].ex, queue[0].i, ex, i) {
-			if q := queue[0]; m.learnText(site.ID, q.ex.Author, "", q.ex.Text, "", LabelLeft) == LabelLeft {
+			if q := queue[0]; m.learnText(st.ID, q.ex.Author, "", q.ex.Text, "", LabelLeft) == LabelLeft {
 				out.Published++
 			}
 			queue = queue[1:]
 		}
-		v := score(s, site, ex)
+		v := score(s, st, ex)
 		out.Stream.add(v, ex.Spam)
 		if i >= warmUp {
 			out.AfterWarmUp.add(v, ex.Spam)
@@ -302,7 +303,7 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 				campaign[fp]++
 			}
 		}
-		if opt.Policy == comment.PolicyNone && !caught {
+		if opt.Policy == site.PolicyNone && !caught {
 			queue = append(queue, pending{ex, i})
 			continue
 		}
@@ -310,7 +311,7 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 		if ex.Spam {
 			label = LabelSpam
 		}
-		m.learnText(site.ID, ex.Author, "", ex.Text, "", label)
+		m.learnText(st.ID, ex.Author, "", ex.Text, "", label)
 		out.Labels++
 	}
 	for fp, n := range campaign {

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // dataDir is the labeled data kept in the repository (credits in testdata/README.md).
@@ -134,7 +134,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	// would, on the stream's own spam words 'thumbs up' and '1 billion views', if one
 	// learner sure alone could fold: folderAgreement).
 	full := Replay(yt, 100, Options{Seed: noVideo})
-	none := Replay(yt, 100, Options{Seed: noVideo, Policy: comment.PolicyNone})
+	none := Replay(yt, 100, Options{Seed: noVideo, Policy: site.PolicyNone})
 	logReport("prequential from the seed, every comment labelled, after 100", full.AfterWarmUp)
 	logReport("prequential, policy none, after 100", none.AfterWarmUp)
 	t.Logf("policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", none.Labels, none.Published, none.Stream.Folder.FP)
@@ -146,7 +146,7 @@ func TestEvaluationOnSharedData(t *testing.T) {
 	// the videos' half) from a seed that never saw text messages: published messages
 	// teach ham, and the figures stay near the fully labelled stream's.
 	smsFull := Replay(sms, 100, Options{Seed: noSMS})
-	smsNone := Replay(sms, 100, Options{Seed: noSMS, Policy: comment.PolicyNone})
+	smsNone := Replay(sms, 100, Options{Seed: noSMS, Policy: site.PolicyNone})
 	logReport("SMS prequential, every message labelled, after 100", smsFull.AfterWarmUp)
 	logReport("SMS prequential, policy none, after 100", smsNone.AfterWarmUp)
 	t.Logf("SMS policy none: %d labels, %d learned as ham after staying up, %d genuine foldered", smsNone.Labels, smsNone.Published, smsNone.Stream.Folder.FP)

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // TestSignals checks each blog-spam signal on a text written for it, and that an
@@ -78,10 +78,10 @@ func TestSeedSignalsGiveReasons(t *testing.T) {
 	}
 }
 
-// TestScriptNamesMatchTheSiteSetting keeps comment.Scripts, which a site may name,
+// TestScriptNamesMatchTheSiteSetting keeps site.Scripts, which a site may name,
 // and the scripts the scorer tells apart in step.
 func TestScriptNamesMatchTheSiteSetting(t *testing.T) {
-	for _, s := range comment.Scripts {
+	for _, s := range site.Scripts {
 		if !slices.Contains(scriptNames[:], s) {
 			t.Errorf("the site setting allows %q, which the scorer does not tell apart", s)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // TestNewCampaignIsHeldAfterFewMarks posts a new campaign (the same text, a new
@@ -29,19 +30,19 @@ func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
 			t.Fatal(err)
 		}
 		sc := NewModelScorer(m)
-		site := comment.NewSite("shop", "Shop")
-		site.Policy = comment.PolicyNone
+		st := site.NewSite("shop", "Shop")
+		st.Policy = site.PolicyNone
 		for i, r := range readers {
-			m.learnText(site.ID, fmt.Sprintf("reader %d", i), "", r, "", LabelHam)
+			m.learnText(st.ID, fmt.Sprintf("reader %d", i), "", r, "", LabelHam)
 		}
 		marks := 0
 		for ; marks <= 10; marks++ {
-			v := sc.Score(Input{Site: site, Submission: comment.Submission{AuthorName: fmt.Sprintf("Promoter %d", marks), Body: text}})
+			v := sc.Score(Input{Site: st, Submission: comment.Submission{AuthorName: fmt.Sprintf("Promoter %d", marks), Body: text}})
 			if Caught(v) {
 				t.Logf("seed %v: held after %d marks: %.3f %q", s != nil, marks, v.Score, v.Reasons)
 				break
 			}
-			m.learnText(site.ID, fmt.Sprintf("Promoter %d", marks), "", text, "", LabelSpam)
+			m.learnText(st.ID, fmt.Sprintf("Promoter %d", marks), "", text, "", LabelSpam)
 		}
 		if marks > 3 {
 			t.Errorf("seed %v: a new campaign was held only after %d moderator marks", s != nil, marks)
@@ -54,31 +55,31 @@ func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
 // weights, and flipping it to ham takes two, so the text ends lower each time.
 func TestUnlearningMovesTheWeightsBack(t *testing.T) {
 	m := NewModel(nil, nil)
-	site := comment.NewSite("u", "u")
+	st := site.NewSite("u", "u")
 	sc := NewModelScorer(m)
 	text := "Quorvex vouchers half price at the quorvex outlet all week"
 	for i := range 3 {
-		m.learnText(site.ID, "", "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
+		m.learnText(st.ID, "", "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
 	}
 	z := func() float64 {
 		var v vec
 		a := analyze(text)
 		featurize(&v, &a, "", "", nil)
-		z, _ := m.linear(site.ID).score(&v, nil)
+		z, _ := m.linear(st.ID).score(&v, nil)
 		return z
 	}
 	before := z()
-	m.learnText(site.ID, "", "", text, "", LabelSpam)
+	m.learnText(st.ID, "", "", text, "", LabelSpam)
 	learned := z()
-	m.learnText(site.ID, "", "", text, LabelSpam, "")
+	m.learnText(st.ID, "", "", text, LabelSpam, "")
 	forgotten := z()
-	m.learnText(site.ID, "", "", text, "", LabelSpam)
-	m.learnText(site.ID, "", "", text, LabelSpam, LabelHam)
+	m.learnText(st.ID, "", "", text, "", LabelSpam)
+	m.learnText(st.ID, "", "", text, LabelSpam, LabelHam)
 	flipped := z()
 	if !(learned > before && forgotten < learned && flipped < forgotten) {
 		t.Errorf("log-odds: before %.3f, learned %.3f, forgotten %.3f, flipped to ham %.3f", before, learned, forgotten, flipped)
 	}
-	if sp, hm := m.Classifier(site.ID).Documents(); sp != 0 || hm != 4 {
+	if sp, hm := m.Classifier(st.ID).Documents(); sp != 0 || hm != 4 {
 		t.Errorf("counts after the flip: %d spam, %d ham; want 0 and 4", sp, hm)
 	}
 	_ = sc
@@ -102,12 +103,12 @@ func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
 		}
 	}
 	m := NewModel(nil, nil).WithSeed(seed)
-	site := comment.NewSite("uneven", "Uneven")
-	site.Policy = comment.PolicyNone
+	st := site.NewSite("uneven", "Uneven")
+	st.Policy = site.PolicyNone
 	for i, ex := range spams[:110] {
-		m.learnText(site.ID, ex.Author, "", ex.Text, "", LabelSpam)
+		m.learnText(st.ID, ex.Author, "", ex.Text, "", LabelSpam)
 		if i%4 == 0 && i/4 < 27 {
-			m.learnText(site.ID, hams[i/4].Author, "", hams[i/4].Text, "", LabelHam)
+			m.learnText(st.ID, hams[i/4].Author, "", hams[i/4].Text, "", LabelHam)
 		}
 	}
 	s := NewModelScorer(m)
@@ -117,7 +118,7 @@ func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
 			continue
 		}
 		n++
-		v := score(s, site, ex)
+		v := score(s, st, ex)
 		if v.Score >= folderScore {
 			foldered++
 			t.Logf("foldered %.3f %q: %q", v.Score, ex.Text, v.Reasons)
@@ -140,13 +141,13 @@ func TestScoringWhileLearning(t *testing.T) {
 	}
 	m := NewModel(nil, nil).WithSeed(seed)
 	s := NewModelScorer(m)
-	site := comment.NewSite("busy", "Busy")
+	st := site.NewSite("busy", "Busy")
 	done := make(chan struct{})
 	for g := range 3 {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for i := range 200 {
-				s.Score(Input{Site: site, Submission: comment.Submission{AuthorName: "R", Body: fmt.Sprintf("comment %d from %d about the post", i, g)}})
+				s.Score(Input{Site: st, Submission: comment.Submission{AuthorName: "R", Body: fmt.Sprintf("comment %d from %d about the post", i, g)}})
 			}
 		}()
 	}
@@ -155,7 +156,7 @@ func TestScoringWhileLearning(t *testing.T) {
 		if i%3 == 0 {
 			label = LabelSpam
 		}
-		m.learnText(site.ID, "", "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
+		m.learnText(st.ID, "", "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
 	}
 	for range 3 {
 		<-done

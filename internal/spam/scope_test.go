@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // TestSiteViewsAddToTheSharedCounts checks the scoping the service scores with: a
@@ -74,7 +75,7 @@ func TestScorerFindsTheSiteView(t *testing.T) {
 		flagged bool
 	}{{"a", true}, {"b", false}}
 	for _, tt := range tests {
-		v := s.Score(Input{Site: comment.NewSite(tt.site, tt.site), Submission: comment.Submission{AuthorName: "R", Body: body}})
+		v := s.Score(Input{Site: site.NewSite(tt.site, tt.site), Submission: comment.Submission{AuthorName: "R", Body: body}})
 		if Caught(v) != tt.flagged {
 			t.Errorf("site %s: verdict %+v, want caught %v", tt.site, v, tt.flagged)
 		}
@@ -84,9 +85,9 @@ func TestScorerFindsTheSiteView(t *testing.T) {
 // BenchmarkScoreSiteView is BenchmarkScore through a site's view: the shared counts
 // hold the seed data and the site's hold a few hundred lessons of its own.
 func BenchmarkScoreSiteView(b *testing.B) {
-	site := comment.Site{ID: "a", MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
+	st := site.Site{ID: "a", MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
 	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. See https://example.org/notes for more. ", 6)[:600]
-	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
+	in := Input{Site: st, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
 	seed, err := BuiltinSeed()
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // TestSeedIsGeneratedFromTheData regenerates the built-in seed from the repository's
@@ -64,8 +65,8 @@ func freshInstall(t *testing.T) *Scorer {
 // under an article is published. The sentences are written for this test.
 func TestFreshInstallScoresFromTheSeed(t *testing.T) {
 	s := freshInstall(t)
-	site := comment.NewSite("fresh", "Fresh")
-	site.Policy = comment.PolicyNone
+	st := site.NewSite("fresh", "Fresh")
+	st.Policy = site.PolicyNone
 	tests := []struct {
 		name, author, website, body string
 		min, max                    float64
@@ -84,7 +85,7 @@ func TestFreshInstallScoresFromTheSeed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := s.Score(Input{Site: site, Submission: comment.Submission{AuthorName: tt.author, AuthorURL: tt.website, Body: tt.body}, Links: linkCount(tt.body)})
+			v := s.Score(Input{Site: st, Submission: comment.Submission{AuthorName: tt.author, AuthorURL: tt.website, Body: tt.body}, Links: linkCount(tt.body)})
 			if v.Score < tt.min || v.Score >= tt.max && tt.max < 1 {
 				t.Errorf("score %.3f, want in [%v, %v): %q", v.Score, tt.min, tt.max, v.Reasons)
 			}
@@ -93,7 +94,7 @@ func TestFreshInstallScoresFromTheSeed(t *testing.T) {
 	}
 }
 
-// TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder checks comment.SeedHold: what only
+// TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder checks site.SeedHold: what only
 // the seed would send to the spam folder is held instead, with a reason saying so,
 // while the same text goes to the folder once the site's own lessons say so too.
 func TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder(t *testing.T) {
@@ -104,15 +105,15 @@ func TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder(t *testing.T) {
 	m := NewModel(nil, nil).WithSeed(seed)
 	s := NewModelScorer(m)
 	body := "Cheap viagra and cialis without prescription, discreet overnight shipping from our online pharmacy. Call 1-866-555-0123."
-	in := func(action comment.SeedAction) Input {
-		site := comment.NewSite("careful", "Careful")
-		site.SpamSeed = action
-		return Input{Site: site, Submission: comment.Submission{AuthorName: "Sam", Body: body}, Links: linkCount(body)}
+	in := func(action site.SeedAction) Input {
+		st := site.NewSite("careful", "Careful")
+		st.SpamSeed = action
+		return Input{Site: st, Submission: comment.Submission{AuthorName: "Sam", Body: body}, Links: linkCount(body)}
 	}
-	if v := s.Score(in(comment.SeedFold)); v.Score < folderScore {
+	if v := s.Score(in(site.SeedFold)); v.Score < folderScore {
 		t.Fatalf("with fold the seed scores %.3f, want the spam folder: %q", v.Score, v.Reasons)
 	}
-	v := s.Score(in(comment.SeedHold))
+	v := s.Score(in(site.SeedHold))
 	if v.Score >= folderScore || !Caught(v) {
 		t.Fatalf("with hold the seed alone scores %.3f, want held below %.1f: %q", v.Score, folderScore, v.Reasons)
 	}
@@ -123,7 +124,7 @@ func TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder(t *testing.T) {
 		m.learnText("careful", "", "", fmt.Sprintf("viagra cialis pharmacy without prescription, overnight shipping, order %d", i), "", LabelSpam)
 		m.learnText("careful", "", "", fmt.Sprintf("I liked the part about the garden, we planted beans in row %d", i), "", LabelHam)
 	}
-	if v := s.Score(in(comment.SeedHold)); v.Score < folderScore {
+	if v := s.Score(in(site.SeedHold)); v.Score < folderScore {
 		t.Errorf("with the site's own lessons agreeing, hold still caps the score at %.3f: %q", v.Score, v.Reasons)
 	}
 }

@@ -18,12 +18,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // Input is one submission as the scorer sees it. Links is the number of links in the
 // rendered body, counted by the caller that rendered it.
 type Input struct {
-	Site       comment.Site
+	Site       site.Site
 	Submission comment.Submission
 	Links      int
 	IP         string

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 func TestScoreRules(t *testing.T) {
-	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "ass", "spam.example"}}
+	st := site.Site{MaxLinks: 2, BlockedWords: []string{"casino", "ass", "spam.example"}}
 	ok := comment.Submission{AuthorName: "Ann", AuthorEmail: "ann@example.org", Body: "I enjoyed this class."}
 	tests := []struct {
 		name      string
@@ -63,7 +64,7 @@ func TestScoreRules(t *testing.T) {
 	s := NewScorer(nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := Input{Site: site, Submission: ok}
+			in := Input{Site: st, Submission: ok}
 			tt.mutate(&in)
 			v := s.Score(in)
 			if v.Hold != tt.wantHold || v.Score < tt.minScore || v.Score > tt.maxScore {
@@ -101,9 +102,9 @@ func TestContainsWordHandlesNonLetterEdgesAndUnicode(t *testing.T) {
 // text models of an installation that learned the three YouTube files on top of the
 // built-in seed.
 func BenchmarkScore(b *testing.B) {
-	site := comment.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
+	st := site.Site{MaxLinks: 2, BlockedWords: []string{"casino", "viagra", "loan", "crypto", "replica"}}
 	body := strings.Repeat("This is a perfectly ordinary comment about the article, with some thoughts. See https://example.org/notes for more. ", 6)[:600]
-	in := Input{Site: site, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
+	in := Input{Site: st, Submission: comment.Submission{AuthorName: "Reader", AuthorEmail: "r@example.org", Body: body}, Links: 1}
 	seed, err := BuiltinSeed()
 	if err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -50,7 +51,7 @@ func TestAccountChangesEndSessionsAtomically(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateSite(ctx, comment.NewSite("a", "A")); err != nil {
+		if err := s.CreateSite(ctx, site.NewSite("a", "A")); err != nil {
 			t.Fatal(err)
 		}
 		const pw, newPW = "a long old password", "a long new password"

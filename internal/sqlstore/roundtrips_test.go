@@ -15,6 +15,7 @@ import (
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
@@ -45,10 +46,10 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, policy := range []comment.Policy{comment.PolicyNone, comment.PolicyAll} {
-				site := comment.NewSite("blog-"+string(policy), "Blog")
-				site.Policy = policy
-				if err := s.CreateSite(ctx, site); err != nil {
+			for _, policy := range []site.Policy{site.PolicyNone, site.PolicyAll} {
+				st := site.NewSite("blog-"+string(policy), "Blog")
+				st.Policy = policy
+				if err := s.CreateSite(ctx, st); err != nil {
 					t.Fatal(err)
 				}
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -63,7 +64,7 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 					sub := comment.Submission{Thread: "/post", ParentID: parent, AuthorName: fmt.Sprintf("Reader %d", i),
 						AuthorEmail: fmt.Sprintf("reader%d@example.org", i), Body: fmt.Sprintf("Note %d: the second *diagram* helped.", i)}
 					n.start()
-					res, err := svc.Submit(ctx, site, sub, intake.Meta{IP: "203.0.113.7", UserAgent: "UA", IdempotencyKey: key})
+					res, err := svc.Submit(ctx, st, sub, intake.Meta{IP: "203.0.113.7", UserAgent: "UA", IdempotencyKey: key})
 					got := n.stop()
 					if err != nil {
 						t.Fatalf("submit: %v", err)
@@ -74,7 +75,7 @@ func TestSubmitReadsOnceAndWritesOnce(t *testing.T) {
 				parent := int64(0)
 				if first.Comment.Status == comment.StatusApproved {
 					parent = first.Comment.ID // a reply reads its parent in the same read
-				} else if policy == comment.PolicyNone {
+				} else if policy == site.PolicyNone {
 					t.Fatalf("the first comment was %s, not published", first.Comment.Status)
 				}
 				for _, key := range []string{"", "key-1"} {

@@ -5,35 +5,35 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 const siteColumns = `id, name, origins, policy, max_links, blocked_words, rate_limits, spam_seed, scripts,
 	cdn_s_maxage, cdn_stale_while_revalidate, created_at`
 
 // Site returns one site, or an error wrapping comment.ErrNotFound.
-func (s *Store) Site(ctx context.Context, id string) (comment.Site, error) {
-	site, err := scanSite(s.db.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = $1`, id))
+func (s *Store) Site(ctx context.Context, id string) (site.Site, error) {
+	st, err := scanSite(s.db.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = $1`, id))
 	if err != nil {
-		return comment.Site{}, wrap("site", err)
+		return site.Site{}, wrap("site", err)
 	}
-	return site, nil
+	return st, nil
 }
 
 // Sites returns every site, ordered by id.
-func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
+func (s *Store) Sites(ctx context.Context) ([]site.Site, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY id`)
 	if err != nil {
 		return nil, wrap("sites", err)
 	}
 	defer rows.Close()
-	sites := []comment.Site{}
+	sites := []site.Site{}
 	for rows.Next() {
-		site, err := scanSite(rows)
+		st, err := scanSite(rows)
 		if err != nil {
 			return nil, wrap("sites", err)
 		}
-		sites = append(sites, site)
+		sites = append(sites, st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap("sites", err)
@@ -43,12 +43,12 @@ func (s *Store) Sites(ctx context.Context) ([]comment.Site, error) {
 
 // CreateSite stores a new site as given (its creation time is the caller's, see
 // admin.Service); an existing id is an error wrapping comment.ErrConflict.
-func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
+func (s *Store) CreateSite(ctx context.Context, st site.Site) error {
 	_, err := s.wdb.ExecContext(ctx,
 		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		site.ID, site.Name, list(site.Origins), string(site.Policy), site.MaxLinks,
-		list(site.BlockedWords), rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts),
-		cdnSeconds(site.CDN, false), cdnSeconds(site.CDN, true), micros(site.CreatedAt))
+		st.ID, st.Name, list(st.Origins), string(st.Policy), st.MaxLinks,
+		list(st.BlockedWords), rates(st.Limits), seedAction(st.SpamSeed), list(st.Scripts),
+		cdnSeconds(st.CDN, false), cdnSeconds(st.CDN, true), micros(st.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
 	}
@@ -57,56 +57,56 @@ func (s *Store) CreateSite(ctx context.Context, site comment.Site) error {
 
 // UpdateSite replaces a site's settings (not its id or creation time), or returns an
 // error wrapping comment.ErrNotFound.
-func (s *Store) UpdateSite(ctx context.Context, site comment.Site) error {
+func (s *Store) UpdateSite(ctx context.Context, st site.Site) error {
 	res, err := s.wdb.ExecContext(ctx,
 		`UPDATE sites SET name = $1, origins = $2, policy = $3, max_links = $4, blocked_words = $5,
 		rate_limits = $6, spam_seed = $7, scripts = $8, cdn_s_maxage = $9, cdn_stale_while_revalidate = $10
 		WHERE id = $11`,
-		site.Name, list(site.Origins), string(site.Policy), site.MaxLinks, list(site.BlockedWords),
-		rates(site.Limits), seedAction(site.SpamSeed), list(site.Scripts),
-		cdnSeconds(site.CDN, false), cdnSeconds(site.CDN, true), site.ID)
+		st.Name, list(st.Origins), string(st.Policy), st.MaxLinks, list(st.BlockedWords),
+		rates(st.Limits), seedAction(st.SpamSeed), list(st.Scripts),
+		cdnSeconds(st.CDN, false), cdnSeconds(st.CDN, true), st.ID)
 	return affectedOne("update site", res, err)
 }
 
-func scanSite(row scanner) (comment.Site, error) {
+func scanSite(row scanner) (site.Site, error) {
 	var (
-		site                    comment.Site
+		st                      site.Site
 		origins, words, scripts string
 		limits                  string
 		policy, seed            string
 		created                 int64
 		cdnMaxAge, cdnStale     sql.NullInt64
 	)
-	if err := row.Scan(&site.ID, &site.Name, &origins, &policy, &site.MaxLinks, &words, &limits, &seed, &scripts,
+	if err := row.Scan(&st.ID, &st.Name, &origins, &policy, &st.MaxLinks, &words, &limits, &seed, &scripts,
 		&cdnMaxAge, &cdnStale, &created); err != nil {
-		return comment.Site{}, err
+		return site.Site{}, err
 	}
 	var err error
-	if site.Origins, err = fromList(origins); err != nil {
-		return comment.Site{}, err
+	if st.Origins, err = fromList(origins); err != nil {
+		return site.Site{}, err
 	}
-	if site.BlockedWords, err = fromList(words); err != nil {
-		return comment.Site{}, err
+	if st.BlockedWords, err = fromList(words); err != nil {
+		return site.Site{}, err
 	}
-	if site.Scripts, err = fromList(scripts); err != nil {
-		return comment.Site{}, err
+	if st.Scripts, err = fromList(scripts); err != nil {
+		return site.Site{}, err
 	}
-	if site.Limits, err = fromRates(limits); err != nil {
-		return comment.Site{}, err
+	if st.Limits, err = fromRates(limits); err != nil {
+		return site.Site{}, err
 	}
 	if cdnMaxAge.Valid || cdnStale.Valid {
-		site.CDN = &comment.CDNCache{SMaxAge: time.Duration(cdnMaxAge.Int64) * time.Second,
+		st.CDN = &site.CDNCache{SMaxAge: time.Duration(cdnMaxAge.Int64) * time.Second,
 			StaleWhileRevalidate: time.Duration(cdnStale.Int64) * time.Second}
 	}
-	site.Policy = comment.Policy(policy)
-	site.SpamSeed = comment.SeedAction(seed)
-	site.CreatedAt = fromMicros(created)
-	return site, nil
+	st.Policy = site.Policy(policy)
+	st.SpamSeed = site.SeedAction(seed)
+	st.CreatedAt = fromMicros(created)
+	return st, nil
 }
 
 // cdnSeconds is the stored form of one of a site's CDN lifetimes: whole seconds, or
 // NULL when the site takes the server's.
-func cdnSeconds(c *comment.CDNCache, stale bool) sql.NullInt64 {
+func cdnSeconds(c *site.CDNCache, stale bool) sql.NullInt64 {
 	if c == nil {
 		return sql.NullInt64{}
 	}
@@ -119,9 +119,9 @@ func cdnSeconds(c *comment.CDNCache, stale bool) sql.NullInt64 {
 
 // seedAction is the stored form of a site's seed setting: the domain's default when
 // unset, so that every stored site names one.
-func seedAction(a comment.SeedAction) string {
+func seedAction(a site.SeedAction) string {
 	if a == "" {
-		return string(comment.SeedFold)
+		return string(site.SeedFold)
 	}
 	return string(a)
 }

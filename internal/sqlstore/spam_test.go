@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
@@ -320,10 +321,10 @@ func TestSpamWeightsAreSharedByRevision(t *testing.T) {
 			}
 		}
 		mustSite(t, s, "w")
-		site := comment.NewSite("w", "w")
+		st := site.NewSite("w", "w")
 		probe := "Grab the zorblax vouchers at the quintrel outlet today"
 		score := func(m *spam.Model) float64 {
-			return spam.NewModelScorer(m).Score(spam.Input{Site: site, Submission: comment.Submission{AuthorName: "P", Body: probe}}).Score
+			return spam.NewModelScorer(m).Score(spam.Input{Site: st, Submission: comment.Submission{AuthorName: "P", Body: probe}}).Score
 		}
 		before := score(a)
 		learn := func(m *spam.Model, body, label string) comment.Comment {

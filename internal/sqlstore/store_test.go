@@ -15,6 +15,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
@@ -109,15 +110,15 @@ func TestSecretIsStable(t *testing.T) {
 func TestSites(t *testing.T) {
 	sqlstoretest.ForEachEngine(t, func(t *testing.T, s *sqlstore.Store) {
 		ctx := context.Background()
-		b := comment.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
-			Policy: comment.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: comment.SeedHold,
+		b := site.Site{ID: "b-site", Name: "B", Origins: []string{"https://b.example", "http://localhost:1313"},
+			Policy: site.PolicyAll, MaxLinks: 3, BlockedWords: []string{"casino", "viagra"}, CreatedAt: epoch, SpamSeed: site.SeedHold,
 			Scripts: []string{"Latin", "Greek"},
-			Limits:  comment.RateLimits{IP: comment.Rate{Count: 2, Period: time.Minute, Burst: 1}},
-			CDN:     &comment.CDNCache{SMaxAge: time.Minute}} // a zero lifetime is kept as zero, not as unset
-		a := comment.NewSite("a-site", "A") // no origins, words or time
-		for _, site := range []comment.Site{b, a} {
-			if err := s.CreateSite(ctx, site); err != nil {
-				t.Fatalf("CreateSite(%s): %v", site.ID, err)
+			Limits:  site.RateLimits{IP: site.Rate{Count: 2, Period: time.Minute, Burst: 1}},
+			CDN:     &site.CDNCache{SMaxAge: time.Minute}} // a zero lifetime is kept as zero, not as unset
+		a := site.NewSite("a-site", "A") // no origins, words or time
+		for _, st := range []site.Site{b, a} {
+			if err := s.CreateSite(ctx, st); err != nil {
+				t.Fatalf("CreateSite(%s): %v", st.ID, err)
 			}
 		}
 		got, err := s.Site(ctx, "b-site")
@@ -132,20 +133,20 @@ func TestSites(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The creation time is the caller's (admin.Service stamps it): stored as given.
-		if !gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != comment.PolicyFirstTime || gotA.SpamSeed != comment.SeedFold || gotA.CDN != nil {
+		if !gotA.CreatedAt.IsZero() || len(gotA.Origins) != 0 || gotA.Policy != site.PolicyFirstTime || gotA.SpamSeed != site.SeedFold || gotA.CDN != nil {
 			t.Errorf("defaults not kept: %+v", gotA)
 		}
 
-		if err := s.CreateSite(ctx, comment.NewSite("a-site", "again")); !errors.Is(err, comment.ErrConflict) {
+		if err := s.CreateSite(ctx, site.NewSite("a-site", "again")); !errors.Is(err, comment.ErrConflict) {
 			t.Errorf("CreateSite(existing) = %v, want ErrConflict", err)
 		}
 		if _, err := s.Site(ctx, "nope"); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("Site(missing) = %v, want ErrNotFound", err)
 		}
 
-		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, comment.PolicyNone, 0, nil
-		b.SpamSeed, b.Scripts = comment.SeedFold, nil
-		b.Limits = comment.RateLimits{Site: comment.Rate{Count: 100, Period: time.Hour, Burst: 10}}
+		b.Name, b.Origins, b.Policy, b.MaxLinks, b.BlockedWords = "B2", []string{"https://b2.example"}, site.PolicyNone, 0, nil
+		b.SpamSeed, b.Scripts = site.SeedFold, nil
+		b.Limits = site.RateLimits{Site: site.Rate{Count: 100, Period: time.Hour, Burst: 10}}
 		b.CDN = nil // back to the server's lifetimes
 		if err := s.UpdateSite(ctx, b); err != nil {
 			t.Fatal(err)
@@ -155,7 +156,7 @@ func TestSites(t *testing.T) {
 		if !reflect.DeepEqual(got, b) {
 			t.Errorf("after update = %+v\nwant           %+v", got, b)
 		}
-		if err := s.UpdateSite(ctx, comment.NewSite("nope", "x")); !errors.Is(err, comment.ErrNotFound) {
+		if err := s.UpdateSite(ctx, site.NewSite("nope", "x")); !errors.Is(err, comment.ErrNotFound) {
 			t.Errorf("UpdateSite(missing) = %v, want ErrNotFound", err)
 		}
 
@@ -227,7 +228,7 @@ func TestOpen(t *testing.T) {
 // mustSite creates a site with the given id.
 func mustSite(t testing.TB, s *sqlstore.Store, id string) {
 	t.Helper()
-	if err := s.CreateSite(context.Background(), comment.NewSite(id, "Site "+id)); err != nil {
+	if err := s.CreateSite(context.Background(), site.NewSite(id, "Site "+id)); err != nil {
 		t.Fatalf("CreateSite(%s): %v", id, err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // micros is how a time is stored: unix microseconds UTC, 0 for the zero time. An
@@ -57,7 +57,7 @@ func fromList(s string) ([]string, error) {
 	return v, nil
 }
 
-// storedRate is a comment.Rate as stored in a site's rate_limits JSON object.
+// storedRate is a site.Rate as stored in a site's rate_limits JSON object.
 type storedRate struct {
 	Count         int   `json:"count"`
 	PeriodSeconds int64 `json:"period_seconds"`
@@ -65,9 +65,9 @@ type storedRate struct {
 }
 
 // rates is how a site's limit overrides are stored: a JSON object of the set rates.
-func rates(l comment.RateLimits) string {
+func rates(l site.RateLimits) string {
 	m := map[string]storedRate{}
-	for name, r := range map[string]comment.Rate{"ip": l.IP, "email": l.Email, "thread": l.Thread, "site": l.Site} {
+	for name, r := range map[string]site.Rate{"ip": l.IP, "email": l.Email, "thread": l.Thread, "site": l.Site} {
 		if !r.IsZero() {
 			m[name] = storedRate{Count: r.Count, PeriodSeconds: int64(r.Period / time.Second), Burst: r.Burst}
 		}
@@ -77,15 +77,15 @@ func rates(l comment.RateLimits) string {
 }
 
 // fromRates reverses rates.
-func fromRates(s string) (comment.RateLimits, error) {
+func fromRates(s string) (site.RateLimits, error) {
 	var m map[string]storedRate
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return comment.RateLimits{}, fmt.Errorf("stored rate limits: %w", err)
+		return site.RateLimits{}, fmt.Errorf("stored rate limits: %w", err)
 	}
-	var l comment.RateLimits
-	for name, p := range map[string]*comment.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site} {
+	var l site.RateLimits
+	for name, p := range map[string]*site.Rate{"ip": &l.IP, "email": &l.Email, "thread": &l.Thread, "site": &l.Site} {
 		if r, ok := m[name]; ok {
-			*p = comment.Rate{Count: r.Count, Period: time.Duration(r.PeriodSeconds) * time.Second, Burst: r.Burst}
+			*p = site.Rate{Count: r.Count, Period: time.Duration(r.PeriodSeconds) * time.Second, Burst: r.Burst}
 		}
 	}
 	return l, nil

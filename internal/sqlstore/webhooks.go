@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 const (
@@ -66,7 +67,7 @@ func (e outboxEvent) args(commentID, threadID int64, siteID string) []any {
 
 // CreateWebhook stores an endpoint as given (its creation time is the caller's, see
 // admin.Service) and sets w.ID.
-func (s *Store) CreateWebhook(ctx context.Context, w *comment.Webhook) error {
+func (s *Store) CreateWebhook(ctx context.Context, w *webhook.Endpoint) error {
 	w.CreatedAt, w.UpdatedAt = stored(w.CreatedAt), stored(w.UpdatedAt)
 	err := s.wdb.QueryRowContext(ctx, `INSERT INTO webhook_endpoints (site_id, url, events, description, secret,
 		previous_secret, previous_expires_at, disabled, created_at, updated_at)
@@ -80,7 +81,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *comment.Webhook) error {
 }
 
 // UpdateWebhook writes every field of an existing endpoint but its site and creation time.
-func (s *Store) UpdateWebhook(ctx context.Context, w comment.Webhook) error {
+func (s *Store) UpdateWebhook(ctx context.Context, w webhook.Endpoint) error {
 	res, err := s.wdb.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $1, events = $2, description = $3,
 		secret = $4, previous_secret = $5, previous_expires_at = $6, disabled = $7, updated_at = $8 WHERE id = $9`,
 		w.URL, events(w.Events), w.Description, w.Secret, w.PreviousSecret, micros(w.PreviousExpiresAt),
@@ -95,17 +96,17 @@ func (s *Store) DeleteWebhook(ctx context.Context, id int64) error {
 }
 
 // Webhook returns one endpoint, or an error wrapping comment.ErrNotFound.
-func (s *Store) Webhook(ctx context.Context, id int64) (comment.Webhook, error) {
+func (s *Store) Webhook(ctx context.Context, id int64) (webhook.Endpoint, error) {
 	w, err := scanWebhook(s.db.QueryRowContext(ctx, selectWebhooks+` WHERE id = $1`, id))
 	if err != nil {
-		return comment.Webhook{}, wrap("webhook", err)
+		return webhook.Endpoint{}, wrap("webhook", err)
 	}
 	return w, nil
 }
 
 // Webhooks returns the endpoints of the sites in scope (nil: every site), of one
 // site when siteID is set, in creation order.
-func (s *Store) Webhooks(ctx context.Context, scope []string, siteID string) ([]comment.Webhook, error) {
+func (s *Store) Webhooks(ctx context.Context, scope []string, siteID string) ([]webhook.Endpoint, error) {
 	var f filter
 	if scope != nil {
 		f.in("site_id", scope)
@@ -118,7 +119,7 @@ func (s *Store) Webhooks(ctx context.Context, scope []string, siteID string) ([]
 		return nil, wrap("webhooks", err)
 	}
 	defer rows.Close()
-	ws := []comment.Webhook{}
+	ws := []webhook.Endpoint{}
 	for rows.Next() {
 		w, err := scanWebhook(rows)
 		if err != nil {
@@ -132,20 +133,20 @@ func (s *Store) Webhooks(ctx context.Context, scope []string, siteID string) ([]
 	return ws, nil
 }
 
-func scanWebhook(row scanner) (comment.Webhook, error) {
+func scanWebhook(row scanner) (webhook.Endpoint, error) {
 	var (
-		w                         comment.Webhook
+		w                         webhook.Endpoint
 		evs                       string
 		prevExp, created, updated int64
 	)
 	err := row.Scan(&w.ID, &w.SiteID, &w.URL, &evs, &w.Description, &w.Secret, &w.PreviousSecret,
 		&prevExp, &w.Disabled, &created, &updated)
 	if err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	names, err := fromList(evs)
 	if err != nil {
-		return comment.Webhook{}, err
+		return webhook.Endpoint{}, err
 	}
 	for _, n := range names {
 		w.Events = append(w.Events, comment.EventType(n))
@@ -164,12 +165,12 @@ func events(ts []comment.EventType) string {
 
 // EnqueueDelivery adds a delivery outside any other change (a test ping) and sets its
 // ID; it is due at once.
-func (s *Store) EnqueueDelivery(ctx context.Context, d *comment.Delivery) error {
+func (s *Store) EnqueueDelivery(ctx context.Context, d *webhook.Delivery) error {
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = now()
 	}
 	d.CreatedAt = stored(d.CreatedAt)
-	d.Status, d.NextAttemptAt, d.UpdatedAt = comment.DeliveryPending, d.CreatedAt, d.CreatedAt
+	d.Status, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryPending, d.CreatedAt, d.CreatedAt
 	err := s.wdb.QueryRowContext(ctx, insertDeliveryColumns+` VALUES ($1, $2, $3, $4, $5, '', '', 'pending', $6, $6, $6) RETURNING id`,
 		d.EndpointID, d.EventID, string(d.Type), d.CommentID, string(d.Payload), micros(d.CreatedAt)).Scan(&d.ID)
 	if err != nil {
@@ -181,20 +182,20 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d *comment.Delivery) error 
 // Redeliver queues delivery id of endpoint endpointID again as a new delivery with the
 // same event id and payload, so consumers can tell it is the same event; the original
 // keeps its log.
-func (s *Store) Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (comment.Delivery, error) {
+func (s *Store) Redeliver(ctx context.Context, endpointID, id int64, at time.Time) (webhook.Delivery, error) {
 	d, err := scanDelivery(s.wdb.QueryRowContext(ctx, insertDeliveryColumns+`
 		SELECT endpoint_id, event_id, event_type, comment_id, payload, thread_url, thread_title, 'pending', $3, $3, $3
 		FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2
 		RETURNING `+deliveryColumns, id, endpointID, micros(at)))
 	if err != nil {
-		return comment.Delivery{}, wrap("redeliver", err)
+		return webhook.Delivery{}, wrap("redeliver", err)
 	}
 	return d, nil
 }
 
 // Deliveries returns one page of an endpoint's delivery log and the cursor of the
 // next page ("" after the last).
-func (s *Store) Deliveries(ctx context.Context, endpointID int64, status comment.DeliveryStatus, cursor string, limit int) ([]comment.Delivery, string, error) {
+func (s *Store) Deliveries(ctx context.Context, endpointID int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error) {
 	var f filter
 	f.add("endpoint_id = " + f.arg(endpointID))
 	if status != "" {
@@ -230,7 +231,7 @@ func (s *Store) Deliveries(ctx context.Context, endpointID int64, status comment
 // endpoint is still open, so that consumers see a comment's events in order, and
 // while its endpoint is disabled. On PostgreSQL, replicas claiming together skip
 // each other's rows (SKIP LOCKED) instead of waiting for them.
-func (s *Store) ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, limit int) ([]comment.Delivery, error) {
+func (s *Store) ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, limit int) ([]webhook.Delivery, error) {
 	lock := ""
 	if s.dialect == dialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -255,7 +256,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, l
 	for _, d := range ds {
 		ids = append(ids, d.EndpointID)
 	}
-	eps := make(map[int64]comment.Webhook, len(ids))
+	eps := make(map[int64]webhook.Endpoint, len(ids))
 	erows, err := s.wdb.QueryContext(ctx, selectWebhooks+` WHERE id IN (`+placeholders(1, len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, wrap("claim deliveries: endpoints", err)
@@ -280,7 +281,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, l
 // RecordAttempt logs the result of an attempt made under a claim and releases the
 // claim. If the claim was lost (it expired and another dispatcher took the delivery),
 // nothing is written and the error wraps comment.ErrConflict.
-func (s *Store) RecordAttempt(ctx context.Context, a comment.Attempt) error {
+func (s *Store) RecordAttempt(ctx context.Context, a webhook.Attempt) error {
 	res, err := s.wdb.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1,
 		next_attempt_at = $2, last_status_code = $3, last_error = $4, latency_ms = $5, lease_until = 0, updated_at = $6
 		WHERE id = $7 AND lease_until = $8`,
@@ -306,9 +307,9 @@ func (s *Store) OldestOpenDelivery(ctx context.Context) (time.Time, error) {
 	return fromMicros(v.Int64), nil
 }
 
-func scanDeliveries(rows *sql.Rows) ([]comment.Delivery, error) {
+func scanDeliveries(rows *sql.Rows) ([]webhook.Delivery, error) {
 	defer rows.Close()
-	ds := []comment.Delivery{}
+	ds := []webhook.Delivery{}
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
@@ -319,18 +320,18 @@ func scanDeliveries(rows *sql.Rows) ([]comment.Delivery, error) {
 	return ds, rows.Err()
 }
 
-func scanDelivery(row scanner) (comment.Delivery, error) {
+func scanDelivery(row scanner) (webhook.Delivery, error) {
 	var (
-		d                                 comment.Delivery
+		d                                 webhook.Delivery
 		typ, payload, status              string
 		next, lease, latency, created, up int64
 	)
 	err := row.Scan(&d.ID, &d.EndpointID, &d.EventID, &typ, &d.CommentID, &payload, &d.ThreadURL, &d.ThreadTitle, &status, &d.Attempts,
 		&next, &lease, &d.LastStatusCode, &d.LastError, &latency, &created, &up)
 	if err != nil {
-		return comment.Delivery{}, err
+		return webhook.Delivery{}, err
 	}
-	d.Type, d.Payload, d.Status = comment.EventType(typ), []byte(payload), comment.DeliveryStatus(status)
+	d.Type, d.Payload, d.Status = comment.EventType(typ), []byte(payload), webhook.DeliveryStatus(status)
 	d.NextAttemptAt, d.LeaseUntil = fromMicros(next), fromMicros(lease)
 	d.Latency = time.Duration(latency) * time.Millisecond
 	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(up)

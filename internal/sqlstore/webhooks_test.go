@@ -13,11 +13,12 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
-func mustWebhook(t *testing.T, s *sqlstore.Store, site string, events ...comment.EventType) comment.Webhook {
+func mustWebhook(t *testing.T, s *sqlstore.Store, site string, events ...comment.EventType) webhook.Endpoint {
 	t.Helper()
-	w := comment.Webhook{SiteID: site, URL: "https://hooks.example/" + site, Events: events, Secret: comment.NewWebhookSecret()}
+	w := webhook.Endpoint{SiteID: site, URL: "https://hooks.example/" + site, Events: events, Secret: webhook.NewSecret()}
 	w.Normalize()
 	if err := s.CreateWebhook(context.Background(), &w); err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func notice(t comment.EventType, c comment.Comment) comment.Notice {
 	return comment.CommentNotice(t, epoch, c, "https://c.example")
 }
 
-func claimAll(t *testing.T, s *sqlstore.Store, at time.Time) []comment.Delivery {
+func claimAll(t *testing.T, s *sqlstore.Store, at time.Time) []webhook.Delivery {
 	t.Helper()
 	ds, err := s.ClaimDeliveries(context.Background(), at, at.Add(time.Minute), 100)
 	if err != nil {
@@ -96,8 +97,8 @@ func TestOutboxRowsAreWrittenWithTheChangeThatCausesThem(t *testing.T) {
 			}
 		}
 
-		if err := s.RecordAttempt(ctx, comment.Attempt{DeliveryID: ds[0].ID, LeaseUntil: ds[0].LeaseUntil,
-			Status: comment.DeliveryDelivered, StatusCode: 200, At: at}); err != nil {
+		if err := s.RecordAttempt(ctx, webhook.Attempt{DeliveryID: ds[0].ID, LeaseUntil: ds[0].LeaseUntil,
+			Status: webhook.DeliveryDelivered, StatusCode: 200, At: at}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -148,12 +149,12 @@ func TestClaimsKeepOrderPerCommentAndExpire(t *testing.T) {
 		if len(retaken) != 1 || retaken[0].ID != first[0].ID {
 			t.Fatalf("after the lease: %+v", retaken)
 		}
-		if err := s.RecordAttempt(ctx, comment.Attempt{DeliveryID: first[0].ID, LeaseUntil: first[0].LeaseUntil,
-			Status: comment.DeliveryDelivered, StatusCode: 200, At: at}); !errors.Is(err, comment.ErrConflict) {
+		if err := s.RecordAttempt(ctx, webhook.Attempt{DeliveryID: first[0].ID, LeaseUntil: first[0].LeaseUntil,
+			Status: webhook.DeliveryDelivered, StatusCode: 200, At: at}); !errors.Is(err, comment.ErrConflict) {
 			t.Fatalf("recording under a lost claim: %v", err)
 		}
-		err := s.RecordAttempt(ctx, comment.Attempt{DeliveryID: retaken[0].ID, LeaseUntil: retaken[0].LeaseUntil,
-			Status: comment.DeliveryDelivered, StatusCode: 200, At: at})
+		err := s.RecordAttempt(ctx, webhook.Attempt{DeliveryID: retaken[0].ID, LeaseUntil: retaken[0].LeaseUntil,
+			Status: webhook.DeliveryDelivered, StatusCode: 200, At: at})
 		if err != nil {
 			t.Fatal(err)
 		}

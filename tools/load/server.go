@@ -26,7 +26,7 @@ const (
 	siteOrigin = "https://load.example"
 )
 
-// unlimited is the largest rate a site accepts (comment.Rate's bounds).
+// unlimited is the largest rate a site accepts (site.Rate's bounds).
 const unlimited = `{"count": 1000000, "period": "1s", "burst": 1000000}`
 
 // buildBinary builds the winnow binary from the repository, as `make build` does.

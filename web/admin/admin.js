@@ -467,6 +467,15 @@
   // settingsPage saves a site's settings and manages its webhook endpoints.
   function settingsPage() {
     const form = $("#site-form"), status = $("#form-status"), site = form.dataset.site;
+    $("#copy-snippet").addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText($("#embed-snippet").textContent);
+        say($("#copy-status"), "Copied.");
+      } catch (e) {
+        getSelection().selectAllChildren($("#embed-snippet"));
+        say($("#copy-status"), "Selected: copy it with Ctrl+C or ⌘C.");
+      }
+    });
     const rateInputs = (div) => div.querySelectorAll(".rate input");
     for (const box of form.querySelectorAll(".use-default")) {
       box.addEventListener("change", () => { for (const i of rateInputs(box.closest(".limit"))) i.disabled = box.checked; });

@@ -1,7 +1,8 @@
 /* winnow comment widget. Embed with:
  *   <div id="winnow-thread" data-site="blog" data-thread="/post"></div>
  *   <script src="https://comments.example/embed.js" async></script>
- * Optional: data-title, data-url, data-lang (en|de), data-theme (light|dark|auto),
+ * Optional: data-title, data-url, data-lang (en|de), data-theme (light|dark|auto;
+ * default: the host page's own light or dark background),
  * data-sort (oldest|newest). Renders into a shadow root: the page's CSS cannot reach
  * it and its CSS cannot reach the page. Only body_html (sanitized by the server) is
  * parsed as HTML; every other value is inserted as text. */
@@ -60,6 +61,8 @@
 
   var script = document.currentScript;
   var BASE = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  // VERSION is this build of the widget (its files' content hash), set when served.
+  var VERSION = "__WINNOW_VERSION__";
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -133,6 +136,35 @@
     return false;
   }
 
+  // pageIsDark reports whether the page shows host on a dark background: the first
+  // element from host outwards with a mostly opaque background colour decides (none:
+  // the canvas, white). Relative luminance below 0.2 is dark (#777 is about 0.18).
+  function pageIsDark(host) {
+    for (var n = host; n && n.nodeType === 1; n = n.parentElement) {
+      var c = getComputedStyle(n).backgroundColor, m = /^rgba?\(/.test(c) && c.match(/[\d.]+/g);
+      if (m && (m.length < 4 || +m[3] > 0.5)) {
+        var lin = function (v) { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * lin(+m[0]) + 0.7152 * lin(+m[1]) + 0.0722 * lin(+m[2]) < 0.2;
+      }
+    }
+    return false;
+  }
+
+  // followPage gives the widget the host page's light or dark look (the default theme),
+  // and follows the page when it switches: a class or style on <html> or <body>, or the
+  // system's scheme for a page that follows that.
+  function followPage(host, root) {
+    var set = function () { var dark = pageIsDark(host); root.classList.toggle("wn-dark", dark); root.classList.toggle("wn-light", !dark); };
+    set();
+    var mq = window.matchMedia && matchMedia("(prefers-color-scheme: dark)");
+    if (mq && mq.addEventListener) mq.addEventListener("change", set);
+    if (window.MutationObserver) {
+      var mo = new MutationObserver(set), opts = { attributes: true, attributeFilter: ["class", "style", "data-theme"] };
+      mo.observe(document.documentElement, opts);
+      if (document.body) mo.observe(document.body, opts);
+    }
+  }
+
   function Widget(host) {
     var d = host.dataset, w = this;
     w.site = d.site; w.thread = d.thread;
@@ -147,9 +179,10 @@
     var root = host.attachShadow({ mode: "open" });
     try { var sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet]; }
     catch (e) { root.appendChild(el("style", { text: CSS })); }
-    var theme = /^(light|dark|auto)$/.test(d.theme) ? d.theme : "auto";
-    w.root = el("section", { cls: "wn wn-" + theme, lang: w.lang, "aria-label": w.t.comment });
+    w.root = el("section", { cls: "wn", lang: w.lang, "aria-label": w.t.comment });
     root.appendChild(w.root);
+    if (/^(light|dark|auto)$/.test(d.theme)) w.root.classList.add("wn-" + d.theme);
+    else followPage(host, w.root);
     w.build();
     w.fetchThread(null);
   }
@@ -234,7 +267,25 @@
       w.showOwn(!w.cursor);
       if (cursor) w.say(fmt(w.t.loaded, { n: page.comments.length }));
       if (!w.token) w.fetchToken();
-    }).catch(function () { w.heading.textContent = w.t.loadFailed; w.more.disabled = false; });
+      if (!cursor) w.report("");
+    }).catch(function (e) {
+      w.heading.textContent = w.t.loadFailed; w.more.disabled = false;
+      w.report("thread did not load: " + (e && e.message || e));
+    });
+  };
+
+  // report tells winnow that the widget runs on this page (its address without query,
+  // this build, an error if it met one), at most once a day per browser (an error once
+  // an hour), for the installation panel of the site's owner. Nothing about the reader.
+  // sendBeacon with a text body needs no preflight and never delays the page.
+  Widget.prototype.report = function (error) {
+    var key = "winnow:report:" + this.site + (error ? ":error" : ""), now = Date.now();
+    try {
+      if (+localStorage.getItem(key) > now - (error ? 36e5 : 864e5)) return;
+      localStorage.setItem(key, String(now));
+    } catch (e) { /* no storage: report this load anyway */ }
+    var body = JSON.stringify({ page: location.origin + location.pathname, version: VERSION, error: String(error).slice(0, 200) });
+    try { if (navigator.sendBeacon) navigator.sendBeacon(this.api + "/widget-reports", body); } catch (e) { /* best effort */ }
   };
 
   Widget.prototype.fetchToken = function () {

@@ -26,9 +26,11 @@ import (
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
+	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Caller is who sends a request.
@@ -103,9 +105,9 @@ func New(t testing.TB) *Env {
 
 	op := admin.Operator()
 	// The limits are lifted: every test request comes from one address and one author.
-	lifted := comment.Rate{Count: 100000, Period: time.Second, Burst: 100000}
-	site, err := adm.CreateSite(ctx, op, comment.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"},
-		Limits: comment.RateLimits{IP: lifted, Email: lifted, Thread: lifted, Site: lifted}})
+	lifted := site.Rate{Count: 100000, Period: time.Second, Burst: 100000}
+	blog, err := adm.CreateSite(ctx, op, site.Site{ID: "blog", Name: "Blog", Origins: []string{"https://blog.example"},
+		Limits: site.RateLimits{IP: lifted, Email: lifted, Thread: lifted, Site: lifted}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +123,13 @@ func New(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	e.SessionID, e.CSRF = in.Session, auth.CSRFToken(in.Session)
-	res, err := submitter.Submit(ctx, site, comment.Submission{Thread: "/p", ThreadTitle: "A post",
+	res, err := submitter.Submit(ctx, blog, comment.Submission{Thread: "/p", ThreadTitle: "A post",
 		AuthorName: "Reader", AuthorEmail: "reader@example.org", Body: "A thoughtful comment."}, intake.Meta{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Comment = res.Comment.ID
-	hook, err := adm.CreateWebhook(ctx, op, comment.Webhook{SiteID: "blog", URL: "http://127.0.0.1:9/hook"})
+	hook, err := adm.CreateWebhook(ctx, op, webhook.Endpoint{SiteID: "blog", URL: "http://127.0.0.1:9/hook"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package webhook
+package dispatch
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"syscall"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // errAddressNotAllowed marks a delivery refused because its host resolved to an
@@ -26,7 +26,7 @@ func dialControl(allowPrivate bool) func(network, address string, _ syscall.RawC
 		if err != nil {
 			return fmt.Errorf("%w: %s", errAddressNotAllowed, address)
 		}
-		if !comment.DeliverableAddress(ap.Addr()) {
+		if !webhook.DeliverableAddress(ap.Addr()) {
 			return fmt.Errorf("%w: %s", errAddressNotAllowed, ap.Addr())
 		}
 		return nil

@@ -1,4 +1,4 @@
-package webhook
+package dispatch
 
 import (
 	"context"
@@ -16,10 +16,11 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 func TestSignaturesVerifyWithTheReferenceLibrary(t *testing.T) {
-	old, cur := comment.NewWebhookSecret(), comment.NewWebhookSecret()
+	old, cur := webhook.NewSecret(), webhook.NewSecret()
 	body := []byte(`{"type":"comment.published"}`)
 	ts := time.Now().Unix()
 	sig, err := Sign("msg_1", ts, body, []string{cur, old})
@@ -39,7 +40,7 @@ func TestSignaturesVerifyWithTheReferenceLibrary(t *testing.T) {
 			t.Errorf("verify with one of the secrets: %v", err)
 		}
 	}
-	wh, _ := standardwebhooks.NewWebhook(comment.NewWebhookSecret())
+	wh, _ := standardwebhooks.NewWebhook(webhook.NewSecret())
 	if err := wh.Verify(body, h); err == nil {
 		t.Error("a stranger's secret verified the signature")
 	}
@@ -102,14 +103,14 @@ func TestNextAttemptFollowsTheScheduleWithJitterAndRetryAfter(t *testing.T) {
 func TestAttemptRefusesALoopbackConsumerUnlessAllowed(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	del := comment.Delivery{ID: 1, EventID: "msg_1", Payload: []byte(`{}`),
-		Endpoint: comment.Webhook{URL: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), Secret: comment.NewWebhookSecret()}}
+	del := webhook.Delivery{ID: 1, EventID: "msg_1", Payload: []byte(`{}`),
+		Endpoint: webhook.Endpoint{URL: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), Secret: webhook.NewSecret()}}
 	a := New(nil, Options{Timeout: time.Second}).Attempt(context.Background(), del)
-	if a.Status != comment.DeliveryDead || !strings.Contains(a.Error, "not allowed") {
+	if a.Status != webhook.DeliveryDead || !strings.Contains(a.Error, "not allowed") {
 		t.Errorf("refused attempt %+v", a)
 	}
 	a = New(nil, Options{Timeout: time.Second, AllowPrivateNetworks: true}).Attempt(context.Background(), del)
-	if a.Status != comment.DeliveryDelivered || a.StatusCode != 200 {
+	if a.Status != webhook.DeliveryDelivered || a.StatusCode != 200 {
 		t.Errorf("allowed attempt %+v", a)
 	}
 }
@@ -135,11 +136,11 @@ func TestAttemptSendsTheBodyWithTheRowsColumns(t *testing.T) {
 	defer srv.Close()
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	n := comment.CommentNotice(comment.EventPublished, at, comment.Comment{SiteID: "blog", ThreadKey: "/p", CreatedAt: at}, "")
-	del := comment.Delivery{ID: 1, EventID: n.ID, Type: n.Type, CommentID: 9, Payload: n.Payload,
+	del := webhook.Delivery{ID: 1, EventID: n.ID, Type: n.Type, CommentID: 9, Payload: n.Payload,
 		ThreadURL: "https://blog.example/p", ThreadTitle: "P",
-		Endpoint: comment.Webhook{URL: srv.URL, Secret: comment.NewWebhookSecret()}}
+		Endpoint: webhook.Endpoint{URL: srv.URL, Secret: webhook.NewSecret()}}
 	d := New(nil, Options{Timeout: time.Second, AllowPrivateNetworks: true})
-	if a := d.Attempt(context.Background(), del); a.Status != comment.DeliveryDelivered {
+	if a := d.Attempt(context.Background(), del); a.Status != webhook.DeliveryDelivered {
 		t.Fatalf("attempt %+v", a)
 	}
 	want, err := del.Body()
@@ -155,7 +156,7 @@ func TestAttemptSendsTheBodyWithTheRowsColumns(t *testing.T) {
 	}
 	got = nil
 	del.Payload = []byte("{")
-	if a := d.Attempt(context.Background(), del); a.Status != comment.DeliveryDead || !strings.Contains(a.Error, "payload") || got != nil {
+	if a := d.Attempt(context.Background(), del); a.Status != webhook.DeliveryDead || !strings.Contains(a.Error, "payload") || got != nil {
 		t.Errorf("unreadable payload: attempt %+v, sent %q", a, got)
 	}
 }

@@ -1,4 +1,4 @@
-package webhook
+package dispatch
 
 import (
 	"bytes"
@@ -15,18 +15,17 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // Outbox is what a dispatcher needs from storage (sqlstore.Store).
 type Outbox interface {
 	// ClaimDeliveries takes up to limit due deliveries, in order per comment and
 	// endpoint, and holds them until leaseUntil, with their endpoints filled in.
-	ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, limit int) ([]comment.Delivery, error)
+	ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, limit int) ([]webhook.Delivery, error)
 	// RecordAttempt logs an attempt and releases its claim; comment.ErrConflict if the
 	// claim was lost.
-	RecordAttempt(ctx context.Context, a comment.Attempt) error
+	RecordAttempt(ctx context.Context, a webhook.Attempt) error
 	// OldestOpenDelivery is when the oldest delivery still to be made was created
 	// (zero: none), for the queue-age metric.
 	OldestOpenDelivery(ctx context.Context) (time.Time, error)
@@ -197,7 +196,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-func (d *Dispatcher) claim(ctx context.Context, n int) ([]comment.Delivery, error) {
+func (d *Dispatcher) claim(ctx context.Context, n int) ([]webhook.Delivery, error) {
 	if n <= 0 || ctx.Err() != nil {
 		return nil, nil
 	}
@@ -207,7 +206,7 @@ func (d *Dispatcher) claim(ctx context.Context, n int) ([]comment.Delivery, erro
 
 // deliver makes one attempt and records it. It does not take the dispatcher's context:
 // a delivery in flight at shutdown runs to its end (bounded by the timeout).
-func (d *Dispatcher) deliver(del comment.Delivery) {
+func (d *Dispatcher) deliver(del webhook.Delivery) {
 	a := d.Attempt(context.Background(), del)
 	d.outcomes.WithLabelValues(outcomeOf(a.Status)).Inc()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -219,9 +218,9 @@ func (d *Dispatcher) deliver(del comment.Delivery) {
 		return
 	}
 	switch a.Status {
-	case comment.DeliveryDelivered:
+	case webhook.DeliveryDelivered:
 		log.Debug("webhook delivered", slog.Int("status", a.StatusCode), slog.Duration("latency", a.Latency))
-	case comment.DeliveryDead:
+	case webhook.DeliveryDead:
 		log.Warn("webhook dead", slog.Int("status", a.StatusCode), slog.String("error", a.Error))
 	default:
 		log.Info("webhook failed, will retry", slog.Int("status", a.StatusCode), slog.String("error", a.Error),
@@ -229,11 +228,11 @@ func (d *Dispatcher) deliver(del comment.Delivery) {
 	}
 }
 
-func outcomeOf(s comment.DeliveryStatus) string {
+func outcomeOf(s webhook.DeliveryStatus) string {
 	switch s {
-	case comment.DeliveryDelivered:
+	case webhook.DeliveryDelivered:
 		return outcomeDelivered
-	case comment.DeliveryDead:
+	case webhook.DeliveryDead:
 		return outcomeDead
 	}
 	return outcomeRetry
@@ -241,15 +240,15 @@ func outcomeOf(s comment.DeliveryStatus) string {
 
 // Attempt sends a claimed delivery once and says what became of it: delivered, failed
 // with a retry due, or dead. It does not record the result.
-func (d *Dispatcher) Attempt(ctx context.Context, del comment.Delivery) comment.Attempt {
+func (d *Dispatcher) Attempt(ctx context.Context, del webhook.Delivery) webhook.Attempt {
 	now := d.opts.Now().UTC()
-	a := comment.Attempt{DeliveryID: del.ID, LeaseUntil: del.LeaseUntil, Status: comment.DeliveryDead, At: now}
+	a := webhook.Attempt{DeliveryID: del.ID, LeaseUntil: del.LeaseUntil, Status: webhook.DeliveryDead, At: now}
 	code, retryAfter, err := d.post(ctx, del, now)
 	a.Latency = d.opts.Now().Sub(now)
 	a.StatusCode, a.At = code, now.Add(a.Latency)
 	if code >= 200 && code < 300 && err == nil {
 		d.latency.Observe(a.Latency.Seconds())
-		a.Status = comment.DeliveryDelivered
+		a.Status = webhook.DeliveryDelivered
 		return a
 	}
 	retry := false
@@ -264,7 +263,7 @@ func (d *Dispatcher) Attempt(ctx context.Context, del comment.Delivery) comment.
 	}
 	if retry {
 		if next, ok := nextAttempt(d.opts.Schedule, del.Attempts+1, a.At, retryAfter); ok {
-			a.Status, a.NextAttemptAt = comment.DeliveryFailed, next
+			a.Status, a.NextAttemptAt = webhook.DeliveryFailed, next
 		}
 	}
 	return a
@@ -288,10 +287,10 @@ var errBadEndpoint = errors.New("endpoint unusable")
 var errBadPayload = errors.New("payload unreadable")
 
 // post sends the delivery, signed with every secret valid now, and returns the answer's
-// status and Retry-After. The body is the delivery's (comment.Delivery.Body: the payload
+// status and Retry-After. The body is the delivery's (webhook.Delivery.Body: the payload
 // its service built, with the outbox row's columns set in it). The answer's body is
 // read (a little) and dropped.
-func (d *Dispatcher) post(ctx context.Context, del comment.Delivery, now time.Time) (int, time.Duration, error) {
+func (d *Dispatcher) post(ctx context.Context, del webhook.Delivery, now time.Time) (int, time.Duration, error) {
 	body, err := del.Body()
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", errBadPayload, err)

@@ -1,4 +1,9 @@
-package comment
+// Package site holds what a website that embeds winnow is to the domain: its origins,
+// moderation policy, link and word rules, rate limits, spam-seed choice and CDN
+// lifetimes, with the rules that normalize and validate them. Like comment, it is a
+// domain package: it imports comment (for the shared text and error rules) and nothing
+// else of winnow, so that every service, store and front end can name a site.
+package site
 
 import (
 	"net/url"
@@ -6,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/winnow/winnow/internal/comment"
 )
 
 // Policy says which comments a site publishes without a moderator.
@@ -85,7 +92,12 @@ type CDNCache struct {
 // stay at a CDN for days because of a typo.
 const MaxCDNLifetime = 24 * time.Hour
 
-var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidID reports whether id can name a site: 1-63 lowercase letters, digits or dashes,
+// starting with a letter or a digit, so that it is safe in a URL path, a file name and
+// a Redis key as it is.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
 
 // NewSite returns a site with the defaults filled in: first-time policy and the link limit.
 func NewSite(id, name string) Site {
@@ -94,14 +106,14 @@ func NewSite(id, name string) Site {
 
 // Normalize trims fields, lowercases origins and drops duplicate origins and words,
 // so that the stored form is the form compared against. The name and the words are
-// put in NFC, as comments are (normalizeLine), or a word typed decomposed would never
+// put in NFC, as comments are (comment.NormalizeLine), or a word typed decomposed would never
 // match.
 func (s *Site) Normalize() {
 	s.ID = strings.TrimSpace(s.ID)
-	s.Name = normalizeLine(s.Name)
+	s.Name = comment.NormalizeLine(s.Name)
 	s.Origins = uniqueNonEmpty(s.Origins, normalizeOrigin)
 	s.BlockedWords = uniqueNonEmpty(s.BlockedWords, func(w string) string {
-		return strings.ToLower(normalizeLine(w))
+		return strings.ToLower(comment.NormalizeLine(w))
 	})
 	s.Scripts = uniqueNonEmpty(s.Scripts, func(w string) string {
 		w = strings.TrimSpace(w)
@@ -122,36 +134,31 @@ func (s *Site) Normalize() {
 
 // Validate checks a normalized site.
 func (s Site) Validate() error {
-	f := fieldErrors{}
-	if !siteIDPattern.MatchString(s.ID) {
-		f.add("id", "must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit")
+	f := comment.FieldErrors{}
+	if !ValidID(s.ID) {
+		f.Add("id", "must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit")
 	}
 	// The site's name signs its moderators' replies: an author name like any other,
 	// held to the same rules (characters, not bytes; no control characters).
-	text(f, "name", s.Name, 200, true)
-	if _, bad := f["name"]; !bad && hasBidiControl(s.Name) {
-		f.add("name", "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
-	} else if !bad && !hasVisible(s.Name) {
-		f.add("name", "must contain a visible character")
-	}
+	comment.CheckName(f, "name", s.Name, 200)
 	for _, o := range s.Origins {
 		if !validOrigin(o) {
-			f.add("origins", "%q is not an origin like https://blog.example", o)
+			f.Add("origins", "%q is not an origin like https://blog.example", o)
 		}
 	}
 	switch s.Policy {
 	case PolicyAll, PolicyFirstTime, PolicyNone:
 	default:
-		f.add("policy", "must be all, first_time or none")
+		f.Add("policy", "must be all, first_time or none")
 	}
 	switch s.SpamSeed {
 	case "", SeedFold, SeedHold:
 	default:
-		f.add("spam_seed", "must be fold or hold")
+		f.Add("spam_seed", "must be fold or hold")
 	}
 	for _, w := range s.Scripts {
 		if !slices.Contains(Scripts, w) {
-			f.add("scripts", "%q is not one of %s", w, strings.Join(Scripts, ", "))
+			f.Add("scripts", "%q is not one of %s", w, strings.Join(Scripts, ", "))
 		}
 	}
 	if s.CDN != nil {
@@ -160,27 +167,27 @@ func (s Site) Validate() error {
 			v     time.Duration
 		}{{"cdn_cache.s_maxage", s.CDN.SMaxAge}, {"cdn_cache.stale_while_revalidate", s.CDN.StaleWhileRevalidate}} {
 			if d.v < 0 || d.v > MaxCDNLifetime || d.v%time.Second != 0 {
-				f.add(d.field, "must be whole seconds from 0s to 24h")
+				f.Add(d.field, "must be whole seconds from 0s to 24h")
 			}
 		}
 	}
 	if s.MaxLinks < 0 || s.MaxLinks > 100 {
-		f.add("max_links", "must be between 0 and 100")
+		f.Add("max_links", "must be between 0 and 100")
 	}
 	for name, r := range map[string]Rate{"ip": s.Limits.IP, "email": s.Limits.Email, "thread": s.Limits.Thread, "site": s.Limits.Site} {
 		if !r.valid() {
-			f.add("rate_limits."+name, "count and burst must be positive and the period between 1s and 24h")
+			f.Add("rate_limits."+name, "count and burst must be positive and the period between 1s and 24h")
 		}
 	}
 	if len(s.BlockedWords) > MaxBlockedWords {
-		f.add("blocked_words", "at most %d words", MaxBlockedWords)
+		f.Add("blocked_words", "at most %d words", MaxBlockedWords)
 	}
 	for _, w := range s.BlockedWords {
 		if len(w) > MaxBlockedWordLen {
-			f.add("blocked_words", "each at most %d bytes", MaxBlockedWordLen)
+			f.Add("blocked_words", "each at most %d bytes", MaxBlockedWordLen)
 		}
 	}
-	return f.err()
+	return f.Err()
 }
 
 // AllowsOrigin reports whether a browser origin (scheme://host[:port]) may use the

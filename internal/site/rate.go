@@ -1,4 +1,4 @@
-package comment
+package site
 
 import (
 	"fmt"
@@ -59,19 +59,4 @@ func (l RateLimits) Effective() RateLimits {
 	}
 	d := DefaultRateLimits()
 	return RateLimits{IP: pick(l.IP, d.IP), Email: pick(l.Email, d.Email), Thread: pick(l.Thread, d.Thread), Site: pick(l.Site, d.Site)}
-}
-
-// RateLimitedError says that a limit refused a request and when to try again.
-// Nothing was stored.
-type RateLimitedError struct {
-	// Scope is what was counted: ip, email, thread or site.
-	Scope      string
-	Limit      int
-	Remaining  int
-	RetryAfter time.Duration
-	ResetAfter time.Duration
-}
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("rate limited by the %s limit; retry after %s", e.Scope, e.RetryAfter.Round(time.Second))
 }

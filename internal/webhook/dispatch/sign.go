@@ -1,10 +1,10 @@
-// Package webhook delivers outbox rows to consumer endpoints: it claims due deliveries,
+// Package dispatch delivers outbox rows to consumer endpoints: it claims due deliveries,
 // signs them the Standard Webhooks way, POSTs them with a bounded worker pool, and
 // records each attempt with its retry or dead letter. The body is the payload the
 // deciding service built, with the values the row holds in columns set by typed field
-// (comment.Delivery.Body); it never reads the comment again. It declares the Outbox it
+// (webhook.Delivery.Body); it never reads the comment again. It declares the Outbox it
 // needs; any number of dispatchers may share one outbox.
-package webhook
+package dispatch
 
 import (
 	"crypto/hmac"
@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/webhook"
 )
 
 // The Standard Webhooks headers every delivery carries.
@@ -48,13 +48,13 @@ func Sign(id string, timestamp int64, body []byte, secrets []string) (string, er
 
 // secretKey is the HMAC key of a whsec_ secret: the bytes after the prefix, base64-decoded.
 func secretKey(secret string) ([]byte, error) {
-	b64, ok := strings.CutPrefix(secret, comment.WebhookSecretPrefix)
+	b64, ok := strings.CutPrefix(secret, webhook.SecretPrefix)
 	if !ok {
-		return nil, fmt.Errorf("webhook: secret must start with %s", comment.WebhookSecretPrefix)
+		return nil, fmt.Errorf("webhook: secret must start with %s", webhook.SecretPrefix)
 	}
 	key, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil || len(key) == 0 {
-		return nil, errors.New("webhook: secret is not base64 after " + comment.WebhookSecretPrefix)
+		return nil, errors.New("webhook: secret is not base64 after " + webhook.SecretPrefix)
 	}
 	return key, nil
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestInstallationPanel is a site owner's first hour: the site page shows the snippet to
+// copy, and after the widget ran on the blog and on a mirror the site does not list, it
+// shows where it runs, which build, and that the mirror is not an origin of the site.
+func TestInstallationPanel(t *testing.T) {
+	ctx := browser(t)
+	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()})
+	blog := hostPage(t, in, "inst", "/2024/post", "")
+	mirror := hostPage(t, in, "inst", "/2024/post", "")
+	in.createSite("inst", map[string]any{"origins": []string{blog}})
+	const pw = "installation owner password 5"
+	if _, errOut, err := in.cli(pw+"\n", "user", "add", "--email", "owner@example.org", "--role", "admin"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, errOut)
+	}
+
+	// The widget on the blog (a page with a query the panel must not keep) and on the mirror.
+	navigate(t, ctx, blog+"/2024/post?utm_source=feed&token=secret")
+	waitJS(t, ctx, "the widget on the blog", `return `+shadow+` && `+shadow+`.querySelector(".wn-count").textContent === "No comments yet";`)
+	navigate(t, ctx, mirror+"/2024/post")
+	waitJS(t, ctx, "the widget failing on the mirror", `return `+shadow+` && `+shadow+`.querySelector(".wn-count").textContent.includes("could not be loaded");`)
+
+	dashboardLogin(t, ctx, in, "owner@example.org", pw)
+	navigate(t, ctx, in.url+"/admin/sites/inst")
+	snippet := js[string](t, ctx, `document.querySelector("#embed-snippet").textContent`)
+	for _, want := range []string{`data-site="inst"`, in.url + `/embed.js`, in.url + `/t/inst?thread=`} {
+		if !strings.Contains(snippet, want) {
+			t.Errorf("the snippet lacks %s:\n%s", want, snippet)
+		}
+	}
+	// Beacons are asynchronous: reload until both have arrived.
+	waitJS(t, ctx, "both origins in the panel", `if (document.querySelectorAll("table.installs tbody tr").length < 2) { location.reload(); return false; } return true;`)
+	rows := js[[]string](t, ctx, `Array.from(document.querySelectorAll("table.installs tbody tr"), r => r.textContent.replace(/\s+/g, " "))`)
+	text := strings.Join(rows, "\n")
+	for _, want := range []string{blog + "/2024/post", mirror + " not an origin of this site", "this origin is not one of the site's origins"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the panel lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "token=secret") || strings.Contains(text, "utm_source") {
+		t.Errorf("the panel keeps the page's query:\n%s", text)
+	}
+	// The panel is the owner's: a reader's report carries no private data back.
+	in.do(req{method: "POST", path: "/api/v1/sites/inst/widget-reports", ctype: "text/plain;charset=UTF-8",
+		headers: map[string]string{"Origin": blog}, body: `{"page": "` + blog + `/p", "version": "abc"}`}).must(t, http.StatusNoContent)
+	in.do(req{method: "POST", path: "/api/v1/sites/inst/widget-reports", ctype: "text/plain",
+		headers: map[string]string{"Origin": blog}, body: `{"page": 7}`}).must(t, http.StatusBadRequest)
+	in.do(req{method: "POST", path: "/api/v1/sites/nosuch/widget-reports", ctype: "text/plain",
+		headers: map[string]string{"Origin": blog}, body: `{}`}).must(t, http.StatusNotFound)
+}
