@@ -151,10 +151,12 @@ func TestVersionOfAStampedBinary(t *testing.T) {
 			t.Errorf("recorded commit %s, but:\n%s", s.Value, text)
 		}
 	}
-	var fromRun bytes.Buffer
-	if err := run(t.Context(), []string{"version"}, func(string) string { return "" }, &fromRun, &fromRun); err != nil ||
-		!strings.HasPrefix(fromRun.String(), "winnow ") {
-		t.Errorf("run version: %v\n%s", err, fromRun.String())
+	for _, arg := range []string{"version", "--version"} {
+		var fromRun bytes.Buffer
+		if err := run(t.Context(), []string{arg}, func(string) string { return "" }, &fromRun, &fromRun); err != nil ||
+			!strings.HasPrefix(fromRun.String(), "winnow ") || !strings.Contains(fromRun.String(), "\ngo: go1.") {
+			t.Errorf("winnow %s: %v\n%s", arg, err, fromRun.String())
+		}
 	}
 }
 

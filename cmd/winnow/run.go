@@ -50,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "--version" || cmd == "-version" {
+		cmd = "version"
+	}
 	if len(rest) > 0 && (cmd == "site" || cmd == "token" || cmd == "user" || cmd == "spam" || cmd == "webhook") {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
