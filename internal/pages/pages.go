@@ -35,7 +35,7 @@ func (p *Pages) pageCSP() string {
 type threadData struct {
 	Site, Key, Title, URL, Sort string
 	// Heading names the page in <h1> and <title>: its published title, else the
-	// title a held comment claimed (ClaimedTitle), else the key.
+	// title a comment held by policy alone claimed (claimedTitle), else the key.
 	Heading              string
 	Count                int
 	Comments             []*httpx.PublicComment

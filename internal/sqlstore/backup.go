@@ -51,12 +51,19 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err := syncFile(tmpName); err != nil {
 		return fmt.Errorf("sqlstore: backup: %w", err)
 	}
-	// A rename would replace a file made at path meanwhile; a link fails instead.
-	if err := os.Link(tmpName, path); err != nil {
-		return fmt.Errorf("sqlstore: backup: %w", err)
+	// A rename would replace a file made at path meanwhile; a link fails instead. Where
+	// the file system has no hard links, the rename it is.
+	switch err := os.Link(tmpName, path); {
+	case err == nil:
+		os.Remove(tmpName)
+	case errors.Is(err, os.ErrExist):
+		return fmt.Errorf("sqlstore: backup: %s exists; name a new file", path)
+	default:
+		if err := os.Rename(tmpName, path); err != nil {
+			return fmt.Errorf("sqlstore: backup: %w", err)
+		}
 	}
 	done = true
-	os.Remove(tmpName)
 	// Best effort: the copy's bytes are on disk already, and not every system can
 	// sync a directory (Windows cannot).
 	_ = syncFile(filepath.Dir(path))
