@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed widget/*.js widget/*.css admin/*.js admin/*.css templates/*.html templates/*.css
+//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css
 var files embed.FS
 
 // Widget returns the widget's assets: embed.js, embed.css and count.js.

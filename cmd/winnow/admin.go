@@ -111,6 +111,28 @@ func siteList(ctx context.Context, args []string, getenv func(string) string, st
 	})
 }
 
+// siteAkismetKey issues a site's key for the Akismet-compatible API (replacing the
+// one it had) and prints it, or with --revoke revokes it.
+func siteAkismetKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("site akismet-key", getenv, stderr)
+	id := f.fs.String("site", "", "the site's id")
+	revoke := f.fs.Bool("revoke", false, "revoke the site's key instead of issuing a new one")
+	return withAdmin(ctx, f, args, getenv, func(svc *admin.Service) error {
+		if *id == "" {
+			return comment.Invalid("site", "required")
+		}
+		if *revoke {
+			return svc.RevokeAkismetKey(ctx, admin.Operator(), *id)
+		}
+		key, err := svc.IssueAkismetKey(ctx, admin.Operator(), *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, key)
+		return nil
+	})
+}
+
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("token create", getenv, stderr)
 	var sites stringList

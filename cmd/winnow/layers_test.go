@@ -28,11 +28,13 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"admin":            append([]string{"auth"}, domain...),
 		"moderation":       pure,
 		"intake":           append([]string{"moderation"}, pure...),
+		"akismet":          append([]string{"auth", "intake", "moderation"}, pure...),
+		"importer":         pure,
 		"sqlstore":         append([]string{"auth", "spam"}, domain...),
 		"webhook/dispatch": domain,
 		"pages":            append([]string{"httpx"}, domain...),
 		"dashboard":        append([]string{"auth", "httpx", "moderation", "pages"}, domain...),
-		"httpapi": append([]string{"admin", "auth", "dashboard", "httpx", "intake", "moderation", "pages",
+		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "httpx", "importer", "intake", "moderation", "pages",
 			"ratelimit", "spam"}, domain...),
 	}
 	const internal = "github.com/winnow/winnow/internal/"

@@ -37,6 +37,7 @@ func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 		{[]string{"site", "create"}, append([]string{"blocked-word", "cdn-s-maxage", "cdn-stale-while-revalidate", "id", "max-links",
 			"name", "origin", "policy", "script", "spam-seed"}, db...)},
 		{[]string{"site", "list"}, db},
+		{[]string{"site", "akismet-key"}, append([]string{"revoke", "site"}, db...)},
 		{[]string{"token", "create"}, append([]string{"name", "role", "site"}, db...)},
 		{[]string{"token", "list"}, db},
 		{[]string{"token", "revoke"}, append([]string{"id"}, db...)},
@@ -49,6 +50,8 @@ func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 		{[]string{"spam", "eval"}, []string{"folds", "from-seed", "json", "leave-one-out", "policy", "prequential", "seed", "test", "train", "warm-up"}},
 		{[]string{"spam", "train"}, append([]string{"site"}, db...)},
 		{[]string{"spam", "reset"}, append([]string{"shared", "site"}, db...)},
+		{[]string{"import"}, append([]string{"format", "json", "learn", "site", "strict", "thread-key"}, db...)},
+		{[]string{"export"}, append([]string{"format", "output", "site", "without-private"}, db...)},
 	}
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
 	seen := map[string]bool{}
@@ -80,10 +83,15 @@ func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 			})
 		}
 	}
-	// Every command has its row above.
+	// Every command has its row above, and every command the usage names a summary.
 	for _, name := range slices.Sorted(maps.Keys(summaries)) {
 		if !seen[name] {
 			t.Errorf("command %q has no row in this test", name)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^  winnow ([a-z]+(?: [a-z][a-z-]*)?)`).FindAllStringSubmatch(usage, -1) {
+		if _, ok := summaries[m[1]]; !ok {
+			t.Errorf("usage names %q, which has no summary (and so no --help of its own)", m[1])
 		}
 	}
 	if _, err := os.Stat("data"); err == nil {

@@ -23,6 +23,7 @@ Usage:
   winnow site create --id ID --name NAME [--origin URL]... [--policy all|first_time|none] [--max-links N] [--blocked-word W]...
                      [--spam-seed fold|hold]
   winnow site list
+  winnow site akismet-key --site ID [--revoke]                        (issues a new key, printed once)
   winnow token create --name NAME [--role admin|moderator] [--site ID]...
   winnow token list
   winnow token revoke --id N
@@ -36,6 +37,8 @@ Usage:
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
   winnow spam reset --site ID | --shared
+  winnow import --site ID --format wxr|disqus|remark42|commento|winnow [--thread-key path|url|id] [--strict] [--learn] [--json] FILE|-
+  winnow export --site ID [--format winnow|wxr] [--without-private] [--output FILE]
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -85,6 +88,8 @@ func runCommand(ctx context.Context, cmd string, rest []string, getenv func(stri
 		return siteCreate(ctx, rest, getenv, stdout, stderr)
 	case "site list":
 		return siteList(ctx, rest, getenv, stdout, stderr)
+	case "site akismet-key":
+		return siteAkismetKey(ctx, rest, getenv, stdout, stderr)
 	case "token create":
 		return tokenCreate(ctx, rest, getenv, stdout, stderr)
 	case "token list":
@@ -109,6 +114,10 @@ func runCommand(ctx context.Context, cmd string, rest []string, getenv func(stri
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "spam reset":
 		return spamReset(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -119,25 +128,28 @@ func runCommand(ctx context.Context, cmd string, rest []string, getenv func(stri
 
 // summaries says in a line what each command does; its --help starts with it.
 var summaries = map[string]string{
-	"serve":          "Serve the API, the widget, the pages without JavaScript and the dashboard.",
-	"migrate":        "Bring the database schema up to date (serve does it at start too).",
-	"backup":         "Copy the SQLite database to a new file while the server may be running (on PostgreSQL, use pg_dump).",
-	"healthcheck":    "Ask the running server whether it is alive (/healthz) or ready (/readyz); exit 0 on 200. For container health checks.",
-	"version":        "Print the version, the commit and the build date.",
-	"site create":    "Create a site.",
-	"site list":      "List the sites.",
-	"token create":   "Create an API token and print it alone on stdout.",
-	"token list":     "List the API tokens.",
-	"token revoke":   "Revoke an API token.",
-	"user add":       "Add a moderator account (password: one line on stdin, or generated and printed).",
-	"user list":      "List the moderator accounts.",
-	"user passwd":    "Set an account's password (as for user add) and end its sessions.",
-	"webhook add":    "Register a webhook endpoint and print its secret alone on stdout.",
-	"webhook list":   "List the webhook endpoints.",
-	"webhook remove": "Remove a webhook endpoint.",
-	"spam eval":      "Measure the spam scorer on labeled files.",
-	"spam train":     "Teach the shared (or a site's) spam model from labeled files.",
-	"spam reset":     "Drop what a site's or the shared spam model learned.",
+	"serve":            "Serve the API, the widget, the pages without JavaScript and the dashboard.",
+	"migrate":          "Bring the database schema up to date (serve does it at start too).",
+	"backup":           "Copy the SQLite database to a new file while the server may be running (on PostgreSQL, use pg_dump).",
+	"healthcheck":      "Ask the running server whether it is alive (/healthz) or ready (/readyz); exit 0 on 200. For container health checks.",
+	"version":          "Print the version, the commit and the build date.",
+	"site create":      "Create a site.",
+	"site list":        "List the sites.",
+	"site akismet-key": "Issue (and print once) a site's key for the Akismet-compatible API, or revoke it.",
+	"token create":     "Create an API token and print it alone on stdout.",
+	"token list":       "List the API tokens.",
+	"token revoke":     "Revoke an API token.",
+	"user add":         "Add a moderator account (password: one line on stdin, or generated and printed).",
+	"user list":        "List the moderator accounts.",
+	"user passwd":      "Set an account's password (as for user add) and end its sessions.",
+	"webhook add":      "Register a webhook endpoint and print its secret alone on stdout.",
+	"webhook list":     "List the webhook endpoints.",
+	"webhook remove":   "Remove a webhook endpoint.",
+	"spam eval":        "Measure the spam scorer on labeled files.",
+	"spam train":       "Teach the shared (or a site's) spam model from labeled files.",
+	"spam reset":       "Drop what a site's or the shared spam model learned.",
+	"import":           "Import comments from another system's export (WordPress, Disqus, remark42, Commento, winnow).",
+	"export":           "Export a site's threads and comments.",
 }
 
 // askedForHelp reports whether args ask for help before any "--".

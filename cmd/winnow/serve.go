@@ -16,10 +16,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -93,6 +96,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
@@ -244,11 +248,13 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 		return nil, nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
+	submitter := intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now)
 	main = httpapi.NewServer(httpapi.Deps{
 		Store:            st,
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
-		Submitter:        intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now),
+		Submitter:        submitter,
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
 		Guard:            guard,
@@ -264,6 +270,9 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 		ThreadCacheBytes: hc.ThreadCacheBytes,
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
+		Importer:         newImporter(st, model, secret, cfg),
+		Exporter:         importer.NewExporter(st, now),
+		MaxUploadBytes:   cfg.Import.MaxUploadBytes,
 		Threads:          threads,
 		Installs:         installReports(installs),
 		Now:              now,

@@ -281,6 +281,26 @@ func TestDashboardSettings(t *testing.T) {
 	if ip := readSite()["rate_limits"].(map[string]any)["ip"].(map[string]any); ip["period"] != "1m0s" || ip["count"] != float64(6) {
 		t.Errorf("back to the default: ip %v", ip)
 	}
+	// The CDN lifetimes: the site's own, then the server's again.
+	js[chromedp.Void](t, ctx, `{ const box = document.querySelector("#f-cdn-default");
+		box.checked = false; box.dispatchEvent(new Event("change"));
+		document.querySelector("input[name=cdn_s_maxage]").value = "2s";
+		document.querySelector("input[name=cdn_stale_while_revalidate]").value = "1m";
+		document.querySelector("#form-status").textContent = "";
+		document.querySelector("#site-form button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the CDN save", `return document.querySelector("#form-status").textContent === "Saved.";`)
+	if c, _ := readSite()["cdn_cache"].(map[string]any); c["s_maxage"] != "2s" || c["stale_while_revalidate"] != "1m0s" {
+		t.Errorf("after saving the CDN lifetimes: %v", readSite()["cdn_cache"])
+	}
+	js[chromedp.Void](t, ctx, `{ const box = document.querySelector("#f-cdn-default");
+		box.checked = true; box.dispatchEvent(new Event("change"));
+		document.querySelector("#form-status").textContent = "";
+		document.querySelector("#site-form button[type=submit]").click(); }`)
+	waitJS(t, ctx, "the CDN default save", `return document.querySelector("#form-status").textContent === "Saved." &&
+		document.querySelector("input[name=cdn_s_maxage]").disabled;`)
+	if c := readSite()["cdn_cache"]; c != nil {
+		t.Errorf("back to the server's CDN lifetimes: %v", c)
+	}
 
 	// An endpoint: its secret is shown once, and its log page pings it.
 	js[chromedp.Void](t, ctx, `document.querySelector("#w-url").value = "https://hooks.example/ci";

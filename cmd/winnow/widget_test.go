@@ -175,6 +175,9 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	// Edit inside the window.
 	js[chromedp.Void](t, ctx, shadow+`.querySelector(".wn-edit").click()`)
 	waitJS(t, ctx, "the editor", `return `+shadow+`.querySelector(".wn-editor-text");`)
+	if hint := js[string](t, ctx, `(() => { const r = `+shadow+`, ta = r.querySelector(".wn-editor-text"); return r.getElementById(ta.getAttribute("aria-describedby")).textContent; })()`); !strings.HasPrefix(hint, "Markdown works") {
+		t.Errorf("the edit box's hint: %q", hint)
+	}
 	js[chromedp.Void](t, ctx, shadow+`.querySelector(".wn-editor-text").value = "Lovely hawthorn, and blackthorn too."; `+shadow+`.querySelector(".wn-save-edit").click()`)
 	waitJS(t, ctx, "the edited text", `const r = `+shadow+`; return !r.querySelector(".wn-editor") && r.querySelector(".wn-pending .wn-body").textContent.includes("blackthorn");`)
 

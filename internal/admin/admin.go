@@ -27,6 +27,7 @@ type Store interface {
 	siteStore
 	tokenStore
 	webhookStore
+	akismetKeyStore
 	// Installs lists what the widget reported from a site's origins.
 	Installs(ctx context.Context, siteID string) ([]site.Install, error)
 	// Users lists every account, to list them and to name the creators of tokens.

@@ -103,6 +103,9 @@ type siteForm struct {
 	ID, Name              string
 	Origins, BlockedWords string // one per line
 	MaxLinks              int
+	// CDNDefault: the site takes the server's CDN lifetimes; else SMaxAge and Stale.
+	CDNDefault     bool
+	SMaxAge, Stale string
 }
 
 // rateRow is one scope's rate limit in the settings form: the values in force, and
@@ -133,6 +136,8 @@ type siteSettingsView struct {
 	Limits   []rateRow
 	Webhooks []webhookRow
 	Events   []string
+	// AkismetIssued says when the site's Akismet key was issued, "" for no key.
+	AkismetIssued string
 	// Snippet is the HTML a page embeds to show this site's widget; Installs what the
 	// widget reported from each origin.
 	Snippet  string
@@ -188,9 +193,17 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
+	issued, err := d.admin.AkismetKeyIssued(r.Context(), p, st.ID)
+	if err != nil {
+		d.fail(w, r, p, session, err)
+		return
+	}
 	v := siteSettingsView{layoutView: d.layout(p, session, st.Name, "sites"),
 		Site: siteForm{ID: st.ID, Name: st.Name, Origins: strings.Join(st.Origins, "\n"),
-			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks}}
+			BlockedWords: strings.Join(st.BlockedWords, "\n"), MaxLinks: st.MaxLinks, CDNDefault: st.CDN == nil}}
+	if st.CDN != nil {
+		v.Site.SMaxAge, v.Site.Stale = shortDuration(st.CDN.SMaxAge), shortDuration(st.CDN.StaleWhileRevalidate)
+	}
 	for _, pol := range []site.Policy{site.PolicyAll, site.PolicyFirstTime, site.PolicyNone} {
 		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == st.Policy})
 	}
@@ -212,6 +225,9 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range comment.CommentEvents() {
 		v.Events = append(v.Events, string(e))
+	}
+	if !issued.IsZero() {
+		v.AkismetIssued = dashboardTime(issued)
 	}
 	v.Snippet = embedSnippet(d.baseURL, st.ID)
 	installs, err := d.admin.Installs(r.Context(), p, st.ID)

@@ -75,7 +75,11 @@ func (s *server) observe(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(httpx.WithRequestID(r.Context(), id))
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		limit := s.maxBody
+		if rt := mux.CurrentRoute(r); rt != nil && rt.GetName() == uploadRoute && s.maxUpload > 0 {
+			limit = s.maxUpload + 1 // the handler refuses a larger file with its own message
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

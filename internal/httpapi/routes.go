@@ -38,6 +38,15 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
 
+	// The Akismet-compatible API (internal/akismet), for WordPress and every other
+	// Akismet client: any host, since clients put the key in the host's first label.
+	if s.akismet != nil {
+		r.HandleFunc("/1.1/verify-key", s.akismetVerify).Methods(http.MethodPost)
+		r.HandleFunc("/1.1/comment-check", s.akismetCheck).Methods(http.MethodPost)
+		r.HandleFunc("/1.1/submit-spam", s.akismetReport(true)).Methods(http.MethodPost)
+		r.HandleFunc("/1.1/submit-ham", s.akismetReport(false)).Methods(http.MethodPost)
+	}
+
 	// The reader's pages (internal/pages): the widget's files under their plain names
 	// and, with the dashboard's, under content-hashed names; the thread page without
 	// JavaScript, whose form posts to the one submit handler.
@@ -45,6 +54,9 @@ func (s *server) routes() http.Handler {
 		r.HandleFunc("/"+name, s.reader.Asset(name)).Methods(http.MethodGet, http.MethodHead)
 	}
 	r.HandleFunc("/static/{file}", s.reader.Static).Methods(http.MethodGet, http.MethodHead)
+	// Browsers ask for /favicon.ico by themselves; every browser winnow supports reads
+	// the SVG it is given there (pages name its hashed copy with <link rel="icon">).
+	r.HandleFunc("/favicon.ico", s.reader.Asset("favicon.svg")).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.reader.ThreadPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.submitHandler(s.reader)).Methods(http.MethodPost)
 
@@ -93,6 +105,10 @@ func (s *server) routes() http.Handler {
 	adm("/sites", s.requireAdmin(s.createSite)).Methods(http.MethodPost)
 	adm("/sites/{site}", s.getSite).Methods(http.MethodGet)
 	adm("/sites/{site}", s.requireAdmin(s.updateSite)).Methods(http.MethodPatch)
+	adm("/sites/{site}/import", s.requireAdmin(s.importSite)).Methods(http.MethodPost).Name(uploadRoute)
+	adm("/sites/{site}/export", s.requireAdmin(s.exportSite)).Methods(http.MethodGet)
+	adm("/sites/{site}/akismet-key", s.requireAdmin(s.issueAkismetKey)).Methods(http.MethodPost)
+	adm("/sites/{site}/akismet-key", s.requireAdmin(s.revokeAkismetKey)).Methods(http.MethodDelete)
 	adm("/tokens", s.requireAdmin(s.listTokens)).Methods(http.MethodGet)
 	adm("/tokens", s.requireAdmin(s.createToken)).Methods(http.MethodPost)
 	adm("/tokens/{id:[0-9]+}", s.requireAdmin(s.revokeToken)).Methods(http.MethodDelete)

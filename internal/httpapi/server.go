@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/dashboard"
@@ -88,6 +89,16 @@ type Admin interface {
 	// Installs lists what the widget reported from each origin of a site.
 	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
+	IssueAkismetKey(ctx context.Context, p auth.Principal, id string) (string, error)
+	RevokeAkismetKey(ctx context.Context, p auth.Principal, id string) error
+	AkismetKeyIssued(ctx context.Context, p auth.Principal, id string) (time.Time, error)
+}
+
+// Akismet answers the Akismet-compatible API (akismet.Service).
+type Akismet interface {
+	Verify(ctx context.Context, r akismet.Request) (site.Site, error)
+	Check(ctx context.Context, r akismet.Request) (akismet.Answer, error)
+	Report(ctx context.Context, r akismet.Request, isSpam bool) error
 }
 
 // Submitter runs the submit pipeline (intake.Service).
@@ -134,6 +145,8 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Akismet answers the Akismet-compatible API under /1.1/; nil serves none.
+	Akismet Akismet
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
 	// nil serves API tokens only.
 	Accounts Accounts
@@ -169,6 +182,13 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
+	// Importer and Exporter bring a site's comments in and take them out (the
+	// admins' import and export); nil answers those routes 404.
+	Importer Importer
+	Exporter Exporter
+	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
+	// MaxBodyBytes.
+	MaxUploadBytes int64
 	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
 	// nil drops them.
 	Installs InstallReports
@@ -185,6 +205,10 @@ type server struct {
 	admin     Admin
 	submitter Submitter
 	moderator Moderator
+	importer  Importer
+	exporter  Exporter
+	maxUpload int64
+	akismet   Akismet
 	accounts  Accounts
 	limiter   Limiter
 	guard     Guard
@@ -213,12 +237,13 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		metricsAt: d.Metrics,
 		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)

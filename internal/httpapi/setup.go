@@ -16,7 +16,8 @@ const setupPage = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>First administrator · winnow</title>
-<link rel="stylesheet" href="{{.CSS}}"></head>
+<link rel="stylesheet" href="{{.CSS}}">
+<link rel="icon" href="/favicon.ico" type="image/svg+xml"></head>
 <body data-page="setup">
 <main class="login">
 <h1>winnow</h1>

@@ -209,3 +209,24 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// issueAkismetKey gives a site a new key for the Akismet-compatible API, replacing
+// the one it had, and answers it: the only time it is shown.
+func (s *server) issueAkismetKey(w http.ResponseWriter, r *http.Request) {
+	key, err := s.admin.IssueAkismetKey(r.Context(), principal(r), mux.Vars(r)["site"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, map[string]string{"key": key})
+}
+
+// revokeAkismetKey revokes a site's Akismet key.
+func (s *server) revokeAkismetKey(w http.ResponseWriter, r *http.Request) {
+	if err := s.admin.RevokeAkismetKey(r.Context(), principal(r), mux.Vars(r)["site"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -40,8 +40,7 @@ type DistinctCounter interface {
 
 // Counters are the shared counters a submission is checked against. With Redis all
 // three go through one AutoPipeline, so that a submission's gate is two round trips:
-// one that reads them all, one that counts. A nil field checks nothing (an importer's
-// bulk load has none).
+// one that reads them all, one that counts. A nil field checks nothing.
 type Counters struct {
 	Limits   Limiter
 	Nonces   NonceStore

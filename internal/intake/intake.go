@@ -1,6 +1,9 @@
 // Package intake is the submit pipeline as straight-line code: validate, check
 // idempotency, sanitize, score, decide and store, in that order, with every dependency
-// passed in. The HTTP API, the no-JS form and importers all submit through it.
+// passed in. The HTTP API and the no-JS form submit through it. Importers do not:
+// an imported comment keeps the status it had where it came from, so it is neither
+// rate-limited, scored nor decided on, but it is held to the same rules
+// (comment.Submission's validation, sanitize.Render; see internal/importer).
 package intake
 
 import (
@@ -64,7 +67,7 @@ type Service struct {
 // address and avatar hashes and edit tokens; v6bits is the IPv6 prefix that counts as
 // one client (http.ipv6_prefix) for limits, reputation and bans alike; baseURL is how
 // webhook consumers reach winnow (avatar links in the events it sends); counters are
-// the shared limits, nonces and campaign counts (none for an importer's bulk load).
+// the shared limits, nonces and campaign counts (a nil field checks nothing).
 func NewService(store Store, counters Counters, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
 	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
 }
@@ -187,6 +190,9 @@ type submitted struct {
 	form     spam.Form
 	campaign spam.Campaign
 	text     *spam.Text
+	// check is a text another system holds (Check): one that shows nothing is
+	// judged, not refused.
+	check bool
 }
 
 // judge is the one judging step of a new text, a submission's or an author's edit:
@@ -199,7 +205,7 @@ type submitted struct {
 func (s *Service) judge(ctx context.Context, st site.Site, sub comment.Submission, authorKey string, meta Meta, g submitted, read *comment.Record, now time.Time) (judgement, error) {
 	// Rendered after the limits, which bound what a client can make the renderer do.
 	rendered := s.sanitizer.Render(sub.Body)
-	if err := comment.ValidateShown(rendered.Text); err != nil {
+	if err := comment.ValidateShown(rendered.Text); err != nil && !g.check {
 		return judgement{}, err
 	}
 	var record comment.Record

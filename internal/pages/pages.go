@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -97,6 +99,7 @@ const missingPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Comments</title>
 <link rel="stylesheet" href="{{.CSS}}">
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 </head>
 <body>
 <main class="wn wn-auto">
@@ -264,7 +267,7 @@ func (p *Pages) CheckPost(sub comment.Submission, form bool) error {
 func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, sub comment.Submission, err error) bool {
 	var ve *comment.ValidationError
 	var rl *comment.RateLimitedError
-	d := threadData{Site: st.ID, Key: sub.Thread, Values: sub, Errors: map[string]string{}}
+	d := threadData{Site: st.ID, Key: sub.Thread, Values: shownAgain(sub), Errors: map[string]string{}}
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &ve):
@@ -278,12 +281,36 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, su
 	case errors.As(err, &rl):
 		httpx.SetRateLimitHeaders(w.Header(), rl)
 		status = http.StatusTooManyRequests
-		d.Notice = "Too many comments from here. Please wait a minute and try again."
+		d.Notice = waitNotice(rl.RetryAfter)
 	default:
 		return false
 	}
 	p.render(w, r, st, d, sub.ParentID, status)
 	return true
+}
+
+// shownAgain is a refused submission as the form shows it again: bytes that are not
+// UTF-8 (which the form refused) become U+FFFD, so the page stays valid UTF-8 and the
+// reader sees where their text was broken.
+func shownAgain(sub comment.Submission) comment.Submission {
+	for _, f := range []*string{&sub.Thread, &sub.ThreadURL, &sub.ThreadTitle, &sub.AuthorName, &sub.AuthorEmail,
+		&sub.AuthorURL, &sub.Body, &sub.Honeypot, &sub.FormToken} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
+	}
+	return sub
+}
+
+// waitNotice tells a reader refused by a rate limit how long to wait, as the widget
+// does (from the limit's Retry-After, rounded up to a whole second).
+func waitNotice(retry time.Duration) string {
+	secs := int((retry + time.Second - 1) / time.Second)
+	switch {
+	case secs <= 1:
+		return "Too many comments from here. Please try again in a second."
+	case secs < 120:
+		return fmt.Sprintf("Too many comments from here. Please try again in %d seconds.", secs)
+	}
+	return fmt.Sprintf("Too many comments from here. Please try again in %d minutes.", (secs+59)/60)
 }
 
 // PostedURL is where a stored submission from the thread page goes back to: the page,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -49,5 +50,29 @@ func TestReaderMessage(t *testing.T) {
 	}
 	if got := readerMessage("something new"); got != "something new" {
 		t.Errorf("an unknown message became %q", got)
+	}
+}
+
+func TestTheRateNoticeSaysHowLongToWait(t *testing.T) {
+	for _, tt := range []struct {
+		retry time.Duration
+		want  string
+	}{
+		{0, "in a second"},
+		{300 * time.Millisecond, "in a second"},
+		{9*time.Second + time.Millisecond, "in 10 seconds"},
+		{90 * time.Second, "in 90 seconds"},
+		{10 * time.Minute, "in 10 minutes"},
+	} {
+		if got := waitNotice(tt.retry); !strings.Contains(got, tt.want) {
+			t.Errorf("waitNotice(%s) = %q, want %q in it", tt.retry, got, tt.want)
+		}
+	}
+}
+
+func TestARefusedFormIsShownAgainAsValidText(t *testing.T) {
+	got := shownAgain(comment.Submission{AuthorName: "Ann\xff", Body: "caf\xc3 ok", Thread: "/p"})
+	if got.AuthorName != "Ann\uFFFD" || got.Body != "caf\uFFFD ok" || got.Thread != "/p" {
+		t.Errorf("shown again as %+v", got)
 	}
 }

@@ -81,10 +81,14 @@ func newAssets() (*assets, error) {
 	for name, body := range map[string][]byte{
 		"embed.js": js, "embed.css": css, "count.js": read(web.Widget(), "count.js"), "page.css": read(web.Templates(), "page.css"),
 		"admin.js": read(web.Admin(), "admin.js"), "admin.css": read(web.Admin(), "admin.css"),
+		"favicon.svg": read(web.Admin(), "favicon.svg"),
 	} {
 		ctype := "text/css; charset=utf-8"
-		if strings.HasSuffix(name, ".js") {
+		switch {
+		case strings.HasSuffix(name, ".js"):
 			ctype = "text/javascript; charset=utf-8"
+		case strings.HasSuffix(name, ".svg"):
+			ctype = "image/svg+xml"
 		}
 		var gz bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)

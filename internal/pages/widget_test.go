@@ -50,3 +50,15 @@ func TestAssets(t *testing.T) {
 		t.Fatalf("revalidation: %d", w.Code)
 	}
 }
+
+func TestTheFaviconIsServed(t *testing.T) {
+	p, err := New(Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	p.Asset("favicon.svg")(w, httptest.NewRequest("GET", "/favicon.ico", nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(w.Body.String(), "<svg") {
+		t.Errorf("favicon: %d %q %.40q", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 )
@@ -76,6 +77,29 @@ type Lesson struct {
 	// Weights are the linear model's changes in the scope (Scope and Rev unset),
 	// added to the stored sums in the same transaction as the counts.
 	Weights []WeightDelta
+	// Feedback, for a lesson about a text that is no stored comment (CommentID 0),
+	// records the lesson (To) for the text's digest in the same transaction, guarded
+	// like a comment's label: the store fails with comment.ErrConflict when the
+	// digest's record is no longer the one the caller read, so that a report sent
+	// twice at once teaches once.
+	Feedback *FeedbackChange
+}
+
+// Feedback is what a scope was taught about one reported text (an Akismet client's
+// submit-spam or submit-ham), by the digest of its author and text, which is all
+// that is kept of it.
+type Feedback struct {
+	Digest string
+	// Label is the lesson recorded for the digest ("" for none), At when it was taught.
+	Label string
+	At    time.Time
+}
+
+// FeedbackChange records a lesson for a digest: Seen is the time of the record the
+// caller read (zero for none), At the time of this lesson.
+type FeedbackChange struct {
+	Digest   string
+	Seen, At time.Time
 }
 
 // Store keeps the model's counts and weights, shared by every replica.
@@ -352,6 +376,38 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	}
 	if err != nil {
 		return fmt.Errorf("spam: learn comment %d: %w", c.ID, err)
+	}
+	return m.Sync(ctx)
+}
+
+// LearnFeedback teaches site's scope that a reported text (one that is no stored
+// comment, such as an Akismet client's) is label (spam or ham), first unlearning
+// from ("" for nothing), and records the lesson for the text's digest (change) in
+// the same transaction. Whether a report teaches, and what it unlearns, is the
+// caller's rule; a record changed since the caller read it fails with
+// comment.ErrConflict and teaches nothing.
+func (m *Model) LearnFeedback(ctx context.Context, site string, change FeedbackChange, from, label, author, website, body string) error {
+	if label != LabelSpam && label != LabelHam {
+		return fmt.Errorf("spam: feedback label %q", label)
+	}
+	if from != "" && from != LabelSpam && from != LabelHam {
+		return fmt.Errorf("spam: feedback label %q", from)
+	}
+	l := Lesson{Scope: site, From: from, To: label, Feedback: &change}
+	deltas := map[string]*TokenCounts{}
+	a := analyze(body)
+	l.addDoc(deltas, a.tokens, from, -1)
+	l.addDoc(deltas, a.tokens, label, 1)
+	l.Deltas = flatten(deltas)
+	var v vec
+	featurize(&v, &a, author, website, nil)
+	l.Weights = m.weightSteps(site, &v, from, label)
+	if m.store == nil {
+		m.apply(l)
+		return nil
+	}
+	if err := m.store.LearnSpam(ctx, l); err != nil {
+		return fmt.Errorf("spam: learn feedback: %w", err)
 	}
 	return m.Sync(ctx)
 }

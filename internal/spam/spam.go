@@ -68,9 +68,15 @@ const (
 	weightBlockedWord = 0.6
 )
 
-// AkismetTestAuthor is Akismet's convention for an author that is always spam, which
-// integrators use to check their setup end to end.
-const AkismetTestAuthor = "akismet-guaranteed-spam"
+// Akismet's conventions for a comment that is always spam, which integrators use to
+// check their setup end to end: AkismetTestAuthor or AkismetSpamAuthor as the
+// author's name (the second is the one Akismet's API documentation gives), or
+// AkismetSpamEmail as the email.
+const (
+	AkismetTestAuthor = "akismet-guaranteed-spam"
+	AkismetSpamAuthor = "viagra-test-123"
+	AkismetSpamEmail  = "akismet-guaranteed-spam@example.com"
+)
 
 // Scorer scores submissions with the rules and, when it has one, a classifier.
 type Scorer struct {
@@ -93,8 +99,11 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 	if strings.TrimSpace(sub.Honeypot) != "" {
 		v.add(weightHoneypot, "hidden honeypot field was filled in")
 	}
-	if strings.EqualFold(sub.AuthorName, AkismetTestAuthor) {
-		v.add(weightTestSpam, "test author "+AkismetTestAuthor)
+	switch {
+	case strings.EqualFold(sub.AuthorName, AkismetTestAuthor), strings.EqualFold(sub.AuthorName, AkismetSpamAuthor):
+		v.add(weightTestSpam, "test author "+strings.ToLower(sub.AuthorName))
+	case strings.EqualFold(sub.AuthorEmail, AkismetSpamEmail):
+		v.add(weightTestSpam, "test author "+AkismetSpamEmail)
 	}
 	if max := in.Site.MaxLinks; max > 0 && in.Links >= max {
 		v.hold(fmt.Sprintf("%d links (the site holds comments with %d or more)", in.Links, max))

@@ -32,6 +32,8 @@ func TestScoreRules(t *testing.T) {
 		{"link rule off at zero", func(in *Input) { in.Site.MaxLinks = 0; in.Links = 9 }, false, 0, 0, ""},
 		{"honeypot is spam", func(in *Input) { in.Submission.Honeypot = "http://x" }, false, 0.99, 1, "honeypot"},
 		{"akismet test author is spam", func(in *Input) { in.Submission.AuthorName = "akismet-guaranteed-spam" }, false, 0.99, 1, "akismet"},
+		{"akismet's documented spam author is spam", func(in *Input) { in.Submission.AuthorName = "Viagra-Test-123" }, false, 0.99, 1, "viagra-test-123"},
+		{"akismet's spam email is spam", func(in *Input) { in.Submission.AuthorEmail = "akismet-guaranteed-spam@example.com" }, false, 0.99, 1, "akismet"},
 		{"author name that is a domain", func(in *Input) { in.Submission.AuthorName = "cheap-pills.com" }, false, 0.5, 0.8, "web address"},
 		{"author name with spaces is a name", func(in *Input) { in.Submission.AuthorName = "Dr. Ann Lee" }, false, 0, 0, ""},
 		{"bbcode links", func(in *Input) { in.Submission.Body = "[url=http://x.example]cheap[/url]" }, false, 0.8, 0.9, "BBCode"},

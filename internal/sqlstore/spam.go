@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/spam"
@@ -71,6 +73,11 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 		res, err := tx.ExecContext(ctx, `UPDATE comments SET trained = $1 WHERE id = $2 AND trained = $3`, l.To, l.CommentID, l.From)
 		if err := affectedOne("learn spam: comment", res, err); err != nil {
 			return fmt.Errorf("sqlstore: learn spam: comment %d was taught since: %w", l.CommentID, comment.ErrConflict)
+		}
+	}
+	if f := l.Feedback; f != nil {
+		if err := recordFeedback(ctx, tx, l.Scope, l.To, *f); err != nil {
+			return err
 		}
 	}
 	var rev int64
@@ -196,6 +203,11 @@ func (s *Store) ResetSpam(ctx context.Context, scope string) error {
 	if err != nil {
 		return wrap("reset spam: tokens", err)
 	}
+	// The reports' records go with the lessons: unlearning one later would take from
+	// counts that are gone.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM spam_feedback WHERE scope = $1`, scope); err != nil {
+		return wrap("reset spam: feedback", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM spam_weights WHERE scope = $1`, scope); err != nil {
 		return wrap("reset spam: weights", err)
 	}
@@ -207,4 +219,56 @@ func (s *Store) ResetSpam(ctx context.Context, scope string) error {
 		return wrap("reset spam: commit", err)
 	}
 	return nil
+}
+
+// recordFeedback records label for a reported text's digest in scope, if the
+// digest's record is still the one its caller read (f.Seen; zero for none), else
+// fails with comment.ErrConflict.
+func recordFeedback(ctx context.Context, tx *sql.Tx, scope, label string, f spam.FeedbackChange) error {
+	var res sql.Result
+	var err error
+	if f.Seen.IsZero() {
+		res, err = tx.ExecContext(ctx, `INSERT INTO spam_feedback (scope, digest, label, taught_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (scope, digest) DO NOTHING`, scope, f.Digest, label, micros(f.At))
+	} else {
+		res, err = tx.ExecContext(ctx, `UPDATE spam_feedback SET label = $1, taught_at = $2
+			WHERE scope = $3 AND digest = $4 AND taught_at = $5`, label, micros(f.At), scope, f.Digest, micros(f.Seen))
+	}
+	if err := affectedOne("learn spam: feedback", res, err); err != nil {
+		return fmt.Errorf("sqlstore: learn spam: feedback was recorded since: %w", comment.ErrConflict)
+	}
+	return nil
+}
+
+// SpamFeedback returns what scope was taught about a reported text by its digest,
+// zero for nothing.
+func (s *Store) SpamFeedback(ctx context.Context, scope, digest string) (spam.Feedback, error) {
+	f := spam.Feedback{Digest: digest}
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT label, taught_at FROM spam_feedback WHERE scope = $1 AND digest = $2`,
+		scope, digest).Scan(&f.Label, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, nil
+	}
+	if err != nil {
+		return spam.Feedback{}, wrap("spam feedback", err)
+	}
+	f.At = fromMicros(at)
+	return f, nil
+}
+
+// DeleteSpamFeedback forgets at most limit records of reports taught before before:
+// past that time a report may teach again, and a record nobody reads has no reason
+// to be kept. Fewer than limit deleted means none is left.
+func (s *Store) DeleteSpamFeedback(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM spam_feedback WHERE (scope, digest) IN
+		(SELECT scope, digest FROM spam_feedback WHERE taught_at < $1 LIMIT $2)`, micros(before), limit)
+	if err != nil {
+		return 0, wrap("delete spam feedback", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("delete spam feedback", err)
+	}
+	return n, nil
 }

@@ -481,6 +481,8 @@
       box.addEventListener("change", () => { for (const i of rateInputs(box.closest(".limit"))) i.disabled = box.checked; });
     }
     const whole = (v) => /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+    const cdnDefault = $("#f-cdn-default"), cdnInputs = () => form.querySelectorAll(".cdn .rate input");
+    cdnDefault.addEventListener("change", () => { for (const i of cdnInputs()) i.disabled = cdnDefault.checked; });
 
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -500,6 +502,8 @@
         if (Number.isNaN(r.count) || Number.isNaN(r.burst)) local["rate_limits." + scope] = "count and burst must be whole numbers";
         body.rate_limits[scope] = r;
       }
+      body.cdn_cache = cdnDefault.checked ? null :
+        { s_maxage: el.cdn_s_maxage.value.trim() || "0s", stale_while_revalidate: el.cdn_stale_while_revalidate.value.trim() || "0s" };
       if (Object.keys(local).length > 0) return showErrors(form, { fields: local }, status);
       const button = $("button[type=submit]", form);
       button.disabled = true;
@@ -515,6 +519,10 @@
       el.spam_seed.value = s.spam_seed;
       for (const box of form.querySelectorAll("input[name=scripts]")) box.checked = s.scripts.includes(box.value);
       el.blocked_words.value = s.blocked_words.join("\n");
+      cdnDefault.checked = !s.cdn_cache;
+      el.cdn_s_maxage.value = s.cdn_cache ? s.cdn_cache.s_maxage : "";
+      el.cdn_stale_while_revalidate.value = s.cdn_cache ? s.cdn_cache.stale_while_revalidate : "";
+      for (const i of cdnInputs()) i.disabled = cdnDefault.checked;
       for (const [scope, r] of Object.entries(s.rate_limits)) {
         if (!el["count_" + scope]) continue;
         el["count_" + scope].value = r.count;
@@ -561,6 +569,40 @@
       }
       b.closest("li").remove();
       say(hookStatus, "Endpoint removed.");
+    });
+
+    // The site's Akismet key: issued (shown once) or revoked; revoking asks twice.
+    const akStatus = $("#akismet-status"), akIssue = $("#akismet-issue"), akRevoke = $("#akismet-revoke");
+    const akPath = "/api/v1/admin/sites/" + encodeURIComponent(site) + "/akismet-key";
+    akIssue.addEventListener("click", async () => {
+      akIssue.disabled = true;
+      const res = await send("POST", akPath);
+      akIssue.disabled = false;
+      if (!res.ok) return say(akStatus, res.message, true);
+      $("#akismet-key-value").textContent = res.data.key;
+      $("#akismet-key").hidden = false;
+      $("#akismet-state").textContent = "A key was issued just now.";
+      akIssue.textContent = "Issue a new key";
+      akRevoke.hidden = false;
+      say(akStatus, "Key issued.");
+    });
+    akRevoke.addEventListener("click", async () => {
+      if (!akRevoke.dataset.armed) {
+        akRevoke.dataset.armed = "1";
+        akRevoke.textContent = "Click again to revoke";
+        setTimeout(() => { delete akRevoke.dataset.armed; akRevoke.textContent = "Revoke the key"; }, 4000);
+        return;
+      }
+      delete akRevoke.dataset.armed;
+      akRevoke.textContent = "Revoke the key";
+      const res = await send("DELETE", akPath);
+      if (!res.ok && res.status !== 404) return say(akStatus, res.message, true);
+      $("#akismet-key").hidden = true;
+      $("#akismet-key-value").textContent = "";
+      $("#akismet-state").textContent = "No key: Akismet clients are refused.";
+      akIssue.textContent = "Issue a key";
+      akRevoke.hidden = true;
+      say(akStatus, "Key revoked.");
     });
   }
 

@@ -390,10 +390,11 @@
   Widget.prototype.edit = function (id) {
     var w = this, li = w.nodes[id], all = w.own(), o = all[id];
     if (!o || li.querySelector(".wn-editor")) return;
-    var ta = el("textarea", { rows: "5", "aria-label": w.t.comment, cls: "wn-editor-text" });
+    var ta = el("textarea", { rows: "5", "aria-label": w.t.comment, cls: "wn-editor-text", "aria-describedby": "wn-edit-hint-" + id });
     ta.value = o.body || "";
     var err = el("span", { cls: "wn-error", role: "alert" });
-    var box = el("div", { cls: "wn-editor" }, [ta, err, el("p", {}, [
+    var hint = el("span", { cls: "wn-hint", id: "wn-edit-hint-" + id, text: w.t.format });
+    var box = el("div", { cls: "wn-editor" }, [ta, hint, err, el("p", {}, [
       el("button", { type: "button", cls: "wn-save-edit", onclick: save }, [w.t.saveEdit]), " ",
       el("button", { type: "button", cls: "wn-link", onclick: close }, [w.t.cancelEdit])])]);
     li.wnBody.hidden = true;

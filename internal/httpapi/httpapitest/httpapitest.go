@@ -19,9 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/winnow/winnow/internal/admin"
+	"github.com/winnow/winnow/internal/akismet"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -54,6 +56,10 @@ type Env struct {
 	t       testing.TB
 	Handler http.Handler
 	Store   *sqlstore.Store
+	// Admin is the admin service the server uses; Model the spam model its scorer
+	// reads and its moderators and Akismet reports teach.
+	Admin *admin.Service
+	Model *spam.Model
 	// Token is an admin API token; SessionID and CSRF the admin's session cookie and
 	// its CSRF token.
 	Token, SessionID, CSRF string
@@ -67,8 +73,15 @@ const BaseURL = "http://winnow.test"
 // New builds the server on a fresh SQLite database.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewOn(t, sqlstoretest.SQLiteDSN(t))
+}
+
+// NewOn builds the server on a fresh database at dsn (sqlstoretest.SQLiteDSN or
+// PostgresDSN), for the tests that run on both engines.
+func NewOn(t testing.TB, dsn string) *Env {
+	t.Helper()
 	ctx := context.Background()
-	st := sqlstoretest.Open(t, sqlstoretest.SQLiteDSN(t))
+	st := sqlstoretest.Open(t, dsn)
 	secret, err := st.Secret(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -94,12 +107,14 @@ func New(t testing.TB) *Env {
 	counters := intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}
 	submitter := intake.NewService(st, counters, sanitizer, spam.NewModelScorer(model), secret, 0, BaseURL, now)
 	reg := prometheus.NewRegistry()
-	e := &Env{t: t, Store: st, Handler: httpapi.NewServer(httpapi.Deps{
+	e := &Env{t: t, Store: st, Admin: adm, Model: model, Handler: httpapi.NewServer(httpapi.Deps{
 		Store: st, Admin: adm, Submitter: submitter,
+		Akismet:   akismet.New(st, st.Site, submitter, model, guard, secret, now),
 		Moderator: moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
 		Accounts:  accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
 		Registry: reg, Gatherer: reg, BaseURL: BaseURL, MaxBodyBytes: 1 << 20, ThreadCacheBytes: 1 << 20,
 		DiscardSpamAfter: 30 * 24 * time.Hour, Threads: httpapi.NewThreadCache(now), Now: now,
+		Importer: importer.New(st, model, sanitizer, secret, 0, now), Exporter: importer.NewExporter(st, now), MaxUploadBytes: 1 << 20,
 		SharedCache: httpapi.SharedCache{MaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, // config's defaults
 	})}
 
