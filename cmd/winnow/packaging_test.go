@@ -29,7 +29,7 @@ func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{[]string{"serve"}, append([]string{"addr", "demo"}, db...)},
+		{[]string{"serve"}, append([]string{"addr", "demo", "demo-samples"}, db...)},
 		{[]string{"migrate"}, db},
 		{[]string{"backup"}, append([]string{"to"}, db...)},
 		{[]string{"healthcheck"}, []string{"addr", "config", "ready", "timeout", "url"}},

@@ -36,6 +36,7 @@ import (
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("serve", getenv, stderr).withAddr("listen address, e.g. 127.0.0.1:8080 (env WINNOW_ADDR)")
 	demo := f.fs.Bool("demo", false, "create a demo site and serve a sample article with the widget at /demo/")
+	samples := f.fs.Bool("demo-samples", true, "with --demo: give a new demo site's article a few published sample comments")
 	cfg, err := f.load(args, getenv)
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	if *demo {
-		if handler, err = demoHandler(ctx, st, baseURL, handler, stderr); err != nil {
+		if handler, err = demoHandler(ctx, st, baseURL, handler, stderr, demoSampleImporter(*samples, st, secret, cfg)); err != nil {
 			ln.Close()
 			return err
 		}

@@ -85,7 +85,7 @@ type Admin interface {
 	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error)
 	// Installs lists what the widget reported from each origin of a site.
 	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
@@ -219,12 +219,15 @@ type server struct {
 	pages     *pageCache
 	renders   singleflight.Group // thread pages being rendered, by ETag
 	threads   *ThreadCache
-	// readCache is the Cache-Control of thread and count answers (SharedCache).
-	readCache string
+	// readCache is the Cache-Control of thread and count answers (SharedCache), as a
+	// header's values.
+	readCache []string
 	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	metricsAt MetricsOptions
 	baseURL   string
+	// ownOrigin is the origin of baseURL, winnow's own pages' (httpx.Origin).
+	ownOrigin string
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
@@ -242,7 +245,7 @@ func NewServer(d Deps) http.Handler {
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		metricsAt: d.Metrics,
 		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
-		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
 		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {

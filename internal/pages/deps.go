@@ -54,6 +54,8 @@ type Pages struct {
 	thread  *template.Template
 	// missing is the page for a link that names no site or no thread.
 	missing *template.Template
+	// csp is the pages' Content-Security-Policy (pageCSP), written once.
+	csp string
 }
 
 // New prepares the widget's files (hashed and gzipped once) and the thread page's
@@ -75,7 +77,8 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing}, nil
+	return &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, thread: t, missing: missing,
+		csp: pageCSP(d.BaseURL)}, nil
 }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by

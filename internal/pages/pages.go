@@ -21,11 +21,11 @@ import (
 	"github.com/winnow/winnow/internal/site"
 )
 
-// pageCSP is the policy of winnow's own pages: no script at all, styles and images
-// from winnow only, forms post back to winnow.
-func (p *Pages) pageCSP() string {
+// pageCSP is the policy of winnow's own pages at baseURL: no script at all, styles
+// and images from winnow only, forms post back to winnow.
+func pageCSP(baseURL string) string {
 	img := "'self'"
-	if o := httpx.Origin(p.baseURL); o != "" {
+	if o := httpx.Origin(baseURL); o != "" {
 		img += " " + o
 	}
 	return "default-src 'none'; style-src 'self'; img-src " + img +
@@ -113,7 +113,7 @@ const missingPage = `<!doctype html>
 // notice writes the missing page with a message and a status.
 func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	data := struct{ CSS, Message string }{p.assets.url("embed.css"), msg}
-	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return p.missing.Execute(buf, data) })
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return p.missing.Execute(buf, data) })
 }
 
 // render fills in the thread and the form and writes the page.
@@ -187,7 +187,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
 		return URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
-	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
 
 // claimLookahead bounds the held comments claimedTitle reads: the oldest few say it.
