@@ -36,7 +36,9 @@ func (s *server) routes() http.Handler {
 
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
+	if !s.metricsAt.Elsewhere {
+		r.Handle("/metrics", MetricsHandler(s.gatherer, s.metricsAt.Token)).Methods(http.MethodGet)
+	}
 
 	// The Akismet-compatible API (internal/akismet), for WordPress and every other
 	// Akismet client: any host, since clients put the key in the host's first label.

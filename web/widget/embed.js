@@ -77,6 +77,16 @@
     return e;
   }
   function fmt(s, v) { return s.replace(/\{(\w+)\}/g, function (_, k) { return v[k]; }); }
+  // withScheme completes a typed website as the server does (comment.WebsiteURL):
+  // "janes-blog.example" is https://janes-blog.example; what has a scheme, or no
+  // dotted host, is left for the checks to judge.
+  function withScheme(v) {
+    if (!v || v.indexOf("://") >= 0) return v;
+    if (v.slice(0, 2) === "//") return "https:" + v;
+    if (/^[a-z][a-z0-9+.-]*:(?![0-9])/i.test(v)) return v;
+    var host = v.split(/[/?#]/)[0].replace(/:[0-9]*$/, "");
+    return host.indexOf(".") > 0 && !/[\s@\\]/.test(host) ? "https://" + v : v;
+  }
   function webURL(u) {
     try { var p = new URL(u); return (p.protocol === "http:" || p.protocol === "https:") && p.host && !p.username ? p.href : null; } catch (e) { return null; }
   }
@@ -218,7 +228,7 @@
       w.field("body", t.comment, el("textarea", { rows: "6", maxlength: "10000", required: true }), true, t.format),
       w.field("author_name", t.name, el("input", { type: "text", autocomplete: "name", maxlength: "100", required: true, value: saved.name || "" }), true),
       w.field("author_email", t.email, el("input", { type: "email", autocomplete: "email", maxlength: "254", required: true, value: saved.email || "" }), true),
-      w.field("author_url", t.website, el("input", { type: "url", autocomplete: "url", maxlength: "2048", value: saved.url || "" }), false),
+      w.field("author_url", t.website, el("input", { type: "text", inputmode: "url", autocomplete: "url", spellcheck: "false", maxlength: "2048", value: saved.url || "" }), false),
       trap,
       el("p", { cls: "wn-field wn-check" }, [w.save, el("label", { "for": "wn-save", text: t.save })]),
       el("p", {}, [w.submitBtn])]);
@@ -439,6 +449,7 @@
   Widget.prototype.values = function () {
     var v = {};
     for (var k in this.inputs) v[k] = this.inputs[k].value.trim();
+    if (v.author_url) v.author_url = withScheme(v.author_url);
     return v;
   };
 
