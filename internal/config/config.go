@@ -41,6 +41,7 @@ type Config struct {
 	SMTP      SMTP     `yaml:"smtp"`
 	// Notifications tunes the mails winnow sends through SMTP.
 	Notifications Notifications `yaml:"notifications"`
+	Metrics       Metrics       `yaml:"metrics"`
 	Import        Import        `yaml:"import"`
 }
 
@@ -177,6 +178,19 @@ type Import struct {
 	// MaxUploadBytes is the largest file POST /api/v1/admin/sites/{site}/import
 	// takes; a larger one gets 413.
 	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+}
+
+// Metrics places the Prometheus endpoint. By default /metrics is on the main
+// listener for anyone who can reach it; its series hold no private data, but an
+// operator whose listener faces the internet moves it or locks it.
+type Metrics struct {
+	// Addr, when set, serves /metrics on a listener of its own (say 127.0.0.1:9090, or
+	// a monitoring network's address) and nowhere else: the main listener answers 404.
+	Addr string `yaml:"addr"`
+	// Token, when set, is the bearer token a scrape must send (Prometheus:
+	// authorization.credentials), on whichever listener serves /metrics. Better given
+	// by WINNOW_METRICS_TOKEN than written in a file.
+	Token string `yaml:"token"`
 }
 
 // Privacy configures how long private data is kept.
@@ -358,6 +372,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WINNOW_SMTP_PASSWORD": &c.SMTP.Password,
 		"WINNOW_SMTP_FROM":     &c.SMTP.From,
 		"WINNOW_SMTP_TLS":      &c.SMTP.TLS,
+		"WINNOW_METRICS_ADDR":  &c.Metrics.Addr,
+		"WINNOW_METRICS_TOKEN": &c.Metrics.Token,
 	}
 	for name, p := range str {
 		if v := getenv(name); v != "" {
@@ -467,10 +483,25 @@ func (w *Webhooks) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// minMetricsToken is the shortest metrics.token accepted: one that cannot be guessed
+// by trying, since /metrics does not count wrong tokens.
+const minMetricsToken = 16
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("config: addr %q: %w", c.Addr, err)
+	}
+	if a := c.Metrics.Addr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("config: metrics.addr %q: %w", a, err)
+		}
+		if _, port, _ := net.SplitHostPort(a); a == c.Addr && port != "0" {
+			return fmt.Errorf("config: metrics.addr %q is addr too; leave metrics.addr empty to serve /metrics there", a)
+		}
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < minMetricsToken || strings.TrimSpace(t) != t) {
+		return fmt.Errorf("config: metrics.token must be at least %d characters, without blanks at either end (e.g. openssl rand -hex 32)", minMetricsToken)
 	}
 	if c.Database.URL == "" && c.DataDir == "" {
 		return errors.New("config: data_dir is required when database.url is empty")
@@ -561,7 +592,13 @@ func (c Config) DSN() string {
 	if c.Database.URL != "" {
 		return c.Database.URL
 	}
-	return "sqlite:" + filepath.Join(c.DataDir, "winnow.db")
+	return "sqlite:" + c.SQLiteFile()
+}
+
+// SQLiteFile is the SQLite database's file in DataDir, which `winnow backup` copies
+// and a restore replaces.
+func (c Config) SQLiteFile() string {
+	return filepath.Join(c.DataDir, "winnow.db")
 }
 
 // BaseURL is PublicURL without a trailing slash, or http://Addr.
