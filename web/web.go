@@ -1,7 +1,7 @@
 // Package web holds what winnow serves to browsers: the reader's widget (embed.js,
 // embed.css, count.js), the moderator dashboard's script and styles (admin/) and the
 // html/template pages (the no-JavaScript thread page, the demo article and the
-// dashboard). The files are embedded, so the binary needs nothing on disk.
+// dashboard), and the message catalogs every one of them speaks (i18n/). The files are embedded, so the binary needs nothing on disk.
 package web
 
 import (
@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css
+//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css i18n/*.json
 var files embed.FS
 
 // Widget returns the widget's assets: embed.js, embed.css and count.js.
@@ -17,6 +17,10 @@ func Widget() fs.FS { return sub("widget") }
 
 // Admin returns the moderator dashboard's assets: admin.js and admin.css.
 func Admin() fs.FS { return sub("admin") }
+
+// I18n returns the message catalogs, one NAME.json per language (internal/i18n),
+// which the widget also loads as they are.
+func I18n() fs.FS { return sub("i18n") }
 
 // Templates returns the page templates and the pages' stylesheet.
 func Templates() fs.FS { return sub("templates") }
