@@ -91,7 +91,7 @@ func (d *Dashboard) SitesPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := sitesView{layoutView: d.layout(p, session, "Sites", "sites")}
+	v := sitesView{layoutView: d.page(p, session, "admin.sites", "sites")}
 	for _, s := range sites {
 		v.Sites = append(v.Sites, siteRow{ID: s.ID, Name: s.Name, Policy: string(s.Policy), Origins: s.Origins})
 	}
@@ -301,7 +301,7 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	status := webhook.DeliveryStatus(q.Get("status"))
-	v := webhookPageView{layoutView: d.layout(p, session, "Webhook deliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
+	v := webhookPageView{layoutView: d.page(p, session, "admin.webhookDeliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
 		Hook: d.webhookRow(hook)}
 	known := false
 	for _, s := range []webhook.DeliveryStatus{"", webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryDelivered, webhook.DeliveryDead} {

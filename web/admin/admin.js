@@ -131,7 +131,9 @@
       }
       li.dataset.status = c.status;
       const badge = $(".badge", li);
-      badge.textContent = c.status;
+      // The status filter's options say each status in the page's language.
+      const opt = document.querySelector('select[name="status"] option[value="' + c.status + '"]');
+      badge.textContent = opt ? opt.textContent : c.status;
       badge.className = "badge status-" + c.status;
     }
 
@@ -173,7 +175,7 @@
         if (rows().length === 0 && !$("li.empty", list)) {
           const li = document.createElement("li");
           li.className = "empty";
-          li.textContent = "Nothing to moderate here.";
+          li.textContent = list.dataset.empty || "Nothing to moderate here.";
           list.append(li);
           // A full page cleared: what waited on the next page comes up.
           if (document.querySelector(".more a") && inFlight === 0) location.reload();
