@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/web"
@@ -30,7 +33,8 @@ const demoCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 
 // setupDemo creates the demo site, or adds the server's own origin to it (the port
 // may differ from the last start), so the sample article may post comments.
-func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer) error {
+// A new site gets the sample comments when samples is not nil.
+func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr io.Writer, samples *importer.Service) error {
 	origins, err := demoOrigins(baseURL)
 	if err != nil {
 		return err
@@ -43,6 +47,11 @@ func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr i
 		demo.Origins = origins
 		if _, err := svc.CreateSite(ctx, op, demo); err != nil {
 			return fmt.Errorf("demo site: %w", err)
+		}
+		if samples != nil {
+			if err := importSamples(ctx, samples, time.Now()); err != nil {
+				return fmt.Errorf("demo samples: %w", err)
+			}
 		}
 	case err != nil:
 		return fmt.Errorf("demo site: %w", err)
@@ -67,6 +76,68 @@ func setupDemo(ctx context.Context, st *sqlstore.Store, baseURL string, stderr i
 	return nil
 }
 
+// demoSampleImporter is the importer that seeds a new demo site's samples, or nil
+// for none (--demo-samples=false).
+func demoSampleImporter(samples bool, st *sqlstore.Store, secret []byte, cfg config.Config) *importer.Service {
+	if !samples {
+		return nil
+	}
+	return newImporter(st, nil, secret, cfg)
+}
+
+// demoSample is one sample comment of the demo article, hours before the demo began.
+type demoSample struct {
+	id, parent int64
+	author     string
+	hoursAgo   int
+	body       string
+}
+
+// demoSamples are what a fresh demo's article shows, so that it looks like the live
+// thread it stands for (and the README's screenshots show one): published comments
+// with a reply, each saying it is a sample. They are imported as any export would be
+// (docs/export-format.md), not posted, so nobody's limits or spam model see them.
+var demoSamples = []demoSample{
+	{1, 0, "Ada (sample)", 50, "*A sample comment, added with the demo.* We planted a mixed hedge three winters ago: hawthorn, hazel and dog rose. This spring a pair of **wrens** nested in it."},
+	{2, 1, "Sam (sample)", 26, "*Sample reply.* Same here. Did you cut it in the first years? Ours thinned out at the bottom."},
+	{3, 1, "Ada (sample)", 25, "*Sample reply.* Hard, every February for two years, as the [hedgelaying guides](https://www.hedgelink.org.uk/) say. It thickened from the base after that."},
+	{4, 0, "Kim (sample)", 3, "*A sample comment, added with the demo.* Leave a comment below to see the rest: it waits for a moderator (the admin token winnow printed at its first start approves it)."},
+}
+
+// importSamples imports demoSamples into the demo site's article.
+func importSamples(ctx context.Context, imp *importer.Service, now time.Time) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	lines := []any{
+		map[string]any{"format": "winnow", "version": 1, "site": demoSiteID, "site_name": "winnow demo", "exported_at": now.UTC(), "private": false},
+		map[string]any{"type": "thread", "key": "/demo/", "title": "Why the humble hedge is worth keeping", "created_at": now.Add(-50 * time.Hour).UTC()},
+	}
+	for _, c := range demoSamples {
+		at := now.Add(-time.Duration(c.hoursAgo) * time.Hour).UTC()
+		line := map[string]any{"type": "comment", "id": c.id, "thread": "/demo/", "author_name": c.author, "body": c.body,
+			"status": "approved", "created_at": at, "published_at": at}
+		if c.parent != 0 {
+			line["parent_id"] = c.parent
+		}
+		lines = append(lines, line)
+	}
+	lines = append(lines, map[string]any{"type": "end", "threads": 1, "comments": len(demoSamples)})
+	for _, l := range lines {
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	rep, err := imp.Import(ctx, importer.Request{Site: demoSiteID, Format: importer.FormatWinnow, ThreadKey: importer.KeyPath,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b.Bytes())), nil }})
+	if err != nil {
+		return err
+	}
+	if rep.Imported != len(demoSamples) {
+		return fmt.Errorf("%d of %d imported: %+v", rep.Imported, len(demoSamples), rep.Problems)
+	}
+	return nil
+}
+
 // demoOrigins is the server's origin, and for a loopback address both spellings
 // browsers use (127.0.0.1 and localhost).
 func demoOrigins(baseURL string) ([]string, error) {
@@ -88,8 +159,8 @@ func demoOrigins(baseURL string) ([]string, error) {
 
 // demoHandler prepares the demo site and serves the sample article in front of next
 // (`winnow serve --demo`).
-func demoHandler(ctx context.Context, st *sqlstore.Store, baseURL string, next http.Handler, stderr io.Writer) (http.Handler, error) {
-	if err := setupDemo(ctx, st, baseURL, stderr); err != nil {
+func demoHandler(ctx context.Context, st *sqlstore.Store, baseURL string, next http.Handler, stderr io.Writer, samples *importer.Service) (http.Handler, error) {
+	if err := setupDemo(ctx, st, baseURL, stderr, samples); err != nil {
 		return nil, err
 	}
 	return withDemo(next)

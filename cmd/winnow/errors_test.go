@@ -125,6 +125,22 @@ func TestAdminAPIRequiresATokenScopedToTheSite(t *testing.T) {
 		in.do(req{method: "POST", path: "/api/v1/admin/sites", token: modA, body: map[string]any{"id": "c", "name": "C"}}).must(t, http.StatusForbidden)
 		in.do(req{method: "GET", path: "/api/v1/admin/tokens", token: modA}).must(t, http.StatusForbidden)
 		in.do(req{method: "PATCH", path: "/api/v1/admin/sites/b", token: modA, body: map[string]any{"name": "x"}}).must(t, http.StatusForbidden)
+		// Every route only admins may use answers a moderator 403, whatever the body:
+		// the admin service's rule, asked before a body is read.
+		for _, r := range []struct{ method, path string }{
+			{"POST", "/api/v1/admin/sites"}, {"PATCH", "/api/v1/admin/sites/a"},
+			{"POST", "/api/v1/admin/sites/a/import"}, {"GET", "/api/v1/admin/sites/a/export"},
+			{"POST", "/api/v1/admin/sites/a/akismet-key"}, {"DELETE", "/api/v1/admin/sites/a/akismet-key"},
+			{"GET", "/api/v1/admin/tokens"}, {"POST", "/api/v1/admin/tokens"}, {"DELETE", "/api/v1/admin/tokens/1"},
+			{"GET", "/api/v1/admin/users"}, {"POST", "/api/v1/admin/users"}, {"PATCH", "/api/v1/admin/users/1"},
+			{"POST", "/api/v1/admin/webhooks"}, {"PATCH", "/api/v1/admin/webhooks/1"}, {"DELETE", "/api/v1/admin/webhooks/1"},
+			{"POST", "/api/v1/admin/webhooks/1/rotate"}, {"POST", "/api/v1/admin/webhooks/1/ping"},
+			{"POST", "/api/v1/admin/webhooks/1/deliveries/1/redeliver"},
+		} {
+			for _, body := range []any{nil, map[string]any{"id": 5, "name": []int{1}, "role": "nobody", "url": 7}} {
+				in.do(req{method: r.method, path: r.path, token: modA, body: body}).must(t, http.StatusForbidden)
+			}
+		}
 		// An admin token limited to some sites could mint an unlimited one: it cannot exist.
 		in.do(req{method: "POST", path: "/api/v1/admin/tokens", token: in.token,
 			body: map[string]any{"name": "half-admin", "role": "admin", "sites": []string{"a"}}}).must(t, http.StatusUnprocessableEntity)

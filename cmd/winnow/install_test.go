@@ -54,3 +54,26 @@ func TestInstallationPanel(t *testing.T) {
 	in.do(req{method: "POST", path: "/api/v1/sites/nosuch/widget-reports", ctype: "text/plain",
 		headers: map[string]string{"Origin": blog}, body: `{}`}).must(t, http.StatusNotFound)
 }
+
+// TestTheDemoShowsSampleComments: a fresh demo's article has published comments, each
+// marked as a sample, with a reply; a restart does not add them again.
+func TestTheDemoShowsSampleComments(t *testing.T) {
+	env := map[string]string{"WINNOW_DATA_DIR": t.TempDir()}
+	for run := range 2 {
+		in := start(t, env, "--demo")
+		got := in.do(req{method: "GET", path: "/api/v1/sites/demo/comments?thread=/demo/"}).must(t, http.StatusOK).json(t)
+		top := list(got, "comments")
+		if n := num(got, "thread", "count"); n != 4 || len(top) != 2 {
+			t.Fatalf("run %d: %v comments, %d at the top: %v", run, n, len(top), got)
+		}
+		for _, c := range top {
+			c := c.(map[string]any)
+			if !strings.Contains(c["author_name"].(string), "(sample)") || !strings.Contains(c["body_html"].(string), "sample") {
+				t.Errorf("not marked as a sample: %v", c)
+			}
+		}
+		if err := in.stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

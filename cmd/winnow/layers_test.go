@@ -30,11 +30,12 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"moderation":       pure,
 		"intake":           append([]string{"moderation"}, pure...),
 		"akismet":          append([]string{"auth", "intake", "moderation"}, pure...),
+		"importer":         pure,
 		"sqlstore":         append([]string{"auth", "spam"}, domain...),
 		"webhook/dispatch": domain,
 		"pages":            append([]string{"httpx", "i18n"}, domain...),
 		"dashboard":        append([]string{"auth", "httpx", "i18n", "moderation", "pages"}, domain...),
-		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "httpx", "intake", "moderation", "pages",
+		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "httpx", "importer", "intake", "moderation", "pages",
 			"ratelimit", "spam"}, domain...),
 	}
 	const internal = "github.com/winnow/winnow/internal/"

@@ -33,6 +33,8 @@ Usage:
   winnow spam eval --folds K FILES [--seed N] [--json]
   winnow spam train [--site ID] FILES
   winnow spam reset --site ID | --shared
+  winnow import --site ID --format wxr|disqus|remark42|commento|winnow [--thread-key path|url|id] [--strict] [--learn] [--json] FILE|-
+  winnow export --site ID [--format winnow|wxr] [--without-private] [--output FILE]
 
 Every command reads the same configuration: defaults, then --config FILE (or
 WINNOW_CONFIG), then WINNOW_* environment variables, then flags.
@@ -84,6 +86,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return spamTrain(ctx, rest, getenv, stdout, stderr)
 	case "spam reset":
 		return spamReset(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

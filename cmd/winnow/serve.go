@@ -22,6 +22,7 @@ import (
 	"github.com/winnow/winnow/internal/config"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -35,6 +36,7 @@ import (
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	f := newFlags("serve", getenv, stderr)
 	demo := f.fs.Bool("demo", false, "create a demo site and serve a sample article with the widget at /demo/")
+	samples := f.fs.Bool("demo-samples", true, "with --demo: give a new demo site's article a few published sample comments")
 	cfg, err := f.load(args, getenv)
 	if err != nil {
 		return err
@@ -113,7 +115,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	if *demo {
-		if handler, err = demoHandler(ctx, st, baseURL, handler, stderr); err != nil {
+		if handler, err = demoHandler(ctx, st, baseURL, handler, stderr, demoSampleImporter(*samples, st, secret, cfg)); err != nil {
 			ln.Close()
 			return err
 		}
@@ -235,6 +237,9 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		ThreadCacheBytes: hc.ThreadCacheBytes,
 		SharedCache:      httpapi.SharedCache{MaxAge: hc.CDNSMaxAge, StaleWhileRevalidate: hc.CDNStaleWhileRevalidate},
 		DiscardSpamAfter: cfg.Spam.DiscardAfter,
+		Importer:         newImporter(st, model, secret, cfg),
+		Exporter:         importer.NewExporter(st, now),
+		MaxUploadBytes:   cfg.Import.MaxUploadBytes,
 		Threads:          threads,
 		Installs:         installReports(installs),
 		Now:              now,

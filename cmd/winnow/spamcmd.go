@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -221,22 +219,16 @@ func spamReset(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// readExamples reads labeled files: the UCI YouTube CSV format (a header naming
-// CONTENT and CLASS) or the SMS format (label, tab, text).
+// readExamples reads labeled files in either format spam.ReadExamples reads.
 func readExamples(names []string) ([]spam.Example, error) {
 	var all []spam.Example
 	for _, name := range splitList(names) {
-		b, err := os.ReadFile(name)
+		f, err := os.Open(name)
 		if err != nil {
 			return nil, err
 		}
-		first, _, _ := bytes.Cut(b, []byte("\n"))
-		var ex []spam.Example
-		if bytes.Contains(bytes.ToUpper(first), []byte("CONTENT")) && bytes.Contains(bytes.ToUpper(first), []byte("CLASS")) {
-			ex, err = spam.ReadYouTubeCSV(bytes.NewReader(b))
-		} else {
-			ex, err = spam.ReadSMS(bufio.NewReader(bytes.NewReader(b)))
-		}
+		ex, err := spam.ReadExamples(f)
+		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

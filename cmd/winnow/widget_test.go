@@ -124,7 +124,7 @@ func TestWidgetJourney(t *testing.T) {
 func widgetJourney(t *testing.T, env map[string]string) {
 	ctx := browser(t)
 	start0 := time.Now()
-	in := start(t, env, "--demo")
+	in := start(t, env, "--demo", "--demo-samples=false")
 	lifted := map[string]any{"count": 100000, "period": "1s", "burst": 100000}
 	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/demo", token: in.token,
 		body: map[string]any{"rate_limits": map[string]any{"ip": lifted, "email": lifted}}}).must(t, http.StatusOK)

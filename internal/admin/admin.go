@@ -109,9 +109,10 @@ func Operator() auth.Principal {
 	return auth.Principal{Name: "command line", Role: auth.RoleAdmin}
 }
 
-// manage is the one check that p may manage sites, tokens, webhook endpoints and
-// accounts: only admins may.
-func manage(p auth.Principal) error {
+// Manage is the one check that p may manage sites, tokens, webhook endpoints and
+// accounts: only admins may (comment.ErrForbidden otherwise). Every method that
+// manages asks it; a front end may ask it early too, before it reads a request's body.
+func Manage(p auth.Principal) error {
 	if !p.IsAdmin() {
 		return comment.ErrForbidden
 	}
@@ -142,7 +143,7 @@ func (s *Service) Site(ctx context.Context, p auth.Principal, id string) (site.S
 // CreateSite stores a new site and returns it as stored: normalized, validated, with
 // its creation time. An id in use is comment.ErrConflict.
 func (s *Service) CreateSite(ctx context.Context, p auth.Principal, st site.Site) (site.Site, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return site.Site{}, err
 	}
 	st.CreatedAt = s.now().UTC()
@@ -158,7 +159,7 @@ func (s *Service) CreateSite(ctx context.Context, p auth.Principal, st site.Site
 // UpdateSite applies change to site id and stores the result, normalized and
 // validated; its id and creation time stay. A change that fails stores nothing.
 func (s *Service) UpdateSite(ctx context.Context, p auth.Principal, id string, change func(*site.Site) error) (site.Site, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return site.Site{}, err
 	}
 	st, err := s.store.Site(ctx, id)
@@ -205,7 +206,7 @@ type TokenRequest struct {
 // account is an enabled admin: it ends when the account is disabled or stops being an
 // admin (auth.Accounts.UpdateUser), and must not be made once it has.
 func (s *Service) CreateToken(ctx context.Context, p auth.Principal, req TokenRequest) (Token, string, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return Token{}, "", err
 	}
 	if err := auth.CheckSites(ctx, s.store, "sites", req.Sites...); err != nil {
@@ -241,7 +242,7 @@ func (s *Service) FirstToken(ctx context.Context) (string, error) {
 
 // Tokens lists every token, revoked ones included, in creation order.
 func (s *Service) Tokens(ctx context.Context, p auth.Principal) ([]Token, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return nil, err
 	}
 	ts, err := s.store.Tokens(ctx)
@@ -261,7 +262,7 @@ func (s *Service) Tokens(ctx context.Context, p auth.Principal) ([]Token, error)
 
 // RevokeToken revokes token id now; revoking twice keeps the first time.
 func (s *Service) RevokeToken(ctx context.Context, p auth.Principal, id int64) error {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return err
 	}
 	if err := s.store.RevokeToken(ctx, id, s.now().UTC()); err != nil {
@@ -272,7 +273,7 @@ func (s *Service) RevokeToken(ctx context.Context, p auth.Principal, id int64) e
 
 // Users lists every account in creation order, for admins.
 func (s *Service) Users(ctx context.Context, p auth.Principal) ([]auth.User, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return nil, err
 	}
 	us, err := s.store.Users(ctx)
@@ -286,7 +287,7 @@ func (s *Service) Users(ctx context.Context, p auth.Principal) ([]auth.User, err
 // password one is generated and returned, to show once; otherwise the second result
 // is empty. An email in use is a comment.ConflictError on "email".
 func (s *Service) AddUser(ctx context.Context, p auth.Principal, email string, role auth.Role, sites []string, password string) (auth.User, string, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return auth.User{}, "", err
 	}
 	if s.accounts == nil {
@@ -299,7 +300,7 @@ func (s *Service) AddUser(ctx context.Context, p auth.Principal, email string, r
 // nobody demotes or disables themselves or the last enabled admin, and the change
 // ends the account's sessions and, with its admin rights, its tokens).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, id int64, c auth.UserChange) (auth.User, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return auth.User{}, err
 	}
 	if s.accounts == nil {

@@ -312,7 +312,7 @@ func TestWebhooks(t *testing.T) {
 		if _, err := svc.Webhook(ctx, modOfA, b); !errors.Is(err, comment.ErrNotVisible) {
 			t.Errorf("another site's webhook = %v", err)
 		}
-		if _, _, err := svc.Deliveries(ctx, modOfA, b, "", "", 10); !errors.Is(err, comment.ErrNotVisible) {
+		if _, _, _, err := svc.Deliveries(ctx, modOfA, b, "", "", 10); !errors.Is(err, comment.ErrNotVisible) {
 			t.Errorf("another site's deliveries = %v", err)
 		}
 
@@ -369,9 +369,9 @@ func TestWebhooks(t *testing.T) {
 		if err != nil || d.Type != comment.EventPing || d.EndpointID != a {
 			t.Fatalf("PingWebhook = %+v, %v", d, err)
 		}
-		ds, _, err := svc.Deliveries(ctx, modOfA, a, "", "", 10)
-		if err != nil || len(ds) != 1 || ds[0].EventID != d.EventID {
-			t.Fatalf("Deliveries = %v, %v", ds, err)
+		hook, ds, _, err := svc.Deliveries(ctx, modOfA, a, "", "", 10)
+		if err != nil || len(ds) != 1 || ds[0].EventID != d.EventID || hook.ID != a || hook.SiteID != "a" {
+			t.Fatalf("Deliveries = %+v, %v, %v", hook, ds, err)
 		}
 		if again, err := svc.Redeliver(ctx, op, a, ds[0].ID); err != nil || again.EventID != d.EventID {
 			t.Errorf("Redeliver = %+v, %v", again, err)

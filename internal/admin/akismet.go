@@ -23,7 +23,7 @@ type akismetKeyStore interface {
 // is kept. A site has one key: a new one replaces the old, which stops working at
 // once. Only admins issue keys: a key lets its holder teach the site's classifier.
 func (s *Service) IssueAkismetKey(ctx context.Context, p auth.Principal, id string) (string, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return "", err
 	}
 	plain, hash, err := auth.NewAkismetKey()
@@ -39,7 +39,7 @@ func (s *Service) IssueAkismetKey(ctx context.Context, p auth.Principal, id stri
 // RevokeAkismetKey revokes site id's Akismet key; a site without one is
 // comment.ErrNotFound.
 func (s *Service) RevokeAkismetKey(ctx context.Context, p auth.Principal, id string) error {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return err
 	}
 	if err := s.store.DeleteAkismetKey(ctx, id); err != nil {

@@ -40,7 +40,7 @@ func (s *Service) Webhook(ctx context.Context, p auth.Principal, id int64) (webh
 // with a new secret: the answer is the only one that carries it. Its URL must name a
 // deliverable address unless private networks are allowed.
 func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w webhook.Endpoint) (webhook.Endpoint, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	w.ID, w.Secret, w.CreatedAt = 0, webhook.NewSecret(), s.now().UTC()
@@ -62,7 +62,7 @@ func (s *Service) CreateWebhook(ctx context.Context, p auth.Principal, w webhook
 // endpoint registered before the check (or while private networks were allowed) can
 // still be disabled or described, and its deliveries stay refused at connect time.
 func (s *Service) UpdateWebhook(ctx context.Context, p auth.Principal, id int64, change func(*webhook.Endpoint) error) (webhook.Endpoint, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
@@ -93,7 +93,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, p auth.Principal, id int64,
 // old one keeps signing alongside it for webhook.RotationGrace, so a consumer
 // can switch without losing events.
 func (s *Service) RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
@@ -109,7 +109,7 @@ func (s *Service) RotateWebhook(ctx context.Context, p auth.Principal, id int64)
 
 // DeleteWebhook removes endpoint id and its delivery log.
 func (s *Service) DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return err
 	}
 	w, err := s.Webhook(ctx, p, id)
@@ -124,7 +124,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, p auth.Principal, id int64)
 
 // PingWebhook queues a test event for endpoint id; its delivery shows in the log.
 func (s *Service) PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return webhook.Delivery{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)
@@ -140,23 +140,24 @@ func (s *Service) PingWebhook(ctx context.Context, p auth.Principal, id int64) (
 	return d, nil
 }
 
-// Deliveries is a page of endpoint id's delivery log, newest first, of one status
-// when status is not empty.
-func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error) {
+// Deliveries is endpoint id, which p must work on, and a page of its delivery log,
+// newest first, of one status when status is not empty, with the cursor of the next
+// page: one read of the endpoint serves the check and a page that shows it.
+func (s *Service) Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error) {
 	w, err := s.Webhook(ctx, p, id)
 	if err != nil {
-		return nil, "", err
+		return webhook.Endpoint{}, nil, "", err
 	}
 	ds, next, err := s.store.Deliveries(ctx, w.ID, status, cursor, limit)
 	if err != nil {
-		return nil, "", fmt.Errorf("admin: deliveries of webhook %d: %w", id, err)
+		return webhook.Endpoint{}, nil, "", fmt.Errorf("admin: deliveries of webhook %d: %w", id, err)
 	}
-	return ds, next, nil
+	return w, ds, next, nil
 }
 
 // Redeliver queues delivery of endpoint id again, with the same event id and payload.
 func (s *Service) Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error) {
-	if err := manage(p); err != nil {
+	if err := Manage(p); err != nil {
 		return webhook.Delivery{}, err
 	}
 	w, err := s.Webhook(ctx, p, id)

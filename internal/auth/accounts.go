@@ -32,10 +32,9 @@ type AccountStore interface {
 	// SetPassword replaces a password hash and deletes the account's sessions, both or
 	// neither.
 	SetPassword(ctx context.Context, userID int64, hash string) error
-	// CreateFirstAdmin stores u only if setupHash is a stored, unexpired setup token at
-	// now (consuming it; comment.ErrUnauthorized otherwise) and no admin exists
-	// (comment.ErrConflict otherwise).
-	CreateFirstAdmin(ctx context.Context, u *User, setupHash string, now time.Time) error
+	// CreateGuardedUser stores u, with what g asks checked and written in the same
+	// transaction: all or nothing.
+	CreateGuardedUser(ctx context.Context, u *User, g UserCreate) error
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	CreateSession(ctx context.Context, s *Session) error
 	// SessionByHash returns a session and its user, or an error wrapping comment.ErrNotFound.
@@ -535,7 +534,10 @@ func (a *Accounts) Setup(ctx context.Context, token, email, password string) (Us
 	if err != nil {
 		return User{}, "", err
 	}
-	if err := a.store.CreateFirstAdmin(ctx, &u, HashToken(token), a.now().UTC()); err != nil {
+	// The first admin, and only the first: the setup token is used up with it, and
+	// once an admin exists, admins add accounts (AddUser).
+	first := UserCreate{SetupHash: HashToken(token), At: a.now().UTC(), UnlessRole: RoleAdmin}
+	if err := a.store.CreateGuardedUser(ctx, &u, first); err != nil {
 		return User{}, "", fmt.Errorf("auth: setup: %w", err)
 	}
 	plain, err := a.startSession(ctx, u.ID)

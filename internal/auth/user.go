@@ -41,6 +41,21 @@ type UserWrite struct {
 	RevokeTokensAt time.Time
 }
 
+// UserCreate is what guards a new account's insert, checked in its transaction: all
+// of it or nothing. Accounts decides which guards an account needs (Setup: the first
+// admin); the store carries them out.
+type UserCreate struct {
+	// SetupHash, when not empty, consumes the stored setup token with this hash, which
+	// must be unexpired at At (comment.ErrUnauthorized otherwise), and with the account
+	// removes every setup token. It is consumed first, so that concurrent inserts with
+	// the same token queue on its row: one gets it, the others find it gone.
+	SetupHash string
+	At        time.Time
+	// UnlessRole, when not empty, refuses the insert with comment.ErrConflict, writing
+	// nothing, when an account with this role exists.
+	UnlessRole Role
+}
+
 // UserChange is what an admin changes about an account; nil fields stay as they are.
 type UserChange struct {
 	Role     *Role

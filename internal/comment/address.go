@@ -1,9 +1,6 @@
 package comment
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -113,56 +110,55 @@ func BanNetworkKey(secret []byte, p netip.Prefix) string {
 // addressBanKeys are the keys of every network an IP ban may name that holds the
 // client at ip: for IPv4 the address and each prefix down to /MinBanIPv4Bits, for
 // IPv6 its /v6bits and each prefix down to /MinBanIPv6Bits, and the full address,
-// which bans made before networks existed were stored under. One keyed hash each,
-// from one HMAC state.
+// which bans made before networks existed were stored under.
 func addressBanKeys(secret []byte, ip string, v6bits int) []string {
+	k := newKeyer(secret, 34*shortKeyLen)
+	n := k.addressBanKeys(ip, v6bits)
+	all := string(k.hex)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = all[i*2*shortKeyLen : (i+1)*2*shortKeyLen]
+	}
+	return keys
+}
+
+// addressBanKeys appends the keys addressBanKeys lists, as IPKey makes them, to k.hex
+// and returns how many it appended. The first is the client's own network, which
+// AddressKey keys.
+func (k *keyer) addressBanKeys(ip string, v6bits int) int {
 	client, ok := AddressPrefix(ip, v6bits)
 	if !ok {
-		return []string{IPKey(secret, ip)}
+		k.begin("ip")
+		k.msg = append(k.msg, ip...)
+		k.end(shortKeyLen)
+		return 1
 	}
 	lowest := MinBanIPv4Bits
 	if client.Addr().Is6() {
 		lowest = MinBanIPv6Bits
 	}
-	// IPKey's hash, with one HMAC state and one buffer for every key, cut into keys
-	// at the end: this runs for every submission.
-	m := hmac.New(sha256.New, secret)
-	n := client.Bits() - lowest + 1
-	if client.Bits() < client.Addr().BitLen() {
-		n++ // the full address
-	}
-	const keyLen = 2 * 16
-	var text, sum []byte
-	out := make([]byte, 0, n*keyLen)
-	key := func() {
-		m.Reset()
-		m.Write([]byte("ip\x00"))
-		m.Write(text)
-		sum = m.Sum(sum[:0])
-		out = hex.AppendEncode(out, sum[:16])
-	}
+	n := 0
 	for bits := client.Bits(); bits >= lowest; bits-- {
 		p := netip.PrefixFrom(client.Addr(), bits).Masked()
+		k.begin("ip")
 		if bits == p.Addr().BitLen() {
-			text = p.Addr().AppendTo(text[:0])
+			k.msg = p.Addr().AppendTo(k.msg)
 		} else {
-			text = p.AppendTo(text[:0])
+			k.msg = p.AppendTo(k.msg)
 		}
-		key()
+		k.end(shortKeyLen)
+		n++
 	}
 	if a := client.Addr(); client.Bits() < a.BitLen() {
 		full, _ := netip.ParseAddr(strings.TrimSpace(ip))
-		text = full.Unmap().WithZone("").AppendTo(text[:0])
-		key()
+		k.begin("ip")
+		k.msg = full.Unmap().WithZone("").AppendTo(k.msg)
+		k.end(shortKeyLen)
+		n++
 	}
-	all := string(out)
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = all[i*keyLen : (i+1)*keyLen]
-	}
-	return keys
+	return n
 }
 
-// MaxBanKeys bounds BanKeys.Values whatever the configuration: an email, two domains,
+// MaxBanKeys bounds the values of BanKeys whatever the configuration: an email, two domains,
 // and an IPv6 address's networks from /128 to /MinBanIPv6Bits plus the address.
 const MaxBanKeys = 1 + 2 + (128 - MinBanIPv6Bits + 1) + 1

@@ -3,7 +3,6 @@ package comment
 import (
 	"fmt"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -38,13 +37,15 @@ type Ban struct {
 func (b Ban) Active(now time.Time) bool { return b.ExpiresAt.IsZero() || now.Before(b.ExpiresAt) }
 
 // Record is what a site knows of a submission's author and address when it arrives:
-// the author's counts, the address's recent approved and spam comments, the bans it
+// the author's counts, the statuses of the address's recent comments, the bans it
 // matches, the comment an earlier submission with its Idempotency-Key stored, and the
 // comment it replies to, so that one read answers all of it.
 type Record struct {
-	Author             Author
-	IPApproved, IPSpam int
-	Banned             []BanKind
+	Author Author
+	// Address counts the address's recent comments by status, as stored; what they
+	// make of its reputation is Address.Tally's rule, as for an author's counts.
+	Address StatusCounts
+	Banned  []BanKind
 	// Replay is the id of the comment stored under the submission's Idempotency-Key,
 	// 0 for none (or no key).
 	Replay int64
@@ -63,25 +64,12 @@ type BanKeys struct {
 	Domains []string // of the email and the website
 }
 
-// Values are all the keys, at most MaxBanKeys.
-func (k BanKeys) Values() []string {
-	return append(append([]string{k.Email}, k.IPs...), k.Domains...)
-}
-
 // SubmissionBanKeys derives what bans to look for from a submission's author; v6bits
 // is the IPv6 prefix that is one client (see AddressPrefix).
 func SubmissionBanKeys(secret []byte, v6bits int, email, website, ip string) BanKeys {
-	k := BanKeys{Email: EmailKey(secret, email)}
+	k := BanKeys{Email: EmailKey(secret, email), Domains: banDomains(email, website)}
 	if ip != "" {
 		k.IPs = addressBanKeys(secret, ip, v6bits)
-	}
-	if d := EmailDomain(email); d != "" {
-		k.Domains = append(k.Domains, d)
-	}
-	if u, err := url.Parse(website); err == nil && u.Hostname() != "" {
-		if d := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www."); d != "" && (len(k.Domains) == 0 || d != k.Domains[0]) {
-			k.Domains = append(k.Domains, d)
-		}
 	}
 	return k
 }

@@ -78,6 +78,22 @@ func (s Status) Tally() Tally {
 	return Tally{}
 }
 
+// StatusCounts counts comments by status: what a store reads of a set of comments
+// (an address's latest), leaving what they count for to the domain (Tally). A nil
+// StatusCounts counts nothing.
+type StatusCounts map[Status]int
+
+// Tally adds up the comments counted by what each status counts as (Status.Tally).
+func (c StatusCounts) Tally() Tally {
+	var t Tally
+	for s, n := range c {
+		u := s.Tally()
+		t.Approved += n * u.Approved
+		t.Spam += n * u.Spam
+	}
+	return t
+}
+
 // Minus is what the counts move by when a comment counting as u comes to count as t.
 func (t Tally) Minus(u Tally) Tally {
 	return Tally{Approved: t.Approved - u.Approved, Spam: t.Spam - u.Spam}

@@ -1,11 +1,6 @@
 package comment
 
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"strings"
-)
+import "strings"
 
 // NormalizeEmail is the form an address is compared and hashed in.
 func NormalizeEmail(email string) string {
@@ -17,26 +12,30 @@ func NormalizeEmail(email string) string {
 // (name + email)": an email alone is too easy to know. The authors table holds no
 // addresses and cannot be reversed by a dictionary without the installation's secret.
 func AuthorKey(secret []byte, name, email string) string {
-	return keyedHash(secret, "author", NormalizeEmail(email)+"\x00"+strings.ToLower(strings.Join(strings.Fields(name), " ")), 32)
+	k := newKeyer(secret, authorKeyLen)
+	k.begin("author")
+	k.msg = appendAuthorValue(k.msg, NormalizeEmail(email), name)
+	k.end(authorKeyLen)
+	return string(k.hex)
 }
 
 // EmailKey is the private key that per-address limits are kept by, whatever name
 // comes with the address.
 func EmailKey(secret []byte, email string) string {
-	return keyedHash(secret, "email", NormalizeEmail(email), 16)
+	return keyedHash(secret, "email", NormalizeEmail(email), shortKeyLen)
 }
 
 // AvatarHash is the public handle for an author's avatar. It uses a different label
 // from AuthorKey so a published avatar says nothing about the private key.
 func AvatarHash(secret []byte, email string) string {
-	return keyedHash(secret, "avatar", NormalizeEmail(email), 16)
+	return keyedHash(secret, "avatar", NormalizeEmail(email), shortKeyLen)
 }
 
 // SiteAvatarHash is the public avatar handle of a site replying as itself: derived from
 // the site's id, not from the moderator's email, so every reply by the site looks the
 // same whoever wrote it, and no moderator's address feeds a published value.
 func SiteAvatarHash(secret []byte, siteID string) string {
-	return keyedHash(secret, "site-avatar", siteID, 16)
+	return keyedHash(secret, "site-avatar", siteID, shortKeyLen)
 }
 
 // IPKey is the keyed hash of an address or network written as text, so no client
@@ -44,22 +43,17 @@ func SiteAvatarHash(secret []byte, siteID string) string {
 // and bans do not call it with an address directly but through AddressKey and
 // SubmissionBanKeys, which decide what network stands for one client.
 func IPKey(secret []byte, ip string) string {
-	return keyedHash(secret, "ip", ip, 16)
+	return keyedHash(secret, "ip", ip, shortKeyLen)
 }
+
+// IPKey's label and length, which addressBanKeys' keys share.
+const (
+	ipLabel    = "ip"
+	ipKeyBytes = 16
+)
 
 // AvatarURL is where an avatar hash's picture is served, under winnow's base URL:
 // the one link every public view of a comment (API, pages, webhooks) shares.
 func AvatarURL(baseURL, avatarHash string) string {
 	return strings.TrimRight(baseURL, "/") + "/api/v1/avatars/" + avatarHash + ".svg"
-}
-
-// keyedHash is the first n bytes, in hex, of the HMAC of label, a zero byte and value.
-// It runs several times for every submission, so the message is written at once from
-// one buffer, which then takes the sum.
-func keyedHash(secret []byte, label, value string, n int) string {
-	m := hmac.New(sha256.New, secret)
-	b := make([]byte, 0, max(len(label)+1+len(value), sha256.Size))
-	b = append(append(append(b, label...), 0), value...)
-	m.Write(b)
-	return hex.EncodeToString(m.Sum(b[:0])[:n])
 }

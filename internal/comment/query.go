@@ -59,8 +59,10 @@ type Transition struct {
 // Edit is a change to a comment's text, by its author or a moderator, applied in one
 // transaction: the new text and verdict are stored only if the comment still has
 // Comment.Status; Transition, when set, moves it (a published comment the new text gets
-// held); Notify is sent for a comment that stays published (comment.updated); Event,
-// when set, is appended to the audit log (a moderator's edit, which keeps the status).
+// held); NewVersion moves the thread's version and Notify, when set, is sent, for a
+// comment that stays published (comment.updated); Event, when set, is appended to the
+// audit log (a moderator's edit, which keeps the status). The services decide each
+// part; the store writes what is set.
 type Edit struct {
 	Comment    Comment // as stored before the edit
 	BodySource string
@@ -69,6 +71,9 @@ type Edit struct {
 	Reasons    []string
 	At         time.Time
 	Transition *Transition
+	// NewVersion moves the thread's version, since its public view changed: the text
+	// of a comment that stays published.
+	NewVersion bool
 	Notify     Notice
 	Event      *Event
 	// EndAuthorEdits voids the author's edit token: once a moderator has changed the

@@ -113,12 +113,20 @@ func validateBody(f FieldErrors, body string) {
 }
 
 // Validate reports every wrong field at once.
-func (s Submission) Validate() error {
+func (s Submission) Validate() error { return s.validate(true) }
+
+// ValidateImported is Validate for a comment read from another system's export (an
+// importer): the same rules, but for the author's email, which an export may not hold
+// (Disqus gives none for guests, WordPress none for pingbacks). An address that is
+// there must still be valid.
+func (s Submission) ValidateImported() error { return s.validate(false) }
+
+func (s Submission) validate(requireEmail bool) error {
 	f := FieldErrors{}
 	CheckText(f, "thread", s.Thread, MaxThreadKeyLen, true)
 	CheckText(f, "thread_title", s.ThreadTitle, MaxThreadTitleLen, false)
 	CheckName(f, "author_name", s.AuthorName, MaxNameLen)
-	CheckText(f, "author_email", s.AuthorEmail, MaxEmailLen, true)
+	CheckText(f, "author_email", s.AuthorEmail, MaxEmailLen, requireEmail)
 	CheckText(f, "author_url", s.AuthorURL, MaxURLLen, false)
 	CheckText(f, "thread_url", s.ThreadURL, MaxURLLen, false)
 	validateBody(f, s.Body)
@@ -131,7 +139,7 @@ func (s Submission) Validate() error {
 			f.Add(field, "must not contain text direction controls (U+202A-U+202E, U+2066-U+2069)")
 		}
 	}
-	if _, bad := f["author_email"]; !bad && !ValidEmail(s.AuthorEmail) {
+	if _, bad := f["author_email"]; !bad && (requireEmail || s.AuthorEmail != "") && !ValidEmail(s.AuthorEmail) {
 		f.Add("author_email", "not a valid email address")
 	}
 	if _, bad := f["author_url"]; !bad && s.AuthorURL != "" && !webURL(s.AuthorURL) {

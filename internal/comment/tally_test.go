@@ -22,3 +22,18 @@ func TestTallyFollowsStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusCountsTally(t *testing.T) {
+	for _, tt := range []struct {
+		counts StatusCounts
+		want   Tally
+	}{
+		{nil, Tally{}},
+		{StatusCounts{StatusPending: 3, StatusRejected: 1, StatusDeleted: 2}, Tally{}},
+		{StatusCounts{StatusApproved: 2, StatusSpam: 5, StatusPending: 1}, Tally{Approved: 2, Spam: 5}},
+	} {
+		if got := tt.counts.Tally(); got != tt.want {
+			t.Errorf("%v tallies %+v, want %+v", tt.counts, got, tt.want)
+		}
+	}
+}

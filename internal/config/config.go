@@ -37,6 +37,15 @@ type Config struct {
 	Spam      Spam     `yaml:"spam"`
 	Sessions  Sessions `yaml:"sessions"`
 	Privacy   Privacy  `yaml:"privacy"`
+	Import    Import   `yaml:"import"`
+}
+
+// Import bounds what the admin API's import takes. The command line (winnow import)
+// reads a file of any size from disk; an upload is spooled to a temporary file first.
+type Import struct {
+	// MaxUploadBytes is the largest file POST /api/v1/admin/sites/{site}/import
+	// takes; a larger one gets 413.
+	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
 }
 
 // Privacy configures how long private data is kept.
@@ -171,6 +180,7 @@ func Default() Config {
 		Privacy:  Privacy{ForgetAddressesAfter: 90 * 24 * time.Hour},
 		// auth.DefaultSessionPolicy: a day's work, and a week at most.
 		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
+		Import:   Import{MaxUploadBytes: 512 << 20},
 	}
 }
 
@@ -229,6 +239,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("config: WINNOW_MAX_BODY_BYTES: %w", err)
 		}
 		c.HTTP.MaxBodyBytes = n
+	}
+	if v := getenv("WINNOW_IMPORT_MAX_UPLOAD_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_IMPORT_MAX_UPLOAD_BYTES: %w", err)
+		}
+		c.Import.MaxUploadBytes = n
 	}
 	durations := map[string]*time.Duration{
 		"WINNOW_SPAM_DISCARD_AFTER":         &c.Spam.DiscardAfter,
@@ -327,6 +344,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 {
 		return errors.New("config: http.max_body_bytes must be at least 1024")
+	}
+	if c.Import.MaxUploadBytes < 1024 {
+		return errors.New("config: import.max_upload_bytes must be at least 1024")
 	}
 	if c.Webhooks.Workers < 1 || c.Webhooks.Workers > 256 {
 		return errors.New("config: webhooks.workers must be between 1 and 256")

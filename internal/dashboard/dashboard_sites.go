@@ -208,7 +208,7 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		v.Policies = append(v.Policies, option{Value: string(pol), Label: policyLabels[pol], Selected: pol == st.Policy})
 	}
 	for _, a := range []site.SeedAction{site.SeedFold, site.SeedHold} {
-		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == st.SpamSeed || (st.SpamSeed == "" && a == site.SeedFold)})
+		v.Seeds = append(v.Seeds, option{Value: string(a), Label: seedLabels[a], Selected: a == st.SpamSeed})
 	}
 	for _, script := range site.Scripts {
 		v.Scripts = append(v.Scripts, option{Value: script, Label: script, Selected: slices.Contains(st.Scripts, script)})
@@ -287,7 +287,27 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	hook, err := d.admin.Webhook(r.Context(), p, pathID(r))
+	q := r.URL.Query()
+	status := webhook.DeliveryStatus(q.Get("status"))
+	var statuses []option
+	known := false
+	for _, s := range []webhook.DeliveryStatus{"", webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryDelivered, webhook.DeliveryDead} {
+		label := string(s)
+		if s == "" {
+			label = "all"
+		}
+		known = known || s == status
+		statuses = append(statuses, option{Value: string(s), Label: label, Selected: s == status})
+	}
+	if !known {
+		status = ""
+	}
+	// The endpoint comes with its log page: one read checks it and shows it.
+	hook, ds, next, err := d.admin.Deliveries(r.Context(), p, pathID(r), status, q.Get("cursor"), deliveryPage)
+	var ve *comment.ValidationError
+	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
+		hook, ds, next, err = d.admin.Deliveries(r.Context(), p, pathID(r), status, "", deliveryPage)
+	}
 	if err == nil && hook.SiteID != mux.Vars(r)["site"] {
 		err = comment.ErrNotFound
 	}
@@ -299,31 +319,8 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	q := r.URL.Query()
-	status := webhook.DeliveryStatus(q.Get("status"))
 	v := webhookPageView{layoutView: d.page(p, session, "admin.webhookDeliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
-		Hook: d.webhookRow(hook)}
-	known := false
-	for _, s := range []webhook.DeliveryStatus{"", webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryDelivered, webhook.DeliveryDead} {
-		label := string(s)
-		if s == "" {
-			label = "all"
-		}
-		known = known || s == status
-		v.Statuses = append(v.Statuses, option{Value: string(s), Label: label, Selected: s == status})
-	}
-	if !known {
-		status = ""
-	}
-	ds, next, err := d.admin.Deliveries(r.Context(), p, hook.ID, status, q.Get("cursor"), deliveryPage)
-	var ve *comment.ValidationError
-	if errors.As(err, &ve) { // a stale or mangled cursor: show the first page
-		ds, next, err = d.admin.Deliveries(r.Context(), p, hook.ID, status, "", deliveryPage)
-	}
-	if err != nil {
-		d.fail(w, r, p, session, err)
-		return
-	}
+		Hook: d.webhookRow(hook), Statuses: statuses}
 	for _, dl := range ds {
 		row := deliveryRow{ID: dl.ID, CommentID: dl.CommentID, EventID: dl.EventID, Type: string(dl.Type), Status: string(dl.Status),
 			Attempts: dl.Attempts, Code: dl.LastStatusCode, HasResponse: dl.LastStatusCode != 0, Error: dl.LastError,

@@ -41,7 +41,7 @@ type Admin interface {
 	Users(ctx context.Context, p auth.Principal) ([]auth.User, error)
 	Webhooks(ctx context.Context, p auth.Principal, siteID string) ([]webhook.Endpoint, error)
 	Webhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error)
 	// AkismetKeyIssued is when the site's Akismet-compatible API key was issued
 	// (zero: it has none); the key itself is never kept.
 	AkismetKeyIssued(ctx context.Context, p auth.Principal, id string) (time.Time, error)

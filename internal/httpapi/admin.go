@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/winnow/winnow/internal/admin"
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/moderation"
@@ -46,11 +47,15 @@ func principal(r *http.Request) auth.Principal {
 	return p
 }
 
-// requireAdmin guards routes that manage the installation rather than a queue.
+// requireAdmin asks the admin service's rule (admin.Manage) before h reads the
+// request's body: the service refuses a non-admin itself, but only once it is called
+// with the decoded body, and a moderator must get 403 whatever it sends, not a 400 or
+// 422 that describes what an admin would have to send. Import and export, whose
+// services take no principal, have it as their only check.
 func (s *server) requireAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !principal(r).IsAdmin() {
-			s.writeError(w, r, comment.ErrForbidden)
+		if err := admin.Manage(principal(r)); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		h(w, r)

@@ -59,9 +59,11 @@ type pageCache struct {
 // uncompressed (the Content-Length of a plain answer), and the plain body itself once
 // a client has asked for it (nil before).
 type cachedPage struct {
-	gz    []byte
-	size  int
-	plain []byte
+	gz []byte
+	// gzLength is the Content-Length of the gzip bytes, as a header's values.
+	gzLength []string
+	size     int
+	plain    []byte
 }
 
 type cacheEntry struct {
@@ -172,7 +174,8 @@ func (c *pageCache) compress(body []byte) (cachedPage, error) {
 	if err := zw.Close(); err != nil {
 		return cachedPage{}, err
 	}
-	return cachedPage{gz: bytes.Clone(buf.Bytes()), size: len(body)}, nil
+	gz := bytes.Clone(buf.Bytes())
+	return cachedPage{gz: gz, gzLength: []string{strconv.Itoa(len(gz))}, size: len(body)}, nil
 }
 
 // writePlain writes a cached page decompressed, for a client that refuses gzip.

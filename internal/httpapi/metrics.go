@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,4 +69,58 @@ func newMetrics(reg prometheus.Registerer, store queueCounter, limiter Limiter) 
 		)
 	}
 	return m
+}
+
+// routeMetrics are one route's request series, kept at hand so that observing a
+// request neither hashes its labels nor formats its status again. Series are made on
+// first use, as WithLabelValues would make them: /metrics lists only what happened.
+type routeMetrics struct {
+	m     *metrics
+	route string
+	// duration is the route's latency histogram.
+	duration func() prometheus.Observer
+	// counters are the route's request counters by method and status, copied on
+	// write: a route sees a handful of pairs, read far more often than added.
+	counters atomic.Pointer[[]routeCounter]
+	mu       sync.Mutex // serializes additions to counters
+}
+
+type routeCounter struct {
+	method string
+	status int
+	c      prometheus.Counter
+}
+
+// route returns the series of one route template.
+func (m *metrics) route(route string) *routeMetrics {
+	return &routeMetrics{m: m, route: route, duration: sync.OnceValue(func() prometheus.Observer {
+		return m.duration.WithLabelValues(route)
+	})}
+}
+
+// requests is the counter of the route's requests with method (a methodLabel) and
+// status.
+func (rm *routeMetrics) requests(method string, status int) prometheus.Counter {
+	if cs := rm.counters.Load(); cs != nil {
+		for _, c := range *cs {
+			if c.status == status && c.method == method {
+				return c.c
+			}
+		}
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	var cs []routeCounter
+	if old := rm.counters.Load(); old != nil {
+		for _, c := range *old {
+			if c.status == status && c.method == method {
+				return c.c
+			}
+		}
+		cs = append(cs, *old...)
+	}
+	c := rm.m.requests.WithLabelValues(rm.route, method, strconv.Itoa(status))
+	cs = append(cs, routeCounter{method: method, status: status, c: c})
+	rm.counters.Store(&cs)
+	return c
 }

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
-
-	"github.com/gorilla/mux"
 
 	"github.com/winnow/winnow/internal/httpx"
 )
@@ -32,9 +29,11 @@ func validRequestID(id string) bool {
 }
 
 func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	var h [16]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:])
 }
 
 // statusWriter remembers the status and size for the access log and metrics.
@@ -63,10 +62,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// observe wraps every request: request id, size limit, panic recovery, access log and
-// metrics. The log names the route template, never the raw path or query (a moderator's
-// search can hold an email) and never the client's address or user agent.
-func (s *server) observe(next http.Handler) http.Handler {
+// observe wraps every routed request: request id, size limit, panic recovery, access
+// log and metrics. The log names the route template, never the raw path or query (a
+// moderator's search can hold an email) and never the client's address or user agent.
+//
+// routes wraps each route's handler once, with its template (route) and the most its
+// requests' bodies may hold (maxBody), where mux's middleware (Router.Use) would build
+// the wrapper again on every request and look the route up in the request's context;
+// routes that mux did not match are observed as "unmatched".
+func (s *server) observe(route string, maxBody int64, next http.Handler) http.Handler {
+	m := s.metrics.route(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -75,7 +80,9 @@ func (s *server) observe(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(httpx.WithRequestID(r.Context(), id))
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		if r.Body != http.NoBody { // nothing to limit in a request without a body
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -87,16 +94,16 @@ func (s *server) observe(next http.Handler) http.Handler {
 					s.writeError(sw, r, fmt.Errorf("panic"))
 				}
 			}
-			route := routeName(r)
 			status := sw.status
 			if status == 0 {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
-			s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+			method := methodLabel(r.Method)
+			m.requests(method, status).Inc()
+			m.duration().Observe(elapsed.Seconds())
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("method", methodLabel(r.Method)), slog.String("route", route),
+				slog.String("request_id", id), slog.String("method", method), slog.String("route", route),
 				slog.Int("status", status), slog.Int("bytes", sw.bytes), slog.Duration("duration", elapsed))
 		}()
 		next.ServeHTTP(sw, r)
@@ -112,14 +119,4 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
-}
-
-// routeName is the matched route's template, which keeps metric labels bounded.
-func routeName(r *http.Request) string {
-	if rt := mux.CurrentRoute(r); rt != nil {
-		if t, err := rt.GetPathTemplate(); err == nil {
-			return t
-		}
-	}
-	return "unmatched"
 }

@@ -11,20 +11,18 @@ import (
 // internal/dashboard). No front end registers routes of its own.
 func (s *server) routes() http.Handler {
 	r := mux.NewRouter()
-	r.Use(s.observe)
-	r.NotFoundHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = s.observe(unmatched, s.maxBody, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{Status: http.StatusNotFound, Code: "not_found", Message: "no such endpoint"})
 	}))
-	r.MethodNotAllowedHandler = s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.MethodNotAllowedHandler = s.observe(unmatched, s.maxBody, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed here"})
 	}))
 
-	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
-
 	// Public, CORS-limited to each site's origins. Every route hangs off the root router:
-	// a gorilla/mux subrouter answers 404 where 405 is right.
+	// a gorilla/mux subrouter answers 404 where 405 is right. They come first, the
+	// thread read at the top: mux tries the routes in this order, and these are asked
+	// most. (Their paths share nothing with the operational routes after them, so
+	// the order changes no answer.)
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.threadComments).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/api/v1/sites/{site}/comments", s.submitHandler(nil)).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/sites/{site}/counts", s.counts).Methods(http.MethodGet, http.MethodHead)
@@ -35,6 +33,10 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.deleteOwnComment).Methods(http.MethodDelete)
 	r.HandleFunc("/api/v1/comments/{id:[0-9]+}", s.commentPreflight).Methods(http.MethodOptions)
 	r.HandleFunc("/api/v1/avatars/{hash:[0-9a-f]{32}}.svg", s.avatar).Methods(http.MethodGet, http.MethodHead)
+
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
 
 	// The Akismet-compatible API (internal/akismet), for WordPress and every other
 	// Akismet client: any host, since clients put the key in the host's first label.
@@ -85,7 +87,11 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/admin/setup", s.setupForm).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/admin/setup", s.setupSubmit).Methods(http.MethodPost)
 
-	// Moderators and admins, with a bearer token or a session cookie.
+	// Moderators and admins, with a bearer token or a session cookie. What only admins
+	// may do, the admin service refuses to anyone else (403); requireAdmin asks the same
+	// rule (admin.Manage) early on the routes that read a body first, so that the body
+	// cannot change a moderator's answer, and on import and export, whose services
+	// (internal/importer) take no principal.
 	adm := func(path string, h http.HandlerFunc) *mux.Route {
 		return r.Handle("/api/v1/admin"+path, s.authenticate(h))
 	}
@@ -106,22 +112,47 @@ func (s *server) routes() http.Handler {
 	adm("/sites", s.requireAdmin(s.createSite)).Methods(http.MethodPost)
 	adm("/sites/{site}", s.getSite).Methods(http.MethodGet)
 	adm("/sites/{site}", s.requireAdmin(s.updateSite)).Methods(http.MethodPatch)
-	adm("/sites/{site}/akismet-key", s.requireAdmin(s.issueAkismetKey)).Methods(http.MethodPost)
-	adm("/sites/{site}/akismet-key", s.requireAdmin(s.revokeAkismetKey)).Methods(http.MethodDelete)
-	adm("/tokens", s.requireAdmin(s.listTokens)).Methods(http.MethodGet)
+	adm("/sites/{site}/import", s.requireAdmin(s.importSite)).Methods(http.MethodPost).Name(uploadRoute)
+	adm("/sites/{site}/export", s.requireAdmin(s.exportSite)).Methods(http.MethodGet)
+	adm("/sites/{site}/akismet-key", s.issueAkismetKey).Methods(http.MethodPost)
+	adm("/sites/{site}/akismet-key", s.revokeAkismetKey).Methods(http.MethodDelete)
+	adm("/tokens", s.listTokens).Methods(http.MethodGet)
 	adm("/tokens", s.requireAdmin(s.createToken)).Methods(http.MethodPost)
-	adm("/tokens/{id:[0-9]+}", s.requireAdmin(s.revokeToken)).Methods(http.MethodDelete)
-	adm("/users", s.requireAdmin(s.listUsers)).Methods(http.MethodGet)
+	adm("/tokens/{id:[0-9]+}", s.revokeToken).Methods(http.MethodDelete)
+	adm("/users", s.listUsers).Methods(http.MethodGet)
 	adm("/users", s.requireAdmin(s.createUser)).Methods(http.MethodPost)
 	adm("/users/{id:[0-9]+}", s.requireAdmin(s.updateUser)).Methods(http.MethodPatch)
 	adm("/webhooks", s.listWebhooks).Methods(http.MethodGet)
 	adm("/webhooks", s.requireAdmin(s.createWebhook)).Methods(http.MethodPost)
 	adm("/webhooks/{id:[0-9]+}", s.getWebhook).Methods(http.MethodGet)
 	adm("/webhooks/{id:[0-9]+}", s.requireAdmin(s.updateWebhook)).Methods(http.MethodPatch)
-	adm("/webhooks/{id:[0-9]+}", s.requireAdmin(s.deleteWebhook)).Methods(http.MethodDelete)
-	adm("/webhooks/{id:[0-9]+}/rotate", s.requireAdmin(s.rotateWebhook)).Methods(http.MethodPost)
-	adm("/webhooks/{id:[0-9]+}/ping", s.requireAdmin(s.pingWebhook)).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}", s.deleteWebhook).Methods(http.MethodDelete)
+	adm("/webhooks/{id:[0-9]+}/rotate", s.rotateWebhook).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}/ping", s.pingWebhook).Methods(http.MethodPost)
 	adm("/webhooks/{id:[0-9]+}/deliveries", s.listDeliveries).Methods(http.MethodGet)
-	adm("/webhooks/{id:[0-9]+}/deliveries/{delivery:[0-9]+}/redeliver", s.requireAdmin(s.redeliver)).Methods(http.MethodPost)
+	adm("/webhooks/{id:[0-9]+}/deliveries/{delivery:[0-9]+}/redeliver", s.redeliver).Methods(http.MethodPost)
+
+	// Every route is observed (request id, log, metrics) under its template. Its
+	// handler is wrapped once, here; mux's middleware (Router.Use) would wrap it anew
+	// on every request. Like that middleware, observe runs only for a matched route:
+	// mux's own redirects to a cleaned path stay as they were.
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return err
+		}
+		limit := s.maxBody
+		if route.GetName() == uploadRoute && s.maxUpload > 0 {
+			limit = s.maxUpload + 1 // the handler refuses a larger file with its own message
+		}
+		route.Handler(s.observe(tpl, limit, route.GetHandler()))
+		return nil
+	})
+	if err != nil {
+		panic(err) // a route without a path template: a mistake in the table above
+	}
 	return r
 }
+
+// unmatched is the route label of requests that no route took (404 and 405).
+const unmatched = "unmatched"

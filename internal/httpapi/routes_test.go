@@ -21,6 +21,9 @@ func TestRoutes(t *testing.T) {
 	signedIn := want{http.StatusUnauthorized, http.StatusOK, http.StatusOK}
 	id := func(format string) string { return fmt.Sprintf(format, e.Comment) }
 	hook := func(format string) string { return fmt.Sprintf(format, e.Webhook) }
+	wxr := `<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><link>https://blog.example/w</link>` +
+		`<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_author>A</wp:comment_author><wp:comment_date_gmt>2024-01-01 00:00:00</wp:comment_date_gmt>` +
+		`<wp:comment_content>Imported.</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment></item></channel></rss>`
 	submit := `{"thread": "/q", "author_name": "Reader", "author_email": "reader@example.org", "body": "Yet another comment."}`
 	tests := []struct {
 		method, path, body string
@@ -50,6 +53,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/v1/admin/bans", "", signedIn, json},
 		{"GET", "/api/v1/admin/sites", "", signedIn, json},
 		{"GET", "/api/v1/admin/sites/blog", "", signedIn, json},
+		{"POST", "/api/v1/admin/sites/blog/import?format=wxr", wxr, signedIn, json},
+		{"GET", "/api/v1/admin/sites/blog/export", "", signedIn, json}, // application/jsonl for the file
 		{"GET", "/api/v1/admin/tokens", "", signedIn, json},
 		{"GET", "/api/v1/admin/users", "", signedIn, json},
 		{"GET", "/api/v1/admin/webhooks", "", signedIn, json},

@@ -82,7 +82,7 @@ type Admin interface {
 	RotateWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Endpoint, error)
 	DeleteWebhook(ctx context.Context, p auth.Principal, id int64) error
 	PingWebhook(ctx context.Context, p auth.Principal, id int64) (webhook.Delivery, error)
-	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) ([]webhook.Delivery, string, error)
+	Deliveries(ctx context.Context, p auth.Principal, id int64, status webhook.DeliveryStatus, cursor string, limit int) (webhook.Endpoint, []webhook.Delivery, string, error)
 	// Installs lists what the widget reported from each origin of a site.
 	Installs(ctx context.Context, p auth.Principal, siteID string) ([]site.Install, error)
 	Redeliver(ctx context.Context, p auth.Principal, id, delivery int64) (webhook.Delivery, error)
@@ -177,6 +177,13 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
+	// Importer and Exporter bring a site's comments in and take them out (the
+	// admins' import and export); nil answers those routes 404.
+	Importer Importer
+	Exporter Exporter
+	// MaxUploadBytes caps an import's upload (import.max_upload_bytes), in place of
+	// MaxBodyBytes.
+	MaxUploadBytes int64
 	// Installs takes the widgets' reports about the pages they run on (admin.InstallLog);
 	// nil drops them.
 	Installs InstallReports
@@ -193,6 +200,9 @@ type server struct {
 	admin     Admin
 	submitter Submitter
 	moderator Moderator
+	importer  Importer
+	exporter  Exporter
+	maxUpload int64
 	akismet   Akismet
 	accounts  Accounts
 	limiter   Limiter
@@ -204,11 +214,14 @@ type server struct {
 	pages     *pageCache
 	renders   singleflight.Group // thread pages being rendered, by ETag
 	threads   *ThreadCache
-	// readCache is the Cache-Control of thread and count answers (SharedCache).
-	readCache string
+	// readCache is the Cache-Control of thread and count answers (SharedCache), as a
+	// header's values.
+	readCache []string
 	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
 	baseURL   string
+	// ownOrigin is the origin of baseURL, winnow's own pages' (httpx.Origin).
+	ownOrigin string
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
@@ -225,7 +238,8 @@ func NewServer(d Deps) http.Handler {
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
-		v6bits: d.IPv6Prefix, readCache: d.SharedCache.header(),
+		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
+		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		s.guard = auth.NewGuard(nil, d.Secret, d.Now)

@@ -94,9 +94,6 @@ func rateScopes(l *site.RateLimits) map[string]*site.Rate { return httpx.RateSco
 func viewSite(s site.Site) siteView {
 	v := siteView{ID: s.ID, Name: s.Name, Origins: s.Origins, Policy: s.Policy, MaxLinks: s.MaxLinks,
 		BlockedWords: s.BlockedWords, SpamSeed: s.SpamSeed, Scripts: s.Scripts, CreatedAt: s.CreatedAt, RateLimits: map[string]rateLimit{}}
-	if v.SpamSeed == "" {
-		v.SpamSeed = site.SeedFold
-	}
 	if s.CDN != nil {
 		v.CDNCache = &cdnCache{SMaxAge: s.CDN.SMaxAge.String(), StaleWhileRevalidate: s.CDN.StaleWhileRevalidate.String()}
 	}

@@ -214,7 +214,7 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ds, next, err := s.admin.Deliveries(r.Context(), principal(r), pathID(r), status, q.Get("cursor"), limit)
+	_, ds, next, err := s.admin.Deliveries(r.Context(), principal(r), pathID(r), status, q.Get("cursor"), limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/spam"
 )
@@ -26,18 +27,25 @@ import (
 func (s *Service) Check(ctx context.Context, site site.Site, sub comment.Submission, meta Meta) (comment.Verdict, error) {
 	sub = Foreign(sub)
 	meta.UserAgent = comment.Truncate(strings.ToValidUTF8(meta.UserAgent, ""), comment.MaxUserAgentLen)
-	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
+	keys := comment.SubmissionKeys(s.secret, s.v6bits, sub.AuthorName, sub.AuthorEmail, sub.AuthorURL, meta.IP)
 	text := spam.Read(sub.Body)
-	sets := s.campaignSets(site.ID, sub, text, authorKey)
-	err := concurrently(ctx, len(sets), func(ctx context.Context, i int) error { return sets[i].peek(ctx, s.counters.Distinct) })
-	if err == nil {
-		err = concurrently(ctx, len(sets), func(ctx context.Context, i int) error { return sets[i].add(ctx, s.counters.Distinct) })
+	sets := s.campaignSets(site.ID, threadKey(sub.Thread), text, keys.Author)
+	var tallies []ratelimit.Tally
+	if len(sets) > 0 {
+		var err error
+		if tallies, err = peekCampaign(ctx, s.counters.Distinct, sets); err == nil {
+			err = addCampaign(ctx, s.counters.Distinct, sets, tallies)
+		}
+		if err != nil {
+			return comment.Verdict{}, err
+		}
 	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	record, err := s.record(ctx, site.ID, sub, keys, Meta{IP: meta.IP}, now)
 	if err != nil {
 		return comment.Verdict{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	j, err := s.judge(ctx, site, sub, authorKey, meta, submitted{campaign: campaignOf(sets), text: text, check: true}, nil, now)
+	j, err := s.judge(site, sub, meta, submitted{campaign: campaignOf(tallies), text: text, check: true}, record)
 	if err != nil {
 		return comment.Verdict{}, err
 	}

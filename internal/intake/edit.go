@@ -35,8 +35,10 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err
 	}
 	sub := comment.Submission{Thread: c.ThreadKey, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthorURL: c.AuthorURL, Body: body}
+	keys := comment.SubmissionKeys(s.secret, s.v6bits, sub.AuthorName, sub.AuthorEmail, sub.AuthorURL, meta.IP)
+	keys.Author = c.AuthorKey // the key the comment's author is counted by
 	text := spam.Read(body)
-	g, err := s.peek(ctx, site, sub, meta, c.AuthorKey, text)
+	g, err := s.peek(ctx, site, sub, meta, keys, text)
 	if err == nil {
 		err = s.charge(ctx, &g)
 	}
@@ -44,8 +46,12 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		return Result{}, err // edits count against the submission limits, and towards a campaign
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
+	record, err := s.record(ctx, site.ID, sub, keys, Meta{IP: meta.IP}, now)
+	if err != nil {
+		return Result{}, fmt.Errorf("intake: edit: %w", err)
+	}
 	// An edit comes without the form, so it has no form token to judge.
-	j, err := s.judge(ctx, site, sub, c.AuthorKey, meta, submitted{campaign: campaignOf(g.sets), text: text}, nil, now)
+	j, err := s.judge(site, sub, meta, submitted{campaign: g.campaign(), text: text}, record)
 	if err != nil {
 		return Result{}, fmt.Errorf("intake: edit: %w", err)
 	}
@@ -62,8 +68,8 @@ func (s *Service) Edit(ctx context.Context, id int64, token, body string, meta M
 		// Every author edit is in the audit log, not only those that move the comment.
 		e.Event = &comment.Event{SiteID: c.SiteID, CommentID: c.ID, Actor: authorActor, Action: "edit",
 			From: status, To: status, CreatedAt: now}
-		if status == comment.StatusApproved {
-			e.Notify = s.notice(comment.EventUpdated, now, edited)
+		if status == comment.StatusApproved { // its public view changed
+			e.NewVersion, e.Notify = true, s.notice(comment.EventUpdated, now, edited)
 		}
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {

@@ -25,7 +25,7 @@ func TestEditByTheAuthor(t *testing.T) {
 	}{
 		{"a published comment stays published and notifies an update", func(*comment.Comment) {}, token, "Fixed a *typo*", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition != nil || e.Notify.Type != comment.EventUpdated || e.BodyHTML != "<p>Fixed a <em>typo</em></p>" ||
+				if e.Transition != nil || !e.NewVersion || e.Notify.Type != comment.EventUpdated || e.BodyHTML != "<p>Fixed a <em>typo</em></p>" ||
 					!strings.Contains(string(e.Notify.Payload), `typo`) {
 					t.Errorf("%+v", e)
 				}
@@ -33,13 +33,13 @@ func TestEditByTheAuthor(t *testing.T) {
 		{"links added to a published comment take it down for a moderator", func(*comment.Comment) {}, token,
 			"see https://a.example and https://b.example", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition == nil || e.Transition.To != comment.StatusPending || e.Transition.Notify.Type != comment.EventUnpublished {
-					t.Errorf("%+v", e.Transition)
+				if e.Transition == nil || e.Transition.To != comment.StatusPending || e.Transition.Notify.Type != comment.EventUnpublished || e.NewVersion {
+					t.Errorf("%+v (new version %v)", e.Transition, e.NewVersion)
 				}
 			}},
 		{"a held comment stays held", func(c *comment.Comment) { c.Status = comment.StatusPending }, token, "cleaner text", nil,
 			func(t *testing.T, e comment.Edit) {
-				if e.Transition != nil || e.Notify.Type != "" {
+				if e.Transition != nil || e.NewVersion || e.Notify.Type != "" {
 					t.Errorf("%+v", e)
 				}
 			}},

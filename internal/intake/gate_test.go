@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -84,7 +85,7 @@ func storing(t *testing.T, stored *[]comment.Comment) fakeStore {
 func TestARefusedSubmissionChargesNoKeyAndSpendsNoNonce(t *testing.T) {
 	counterEngines(t, func(t *testing.T, c Counters) {
 		var stored []comment.Comment
-		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 		st := limitedSite(2, 1, 3, 3)
 		ctx := context.Background()
 		token := func() string {
@@ -179,7 +180,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 	}
 	c := Counters{Limits: r, Nonces: ratelimit.NewNonces(r), Distinct: ratelimit.NewDistinct(r)}
 	var stored []comment.Comment
-	s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+	s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 	st := limitedSite(100, 100, 100, 100)
 	ctx := context.Background()
 	body := "I read this twice and the second half still puzzles me: why would the cache sit in front of the queue rather than behind it?"
@@ -210,7 +211,7 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 	ref := redis_rate.NewLimiter(redisClient(t)) // plain calls, one after another
 	counterEngines(t, func(t *testing.T, c Counters) {
 		var stored []comment.Comment
-		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", time.Now)
+		s := NewService(storing(t, &stored), c, sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", time.Now)
 		st := limitedSite(3, 2, 5, 12)
 		l := st.Limits.Effective()
 		ctx := context.Background()
@@ -268,4 +269,53 @@ func TestTheGateAnswersAsSequentialRedisRate(t *testing.T) {
 			t.Errorf("%d of 40 refused: the sequence tests nothing", refused)
 		}
 	})
+}
+
+// TestRoundsRunAtOnceOnlyThroughRedis: a round's calls are made at once when they can
+// share a Redis round trip, and one after another in process, where goroutines only cost.
+func TestRoundsRunAtOnceOnlyThroughRedis(t *testing.T) {
+	local := ratelimit.NewLocal(time.Now)
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { client.Close() })
+	r, err := ratelimit.NewRedis(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ratelimit.NewFallback(r, local, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	for _, tc := range []struct {
+		name string
+		c    Counters
+		want bool
+	}{{"local", localCounters(local), false}, {"redis", Counters{Limits: r}, true}, {"fallback", Counters{Limits: f}, true}, {"none", Counters{}, false}} {
+		if got := tc.c.concurrent(); got != tc.want {
+			t.Errorf("%s: concurrent %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestLimitAndCampaignKeysAreAsStored: the keys a submission is limited and counted
+// by are those earlier versions wrote, so that state in Redis carries over an upgrade.
+func TestLimitAndCampaignKeysAreAsStored(t *testing.T) {
+	s := NewService(nil, localCounters(ratelimit.NewLocal(time.Now)), nil, nil, secret, comment.DefaultIPv6Prefix, "", time.Now)
+	st := limitedSite(1, 1, 1, 1)
+	keys := comment.SubmissionKeys(secret, comment.DefaultIPv6Prefix, "Ann", "ann@example.org", "", "203.0.113.9")
+	thread := sha256.Sum256([]byte("/p"))
+	threadHex := hex.EncodeToString(thread[:12])
+	prefix := "submit:" + st.ID + ":"
+	want := []string{prefix + "ip:" + comment.AddressKey(secret, "203.0.113.9", comment.DefaultIPv6Prefix),
+		prefix + "email:" + comment.EmailKey(secret, "ann@example.org"), prefix + "thread:" + threadHex, prefix + "site"}
+	var got []string
+	for _, c := range s.limitChecks(st, threadKey("/p"), keys, "203.0.113.9") {
+		got = append(got, c.key)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("limit keys %q, want %q", got, want)
+	}
+	text := spam.Read("I read this twice and the second half still puzzles me: why would the cache sit in front of the queue?")
+	fp := text.Fingerprint()
+	sets := s.campaignSets(st.ID, threadKey("/p"), text, keys.Author)
+	if len(sets) != 2 || sets[0] != (ratelimit.Member{Set: "campaign:" + st.ID + ":" + fp + ":authors", Member: keys.Author}) ||
+		sets[1] != (ratelimit.Member{Set: "campaign:" + st.ID + ":" + fp + ":threads", Member: threadHex}) {
+		t.Errorf("campaign sets %+v", sets)
+	}
 }

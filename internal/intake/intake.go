@@ -1,6 +1,9 @@
 // Package intake is the submit pipeline as straight-line code: validate, check
 // idempotency, sanitize, score, decide and store, in that order, with every dependency
-// passed in. The HTTP API, the no-JS form and importers all submit through it.
+// passed in. The HTTP API and the no-JS form submit through it. Importers do not:
+// an imported comment keeps the status it had where it came from, so it is neither
+// rate-limited, scored nor decided on, but it is held to the same rules
+// (comment.Submission's validation, sanitize.Render; see internal/importer).
 package intake
 
 import (
@@ -58,15 +61,18 @@ type Service struct {
 	v6bits    int
 	baseURL   string
 	now       func() time.Time
+	// concurrent is counters.concurrent(), asked once.
+	concurrent bool
 }
 
 // NewService wires the pipeline. secret is the installation secret that keys author,
 // address and avatar hashes and edit tokens; v6bits is the IPv6 prefix that counts as
 // one client (http.ipv6_prefix) for limits, reputation and bans alike; baseURL is how
 // webhook consumers reach winnow (avatar links in the events it sends); counters are
-// the shared limits, nonces and campaign counts (none for an importer's bulk load).
+// the shared limits, nonces and campaign counts (a nil field checks nothing).
 func NewService(store Store, counters Counters, sanitizer *sanitize.Sanitizer, scorer *spam.Scorer, secret []byte, v6bits int, baseURL string, now func() time.Time) *Service {
-	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now}
+	return &Service{store: store, counters: counters, sanitizer: sanitizer, scorer: scorer, secret: secret, v6bits: v6bits, baseURL: baseURL, now: now,
+		concurrent: counters.concurrent()}
 }
 
 // notice builds the webhook event a change sends about c, as the change leaves it.
@@ -89,16 +95,19 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 	if len(meta.IdempotencyKey) > MaxIdempotencyKey {
 		return Result{}, comment.Invalid("Idempotency-Key", fmt.Sprintf("at most %d bytes", MaxIdempotencyKey))
 	}
-	authorKey := comment.AuthorKey(s.secret, sub.AuthorName, sub.AuthorEmail)
-	// One keyed hash for the record's reputation and the comment's row.
-	addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
+	// Every keyed hash of the submission at once: the limits, the record read and the
+	// stored row share them.
+	keys := comment.SubmissionKeys(s.secret, s.v6bits, sub.AuthorName, sub.AuthorEmail, sub.AuthorURL, meta.IP)
 	now := s.now().UTC().Truncate(time.Microsecond) // the precision times are stored at
-	var record *comment.Record
+	var (
+		record comment.Record
+		read   bool
+	)
 	if meta.IdempotencyKey != "" {
 		// A retry must find its first answer before the limits count it again, so with
 		// a key the submission's one read comes first; without one it comes after the
 		// limits, which bound what a client can make the database do.
-		r, err := s.record(ctx, st.ID, sub, authorKey, addressKey, meta, now)
+		r, err := s.record(ctx, st.ID, sub, keys, meta, now)
 		if err != nil {
 			return Result{}, err
 		}
@@ -108,22 +117,20 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 			}
 			r.Replay = 0 // deleted since: submit anew
 		}
-		record = &r
+		record, read = r, true
 	}
 	text := spam.Read(sub.Body)
-	g, err := s.peek(ctx, st, sub, meta, authorKey, text)
+	g, err := s.peek(ctx, st, sub, meta, keys, text)
 	if err != nil {
 		return Result{}, err
 	}
-	if record == nil {
-		r, err := s.record(ctx, st.ID, sub, authorKey, addressKey, meta, now)
-		if err != nil {
+	if !read {
+		if record, err = s.record(ctx, st.ID, sub, keys, meta, now); err != nil {
 			return Result{}, err
 		}
-		record = &r
 	}
 	if sub.ParentID != 0 {
-		if err := checkParent(sub, *record); err != nil {
+		if err := checkParent(sub, record); err != nil {
 			return Result{}, err
 		}
 	}
@@ -131,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 		return Result{}, err
 	}
 
-	j, err := s.judge(ctx, st, sub, authorKey, meta, submitted{form: g.form, campaign: campaignOf(g.sets), text: text}, record, now)
+	j, err := s.judge(st, sub, meta, submitted{form: g.form, campaign: g.campaign(), text: text}, record)
 	if err != nil {
 		return Result{}, err
 	}
@@ -145,8 +152,8 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 	c := comment.Comment{
 		SiteID: st.ID, ThreadKey: sub.Thread, ParentID: sub.ParentID,
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
-		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: addressKey,
-		AuthorKey: authorKey, AvatarHash: comment.AvatarHash(s.secret, sub.AuthorEmail),
+		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: keys.Address,
+		AuthorKey: keys.Author, AvatarHash: keys.Avatar,
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
@@ -193,31 +200,22 @@ type submitted struct {
 }
 
 // judge is the one judging step of a new text, a submission's or an author's edit:
-// it renders the text, reads the author's and the address's record and the bans that
-// match (one round trip) unless the caller has (read), and scores it with what the
-// text's gate read (g). What the verdict makes of the comment's status is the caller's
-// rule (moderation.Decide for a submission, moderation.AfterEdit for an edit). The
-// rate limits are checked before, by the caller, so that work refused for them costs
+// it renders the text and scores it with the author's and the address's record and
+// the bans that match (record, the caller's one read) and what the text's gate read
+// (g). What the verdict makes of the comment's status is the caller's rule
+// (moderation.Decide for a submission, moderation.AfterEdit for an edit). The rate
+// limits are checked before, by the caller, so that work refused for them costs
 // little.
-func (s *Service) judge(ctx context.Context, st site.Site, sub comment.Submission, authorKey string, meta Meta, g submitted, read *comment.Record, now time.Time) (judgement, error) {
+func (s *Service) judge(st site.Site, sub comment.Submission, meta Meta, g submitted, record comment.Record) (judgement, error) {
 	// Rendered after the limits, which bound what a client can make the renderer do.
 	rendered := s.sanitizer.Render(sub.Body)
 	if err := comment.ValidateShown(rendered.Text); err != nil && !g.check {
 		return judgement{}, err
 	}
-	var record comment.Record
-	if read != nil {
-		record = *read
-	} else {
-		var err error
-		addressKey := comment.AddressKey(s.secret, meta.IP, s.v6bits)
-		if record, err = s.record(ctx, st.ID, sub, authorKey, addressKey, Meta{IP: meta.IP}, now); err != nil {
-			return judgement{}, err
-		}
-	}
+	address := record.Address.Tally()
 	v := s.scorer.Score(spam.Input{
 		Site: st, Submission: sub, Links: len(rendered.Links), IP: meta.IP, UserAgent: meta.UserAgent,
-		Author: record.Author, AddressApproved: record.IPApproved, AddressSpam: record.IPSpam, Form: g.form,
+		Author: record.Author, AddressApproved: address.Approved, AddressSpam: address.Spam, Form: g.form,
 		Banned: record.Banned, Campaign: g.campaign, Text: g.text,
 	})
 	return judgement{html: rendered.HTML, verdict: v, author: record.Author}, nil
@@ -225,10 +223,10 @@ func (s *Service) judge(ctx context.Context, st site.Site, sub comment.Submissio
 
 // record reads what the site knows of the submission's author, address,
 // Idempotency-Key (meta's) and parent, and the bans it matches: a submission's one read.
-// addressKey is comment.AddressKey of meta.IP.
-func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, authorKey, addressKey string, meta Meta, now time.Time) (comment.Record, error) {
-	r, err := s.store.Record(ctx, siteID, authorKey, reputationKey(meta.IP, addressKey), meta.IdempotencyKey, sub.ParentID,
-		comment.SubmissionBanKeys(s.secret, s.v6bits, sub.AuthorEmail, sub.AuthorURL, meta.IP), now.Add(-AddressMemory), now)
+// keys are the submission's (comment.SubmissionKeys of its author and meta.IP).
+func (s *Service) record(ctx context.Context, siteID string, sub comment.Submission, keys comment.Keys, meta Meta, now time.Time) (comment.Record, error) {
+	r, err := s.store.Record(ctx, siteID, keys.Author, reputationKey(meta.IP, keys.Address), meta.IdempotencyKey, sub.ParentID,
+		keys.Bans, now.Add(-AddressMemory), now)
 	if err != nil {
 		return comment.Record{}, fmt.Errorf("intake: record: %w", err)
 	}

@@ -24,6 +24,7 @@ type fakeStore struct {
 	create        func(c *comment.Comment, th comment.Thread) error
 	bans          func(keys comment.BanKeys) ([]comment.BanKind, error)
 	address       func(addressKey string) // the key an address's record is read by
+	statuses      comment.StatusCounts    // the address's recent comments, by status
 	edit          func(e comment.Edit) error
 	transitions   func(ts []comment.Transition) error
 }
@@ -50,7 +51,7 @@ func (f fakeStore) ApplyTransitions(_ context.Context, ts []comment.Transition) 
 }
 
 func (f fakeStore) Record(_ context.Context, siteID, key, addressKey, idempotencyKey string, parentID int64, keys comment.BanKeys, _, _ time.Time) (comment.Record, error) {
-	var r comment.Record
+	r := comment.Record{Address: f.statuses}
 	var err error
 	if f.address != nil {
 		f.address(addressKey)
@@ -105,7 +106,7 @@ var (
 )
 
 func newService(st Store) *Service {
-	return NewService(st, localCounters(ratelimit.NewLocal(now)), sanitize.New(), spam.NewScorer(nil), secret, comment.DefaultIPv6Prefix, "", now)
+	return NewService(st, localCounters(ratelimit.NewLocal(now)), sanitize.New(), spam.NewScorer(), secret, comment.DefaultIPv6Prefix, "", now)
 }
 
 // localCounters keeps limits, nonces and campaign counts on one in-process limiter.
@@ -328,6 +329,30 @@ func TestSubmitJudgesABannedAuthorSpam(t *testing.T) {
 	}
 	if stored.Status != comment.StatusSpam || !strings.Contains(strings.Join(stored.Reasons, ","), "banned email") {
 		t.Errorf("a banned author's comment: %s %v", stored.Status, stored.Reasons)
+	}
+}
+
+// TestAddressHistoryCountsByStatus: the store counts an address's recent comments by
+// status; what those count for (spam against it, approved for it, the rest nothing) is
+// the domain's rule, applied before the scorer sees them.
+func TestAddressHistoryCountsByStatus(t *testing.T) {
+	for _, tt := range []struct {
+		statuses comment.StatusCounts
+		bad      bool
+	}{
+		{comment.StatusCounts{comment.StatusSpam: 3, comment.StatusPending: 5, comment.StatusRejected: 4}, true},
+		{comment.StatusCounts{comment.StatusSpam: 3, comment.StatusApproved: 3}, false},
+		{comment.StatusCounts{comment.StatusRejected: 9, comment.StatusDeleted: 9}, false},
+	} {
+		var stored comment.Comment
+		st := fakeStore{t: t, statuses: tt.statuses, create: func(c *comment.Comment, _ comment.Thread) error { stored = *c; return nil }}
+		if _, err := newService(st).Submit(context.Background(), blogSite, valid, Meta{IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		reasons := strings.Join(stored.Reasons, "|")
+		if got := strings.Contains(reasons, "address sent"); got != tt.bad {
+			t.Errorf("address history %v: reasons %q, want a bad address %v", tt.statuses, reasons, tt.bad)
+		}
 	}
 }
 

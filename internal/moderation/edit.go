@@ -53,14 +53,13 @@ func (s *Service) Edit(ctx context.Context, req EditRequest) (comment.Comment, e
 			From: c.Status, To: c.Status, Note: strings.TrimSpace(req.Note), CreatedAt: now}}
 	before := c
 	c.BodySource, c.BodyHTML, c.UpdatedAt = body, html.HTML, now
-	if c.Status == comment.StatusApproved {
-		e.Notify = s.notice(comment.EventUpdated, now, c)
+	if c.Status == comment.StatusApproved { // its public view changed
+		e.NewVersion, e.Notify = true, s.notice(comment.EventUpdated, now, c)
 	}
 	if err := s.store.EditComment(ctx, e); err != nil {
 		return comment.Comment{}, fmt.Errorf("moderation: edit: %w", err)
 	}
-	taught := before.Trained == spam.LabelSpam || before.Trained == spam.LabelHam || before.Trained == spam.LabelLeft
-	if taught && before.BodySource != c.BodySource {
+	if spam.Teaches(before.Trained) && before.BodySource != c.BodySource {
 		// The classifier unlearns a comment by the text it holds, so its lesson moves
 		// to the new text: forgotten with the old, taught again with the new.
 		s.learn(ctx, before, "")

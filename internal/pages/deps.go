@@ -56,6 +56,8 @@ type Pages struct {
 	thread   map[string]*template.Template
 	// missing is the page for a link that names no site or no thread.
 	missing map[string]*template.Template
+	// csp is the pages' Content-Security-Policy (pageCSP), written once.
+	csp string
 }
 
 // New prepares the widget's files (hashed and gzipped once) and the thread page's
@@ -84,7 +86,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, catalogs: cats,
+	p := &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, catalogs: cats, csp: pageCSP(d.BaseURL),
 		thread: map[string]*template.Template{}, missing: map[string]*template.Template{}}
 	for _, lang := range cats.Langs() {
 		c := cats.Lang(lang)

@@ -19,11 +19,11 @@ import (
 	"github.com/winnow/winnow/internal/site"
 )
 
-// pageCSP is the policy of winnow's own pages: no script at all, styles and images
-// from winnow only, forms post back to winnow.
-func (p *Pages) pageCSP() string {
+// pageCSP is the policy of winnow's own pages at baseURL: no script at all, styles
+// and images from winnow only, forms post back to winnow.
+func pageCSP(baseURL string) string {
 	img := "'self'"
-	if o := httpx.Origin(p.baseURL); o != "" {
+	if o := httpx.Origin(baseURL); o != "" {
 		img += " " + o
 	}
 	return "default-src 'none'; style-src 'self'; img-src " + img +
@@ -129,7 +129,7 @@ const missingPage = `<!doctype html>
 func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, key string) {
 	c, _ := p.speaks(r)
 	data := struct{ CSS, Message, Lang, Dir string }{p.assets.url("embed.css"), c.T(key), c.Lang, c.Dir}
-	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return p.missing[c.Lang].Execute(buf, data) })
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return p.missing[c.Lang].Execute(buf, data) })
 }
 
 // render fills in the thread and the form and writes the page.
@@ -205,7 +205,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
 		return link(url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
-	httpx.WriteHTML(p.log, w, r, status, p.pageCSP(), func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
 
 // formField reports whether the page's form shows a field's error next to its input.

@@ -53,6 +53,15 @@ func (f *Fallback) PeekAll(ctx context.Context, keys []string, rates []site.Rate
 	return decide(f, ctx, func(l limiter) ([]Result, error) { return l.PeekAll(ctx, keys, rates) })
 }
 
+// ChargeAll never fails: when Redis does, the local limiter counts.
+func (f *Fallback) ChargeAll(ctx context.Context, keys []string, rates []site.Rate) error {
+	_, err := decide(f, ctx, func(l limiter) (struct{}, error) { return struct{}{}, l.ChargeAll(ctx, keys, rates) })
+	return err
+}
+
+// Batched reports that calls made at once travel together to Redis (see Redis.Batched).
+func (f *Fallback) Batched() bool { return f.redis.Batched() }
+
 // limiter is what Redis and Local share.
 type limiter interface {
 	Counter

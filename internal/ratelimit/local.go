@@ -45,6 +45,17 @@ func (l *Local) AllowN(_ context.Context, key string, r site.Rate, n int) (Resul
 	return res, nil
 }
 
+// ChargeAll counts one event for each key, keys[i] against rates[i], as AllowN(…, 1)
+// on each would.
+func (l *Local) ChargeAll(ctx context.Context, keys []string, rates []site.Rate) error {
+	for i, key := range keys {
+		if _, err := l.AllowN(ctx, key, rates[i], 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
 // with another rate is rescaled to r first (see rescale), as Redis.Peek does.
 func (l *Local) Peek(ctx context.Context, key string, r site.Rate) (Result, error) {

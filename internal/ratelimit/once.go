@@ -2,18 +2,19 @@ package ratelimit
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/winnow/winnow/internal/site"
 )
 
 // Counter is a GCRA limiter that can answer without counting: Local, Redis, Fallback.
-// Peek answers what AllowN with n = 1 would; PeekAll does so for several keys at once.
+// Peek answers what AllowN with n = 1 would; PeekAll does so for several keys at once;
+// ChargeAll counts one event for several keys at once, answering nothing.
 type Counter interface {
 	AllowN(ctx context.Context, key string, r site.Rate, n int) (Result, error)
 	Peek(ctx context.Context, key string, r site.Rate) (Result, error)
 	PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error)
+	ChargeAll(ctx context.Context, keys []string, rates []site.Rate) error
 }
 
 // Nonces remembers nonces that were spent, each for a given time, on a Counter: a
@@ -54,44 +55,49 @@ type Tally struct {
 	New bool
 }
 
-// Peek tells how many distinct members set has, counting member, without counting
-// anything; Add then counts it.
-func (d *Distinct) Peek(ctx context.Context, set, member string, window time.Duration, size int) (Tally, error) {
-	res, err := d.c.PeekAll(ctx, []string{set + ":" + member, set},
-		[]site.Rate{onceIn(window), {Count: size, Period: window, Burst: size}})
+// Member is one member of one set, as Distinct counts it.
+type Member struct{ Set, Member string }
+
+// Peek tells, for each of ms, how many distinct members its set has, counting its
+// member, without counting anything; Add then counts them. All sets are read in one
+// command.
+func (d *Distinct) Peek(ctx context.Context, ms []Member, window time.Duration, size int) ([]Tally, error) {
+	keys, rates := make([]string, 0, 2*len(ms)), make([]site.Rate, 0, 2*len(ms))
+	for _, m := range ms {
+		keys = append(keys, m.Set+":"+m.Member, m.Set)
+		rates = append(rates, onceIn(window), site.Rate{Count: size, Period: window, Burst: size})
+	}
+	res, err := d.c.PeekAll(ctx, keys, rates)
 	if err != nil {
-		return Tally{}, err
+		return nil, err
 	}
-	once, all := res[0], res[1]
-	t := Tally{New: once.Allowed, N: size}
-	if all.Allowed { // Remaining is what would be left after one more member
-		t.N = size - all.Remaining
-		if !t.New {
-			t.N--
+	ts := make([]Tally, len(ms))
+	for i := range ms {
+		once, all := res[2*i], res[2*i+1]
+		t := Tally{New: once.Allowed, N: size}
+		if all.Allowed { // Remaining is what would be left after one more member
+			t.N = size - all.Remaining
+			if !t.New {
+				t.N--
+			}
 		}
+		ts[i] = t
 	}
-	return t, nil
+	return ts, nil
 }
 
-// Add counts member in set as Peek found it: the pair once, the set when the member
-// is new. Two submissions of a new pair at the same moment may both count it, which
-// makes a campaign look one author larger, never smaller.
-func (d *Distinct) Add(ctx context.Context, set, member string, t Tally, window time.Duration, size int) error {
-	var (
-		wg   sync.WaitGroup
-		err1 error
-	)
-	if t.New {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err1 = d.c.AllowN(ctx, set, site.Rate{Count: size, Period: window, Burst: size}, 1)
-		}()
+// Add counts each of ms as Peek found it (ts): the pair once, the set when the member
+// is new, all in one command. Two submissions of a new pair at the same moment may
+// both count it, which makes a campaign look one author larger, never smaller.
+func (d *Distinct) Add(ctx context.Context, ms []Member, ts []Tally, window time.Duration, size int) error {
+	keys, rates := make([]string, 0, 2*len(ms)), make([]site.Rate, 0, 2*len(ms))
+	for i, m := range ms {
+		keys = append(keys, m.Set+":"+m.Member)
+		rates = append(rates, onceIn(window))
+		if ts[i].New {
+			keys = append(keys, m.Set)
+			rates = append(rates, site.Rate{Count: size, Period: window, Burst: size})
+		}
 	}
-	_, err := d.c.AllowN(ctx, set+":"+member, onceIn(window), 1)
-	wg.Wait()
-	if err == nil {
-		err = err1
-	}
-	return err
+	return d.c.ChargeAll(ctx, keys, rates)
 }

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,6 +102,72 @@ func TestAChangedLimitHoldsAtOnce(t *testing.T) {
 			got, err := c.AllowN(ctx, key, tt.to, 1) // the charge that follows a peek
 			if err != nil || got.Allowed != p.Allowed || got.Remaining != p.Remaining || !near(got.RetryAfter, p.RetryAfter) {
 				t.Errorf("%s: charge %+v %v, peek said %+v", tt.name, got, err, p)
+			}
+		}
+	})
+}
+
+// TestChargeAllCountsAsAllowNOnEachKey: one ChargeAll leaves every key as AllowN(…, 1)
+// on it would, a key that refuses untouched, whatever the keys' rates.
+func TestChargeAllCountsAsAllowNOnEachKey(t *testing.T) {
+	engines(t, func(t *testing.T, c Counter) {
+		ctx := context.Background()
+		run := fmt.Sprintf("charge-%d-", time.Now().UnixNano())
+		rates := []site.Rate{perHour(3, 3), perHour(1, 1), perHour(60, 2)}
+		for step := range 4 { // the second rate refuses from the second step on
+			var keys, refs []string
+			for i := range rates {
+				keys, refs = append(keys, fmt.Sprintf("%sall-%d", run, i)), append(refs, fmt.Sprintf("%sone-%d", run, i))
+			}
+			if err := c.ChargeAll(ctx, keys, rates); err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range rates {
+				if _, err := c.AllowN(ctx, refs[i], r, 1); err != nil {
+					t.Fatal(err)
+				}
+				got, err1 := c.Peek(ctx, keys[i], r)
+				want, err2 := c.Peek(ctx, refs[i], r)
+				if err1 != nil || err2 != nil || got.Allowed != want.Allowed || got.Remaining != want.Remaining ||
+					!near(got.RetryAfter, want.RetryAfter) || !near(got.ResetAfter, want.ResetAfter) {
+					t.Errorf("step %d, rate %d: after ChargeAll %+v, after AllowN %+v (%v %v)", step, i, got, want, err1, err2)
+				}
+			}
+		}
+	})
+}
+
+// TestDistinctCountsSetsTogether: Peek and Add on several sets at once count each set
+// as it would alone: a new member counts once, a member seen again not at all.
+func TestDistinctCountsSetsTogether(t *testing.T) {
+	engines(t, func(t *testing.T, c Counter) {
+		ctx := context.Background()
+		d := NewDistinct(c)
+		run := fmt.Sprintf("distinct-%d-", time.Now().UnixNano())
+		add := func(a, b string) []Tally {
+			t.Helper()
+			ms := []Member{{Set: run + "a", Member: a}, {Set: run + "b", Member: b}}
+			ts, err := d.Peek(ctx, ms, time.Hour, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Add(ctx, ms, ts, time.Hour, 10); err != nil {
+				t.Fatal(err)
+			}
+			return ts
+		}
+		steps := []struct {
+			a, b string
+			want []Tally
+		}{
+			{"x", "p", []Tally{{1, true}, {1, true}}},
+			{"y", "p", []Tally{{2, true}, {1, false}}},
+			{"x", "q", []Tally{{2, false}, {2, true}}},
+			{"z", "q", []Tally{{3, true}, {2, false}}},
+		}
+		for i, s := range steps {
+			if got := add(s.a, s.b); !slices.Equal(got, s.want) {
+				t.Errorf("step %d (%s, %s): %+v, want %+v", i, s.a, s.b, got, s.want)
 			}
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
@@ -75,7 +76,7 @@ for i = 1, #ARGV do
   redis.call("SET", def, ARGV[i], "EX", math.ceil(burst) + 2)
   out[i] = string.format("%.17g", reset)
 end
-return out
+return table.concat(out, " ")
 `)
 
 // Peek answers what AllowN with n = 1 would answer now, counting nothing. State kept
@@ -88,32 +89,113 @@ func (l *Redis) Peek(ctx context.Context, key string, r site.Rate) (Result, erro
 	return res[0], nil
 }
 
-// PeekAll peeks at several keys, keys[i] against rates[i], in one command.
+// PeekAll peeks at several keys, keys[i] against rates[i], in one command. It
+// answers every key's time ahead in one string: a reply of one element per key would
+// cost allocations for each.
 func (l *Redis) PeekAll(ctx context.Context, keys []string, rates []site.Rate) ([]Result, error) {
-	const prefix = "rate:" // redis_rate's
-	names := make([]string, 0, 2*len(keys))
+	names := keyNames(keys, true)
 	args := make([]any, len(keys))
-	for i, k := range keys {
-		names = append(names, prefix+k, prefix+k+"#burst")
-		args[i] = strconv.FormatFloat(burstOffset(rates[i]), 'g', -1, 64)
+	for i := range keys {
+		args[i] = burstOffset(rates[i])
 	}
-	v, err := peek.Run(ctx, l.pipe, names, args...).StringSlice()
-	if err == nil && len(v) != len(keys) {
-		err = fmt.Errorf("%d answers to %d keys", len(v), len(keys))
-	}
+	v, err := peek.Run(ctx, l.pipe, names, args...).Text()
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: redis: %w", err)
 	}
 	out := make([]Result, len(keys))
-	for i, s := range v {
+	for i := range out {
+		var s string
+		s, v, _ = strings.Cut(v, " ")
 		reset, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: redis: %w", err)
+			return nil, fmt.Errorf("ratelimit: redis: %d answers to %d keys: %w", i, len(keys), err)
 		}
 		_, out[i] = gcra(reset, 0, rates[i], 1)
 	}
+	if v != "" {
+		return nil, fmt.Errorf("ratelimit: redis: more answers than %d keys", len(keys))
+	}
 	return out, nil
 }
+
+// keyNames are the Redis keys of keys, redis_rate's ("rate:" and the key), each
+// followed by the key its burst offset is kept in ("#burst") when withBurst: cut from
+// one string, since a submission names a dozen.
+func keyNames(keys []string, withBurst bool) []string {
+	const prefix, burst = "rate:", "#burst" // redis_rate's prefix
+	per := 1
+	if withBurst {
+		per = 2
+	}
+	size := 0
+	for _, k := range keys {
+		size += per*(len(prefix)+len(k)) + (per-1)*len(burst)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range keys {
+		b.WriteString(prefix)
+		b.WriteString(k)
+		if withBurst {
+			b.WriteString(prefix)
+			b.WriteString(k)
+			b.WriteString(burst)
+		}
+	}
+	all := b.String()
+	names := make([]string, 0, per*len(keys))
+	for _, k := range keys {
+		n := len(prefix) + len(k)
+		names, all = append(names, all[:n]), all[n:]
+		if withBurst {
+			n += len(burst)
+			names, all = append(names, all[:n]), all[n:]
+		}
+	}
+	return names
+}
+
+// chargeAll is redis_rate's allowN with a cost of one (the arithmetic, the clock and
+// the stored value are its script's), for every key (KEYS[i]) at once against the
+// emission interval ARGV[2i-1] and burst offset ARGV[2i] of its rate; it answers how
+// many keys it charged. A key that refuses is left alone, as allowN leaves it.
+var chargeAll = redis.NewScript(`
+redis.replicate_commands()
+local t = redis.call("TIME")
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local charged = 0
+for i = 1, #KEYS do
+  local interval, burst = tonumber(ARGV[2*i-1]), tonumber(ARGV[2*i])
+  local tat = math.max(tonumber(redis.call("GET", KEYS[i]) or now), now)
+  local new_tat = tat + interval
+  local reset_after = new_tat - now
+  if now - (new_tat - burst) >= 0 and reset_after > 0 then
+    redis.call("SET", KEYS[i], new_tat, "EX", math.ceil(reset_after))
+    charged = charged + 1
+  end
+end
+return charged
+`)
+
+// ChargeAll counts one event for each key, keys[i] against rates[i], in one command:
+// what AllowN(…, 1) on each would count, answering nothing. The limits a submission
+// is refused by go through AllowN; counters whose answer nobody reads (a campaign's)
+// are charged here, one command instead of one for each key.
+func (l *Redis) ChargeAll(ctx context.Context, keys []string, rates []site.Rate) error {
+	names := keyNames(keys, false)
+	args := make([]any, 0, 2*len(keys))
+	for _, r := range rates {
+		args = append(args, r.Period.Seconds()/float64(r.Count), burstOffset(r))
+	}
+	if err := chargeAll.Run(ctx, l.pipe, names, args...).Err(); err != nil {
+		return fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return nil
+}
+
+// Batched reports that calls made at once travel together, in one AutoPipeline batch:
+// a caller with several calls to make gains by making them at once.
+func (l *Redis) Batched() bool { return true }
 
 // Ping checks that Redis answers.
 func (l *Redis) Ping(ctx context.Context) error {

@@ -118,7 +118,7 @@ func (s *Sanitizer) Render(source string) Rendered {
 		// nothing rather than half a comment.
 		return Rendered{}
 	}
-	h, text, links := tidy(s.policy.SanitizeReader(&buf.buf).String())
+	h, text, links := tidy(s.policy.SanitizeReader(&buf.buf).Bytes())
 	if len(h) > limit { // tidy's rel attributes, on a great many links
 		return s.plain(src)
 	}
@@ -136,7 +136,7 @@ func maxRendered(n int) int { return 64<<10 + 8*n }
 // paragraph, its line breaks kept. It grows by at most six times.
 func (s *Sanitizer) plain(src string) Rendered {
 	h := "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(src)), "\n", "<br>\n") + "</p>"
-	h, text, links := tidy(h)
+	h, text, links := tidy([]byte(h))
 	return Rendered{HTML: h, Links: links, Text: strings.TrimSpace(text)}
 }
 
@@ -167,12 +167,13 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 // policy does not allow: text is escaped again, and only href (and an ordered
 // list's start) is kept. It returns the text it wrote, unescaped, and the hrefs
 // of the links it wrote.
-func tidy(s string) (string, string, []string) {
+func tidy(s []byte) (string, string, []string) {
 	var links []string
 	var b, shown strings.Builder
 	b.Grow(len(s) + len(s)/4)
+	shown.Grow(len(s))
 	var open []atom.Atom
-	var text []byte // unescaped, so that the text around a dropped tag is one
+	text := make([]byte, 0, 256) // unescaped, so that the text around a dropped tag is one
 	flush := func() {
 		if bytes.IndexFunc(text, comment.RemovedFromBody) >= 0 {
 			// Only a character reference can have made them: the source has none.
@@ -184,14 +185,14 @@ func tidy(s string) (string, string, []string) {
 			}, text)
 		}
 		shown.Write(text)
-		t := html.EscapeString(string(text))
-		text = text[:0]
-		if strings.Count(t, "\n") > 1 && !slices.Contains(open, atom.Pre) {
+		if bytes.Count(text, []byte("\n")) > 1 && !slices.Contains(open, atom.Pre) {
 			// Blank lines (from &#10; say) mean nothing outside <pre>;
 			// without them the output stays one block if rendered again.
-			t = blankLines.ReplaceAllString(t, "\n")
+			b.WriteString(blankLines.ReplaceAllString(html.EscapeString(string(text)), "\n"))
+		} else {
+			escapeText(&b, text)
 		}
-		b.WriteString(t)
+		text = text[:0]
 	}
 	closeTo := func(n int) {
 		flush()
@@ -203,7 +204,7 @@ func tidy(s string) (string, string, []string) {
 		}
 	}
 
-	z := html.NewTokenizer(strings.NewReader(s))
+	z := html.NewTokenizer(bytes.NewReader(s))
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
@@ -301,4 +302,34 @@ func tidy(s string) (string, string, []string) {
 			open = append(open, a)
 		}
 	}
+}
+
+// escapeText writes text to b escaped as html.EscapeString escapes it (the same five
+// characters and CR), without the copies EscapeString makes: tidy writes every text
+// of every comment.
+func escapeText(b *strings.Builder, text []byte) {
+	last := 0
+	for i, c := range text {
+		var esc string
+		switch c {
+		case '&':
+			esc = "&amp;"
+		case '\'':
+			esc = "&#39;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&#34;"
+		case '\r':
+			esc = "&#13;"
+		default:
+			continue
+		}
+		b.Write(text[last:i])
+		b.WriteString(esc)
+		last = i + 1
+	}
+	b.Write(text[last:])
 }

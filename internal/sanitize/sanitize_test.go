@@ -682,3 +682,14 @@ func countAnchors(h string) int {
 		}
 	}
 }
+
+// TestEscapeTextIsEscapeString: tidy's escaping writes what html.EscapeString returns.
+func TestEscapeTextIsEscapeString(t *testing.T) {
+	for _, s := range []string{"", "plain", `a & b < c > d "e" 'f'`, "line\r\nend", "&&&", "ünïcode & ‘quotes’", "<>", "\x00\xff&"} {
+		var b strings.Builder
+		escapeText(&b, []byte(s))
+		if got, want := b.String(), html.EscapeString(s); got != want {
+			t.Errorf("escapeText(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -99,13 +99,15 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // a Redis key as it is.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
 
-// NewSite returns a site with the defaults filled in: first-time policy and the link limit.
+// NewSite returns a site with the defaults filled in: first-time policy, the link
+// limit and the seed's default action.
 func NewSite(id, name string) Site {
-	return Site{ID: id, Name: name, Policy: PolicyFirstTime, MaxLinks: DefaultMaxLinks}
+	return Site{ID: id, Name: name, Policy: PolicyFirstTime, MaxLinks: DefaultMaxLinks, SpamSeed: SeedFold}
 }
 
-// Normalize trims fields, lowercases origins and drops duplicate origins and words,
-// so that the stored form is the form compared against. The name and the words are
+// Normalize trims fields, lowercases origins, drops duplicate origins and words and
+// fills in the defaults of an unset policy and seed action, so that the stored form is
+// the form compared against and every stored site names its choices. The name and the words are
 // put in NFC, as comments are (comment.NormalizeLine), or a word typed decomposed would never
 // match.
 func (s *Site) Normalize() {

@@ -2,6 +2,7 @@ package spam
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -98,20 +99,30 @@ func ReadSMS(r io.Reader) ([]Example, error) {
 	return out, sc.Err()
 }
 
-// ReadFile reads a labeled file from fsys: the YouTube CSV format (a .csv name) or
-// the SMS one (label, tab, text).
+// ReadExamples reads labeled examples in either format, told apart by the first
+// line: the YouTube CSV one names its CONTENT and CLASS columns there; otherwise it is
+// the SMS one (label, tab, text). The contents decide, not a file's name, so a file
+// is read alike whatever it is called, by the command line and the tests.
+func ReadExamples(r io.Reader) ([]Example, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	if first = bytes.ToUpper(first); bytes.Contains(first, []byte("CONTENT")) && bytes.Contains(first, []byte("CLASS")) {
+		return ReadYouTubeCSV(bytes.NewReader(b))
+	}
+	return ReadSMS(bytes.NewReader(b))
+}
+
+// ReadFile reads a labeled file from fsys (ReadExamples), naming it in an error.
 func ReadFile(fsys fs.FS, name string) ([]Example, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var ex []Example
-	if strings.HasSuffix(name, ".csv") {
-		ex, err = ReadYouTubeCSV(f)
-	} else {
-		ex, err = ReadSMS(f)
-	}
+	ex, err := ReadExamples(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -154,6 +154,13 @@ func (o Options) site() site.Site {
 	return s
 }
 
+// learnExample teaches the in-memory model m that ex, on site scope, is label, as a
+// moderator's decision (or the sweep) teaches a comment.
+func learnExample(m *Model, scope string, ex Example, label string) {
+	// Without a store LearnComment writes nothing and fails only on an unknown label.
+	_ = m.LearnComment(context.Background(), comment.Comment{SiteID: scope, AuthorName: ex.Author, BodySource: ex.Text}, label)
+}
+
 // score is one example's verdict as the service gives it: the rules and the text
 // models, on a site with the default link limit.
 func score(s *Scorer, st site.Site, ex Example) comment.Verdict {
@@ -285,7 +292,10 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 	}
 	for i, ex := range stream {
 		for len(queue) > 0 && stayedUp(queue[0].ex, queue[0].i, ex, i) {
-			if q := queue[0]; m.learnText(st.ID, q.ex.Author, "", q.ex.Text, "", LabelLeft) == LabelLeft {
+			// Taught as the sweep teaches it, unless the site's cap turns it into LabelNone.
+			before := m.Implicit(st.ID)
+			learnExample(m, st.ID, queue[0].ex, LabelLeft)
+			if m.Implicit(st.ID) > before {
 				out.Published++
 			}
 			queue = queue[1:]
@@ -311,7 +321,7 @@ func Replay(stream []Example, warmUp int, opt Options) Prequential {
 		if ex.Spam {
 			label = LabelSpam
 		}
-		m.learnText(st.ID, ex.Author, "", ex.Text, "", label)
+		learnExample(m, st.ID, ex, label)
 		out.Labels++
 	}
 	for fp, n := range campaign {

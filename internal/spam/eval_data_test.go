@@ -25,12 +25,7 @@ func loadData(t testing.TB, name string) []Example {
 		t.Skip(err)
 	}
 	defer f.Close()
-	var ex []Example
-	if filepath.Ext(name) == ".csv" {
-		ex, err = ReadYouTubeCSV(f)
-	} else {
-		ex, err = ReadSMS(f)
-	}
+	ex, err := ReadExamples(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,16 @@ import (
 	"github.com/winnow/winnow/internal/site"
 )
 
+// learn teaches the in-memory model m that a text by author on scope, once learned
+// as from, is now label, as a moderator's decision teaches a comment.
+func learn(t *testing.T, m *Model, scope, author, body, from, label string) {
+	t.Helper()
+	c := comment.Comment{SiteID: scope, AuthorName: author, BodySource: body, Trained: from}
+	if err := m.LearnComment(context.Background(), c, label); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestNewCampaignIsHeldAfterFewMarks posts a new campaign (the same text, a new
 // author each time) to a site whose model knows nothing of it, a moderator marking
 // each copy as spam; the copies must be held after at most three marks, from the
@@ -33,7 +43,7 @@ func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
 		st := site.NewSite("shop", "Shop")
 		st.Policy = site.PolicyNone
 		for i, r := range readers {
-			m.learnText(st.ID, fmt.Sprintf("reader %d", i), "", r, "", LabelHam)
+			learn(t, m, st.ID, fmt.Sprintf("reader %d", i), r, "", LabelHam)
 		}
 		marks := 0
 		for ; marks <= 10; marks++ {
@@ -42,7 +52,7 @@ func TestNewCampaignIsHeldAfterFewMarks(t *testing.T) {
 				t.Logf("seed %v: held after %d marks: %.3f %q", s != nil, marks, v.Score, v.Reasons)
 				break
 			}
-			m.learnText(st.ID, fmt.Sprintf("Promoter %d", marks), "", text, "", LabelSpam)
+			learn(t, m, st.ID, fmt.Sprintf("Promoter %d", marks), text, "", LabelSpam)
 		}
 		if marks > 3 {
 			t.Errorf("seed %v: a new campaign was held only after %d moderator marks", s != nil, marks)
@@ -59,7 +69,7 @@ func TestUnlearningMovesTheWeightsBack(t *testing.T) {
 	sc := NewModelScorer(m)
 	text := "Quorvex vouchers half price at the quorvex outlet all week"
 	for i := range 3 {
-		m.learnText(st.ID, "", "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
+		learn(t, m, st.ID, "", fmt.Sprintf("I enjoyed chapter %d and the exercises", i), "", LabelHam)
 	}
 	z := func() float64 {
 		var v vec
@@ -69,12 +79,12 @@ func TestUnlearningMovesTheWeightsBack(t *testing.T) {
 		return z
 	}
 	before := z()
-	m.learnText(st.ID, "", "", text, "", LabelSpam)
+	learn(t, m, st.ID, "", text, "", LabelSpam)
 	learned := z()
-	m.learnText(st.ID, "", "", text, LabelSpam, "")
+	learn(t, m, st.ID, "", text, LabelSpam, "")
 	forgotten := z()
-	m.learnText(st.ID, "", "", text, "", LabelSpam)
-	m.learnText(st.ID, "", "", text, LabelSpam, LabelHam)
+	learn(t, m, st.ID, "", text, "", LabelSpam)
+	learn(t, m, st.ID, "", text, LabelSpam, LabelHam)
 	flipped := z()
 	if !(learned > before && forgotten < learned && flipped < forgotten) {
 		t.Errorf("log-odds: before %.3f, learned %.3f, forgotten %.3f, flipped to ham %.3f", before, learned, forgotten, flipped)
@@ -106,9 +116,9 @@ func TestUnevenLessonsDoNotMakeFunctionWordsEvidence(t *testing.T) {
 	st := site.NewSite("uneven", "Uneven")
 	st.Policy = site.PolicyNone
 	for i, ex := range spams[:110] {
-		m.learnText(st.ID, ex.Author, "", ex.Text, "", LabelSpam)
+		learn(t, m, st.ID, ex.Author, ex.Text, "", LabelSpam)
 		if i%4 == 0 && i/4 < 27 {
-			m.learnText(st.ID, hams[i/4].Author, "", hams[i/4].Text, "", LabelHam)
+			learn(t, m, st.ID, hams[i/4].Author, hams[i/4].Text, "", LabelHam)
 		}
 	}
 	s := NewModelScorer(m)
@@ -156,7 +166,7 @@ func TestScoringWhileLearning(t *testing.T) {
 		if i%3 == 0 {
 			label = LabelSpam
 		}
-		m.learnText(st.ID, "", "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
+		learn(t, m, st.ID, "", fmt.Sprintf("lesson %d buy cheap things at the outlet", i), "", label)
 	}
 	for range 3 {
 		<-done
@@ -189,8 +199,8 @@ func TestLeftAloneIsAWeakCappedLesson(t *testing.T) {
 
 	decided := func() *Model {
 		m := NewModel(nil, nil)
-		m.learnText("blog", "Promo", "", "Discount pills shipped overnight, order at the pharmacy outlet", "", LabelSpam)
-		m.learnText("blog", "Ana", "", "Would the same approach work with a read replica in another region?", "", LabelHam)
+		learn(t, m, "blog", "Promo", "Discount pills shipped overnight, order at the pharmacy outlet", "", LabelSpam)
+		learn(t, m, "blog", "Ana", "Would the same approach work with a read replica in another region?", "", LabelHam)
 		return m
 	}
 	approved, left := decided(), decided()

@@ -35,6 +35,12 @@ const (
 	LabelLeft = "left"
 )
 
+// Teaches reports whether a comment learned as label holds a lesson of its text
+// (spam, ham or left alone), which unlearning it or changing its text must move.
+func Teaches(label string) bool {
+	return label == LabelSpam || label == LabelHam || label == LabelLeft
+}
+
 // Implicit lessons (LabelLeft), measured on the prequential replays with policy
 // none in eval_data_test.go (the YouTube and SMS streams, whose figures they are).
 const (
@@ -355,20 +361,9 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	if c.Trained == label {
 		return nil
 	}
-	l := Lesson{Scope: c.SiteID, CommentID: c.ID, From: c.Trained, To: label}
-	deltas := map[string]*TokenCounts{}
-	a := analyze(c.BodySource)
-	l.addDoc(deltas, a.tokens, c.Trained, -1)
-	l.addDoc(deltas, a.tokens, label, 1)
-	l.Deltas = flatten(deltas)
-	var v vec
-	featurize(&v, &a, c.AuthorName, c.AuthorURL, nil)
-	l.Weights = m.weightSteps(c.SiteID, &v, c.Trained, label)
-	if m.store == nil {
-		m.apply(l)
-		return nil
-	}
-	err := m.store.LearnSpam(ctx, l)
+	l := m.textLesson(c.SiteID, c.AuthorName, c.AuthorURL, c.BodySource, c.Trained, label)
+	l.CommentID = c.ID
+	err := m.teach(ctx, l)
 	if errors.Is(err, comment.ErrConflict) {
 		// Another moderator's decision about c (or another replica's sweep) got
 		// there first: read it, so that this replica's next implicit lesson counts it.
@@ -376,6 +371,41 @@ func (m *Model) LearnComment(ctx context.Context, c comment.Comment, label strin
 	}
 	if err != nil {
 		return fmt.Errorf("spam: learn comment %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// textLesson is what teaching scope that a text by author (and website), once
+// learned as from ("" for nothing), is now label ("" forgets it) changes: the
+// counts of its tokens and documents and the linear model's steps. A move between
+// labels that teach nothing ("", LabelNone: a comment the sweep only marks as looked
+// at) changes no count, and its text is not read.
+func (m *Model) textLesson(scope, author, website, body, from, label string) Lesson {
+	l := Lesson{Scope: scope, From: from, To: label}
+	if !Teaches(from) && !Teaches(label) {
+		return l
+	}
+	deltas := map[string]*TokenCounts{}
+	a := analyze(body)
+	l.addDoc(deltas, a.tokens, from, -1)
+	l.addDoc(deltas, a.tokens, label, 1)
+	l.Deltas = flatten(deltas)
+	var v vec
+	featurize(&v, &a, author, website, nil)
+	l.Weights = m.weightSteps(scope, &v, from, label)
+	return l
+}
+
+// teach applies l: to the model in memory when it has no store, else in the database
+// (in one transaction, see Store.LearnSpam), then read back with what other replicas
+// taught meanwhile (Sync).
+func (m *Model) teach(ctx context.Context, l Lesson) error {
+	if m.store == nil {
+		m.apply(l)
+		return nil
+	}
+	if err := m.store.LearnSpam(ctx, l); err != nil {
+		return err
 	}
 	return m.Sync(ctx)
 }
@@ -393,23 +423,12 @@ func (m *Model) LearnFeedback(ctx context.Context, site string, change FeedbackC
 	if from != "" && from != LabelSpam && from != LabelHam {
 		return fmt.Errorf("spam: feedback label %q", from)
 	}
-	l := Lesson{Scope: site, From: from, To: label, Feedback: &change}
-	deltas := map[string]*TokenCounts{}
-	a := analyze(body)
-	l.addDoc(deltas, a.tokens, from, -1)
-	l.addDoc(deltas, a.tokens, label, 1)
-	l.Deltas = flatten(deltas)
-	var v vec
-	featurize(&v, &a, author, website, nil)
-	l.Weights = m.weightSteps(site, &v, from, label)
-	if m.store == nil {
-		m.apply(l)
-		return nil
-	}
-	if err := m.store.LearnSpam(ctx, l); err != nil {
+	l := m.textLesson(site, author, website, body, from, label)
+	l.Feedback = &change
+	if err := m.teach(ctx, l); err != nil {
 		return fmt.Errorf("spam: learn feedback: %w", err)
 	}
-	return m.Sync(ctx)
+	return nil
 }
 
 // LearnExamples teaches scope (Shared, or a site id) a labeled corpus as one change:
@@ -456,14 +475,10 @@ func (m *Model) LearnExamples(ctx context.Context, scope string, examples []Exam
 		l.Weights = append(l.Weights, WeightDelta{Feature: f, Weight: float64(a.w), Accum: float64(a.g)})
 	}
 	slices.SortFunc(l.Weights, func(a, b WeightDelta) int { return cmp.Compare(a.Feature, b.Feature) })
-	if m.store == nil {
-		m.apply(l)
-		return nil
-	}
-	if err := m.store.LearnSpam(ctx, l); err != nil {
+	if err := m.teach(ctx, l); err != nil {
 		return fmt.Errorf("spam: learn examples: %w", err)
 	}
-	return m.Sync(ctx)
+	return nil
 }
 
 // addDoc counts one document's tokens n times (n = -1 unlearns) under label.
@@ -551,26 +566,6 @@ func (m *Model) Implicit(site string) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return int(c.counts[tokenLeft].ham)
-}
-
-// learnText teaches an in-memory model that a text once learned as from (or "") is
-// now label (or "", forgotten), as LearnComment would, and returns the label taught.
-func (m *Model) learnText(scope, author, website, body, from, label string) string {
-	label = m.implicit(scope, from, label)
-	if label == from {
-		return label
-	}
-	l := Lesson{Scope: scope, From: from, To: label}
-	deltas := map[string]*TokenCounts{}
-	a := analyze(body)
-	l.addDoc(deltas, a.tokens, from, -1)
-	l.addDoc(deltas, a.tokens, label, 1)
-	l.Deltas = flatten(deltas)
-	var v vec
-	featurize(&v, &a, author, website, nil)
-	l.Weights = m.weightSteps(scope, &v, from, label)
-	m.apply(l)
-	return label
 }
 
 // weightSteps are the linear model's changes for a comment whose lesson moves from

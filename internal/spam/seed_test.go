@@ -121,8 +121,8 @@ func TestSeedHoldKeepsTheSeedAloneOutOfTheSpamFolder(t *testing.T) {
 		t.Errorf("reasons do not say the seed acted alone: %q", v.Reasons)
 	}
 	for i := range 6 {
-		m.learnText("careful", "", "", fmt.Sprintf("viagra cialis pharmacy without prescription, overnight shipping, order %d", i), "", LabelSpam)
-		m.learnText("careful", "", "", fmt.Sprintf("I liked the part about the garden, we planted beans in row %d", i), "", LabelHam)
+		learn(t, m, "careful", "", fmt.Sprintf("viagra cialis pharmacy without prescription, overnight shipping, order %d", i), "", LabelSpam)
+		learn(t, m, "careful", "", fmt.Sprintf("I liked the part about the garden, we planted beans in row %d", i), "", LabelHam)
 	}
 	if v := s.Score(in(site.SeedHold)); v.Score < folderScore {
 		t.Errorf("with the site's own lessons agreeing, hold still caps the score at %.3f: %q", v.Score, v.Reasons)

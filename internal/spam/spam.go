@@ -78,15 +78,13 @@ const (
 	AkismetSpamEmail  = "akismet-guaranteed-spam@example.com"
 )
 
-// Scorer scores submissions with the rules and, when it has one, a classifier.
+// Scorer scores submissions with the rules and, when it has a Model, the text models.
 type Scorer struct {
-	classifier *Classifier // one for every site
-	model      *Model      // or each site's own view
+	model *Model // each site's view; nil for the rules alone
 }
 
-// NewScorer returns a Scorer with one classifier for every site, as an evaluation
-// trains it; c may be nil for rules alone.
-func NewScorer(c *Classifier) *Scorer { return &Scorer{classifier: c} }
+// NewScorer returns a Scorer of the rules alone, without text models.
+func NewScorer() *Scorer { return &Scorer{} }
 
 // NewModelScorer returns a Scorer that judges a submission with its site's classifier
 // (m.Classifier), so that each site's moderators teach its own verdicts.
@@ -131,48 +129,10 @@ func (s *Scorer) Score(in Input) comment.Verdict {
 			}
 		}
 	}
-	c := s.classifier
 	if s.model != nil {
-		c = s.model.Classifier(in.Site.ID)
+		s.textModel(&v, in, &a, s.model.Classifier(in.Site.ID))
 	}
-	if s.model == nil {
-		if c != nil {
-			if ns, nh := c.Documents(); ns > 0 && nh > 0 {
-				p, clues := c.Score(a.tokens)
-				// 0.5 is "no idea", not "half spam": only the lean beyond it is a signal.
-				if w := 2 * (p - 0.5); w > 0 {
-					v.add(w, classifierReason(p, clues))
-				}
-			}
-		}
-		return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
-	}
-	s.textModel(&v, in, &a, c)
 	return comment.Verdict{Score: v.score(), Hold: v.held, Reasons: v.reasons}
-}
-
-// classifierReason says what the classifier thought and the words that made it think
-// so, for a moderator: "classifier: 0.97 spam — words: 'subscribe', 'my channel'".
-func classifierReason(p float64, clues []Clue) string {
-	spammy := p >= 0.5
-	var words []string
-	for _, c := range clues {
-		if (c.Prob >= 0.5) == spammy && !strings.HasPrefix(c.Token, prefixShape) {
-			words = append(words, "'"+strings.TrimPrefix(c.Token, prefixBigram)+"'")
-			if len(words) == 3 {
-				break
-			}
-		}
-	}
-	verdict := "ham"
-	if spammy {
-		verdict = "spam"
-	}
-	r := fmt.Sprintf("classifier: %.2f %s", p, verdict)
-	if len(words) > 0 {
-		r += " — words: " + strings.Join(words, ", ")
-	}
-	return r
 }
 
 // verdict accumulates fired signals.

@@ -63,7 +63,7 @@ func TestScoreRules(t *testing.T) {
 		}, false, 0.59, 0.61, "used before"},
 		{"an expired token", func(in *Input) { in.Form = Form{Checked: true, Present: true, Valid: true, Age: 25 * time.Hour} }, false, 0.29, 0.31, "expired"},
 	}
-	s := NewScorer(nil)
+	s := NewScorer()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := Input{Site: st, Submission: ok}

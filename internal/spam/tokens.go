@@ -39,6 +39,7 @@ func splitLinks(text string) (links []string, rest string) {
 		return nil, text
 	}
 	var b strings.Builder
+	b.Grow(len(text))
 	for _, f := range strings.Fields(text) {
 		if words, l := linkIn(f); isLink(l) {
 			links = append(links, l)
@@ -67,6 +68,9 @@ func linkIn(f string) (words, link string) {
 }
 
 func isLink(f string) bool {
+	if ascii(f) {
+		return isASCIILink(f)
+	}
 	lf := strings.ToLower(f)
 	for _, p := range []string{"http://", "https://", "www."} {
 		if strings.HasPrefix(lf, p) && len(lf) > len(p)+3 {
@@ -80,6 +84,55 @@ func isLink(f string) bool {
 	}
 	for _, r := range host[:i] {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCIILink is isLink of an ASCII field, where lowercasing keeps every byte in its
+// place, without a lowercase copy of every field of every submission.
+func isASCIILink(f string) bool {
+	for _, p := range []string{"http://", "https://", "www."} {
+		if len(f) > len(p)+3 && strings.EqualFold(f[:len(p)], p) {
+			return true
+		}
+	}
+	host, _, _ := strings.Cut(f, "/")
+	i := strings.LastIndexByte(host, '.')
+	if i <= 0 || len(host)-i-1 > maxTLD {
+		return false
+	}
+	var tld [maxTLD]byte
+	n := copy(tld[:], host[i+1:])
+	for j, c := range tld[:n] {
+		tld[j] = lowerASCII(c)
+	}
+	if !linkTLDs[string(tld[:n])] {
+		return false
+	}
+	for j := range i {
+		c := lowerASCII(host[j])
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxTLD is the longest of linkTLDs.
+const maxTLD = 4
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
@@ -120,6 +173,7 @@ func Tokens(text string) []string { return analyze(text).tokens }
 // analysis is a body read once for the rules and the classifier alike.
 type analysis struct {
 	links          []string
+	domains        []string // domain of each link, "" for none
 	words          []string // lowercase, links excluded
 	pairs          []string // pairs[i] is words[i] and words[i+1], space-separated
 	letters, upper int
@@ -147,9 +201,11 @@ func analyze(text string) analysis {
 	}
 
 	a.links, text = splitLinks(text)
-	for _, l := range a.links {
+	a.domains = make([]string, len(a.links))
+	for i, l := range a.links {
 		add(prefixShape + "link")
-		if d := domain(l); d != "" {
+		a.domains[i] = domain(l)
+		if d := a.domains[i]; d != "" {
 			add(prefixDomain + d)
 			a.shortener = a.shortener || shorteners[d] || shorteners[hostOf(l)]
 		}
@@ -326,15 +382,34 @@ func (t *Text) Fingerprint() string {
 	if len(a.words) < 12 && (len(a.links) == 0 || len(a.words) < 3) {
 		return ""
 	}
-	h := sha256.New()
-	h.Write([]byte(strings.Join(a.words, " ")))
-	var domains []string
-	for _, l := range a.links {
-		domains = append(domains, domain(l))
+	// The hash of the words joined by spaces, a zero byte and the sorted link
+	// domains joined by spaces, written at once.
+	domains := slices.Sorted(slices.Values(a.domains))
+	size := len(a.words) + len(domains)
+	for _, w := range a.words {
+		size += len(w)
 	}
-	slices.Sort(domains)
-	h.Write([]byte("\x00" + strings.Join(domains, " ")))
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	for _, d := range domains {
+		size += len(d)
+	}
+	msg := make([]byte, 0, size)
+	for i, w := range a.words {
+		if i > 0 {
+			msg = append(msg, ' ')
+		}
+		msg = append(msg, w...)
+	}
+	msg = append(msg, 0)
+	for i, d := range domains {
+		if i > 0 {
+			msg = append(msg, ' ')
+		}
+		msg = append(msg, d...)
+	}
+	sum := sha256.Sum256(msg)
+	var out [24]byte
+	hex.Encode(out[:], sum[:12])
+	return string(out[:])
 }
 
 // scriptNames are the scripts a text's letters are counted in; Latin first.

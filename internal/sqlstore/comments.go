@@ -237,15 +237,27 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 	if err != nil {
 		return wrap("create comment", err)
 	}
-	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, n.Approved, n.Approved, micros(thread.CreatedAt)}
-	commentArgs := []any{c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
+	// A new comment's times and its thread's are mostly one instant: it is boxed once
+	// for every argument it is, since each boxed int64 is an allocation.
+	created := any(micros(c.CreatedAt))
+	at := func(t time.Time) any {
+		if t.Equal(c.CreatedAt) {
+			return created
+		}
+		return micros(t)
+	}
+	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, n.Approved, n.Approved, at(thread.CreatedAt)}
+	// The comment's columns, after two slots that SQLite's insert fills with its site
+	// and thread, and with room for the three it adds.
+	commentArgs := append(make([]any, 2, 2+18+3), c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
 		c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
-		c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt)}
+		c.EditTokenHash, c.IdempotencyKey, created, at(c.UpdatedAt), at(c.PublishedAt))
 	var id, threadID int64
 	notify := newOutboxEvent(notice)
 	var pgArgs []any
 	if h.create != nil {
-		pgArgs = append(append(threadArgs, commentArgs...), n.Approved, n.Spam,
+		pgArgs = make([]any, 0, len(threadArgs)+len(commentArgs)-2+9)
+		pgArgs = append(append(append(pgArgs, threadArgs...), commentArgs[2:]...), n.Approved, n.Spam,
 			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle, c.AddressKey)
 	}
 	if h.create != nil && event == nil {
@@ -263,8 +275,9 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 	return nil
 }
 
-// createInTx runs CreateComment's statements in a transaction: on SQLite one by one,
-// on PostgreSQL the one statement (pgArgs); then event, when set, with the new id.
+// createInTx runs CreateComment's statements in a transaction: on SQLite one by one
+// (commentArgs begins with two slots for the comment's site and thread), on PostgreSQL
+// the one statement (pgArgs); then event, when set, with the new id.
 func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment, pgArgs, threadArgs, commentArgs []any,
 	n comment.Tally, notify outboxEvent, event *comment.Event) (id, threadID int64, err error) {
 	tx, err := db.BeginTx(ctx, nil)
@@ -281,7 +294,8 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 	if err := tx.StmtContext(ctx, h.thread).QueryRowContext(ctx, threadArgs...).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
-	args := append(append([]any{c.SiteID, threadID}, commentArgs...), c.PageURL, c.PageTitle, c.AddressKey)
+	commentArgs[0], commentArgs[1] = c.SiteID, threadID
+	args := append(commentArgs, c.PageURL, c.PageTitle, c.AddressKey)
 	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, 0, err
 	}

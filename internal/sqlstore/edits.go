@@ -9,9 +9,10 @@ import (
 
 // EditComment applies an author's or a moderator's edit in one transaction: the new
 // text and verdict, only if the comment still has e.Comment.Status (comment.ErrConflict
-// otherwise); then e.Transition if the edit moves it; else, for a published comment, a
-// new thread version (its public view changed) and e.Notify in the outbox; and e.Event,
-// when set, in the audit log. e.At, the edit's time, is required.
+// otherwise); e.Transition when set; a new thread version when e.NewVersion; e.Notify
+// in the outbox when set; and e.Event, when set, in the audit log. Which of these an
+// edit needs is the services' decision (intake.Service.Edit, moderation.Service.Edit).
+// e.At, the edit's time, is required.
 func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 	if e.At.IsZero() {
 		return fmt.Errorf("sqlstore: edit comment: %w", comment.Invalid("at", "the edit's time is required"))
@@ -29,21 +30,23 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 		return fmt.Errorf("sqlstore: edit comment %d: changed since: %w", c.ID, comment.ErrConflict)
 	}
 	c.BodySource, c.BodyHTML, c.UpdatedAt = e.BodySource, e.BodyHTML, stored(e.At)
-	switch {
-	case e.Transition != nil:
+	changed := e.NewVersion
+	if e.Transition != nil {
 		t := *e.Transition
 		t.Comment = c
 		if err := s.applyTransition(ctx, tx, t); err != nil {
 			return err
 		}
-	case c.Status == comment.StatusApproved:
+		changed = changed || movesPublished(t)
+	}
+	if e.NewVersion {
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET version = version + 1 WHERE id = $1`, c.ThreadID); err != nil {
 			return wrap("edit comment: thread", err)
 		}
-		if e.Notify.Type != "" {
-			if _, err := tx.ExecContext(ctx, outboxSQL, newOutboxEvent(e.Notify).args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
-				return wrap("edit comment: outbox", err)
-			}
+	}
+	if e.Notify.Type != "" {
+		if _, err := tx.ExecContext(ctx, outboxSQL, newOutboxEvent(e.Notify).args(c.ID, c.ThreadID, c.SiteID)...); err != nil {
+			return wrap("edit comment: outbox", err)
 		}
 	}
 	if e.Event != nil {
@@ -54,7 +57,7 @@ func (s *Store) EditComment(ctx context.Context, e comment.Edit) error {
 	if err := tx.Commit(); err != nil {
 		return wrap("edit comment: commit", err)
 	}
-	if c.Status == comment.StatusApproved {
+	if changed {
 		s.localThreadChanged(c.ThreadID) // published text changed, or it was taken down
 	}
 	return nil

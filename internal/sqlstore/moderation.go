@@ -141,11 +141,17 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []comment.Transition) e
 		return wrap("apply transitions: commit", err)
 	}
 	for _, t := range ts {
-		if (t.Comment.Status == comment.StatusApproved) != (t.To == comment.StatusApproved) {
+		if movesPublished(t) {
 			s.localThreadChanged(t.Comment.ThreadID) // published or taken down
 		}
 	}
 	return nil
+}
+
+// movesPublished reports whether t changes its thread's approved count, and with it
+// (threadApprovedSQL) the thread's version.
+func movesPublished(t comment.Transition) bool {
+	return t.To.Tally().Approved != t.Comment.Status.Tally().Approved
 }
 
 func (s *Store) applyTransition(ctx context.Context, tx *sql.Tx, t comment.Transition) error {

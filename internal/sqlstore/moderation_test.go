@@ -254,10 +254,22 @@ func TestLatestEventsAndStaleUndo(t *testing.T) {
 			[]*comment.Comment{a, b}[i].Status = tr.To
 		}
 		// A later event on a that keeps its status, as a moderator's edit writes.
-		edit := comment.Edit{Comment: *a, BodySource: "x", BodyHTML: "<p>x</p>", At: epoch.Add(time.Hour),
+		edit := comment.Edit{Comment: *a, BodySource: "x", BodyHTML: "<p>x</p>", At: epoch.Add(time.Hour), NewVersion: true,
 			Event: &comment.Event{Actor: "other", Action: "edit", From: a.Status, To: a.Status, CreatedAt: epoch.Add(time.Hour)}}
+		before := mustThread(t, s, "blog", "/t")
 		if err := s.EditComment(ctx, edit); err != nil {
 			t.Fatal(err)
+		}
+		if after := mustThread(t, s, "blog", "/t"); after.Version != before.Version+1 || after.ApprovedCount != before.ApprovedCount {
+			t.Errorf("an edit with a new version: thread %+v, was %+v", after, before)
+		}
+		// Without NewVersion the store leaves the thread as it is: the service decides.
+		edit.Comment.BodySource, edit.BodySource, edit.NewVersion, edit.Event = "x", "y", false, nil
+		if err := s.EditComment(ctx, edit); err != nil {
+			t.Fatal(err)
+		}
+		if again := mustThread(t, s, "blog", "/t"); again.Version != before.Version+1 {
+			t.Errorf("an edit without a new version moved the thread to %d", again.Version)
 		}
 		latest, err := s.LatestEvents(ctx, []int64{a.ID, b.ID, quiet.ID})
 		if err != nil {

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -48,14 +49,17 @@ func TestRecordReadsAuthorAddressAndBansAtOnce(t *testing.T) {
 		if r.Author.Approved != 1 || r.Author.Spam != 3 {
 			t.Errorf("author %+v, want 1 approved and 3 spam (all time)", r.Author)
 		}
-		if r.IPApproved != 1 || r.IPSpam != 2 {
-			t.Errorf("address %d approved %d spam, want 1 and 2 within the window", r.IPApproved, r.IPSpam)
+		if want := (comment.StatusCounts{comment.StatusApproved: 1, comment.StatusSpam: 2, comment.StatusPending: 1}); !maps.Equal(r.Address, want) {
+			t.Errorf("address %v, want %v within the window", r.Address, want)
+		}
+		if got := r.Address.Tally(); got != (comment.Tally{Approved: 1, Spam: 2}) {
+			t.Errorf("address tally %+v, want 1 approved and 2 spam", got)
 		}
 		if !slices.Equal(r.Banned, []comment.BanKind{comment.BanEmail}) {
 			t.Errorf("bans %v, want only the active email ban of this site", r.Banned)
 		}
 		stranger, err := s.Record(ctx, "blog", "nobody", "", "", 0, comment.BanKeys{}, at(-10), at(5))
-		if err != nil || stranger.Author.Approved != 0 || stranger.IPSpam != 0 || len(stranger.Banned) != 0 {
+		if err != nil || stranger.Author.Approved != 0 || len(stranger.Address) != 0 || len(stranger.Banned) != 0 {
 			t.Errorf("a stranger: %+v %v", stranger, err)
 		}
 		bans, err := s.Bans(ctx, []string{"blog"}, "")

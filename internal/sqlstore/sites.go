@@ -47,7 +47,7 @@ func (s *Store) CreateSite(ctx context.Context, st site.Site) error {
 	_, err := s.wdb.ExecContext(ctx,
 		`INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		st.ID, st.Name, list(st.Origins), string(st.Policy), st.MaxLinks,
-		list(st.BlockedWords), rates(st.Limits), seedAction(st.SpamSeed), list(st.Scripts),
+		list(st.BlockedWords), rates(st.Limits), string(st.SpamSeed), list(st.Scripts),
 		cdnSeconds(st.CDN, false), cdnSeconds(st.CDN, true), micros(st.CreatedAt))
 	if err != nil {
 		return wrap("create site", err)
@@ -63,7 +63,7 @@ func (s *Store) UpdateSite(ctx context.Context, st site.Site) error {
 		rate_limits = $6, spam_seed = $7, scripts = $8, cdn_s_maxage = $9, cdn_stale_while_revalidate = $10
 		WHERE id = $11`,
 		st.Name, list(st.Origins), string(st.Policy), st.MaxLinks, list(st.BlockedWords),
-		rates(st.Limits), seedAction(st.SpamSeed), list(st.Scripts),
+		rates(st.Limits), string(st.SpamSeed), list(st.Scripts),
 		cdnSeconds(st.CDN, false), cdnSeconds(st.CDN, true), st.ID)
 	return affectedOne("update site", res, err)
 }
@@ -115,13 +115,4 @@ func cdnSeconds(c *site.CDNCache, stale bool) sql.NullInt64 {
 		d = c.StaleWhileRevalidate
 	}
 	return sql.NullInt64{Int64: int64(d / time.Second), Valid: true}
-}
-
-// seedAction is the stored form of a site's seed setting: the domain's default when
-// unset, so that every stored site names one.
-func seedAction(a site.SeedAction) string {
-	if a == "" {
-		return string(site.SeedFold)
-	}
-	return string(a)
 }

@@ -87,15 +87,14 @@ func (s *Store) LearnSpam(ctx context.Context, l spam.Lesson) error {
 	}
 	// The scope's totals row goes first; a site's is created by its first lesson.
 	ds := append([]spam.TokenCounts{{Token: "", Spam: l.DocSpam, Ham: l.DocHam}}, l.Deltas...)
-	for start := 0; start < len(ds); start += tokenBatch {
-		if err := upsertTokens(ctx, tx, l.Scope, ds[start:min(start+tokenBatch, len(ds))], rev); err != nil {
-			return err
-		}
+	err = addSums(ctx, tx, tokenSums, l.Scope, ds, rev, func(d spam.TokenCounts) (any, any, any) { return d.Token, d.Spam, d.Ham })
+	if err == nil {
+		err = addSums(ctx, tx, weightSums, l.Scope, l.Weights, rev, func(w spam.WeightDelta) (any, any, any) {
+			return int64(w.Feature), w.Weight, w.Accum
+		})
 	}
-	for start := 0; start < len(l.Weights); start += tokenBatch {
-		if err := upsertWeights(ctx, tx, l.Scope, l.Weights[start:min(start+tokenBatch, len(l.Weights))], rev); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return wrap("learn spam: commit", err)
@@ -127,41 +126,41 @@ func (s *Store) SpamWeights(ctx context.Context, afterRev int64) ([]spam.WeightD
 	return out, nil
 }
 
-// upsertWeights adds weight deltas to a scope's stored sums, stamped with rev.
-func upsertWeights(ctx context.Context, tx *sql.Tx, scope string, ws []spam.WeightDelta, rev int64) error {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO spam_weights (scope, feature, weight, accum, rev) VALUES `)
-	args := make([]any, 0, 5*len(ws))
-	for i, w := range ws {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + placeholders(5*i+1, 5) + ")")
-		args = append(args, scope, int64(w.Feature), w.Weight, w.Accum, rev)
-	}
-	b.WriteString(` ON CONFLICT (scope, feature) DO UPDATE SET weight = spam_weights.weight + excluded.weight,
-		accum = spam_weights.accum + excluded.accum, rev = excluded.rev`)
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return wrap("learn spam: weights", err)
-	}
-	return nil
+// sumTable is a table of a scope's learned sums, one row per key, which a lesson adds
+// to: the classifier's counts (spam_tokens) and the linear model's weights
+// (spam_weights).
+type sumTable struct {
+	table, key, a, b string // the table, its key column and its two summed columns
+	op               string // what a failure is wrapped as
 }
 
-func upsertTokens(ctx context.Context, tx *sql.Tx, scope string, ds []spam.TokenCounts, rev int64) error {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO spam_tokens (scope, token, spam, ham, rev) VALUES `)
-	args := make([]any, 0, 5*len(ds))
-	for i, d := range ds {
-		if i > 0 {
-			b.WriteString(", ")
+var (
+	tokenSums  = sumTable{table: "spam_tokens", key: "token", a: "spam", b: "ham", op: "learn spam: tokens"}
+	weightSums = sumTable{table: "spam_weights", key: "feature", a: "weight", b: "accum", op: "learn spam: weights"}
+)
+
+// addSums adds rows, each a key and its two deltas (values), to scope's stored sums in
+// t and stamps the rows with rev: multi-row upserts of at most tokenBatch rows.
+func addSums[T any](ctx context.Context, tx *sql.Tx, t sumTable, scope string, rows []T, rev int64, values func(T) (key, a, b any)) error {
+	upsert := fmt.Sprintf(` ON CONFLICT (scope, %[2]s) DO UPDATE SET %[3]s = %[1]s.%[3]s + excluded.%[3]s,
+		%[4]s = %[1]s.%[4]s + excluded.%[4]s, rev = excluded.rev`, t.table, t.key, t.a, t.b)
+	for start := 0; start < len(rows); start += tokenBatch {
+		batch := rows[start:min(start+tokenBatch, len(rows))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO ` + t.table + ` (scope, ` + t.key + `, ` + t.a + `, ` + t.b + `, rev) VALUES `)
+		args := make([]any, 0, 5*len(batch))
+		for i, r := range batch {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(5*i+1, 5) + ")")
+			key, x, y := values(r)
+			args = append(args, scope, key, x, y, rev)
 		}
-		b.WriteString("(" + placeholders(5*i+1, 5) + ")")
-		args = append(args, scope, d.Token, d.Spam, d.Ham, rev)
-	}
-	b.WriteString(` ON CONFLICT (scope, token) DO UPDATE SET spam = spam_tokens.spam + excluded.spam,
-		ham = spam_tokens.ham + excluded.ham, rev = excluded.rev`)
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return wrap("learn spam: tokens", err)
+		b.WriteString(upsert)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return wrap(t.op, err)
+		}
 	}
 	return nil
 }

@@ -4,7 +4,8 @@
 // they behave alike. It holds no business rules: it stores what the domain decided.
 // Where a rule must hold against concurrent writers, it offers a guarded primitive and
 // the service asks for the guard: UpdateUser's auth.UserWrite (the last enabled admin),
-// CreateToken's account that must be an enabled admin, CreateFirstAdmin.
+// CreateToken's account that must be an enabled admin, CreateGuardedUser's
+// auth.UserCreate (the setup token, the first admin).
 package sqlstore
 
 import (

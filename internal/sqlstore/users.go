@@ -31,39 +31,46 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	return nil
 }
 
-// CreateFirstAdmin stores u in one transaction that consumes the setup token with
-// setupHash, if it is stored and unexpired at now (comment.ErrUnauthorized otherwise),
-// and finds no admin (comment.ErrConflict otherwise). On PostgreSQL, a concurrent
-// attempt waits on the token's row and then finds it gone. Success removes every
-// setup token.
-func (s *Store) CreateFirstAdmin(ctx context.Context, u *auth.User, setupHash string, at time.Time) error {
+// CreateGuardedUser stores u and sets u.ID in one transaction with the guards g
+// asks (see auth.UserCreate): first the setup token with g.SetupHash is consumed,
+// stored and unexpired at g.At (comment.ErrUnauthorized otherwise), so that on
+// PostgreSQL a concurrent insert with the same token waits on its row and then finds
+// it gone; then no account may have the role g.UnlessRole (comment.ErrConflict
+// otherwise); with the account stored, every setup token goes.
+func (s *Store) CreateGuardedUser(ctx context.Context, u *auth.User, g auth.UserCreate) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return wrap("create first admin", err)
+		return wrap("create user", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens WHERE hash = $1 AND expires_at > $2`, setupHash, micros(at))
-	if err := affectedOne("create first admin: setup token", res, err); err != nil {
-		if errors.Is(err, comment.ErrNotFound) {
-			return fmt.Errorf("sqlstore: create first admin: %w", comment.ErrUnauthorized)
+	if g.SetupHash != "" {
+		res, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens WHERE hash = $1 AND expires_at > $2`, g.SetupHash, micros(g.At))
+		if err := affectedOne("create user: setup token", res, err); err != nil {
+			if errors.Is(err, comment.ErrNotFound) {
+				return fmt.Errorf("sqlstore: create user: %w", comment.ErrUnauthorized)
+			}
+			return err
 		}
-		return err
 	}
-	var admins int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
-		return wrap("create first admin", err)
-	}
-	if admins > 0 {
-		return fmt.Errorf("sqlstore: create first admin: an admin exists: %w", comment.ErrConflict)
+	if g.UnlessRole != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = $1`, string(g.UnlessRole)).Scan(&n); err != nil {
+			return wrap("create user", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("sqlstore: create user: an account with role %s exists: %w", g.UnlessRole, comment.ErrConflict)
+		}
 	}
 	if err := tx.QueryRowContext(ctx, insertUser, userArgs(u)...).Scan(&u.ID); err != nil {
-		return wrap("create first admin", err)
+		return wrap("create user", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
-		return wrap("create first admin", err)
+	if g.SetupHash != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
+			return wrap("create user", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return wrap("create first admin: commit", err)
+		return wrap("create user: commit", err)
 	}
 	return nil
 }

@@ -126,7 +126,10 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 		admin := func(email string) *auth.User {
 			return &auth.User{Email: email, Role: auth.RoleAdmin, PasswordHash: "h", CreatedAt: epoch}
 		}
-		if err := s.CreateFirstAdmin(ctx, admin("late@example.org"), "current", epoch.Add(time.Hour)); !errors.Is(err, comment.ErrUnauthorized) {
+		first := func(setup string, at time.Time) auth.UserCreate {
+			return auth.UserCreate{SetupHash: setup, At: at, UnlessRole: auth.RoleAdmin}
+		}
+		if err := s.CreateGuardedUser(ctx, admin("late@example.org"), first("current", epoch.Add(time.Hour))); !errors.Is(err, comment.ErrUnauthorized) {
 			t.Errorf("with an expired token = %v", err)
 		}
 		// Concurrent attempts with the same token: exactly one admin.
@@ -134,7 +137,7 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 		errs := make([]error, 8)
 		for i := range errs {
 			wg.Go(func() {
-				errs[i] = s.CreateFirstAdmin(ctx, admin("root"+string(rune('a'+i))+"@example.org"), "current", epoch)
+				errs[i] = s.CreateGuardedUser(ctx, admin("root"+string(rune('a'+i))+"@example.org"), first("current", epoch))
 			})
 		}
 		wg.Wait()
@@ -144,7 +147,7 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 			case err == nil:
 				ok++
 			case !errors.Is(err, comment.ErrUnauthorized) && !errors.Is(err, comment.ErrConflict):
-				t.Errorf("CreateFirstAdmin = %v", err)
+				t.Errorf("CreateGuardedUser = %v", err)
 			}
 		}
 		if n, _ := s.CountAdmins(ctx); ok != 1 || n != 1 {
@@ -153,8 +156,12 @@ func TestFirstAdminIsCreatedOnce(t *testing.T) {
 		if got, err := s.ClaimSetupToken(ctx, auth.SetupToken{Hash: "again", Nonce: "n3", ExpiresAt: epoch.Add(time.Hour)}, epoch); err != nil || got.Hash != "again" {
 			t.Fatalf("a claim after use = %+v, %v", got, err)
 		}
-		if err := s.CreateFirstAdmin(ctx, admin("second@example.org"), "again", epoch); !errors.Is(err, comment.ErrConflict) {
+		if err := s.CreateGuardedUser(ctx, admin("second@example.org"), first("again", epoch)); !errors.Is(err, comment.ErrConflict) {
 			t.Errorf("with an admin present = %v, want ErrConflict", err)
+		}
+		// A refused insert writes nothing: the token it would consume stays.
+		if ok, err := s.SetupTokenValid(ctx, "again", epoch); !ok || err != nil {
+			t.Errorf("the refused insert consumed the setup token: %v, %v", ok, err)
 		}
 	})
 }

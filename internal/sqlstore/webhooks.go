@@ -164,10 +164,10 @@ func events(ts []comment.EventType) string {
 }
 
 // EnqueueDelivery adds a delivery outside any other change (a test ping) and sets its
-// ID; it is due at once.
+// ID; it is due at once, at its CreatedAt, which is the caller's and required.
 func (s *Store) EnqueueDelivery(ctx context.Context, d *webhook.Delivery) error {
 	if d.CreatedAt.IsZero() {
-		d.CreatedAt = now()
+		return fmt.Errorf("sqlstore: enqueue delivery: %w", comment.Invalid("created_at", "required"))
 	}
 	d.CreatedAt = stored(d.CreatedAt)
 	d.Status, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryPending, d.CreatedAt, d.CreatedAt

@@ -188,6 +188,18 @@ func TestWriteTable(t *testing.T) {
 	if strings.Contains(b.String(), "× postgres") {
 		t.Errorf("a × postgres column without any SQLite row:\n%s", b.String())
 	}
+	if strings.Contains(b.String(), "CPU") {
+		t.Errorf("a CPU column without any CPU figure:\n%s", b.String())
+	}
+	rows[1].CPU = 612 * time.Microsecond
+	b.Reset()
+	if err := writeTable(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "server CPU/req") || !strings.Contains(b.String(), "612 µs") {
+		t.Errorf("no CPU column, or not 612 µs:\n%s", b.String())
+	}
+	rows[1].CPU = 0
 
 	b.Reset()
 	alone := slices.Clone(rows[1:])
@@ -284,6 +296,18 @@ func TestQuantile(t *testing.T) {
 	}
 	if q := quantile(nil, 0.5); q != 0 {
 		t.Errorf("p50 of nothing = %v", q)
+	}
+}
+
+func TestProcStatCPU(t *testing.T) {
+	// A command name with a space and a parenthesis, then state, ppid ... utime (1234
+	// ticks) and stime (566).
+	stat := []byte("4242 (win now) x) S 1 4242 4242 0 -1 4194560 8012 0 0 0 1234 566 0 0 20 0 9 0 12345 1261568000 10240 18446744073709551615\n")
+	if got, want := procStatCPU(stat), 18*time.Second; got != want {
+		t.Errorf("procStatCPU = %v, want %v", got, want)
+	}
+	if got := procStatCPU([]byte("4242 (winnow) S 1")); got != 0 {
+		t.Errorf("short line: %v", got)
 	}
 }
 

@@ -321,7 +321,9 @@ rate counts successful requests (transactions for pgbench) per second; errors ar
 errors and answers outside 2xx/3xx. × pgbench: submit and writes against pgbench's single-row
 insert, reads against its indexed 100-row select (after ANALYZE), the mix against the same
 90/10 mix at pgbench's rates (weighted harmonic mean). × postgres: the same workload on
-winnow with PostgreSQL in this run.
+winnow with PostgreSQL in this run. server CPU/req: the server's CPU time over the phase
+(user and system, every thread; /proc/PID/stat) per request, which moves much less than
+the rate when other work shares the cores.
 Site "load" has policy none and every rate limit raised to 1,000,000/s, so that the load is
 measured, not refused. Submissions are ~600-byte distinct comments from 10,000 authors, each
 with their own address (X-Forwarded-For from 127.0.0.1, a trusted proxy), an Idempotency-Key

@@ -34,9 +34,13 @@ type Row struct {
 	Workload string
 	Rate     float64 // successful requests (or transactions) per second
 	P50, P99 time.Duration
-	Requests int     // all requests sent (or transactions run)
-	Errors   int     // failed requests: transport errors and answers outside 2xx/3xx
-	RSS      int64   // the server's resident memory at the end, in bytes; 0 when not measured
+	Requests int   // all requests sent (or transactions run)
+	Errors   int   // failed requests: transport errors and answers outside 2xx/3xx
+	RSS      int64 // the server's resident memory at the end, in bytes; 0 when not measured
+	// CPU is the server's CPU time (user and system, every thread) per request of
+	// the phase: what a request costs the server, which moves far less than the rate
+	// when other work shares the cores. 0 when not measured (pgbench, a mix's sub-rows).
+	CPU      time.Duration
 	Note     string  // what else a reader needs: status codes, sizes, choices
 	Pgbench  float64 // Rate as a multiple of the comparable pgbench rate; 0 when none
 	Postgres float64 // Rate as a multiple of the same workload on winnow with PostgreSQL; 0 when none
@@ -98,12 +102,16 @@ func addRatios(rows []Row) {
 // writeTable prints rows as a Markdown table, aligned so that it also reads well in a
 // terminal. A ratio column appears only when some row has that ratio.
 func writeTable(w io.Writer, rows []Row) error {
-	withBench, withPG := false, false
+	withBench, withPG, withCPU := false, false, false
 	for _, r := range rows {
 		withBench = withBench || r.Pgbench > 0
 		withPG = withPG || r.Postgres > 0
+		withCPU = withCPU || r.CPU > 0
 	}
 	head := []string{"engine", "workload", "rate", "p50", "p99", "requests", "errors", "server RSS"}
+	if withCPU {
+		head = append(head, "server CPU/req")
+	}
 	if withBench {
 		head = append(head, "× pgbench")
 	}
@@ -115,6 +123,9 @@ func writeTable(w io.Writer, rows []Row) error {
 	for _, r := range rows {
 		line := []string{r.Engine, r.Workload, formatRate(r.Rate), formatLatency(r.P50), formatLatency(r.P99),
 			formatCount(int64(r.Requests)), formatCount(int64(r.Errors)), formatBytes(r.RSS)}
+		if withCPU {
+			line = append(line, formatCPU(r.CPU))
+		}
 		if withBench {
 			line = append(line, formatRatio(r.Pgbench))
 		}
@@ -220,6 +231,17 @@ func formatLatency(d time.Duration) string {
 		return fmt.Sprintf("%.1f ms", ms)
 	}
 	return fmt.Sprintf("%.0f ms", ms)
+}
+
+// formatCPU prints CPU time per request in microseconds below a millisecond.
+func formatCPU(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	}
+	return formatLatency(d)
 }
 
 // formatBytes prints a size in MiB, or "-" when it was not measured.

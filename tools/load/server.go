@@ -209,6 +209,41 @@ func (s *server) memory() (rss, peak int64) {
 	return procStatusKB(b, "VmRSS") * 1024, procStatusKB(b, "VmHWM") * 1024
 }
 
+// userHZ is the unit of the CPU times in /proc/PID/stat: USER_HZ, 100 on Linux.
+const userHZ = 100
+
+// cpuTime is the CPU time the server has used so far, user and system, all threads
+// (from /proc/PID/stat); 0 when it cannot be read.
+func (s *server) cpuTime() time.Duration {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	return procStatCPU(b)
+}
+
+// procStatCPU reads utime and stime, fields 14 and 15 of /proc/PID/stat, counted
+// after the command name, which is in parentheses and may hold spaces.
+func procStatCPU(stat []byte) time.Duration {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(stat[i+1:])) // f[0] is field 3, the state
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ
+}
+
 // procStatusKB reads a "Name:   123 kB" line of /proc/PID/status.
 func procStatusKB(status []byte, name string) int64 {
 	for _, line := range strings.Split(string(status), "\n") {

@@ -339,6 +339,7 @@ func attack(ctx context.Context, o options, srv *server, p phase) (Row, []Row, [
 
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
+	cpuBefore := srv.cpuTime()
 	var (
 		total   vegeta.Metrics
 		errs    int
@@ -404,6 +405,9 @@ func attack(ctx context.Context, o options, srv *server, p phase) (Row, []Row, [
 	rss, _ := srv.memory()
 	row := metricsRow(p.engine, p.workload, &total, errs)
 	row.RSS = rss
+	if cpu := srv.cpuTime() - cpuBefore; cpuBefore > 0 && cpu > 0 && total.Requests > 0 {
+		row.CPU = cpu / time.Duration(total.Requests)
+	}
 	row.Note = codeNote(codes)
 	var subs []Row
 	for _, k := range sortedKeys(p.kinds) {

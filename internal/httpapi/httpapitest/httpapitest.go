@@ -23,6 +23,7 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpapi"
+	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/ratelimit"
@@ -113,6 +114,7 @@ func NewOn(t testing.TB, dsn string) *Env {
 		Accounts:  accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
 		Registry: reg, Gatherer: reg, BaseURL: BaseURL, MaxBodyBytes: 1 << 20, ThreadCacheBytes: 1 << 20,
 		DiscardSpamAfter: 30 * 24 * time.Hour, Threads: httpapi.NewThreadCache(now), Now: now,
+		Importer: importer.New(st, model, sanitizer, secret, 0, now), Exporter: importer.NewExporter(st, now), MaxUploadBytes: 1 << 20,
 		SharedCache: httpapi.SharedCache{MaxAge: 5 * time.Second, StaleWhileRevalidate: 30 * time.Second}, // config's defaults
 	})}
 
