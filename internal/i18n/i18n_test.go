@@ -248,3 +248,43 @@ func fsRead(lang string) (map[string]any, error) {
 	var m map[string]any
 	return m, json.Unmarshal(b, &m)
 }
+
+// TestEveryKeyInUseIsInEnglish: a message the widget (t.key, n("key")) or a template
+// ({{t "key"}}, {{n "key"}}) asks for is in the English catalog, so none is shown as
+// its key; TestCatalogsAreComplete carries it to every other language.
+func TestEveryKeyInUseIsInEnglish(t *testing.T) {
+	en := raw(t, "en")
+	check := func(file string, keys [][]byte) {
+		for _, k := range keys {
+			if _, ok := en[string(k)]; !ok {
+				t.Errorf("%s asks for %q, which en.json lacks", file, k)
+			}
+		}
+	}
+	js, err := fs.ReadFile(web.Widget(), "embed.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t is also a <template> element in safeHTML: its content and innerHTML are no keys.
+	notKeys := map[string]bool{"content": true, "innerHTML": true}
+	var keys [][]byte
+	for _, m := range regexp.MustCompile(`\bt\.(\w+)|\.n\("(\w+)"`).FindAllSubmatch(js, -1) {
+		k := append(m[1], m[2]...)
+		if !notKeys[string(k)] {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) < 30 {
+		t.Fatalf("found %d keys in embed.js: the pattern no longer matches how it asks", len(keys))
+	}
+	check("embed.js", keys)
+	pages, _ := fs.Glob(web.Templates(), "*.html")
+	for _, name := range pages {
+		b, _ := fs.ReadFile(web.Templates(), name)
+		keys = nil
+		for _, m := range regexp.MustCompile(`\{\{-?\s*[tn] "([\w.]+)"`).FindAllSubmatch(b, -1) {
+			keys = append(keys, m[1])
+		}
+		check(name, keys)
+	}
+}

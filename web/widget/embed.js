@@ -144,6 +144,9 @@
     var root = host.attachShadow({ mode: "open" });
     try { var sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet]; }
     catch (e) { root.appendChild(el("style", { text: CSS })); }
+    // The thread is asked for while another language's messages load.
+    w.first = w.getThread(null);
+    w.first.catch(function () { /* fetchThread reports it */ });
     catalog(pickLang(d), function (t, lang) {
       w.t = t; w.lang = lang; w.plural = new Intl.PluralRules(lang);
       w.root = el("section", { cls: "wn", lang: lang, dir: t.dir, "aria-label": t.comment });
@@ -223,17 +226,23 @@
     this.sortNew.setAttribute("aria-pressed", this.sort === "newest");
   };
 
-  Widget.prototype.fetchThread = function (cursor) {
-    var w = this, q = "?thread=" + encodeURIComponent(w.thread) + "&sort=" + w.sort + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-    w.more.disabled = true;
+  Widget.prototype.getThread = function (cursor) {
+    var q = "?thread=" + encodeURIComponent(this.thread) + "&sort=" + this.sort + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
     // no-cache: the browser asks every time, with its ETag (a 304 when nothing
     // changed), rather than showing a copy the answer's stale-while-revalidate (meant
     // for CDNs) would let it show once more: a reader who reloads sees the thread now.
     // (The browser adds Cache-Control: max-age=0, which CDNs commonly ignore.)
-    fetch(w.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
+    return fetch(this.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
-    }).then(function (page) {
+    });
+  };
+
+  Widget.prototype.fetchThread = function (cursor) {
+    var w = this, first = !cursor && w.first;
+    w.first = null;
+    w.more.disabled = true;
+    (first || w.getThread(cursor)).then(function (page) {
       w.count = page.thread.count;
       w.showCount();
       page.comments.forEach(function (c) { w.addComment(c, w.list, 1, false); });
