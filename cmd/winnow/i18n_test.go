@@ -22,6 +22,15 @@ func langHost(t *testing.T, in *instance, site, thread string) string {
 			html = "en"
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/list" { // a listing page with counts in several languages
+			fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>List</title></head><body>
+<a id="en" href="/post" data-winnow-count="%[2]s">post</a>
+<p lang="pl"><a id="pl" href="/post" data-winnow-count="%[2]s">post</a></p>
+<p lang="ru-RU"><a id="ru" href="/post" data-winnow-count="%[2]s">post</a></p>
+<p lang="ar"><a id="ar" href="/post" data-winnow-count="%[2]s">post</a></p>
+<script src="%[3]s/count.js" data-winnow-site="%[1]s" async></script></body></html>`, site, thread, in.url)
+			return
+		}
 		fmt.Fprintf(w, `<!doctype html><html lang="%s"><head><title>Host</title></head><body>
 <div id="winnow-thread" data-site="%s" data-thread="%s"%s></div>
 <script src="%s/embed.js" async></script></body></html>`, html, site, thread, attr, in.url)
@@ -111,6 +120,13 @@ func TestTheWidgetSpeaksTheReadersLanguage(t *testing.T) {
 	waitJS(t, ctx, "the English thread", `const s = `+shadow+`?.querySelector(".wn-replies .wn-item"); return s && `+section+`.dir === "ltr";`)
 	if g := js[box](t, ctx, geometry); g.IndentLeft < 20 || g.IndentRight > 1 || g.BorderLeft != "2px" || g.LabelLeft > 1 || g.ButtonLeft > 1 {
 		t.Errorf("in English the layout is not left to right: %+v", g)
+	}
+
+	// Counts on a listing page, in each element's language.
+	navigate(t, ctx, host+"/list")
+	waitJS(t, ctx, "the counts", `return document.querySelector("#ar").textContent !== "post";`)
+	if got := js[string](t, ctx, `["en", "pl", "ru", "ar"].map(id => document.querySelector("#" + id).textContent).join("|")`); got != "6 comments|6 komentarzy|6 комментариев|6 تعليقات" {
+		t.Errorf("the counts read %q", got)
 	}
 
 	// The thread page without JavaScript, in Hebrew: right to left as well.

@@ -43,6 +43,10 @@ const enPlaceholder = `"__WINNOW_EN__"`
 // each under its content-hashed /i18n/ URL, which the widget loads when a page asks.
 const langsPlaceholder = `"__WINNOW_LANGS__"`
 
+// countsPlaceholder in count.js is replaced by every language's "comments" message
+// (its plural forms), so the counts on a listing page speak the page's language.
+const countsPlaceholder = `"__WINNOW_COUNTS__"`
+
 // widgetKey reports whether a catalog's message is the widget's (or the thread
 // page's): the dashboard's ("admin.") are not sent to readers.
 func widgetKey(key string) bool { return !strings.HasPrefix(key, "admin.") }
@@ -89,7 +93,11 @@ func newAssets(cats *i18n.Catalogs) (*assets, error) {
 	}
 	js = bytes.Replace(js, []byte(cssPlaceholder), cssJS, 1)
 	langs := map[string]string{}
+	counts := map[string]json.RawMessage{}
 	for _, lang := range cats.Langs() {
+		if counts[lang], err = cats.Lang(lang).JSON(func(k string) bool { return k == "comments" }); err != nil {
+			return nil, err
+		}
 		body, err := cats.Lang(lang).JSON(widgetKey)
 		if err != nil {
 			return nil, err
@@ -116,6 +124,15 @@ func newAssets(cats *i18n.Catalogs) (*assets, error) {
 		return nil, fmt.Errorf("embed.js lacks the catalogs' placeholder")
 	}
 	js = bytes.Replace(js, []byte(langsPlaceholder), langsJS, 1)
+	count := read(web.Widget(), "count.js")
+	if !bytes.Contains(count, []byte(countsPlaceholder)) {
+		return nil, fmt.Errorf("count.js lacks the counts' placeholder")
+	}
+	countsJS, err := countWords(counts)
+	if err != nil {
+		return nil, err
+	}
+	count = bytes.Replace(count, []byte(countsPlaceholder), countsJS, 1)
 	if !bytes.Contains(js, []byte(versionPlaceholder)) {
 		return nil, fmt.Errorf("embed.js lacks the version placeholder")
 	}
@@ -123,7 +140,7 @@ func newAssets(cats *i18n.Catalogs) (*assets, error) {
 	a.widgetVersion = hex.EncodeToString(sum[:6])
 	js = bytes.Replace(js, []byte(versionPlaceholder), []byte(`"`+a.widgetVersion+`"`), 1)
 	for name, body := range map[string][]byte{
-		"embed.js": js, "embed.css": css, "count.js": read(web.Widget(), "count.js"), "page.css": read(web.Templates(), "page.css"),
+		"embed.js": js, "embed.css": css, "count.js": count, "page.css": read(web.Templates(), "page.css"),
 		"admin.js": read(web.Admin(), "admin.js"), "admin.css": read(web.Admin(), "admin.css"),
 		"favicon.svg": read(web.Admin(), "favicon.svg"),
 	} {
@@ -142,6 +159,23 @@ func newAssets(cats *i18n.Catalogs) (*assets, error) {
 		a.byHashed[strings.TrimPrefix(as.hashed, "/static/")] = as
 	}
 	return a, nil
+}
+
+// countWords is count.js's table: by language, the plural forms of "comments" without
+// "=0" (a listing says "0 comments", not the thread's "No comments yet").
+func countWords(byLang map[string]json.RawMessage) ([]byte, error) {
+	out := map[string]map[string]string{}
+	for lang, b := range byLang {
+		var m struct {
+			Comments map[string]string `json:"comments"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil || m.Comments == nil {
+			return nil, fmt.Errorf("catalog %s: \"comments\" must be plural forms", lang)
+		}
+		delete(m.Comments, "=0")
+		out[lang] = m.Comments
+	}
+	return json.Marshal(out)
 }
 
 // newAsset gzips and hashes one file; its immutable URL is dir + name with the hash
