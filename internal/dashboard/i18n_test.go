@@ -42,7 +42,7 @@ func TestTheDashboardSpeaksTheModeratorsLanguage(t *testing.T) {
 		{"/admin/?status=all", "", true, []string{`<html lang="en" dir="ltr">`, "<title>Queue · winnow</title>", ">Sign out<", ">Approve<", `>pending<`, ">all<", ">Audit log<"}},
 		{"/admin/?status=all", "sv-SE,sv;q=0.9", true, []string{`<html lang="en" dir="ltr">`, ">Queue<"}},
 		{"/admin/?status=all", "de-DE,de;q=0.9,en;q=0.5", true, []string{`<html lang="de" dir="ltr">`, "<title>Warteschlange · winnow</title>",
-			">Abmelden<", ">Freigeben<", ">Kein Spam<", ">wartend<", ">Protokoll<", ">Tastenkürzel<"}},
+			">Abmelden<", ">Freigeben<", ">Kein Spam<", ">wartend<", ">Protokoll<", ">Tastenkürzel<", `data-template="{n} ausgewählt">0 ausgewählt<`}},
 		{"/admin/?status=all", "ar", true, []string{`<html lang="ar" dir="rtl">`, ">قائمة الانتظار<", ">قبول<", ">تسجيل الخروج<"}},
 		{"/admin/?status=pending&q=nothing-matches-this", "pl", true, []string{"Nie ma tu nic do moderowania."}},
 		{"/admin/sites", "ja", true, []string{"<title>サイト · winnow</title>", "<h2>新しいサイト</h2>"}},

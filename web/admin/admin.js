@@ -109,7 +109,8 @@
         $("input.select", r).checked = on;
         r.classList.toggle("selected", on);
       }
-      $("#selected-count").textContent = selected.size + " selected";
+      const count = $("#selected-count");
+      count.textContent = (count.dataset.template || "{n} selected").replace("{n}", selected.size);
       $("#select-all").checked = rs.length > 0 && rs.every((r) => selected.has(r.dataset.id));
     }
 
