@@ -1,7 +1,9 @@
 // Package web holds what winnow serves to browsers: the reader's widget (embed.js,
 // embed.css, count.js), the moderator dashboard's script and styles (admin/) and the
 // html/template pages (the no-JavaScript thread page, the demo article and the
-// dashboard), and the message catalogs every one of them speaks (i18n/). The files are embedded, so the binary needs nothing on disk.
+// dashboard), the message catalogs every one of them speaks (i18n/) and the OpenAPI
+// description of the JSON API (api/openapi.json). The files are embedded, so the binary
+// needs nothing on disk.
 package web
 
 import (
@@ -11,6 +13,14 @@ import (
 
 //go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css i18n/*.json
 var files embed.FS
+
+//go:embed api/openapi.json
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI 3.1 description of the public and moderators' JSON API,
+// served at /api/openapi.json. Tests in internal/httpapi keep it true: every route of
+// the route table is in it, and recorded answers validate against it.
+func OpenAPI() []byte { return openAPI }
 
 // Widget returns the widget's assets: embed.js, embed.css and count.js.
 func Widget() fs.FS { return sub("widget") }

@@ -85,7 +85,7 @@ func TestTheWidgetSpeaksTheReadersLanguage(t *testing.T) {
 	}
 
 	// A field error in Polish, from the widget's own check and from the server's.
-	navigate(t, ctx, host+"/page?lang=pl")
+	navigate(t, ctx, host+"/page?lang=pl&form=1")
 	waitJS(t, ctx, "the Polish widget", `return `+shadow+`?.querySelector(".wn-submit");`)
 	js[any](t, ctx, `(() => { const r = `+shadow+`; r.querySelector("#wn-body").value = ""; r.querySelector(".wn-submit").click(); })()`)
 	waitJS(t, ctx, "the Polish field error", `const e = `+shadow+`.querySelector("#wn-body-error"); return e && e.textContent === "To pole jest wymagane.";`)

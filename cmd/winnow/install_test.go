@@ -38,13 +38,26 @@ func TestInstallationPanel(t *testing.T) {
 	waitJS(t, ctx, "both origins in the panel", `if (document.querySelectorAll("table.installs tbody tr").length < 2) { location.reload(); return false; } return true;`)
 	rows := js[[]string](t, ctx, `Array.from(document.querySelectorAll("table.installs tbody tr"), r => r.textContent.replace(/\s+/g, " "))`)
 	text := strings.Join(rows, "\n")
-	for _, want := range []string{blog + "/2024/post", mirror + " not an origin of this site", "this origin is not one of the site's origins"} {
+	for _, want := range []string{blog + " /2024/post", mirror + " not an origin of this site", "this origin is not one of the site's origins"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the panel lacks %q:\n%s", want, text)
 		}
 	}
 	if strings.Contains(text, "token=secret") || strings.Contains(text, "utm_source") {
 		t.Errorf("the panel keeps the page's query:\n%s", text)
+	}
+	if href := js[string](t, ctx, `document.querySelector("table.installs tbody a").href`); href != blog+"/2024/post" {
+		t.Errorf("the listed origin's page links to %q", href)
+	}
+	if n := js[int](t, ctx, `document.querySelectorAll("table.installs tbody a").length`); n != 1 {
+		t.Errorf("%d links in the panel: an origin the site does not list gets none", n)
+	}
+	// Listing the mirror clears its error at once: it was the fix.
+	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/inst", token: in.token,
+		body: map[string]any{"origins": []string{blog, mirror}}}).must(t, http.StatusOK)
+	navigate(t, ctx, in.url+"/admin/sites/inst")
+	if text := js[string](t, ctx, `document.querySelector("table.installs").textContent`); strings.Contains(text, "not one of the site's origins") {
+		t.Errorf("the fixed error is still shown:\n%s", text)
 	}
 	// The panel is the owner's: a reader's report carries no private data back.
 	in.do(req{method: "POST", path: "/api/v1/sites/inst/widget-reports", ctype: "text/plain;charset=UTF-8",

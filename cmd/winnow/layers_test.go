@@ -33,7 +33,7 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"importer":         pure,
 		"sqlstore":         append([]string{"auth", "spam"}, domain...),
 		"webhook/dispatch": domain,
-		"pages":            append([]string{"httpx", "i18n"}, domain...),
+		"pages":            append([]string{"httpx", "i18n", "moderation"}, domain...),
 		"dashboard":        append([]string{"auth", "httpx", "i18n", "moderation", "pages"}, domain...),
 		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "httpx", "importer", "intake", "moderation", "pages",
 			"ratelimit", "spam"}, domain...),

@@ -30,6 +30,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// stampedDate is the build date buildBinary stamps, as make dist does.
+const stampedDate = "2026-12-03T10:00:00Z"
+
+// buildBinary builds the winnow command once, as a release build is made.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	binary.once.Do(func() {
@@ -38,7 +42,7 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binary.path = filepath.Join(binary.dir, "winnow")
-		out, err := exec.Command("go", "build", "-o", binary.path, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-buildvcs=auto", "-ldflags", "-X main.buildDate="+stampedDate, "-o", binary.path, ".").CombinedOutput()
 		if err != nil {
 			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}

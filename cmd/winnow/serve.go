@@ -34,7 +34,7 @@ import (
 // serve runs the HTTP service until ctx is cancelled (SIGINT/SIGTERM), then stops
 // accepting connections and lets in-flight requests finish.
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	f := newFlags("serve", getenv, stderr)
+	f := newFlags("serve", getenv, stderr).withAddr("listen address, e.g. 127.0.0.1:8080 (env WINNOW_ADDR)")
 	demo := f.fs.Bool("demo", false, "create a demo site and serve a sample article with the widget at /demo/")
 	samples := f.fs.Bool("demo-samples", true, "with --demo: give a new demo site's article a few published sample comments")
 	cfg, err := f.load(args, getenv)
@@ -100,6 +100,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
+	go keyOldEmails(runCtx, moderation.NewCommenters(st, model, secret, baseURL, log, time.Now), log)
 	dispatcher := newDispatcher(st, cfg.Webhooks, log)
 	dispatched := make(chan struct{})
 	go func() { defer close(dispatched); dispatcher.Run(runCtx) }()
@@ -109,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// Before the store closes: stop claiming and let deliveries in flight finish, and
 	// write the widgets' last reports.
 	defer func() { stopRun(); <-dispatched; <-installed }()
-	handler, err := newHandler(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, dispatcher.Collectors()...)
+	handler, metricsHandler, err := newHandlers(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, dispatcher.Collectors()...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -120,35 +121,61 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			return err
 		}
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	var metricsLn net.Listener
+	if cfg.Metrics.Addr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.Metrics.Addr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
 	}
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       cfg.HTTP.ReadTimeout,
+			WriteTimeout:      cfg.HTTP.WriteTimeout,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
+	srv := newServer(handler)
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", baseURL),
 		slog.String("database", st.Dialect()))
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		only := http.NewServeMux() // /metrics, and nothing else of the service
+		only.Handle("GET /metrics", metricsHandler)
+		msrv := newServer(only)
+		servers = append(servers, msrv)
+		log.Info("serving metrics", slog.String("addr", metricsLn.Addr().String()), slog.Bool("token", cfg.Metrics.Token != ""))
+		go func() { errc <- msrv.Serve(metricsLn) }()
+	}
 	if ready := readyHook(ctx); ready != nil {
 		ready(ln.Addr().String(), token)
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	log.Info("stopped")
 	return nil
@@ -188,10 +215,17 @@ const installsEvery = 30 * time.Second
 // ctx bounds the background work the handler needs (watching thread and spam model
 // changes, keeping model in step).
 func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (http.Handler, error) {
+	h, _, err := newHandlers(ctx, st, secret, limiter, model, log, baseURL, cfg, installs, extra...)
+	return h, err
+}
+
+// newHandlers is newHandler that also returns the handler of /metrics, for the
+// listener of its own that metrics.addr asks for.
+func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter rateLimiter, model *spam.Model, log *slog.Logger, baseURL string, cfg config.Config, installs *admin.InstallLog, extra ...prometheus.Collector) (main, metrics http.Handler, err error) {
 	hc := cfg.HTTP
 	proxies, err := hc.Proxies()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	threads := httpapi.NewThreadCache(time.Now)
 	modelChanged := make(chan struct{}, 1) // one pending sync covers any number of changes
@@ -202,7 +236,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		}
 	}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	go syncModel(ctx, model, modelSync, modelChanged, log)
 	reg := prometheus.NewRegistry()
@@ -213,15 +247,16 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 	accounts, err := auth.NewAccounts(st, now, auth.Options{Guard: guard,
 		Session: auth.SessionPolicy{Idle: cfg.Sessions.Idle, Absolute: cfg.Sessions.Absolute}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	submitter := intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now)
-	return httpapi.NewServer(httpapi.Deps{
+	main = httpapi.NewServer(httpapi.Deps{
 		Store:            st,
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
 		Submitter:        submitter,
 		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Commenters:       moderation.NewCommenters(st, model, secret, baseURL, log, now),
 		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
 		Limiter:          limiter,
@@ -232,6 +267,7 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		Logger:           log,
 		Registry:         reg,
 		Gatherer:         reg,
+		Metrics:          httpapi.MetricsOptions{Elsewhere: cfg.Metrics.Addr != "", Token: cfg.Metrics.Token},
 		BaseURL:          baseURL,
 		MaxBodyBytes:     hc.MaxBodyBytes,
 		ThreadCacheBytes: hc.ThreadCacheBytes,
@@ -243,7 +279,8 @@ func newHandler(ctx context.Context, st *sqlstore.Store, secret []byte, limiter 
 		Threads:          threads,
 		Installs:         installReports(installs),
 		Now:              now,
-	}), nil
+	})
+	return main, httpapi.MetricsHandler(reg, cfg.Metrics.Token), nil
 }
 
 // autoPipelineWindow is how long the Redis AutoPipeline waits for more commands

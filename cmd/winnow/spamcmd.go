@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,8 +19,7 @@ import (
 // protocols of spam.Evaluate and its siblings, printing precision, recall, F1, MCC and
 // false-positive rate at the held and the spam-folder thresholds, and ROC AUC.
 func spamEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("winnow spam eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("spam eval", stderr)
 	var train, test stringList
 	fs.Var(&train, "train", "training file (repeatable, or comma-separated)")
 	fs.Var(&test, "test", "test file (repeatable, or comma-separated)")

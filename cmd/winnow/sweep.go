@@ -113,3 +113,22 @@ func keyOldAddresses(ctx context.Context, st addressKeyer, key func(ip string) s
 		log.Info("keyed old comments' addresses for their reputation", slog.Int64("comments", total))
 	}
 }
+
+// emailKeyer gives comments written before schema version 23 the key of their email
+// (moderation.Commenters).
+type emailKeyer interface {
+	KeyEmails(ctx context.Context) (int64, error)
+}
+
+// keyOldEmails gives the comments written before email keys existed theirs, once, at
+// start, so that the first export or erasure after an upgrade need not. Every replica
+// may run it; when none is left it costs one index probe.
+func keyOldEmails(ctx context.Context, c emailKeyer, log *slog.Logger) {
+	n, err := c.KeyEmails(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.Warn("keying old comments' emails: failed", slog.String("error", err.Error()))
+	}
+	if n > 0 {
+		log.Info("keyed old comments' emails, by which a commenter's data is found", slog.Int64("comments", n))
+	}
+}

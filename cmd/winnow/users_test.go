@@ -187,6 +187,7 @@ func TestDashboardUsers(t *testing.T) {
 	in.createSite("a", map[string]any{"policy": "all"})
 	in.createSite("b", nil)
 	in.submit("a", submission("/p", map[string]any{"body": "Held for the new moderator."}), nil).must(t, http.StatusAccepted)
+	in.submit("b", submission("/q", map[string]any{"author_email": "gone@example.org", "body": "Please forget me."}), nil).must(t, http.StatusAccepted)
 	const adminPW = "administrator password qz7ui"
 	if _, errOut, err := in.cli(adminPW+"\n", "user", "add", "--email", "root@example.org", "--role", "admin"); err != nil {
 		t.Fatalf("user add: %v\n%s", err, errOut)
@@ -220,6 +221,20 @@ func TestDashboardUsers(t *testing.T) {
 	if got := js[bool](t, ctx, `!!document.querySelector('#users li.user[data-email="root@example.org"] button[data-disabled]')`); got {
 		t.Error("the admin's own row offers to disable them")
 	}
+	// A commenter's data: exported, then erased once the admin ticks that they mean it.
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#commenter-form");
+		f.elements.email.value = " Gone@Example.org"; document.querySelector("#commenter-export").click(); }`)
+	waitJS(t, ctx, "the export", `return document.querySelector("#commenter-status").textContent === "1 comment exported.";`)
+	js[chromedp.Void](t, ctx, `document.querySelector("#commenter-erase").click()`)
+	waitJS(t, ctx, "the unticked confirmation", `return !document.querySelector('#commenter-form [data-error-for="confirm"]').hidden;`)
+	js[chromedp.Void](t, ctx, `{ const f = document.querySelector("#commenter-form");
+		f.elements.confirm.checked = true; document.querySelector("#commenter-erase").click(); }`)
+	waitJS(t, ctx, "the erasure", `return document.querySelector("#commenter-status").textContent.startsWith("Erased 1 comment: 1 deleted");`)
+	if got := in.do(req{method: "POST", path: "/api/v1/admin/commenters/export", token: in.token, body: map[string]any{"email": "gone@example.org"}}).
+		must(t, http.StatusOK).json(t); len(list(got, "comments")) != 0 {
+		t.Errorf("after the dashboard's erasure: %v", got)
+	}
+
 	// The layout fits a phone: nothing wider than the screen.
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
 		t.Fatal(err)

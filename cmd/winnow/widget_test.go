@@ -155,7 +155,8 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	fill(t, ctx, map[string]string{"author_name": "Hedge Fan", "author_email": "not-an-email"})
 
 	// A valid comment is held (first-time author) and shown to its author only.
-	fill(t, ctx, map[string]string{"author_email": "fan@example.org", "author_url": "https://fan.example"})
+	// The website typed as people type it: the widget completes it as the server does.
+	fill(t, ctx, map[string]string{"author_email": "fan@example.org", "author_url": "fan.example"})
 	js[chromedp.Void](t, ctx, shadow+`.querySelector("#wn-save").checked = true; `+shadow+`.querySelector(".wn-submit").click()`)
 	waitJS(t, ctx, "the held comment", `const r = `+shadow+`; return r.querySelector(".wn-pending .wn-awaiting") && r.querySelector("#wn-author_email-error").textContent === "";`)
 	id := js[int](t, ctx, shadow+`.querySelector(".wn-pending").dataset.id * 1`)
@@ -196,6 +197,9 @@ func widgetJourney(t *testing.T, env map[string]string) {
 	waitJS(t, ctx, "the published comment", `const r = `+shadow+`; return r.querySelector(".wn-count").textContent === "1 comment" && r.querySelector("#winnow-comment-`+fmt.Sprint(id)+`") && !r.querySelector(".wn-pending");`)
 	if got := js[string](t, ctx, shadow+`.querySelector(".wn-author").getAttribute("rel")`); got != "nofollow ugc noopener" {
 		t.Fatalf("author link rel %q", got)
+	}
+	if got := js[string](t, ctx, shadow+`.querySelector(".wn-author").getAttribute("href")`); got != "https://fan.example/" {
+		t.Errorf("author link %q, want https://fan.example/", got)
 	}
 	if got := js[string](t, ctx, shadow+`.querySelector("#wn-author_name").value`); got != "Hedge Fan" {
 		t.Fatalf("saved name not filled in: %q", got)

@@ -57,17 +57,26 @@ func (l *InstallLog) Report(in site.Install) {
 // written are merged back, to be tried with the next.
 func (l *InstallLog) Flush(ctx context.Context) error {
 	l.mu.Lock()
-	batch := make([]site.Install, 0, len(l.pending))
+	var listed, unlisted []site.Install
 	for _, in := range l.pending {
-		batch = append(batch, in)
+		if in.Unlisted() {
+			unlisted = append(unlisted, in)
+		} else {
+			listed = append(listed, in)
+		}
 	}
 	clear(l.pending)
 	l.mu.Unlock()
-	if err := l.store.RecordInstalls(ctx, batch, site.MaxInstalls); err != nil {
-		for _, in := range batch {
-			l.Report(in)
+	for _, b := range []struct {
+		ins []site.Install
+		max int
+	}{{listed, site.MaxInstalls}, {unlisted, site.MaxUnlistedInstalls}} {
+		if err := l.store.RecordInstalls(ctx, b.ins, b.max); err != nil {
+			for _, in := range append(listed, unlisted...) {
+				l.Report(in) // a batch written already only counts its loads twice
+			}
+			return fmt.Errorf("admin: record installs: %w", err)
 		}
-		return fmt.Errorf("admin: record installs: %w", err)
 	}
 	return nil
 }

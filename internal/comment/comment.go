@@ -135,6 +135,9 @@ type Comment struct {
 	AddressKey string
 	// AuthorKey is a keyed hash of the normalized email: reputation is kept by it.
 	AuthorKey string
+	// EmailKey is EmailKey(secret, AuthorEmail): what a commenter's comments are found
+	// by when they ask for their data or its erasure. It is erased with the email.
+	EmailKey string
 	// AvatarHash is a different keyed hash of the email, safe to publish.
 	AvatarHash     string
 	BodySource     string

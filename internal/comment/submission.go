@@ -65,8 +65,54 @@ func (s *Submission) Normalize() {
 	}
 	s.AuthorName = NormalizeLine(s.AuthorName)
 	s.AuthorEmail = strings.TrimSpace(s.AuthorEmail)
-	s.AuthorURL = NormalizeLine(s.AuthorURL)
+	s.AuthorURL = WebsiteURL(NormalizeLine(s.AuthorURL))
 	s.Body = NormalizeBody(s.Body)
+}
+
+// WebsiteURL completes what a reader typed in the Website field: people write
+// "janes-blog.example" or "www.example.org/me", not "https://...", and a form that
+// refuses it loses the comment's website or the comment. A value with a scheme
+// ("http://", "mailto:", "javascript:") is left as it is, for Validate to judge, and
+// so is anything whose host part has no dot (a name, a sentence, a path), which
+// would not become a web address by prefixing it. The widget does the same
+// (embed.js, withScheme), so a reader sees the stored address before posting.
+func WebsiteURL(v string) string {
+	switch {
+	case v == "" || strings.Contains(v, "://"):
+		return v
+	case strings.HasPrefix(v, "//"):
+		return "https:" + v
+	case hasScheme(v):
+		return v
+	}
+	host := v
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i] // a port
+	}
+	if !strings.Contains(host, ".") || strings.HasPrefix(host, ".") || strings.ContainsAny(host, " \t@") {
+		return v
+	}
+	return "https://" + v
+}
+
+// hasScheme reports whether v starts with a URL scheme ("mailto:", "javascript:"),
+// as opposed to a host and a port ("example.org:8080").
+func hasScheme(v string) bool {
+	for i, r := range v {
+		switch {
+		case r == ':':
+			// A scheme's colon is not followed by a port number.
+			return i > 0 && !(i+1 < len(v) && v[i+1] >= '0' && v[i+1] <= '9')
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && ('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // NormalizeBody puts a comment text in the form it is validated, sanitized and stored

@@ -50,6 +50,45 @@ func TestSubmissionValidate(t *testing.T) {
 	}
 }
 
+func TestWebsiteURLGetsAScheme(t *testing.T) {
+	tests := []struct{ typed, stored string }{
+		{"janes-blog.example", "https://janes-blog.example"},
+		{"www.example.org/me?x=1#top", "https://www.example.org/me?x=1#top"},
+		{"janes-blog.example:8080/p", "https://janes-blog.example:8080/p"},
+		{"//janes-blog.example", "https://janes-blog.example"},
+		{"http://janes-blog.example", "http://janes-blog.example"},
+		{"HTTPS://Janes-Blog.example", "HTTPS://Janes-Blog.example"},
+		{"", ""},
+		// Left for Validate to refuse: a scheme other than http(s), or no host.
+		{"javascript:alert(1)", "javascript:alert(1)"},
+		{"mailto:jane@example.org", "mailto:jane@example.org"},
+		{"jane@example.org", "jane@example.org"},
+		{"Jane", "Jane"},
+		{"my blog.example", "my blog.example"},
+		{"/me", "/me"},
+		{".example", ".example"},
+		{"ftp://x.example", "ftp://x.example"},
+	}
+	for _, tt := range tests {
+		if got := WebsiteURL(tt.typed); got != tt.stored {
+			t.Errorf("WebsiteURL(%q) = %q, want %q", tt.typed, got, tt.stored)
+		}
+	}
+	s := Submission{Thread: "/p", AuthorName: "Jane", AuthorEmail: "jane@example.org", Body: "Hi", AuthorURL: " janes-blog.example "}
+	s.Normalize()
+	if err := s.Validate(); err != nil || s.AuthorURL != "https://janes-blog.example" {
+		t.Errorf("submitted %q: %v", s.AuthorURL, err)
+	}
+	for _, bad := range []string{"javascript:alert(1)", "Jane", "jane@example.org", "my blog.example"} {
+		s.AuthorURL = bad
+		s.Normalize()
+		var ve *ValidationError
+		if err := s.Validate(); !errors.As(err, &ve) || ve.Fields["author_url"] == "" {
+			t.Errorf("website %q: %v", bad, err)
+		}
+	}
+}
+
 func TestKeyedHashesAreStableDistinctAndSecretDependent(t *testing.T) {
 	a, b := []byte("secret-a"), []byte("secret-b")
 	if AuthorKey(a, " Ann  Lee", "Ann@Example.org ") != AuthorKey(a, "ann lee", "ann@example.org") {

@@ -37,6 +37,7 @@ type Config struct {
 	Spam      Spam     `yaml:"spam"`
 	Sessions  Sessions `yaml:"sessions"`
 	Privacy   Privacy  `yaml:"privacy"`
+	Metrics   Metrics  `yaml:"metrics"`
 	Import    Import   `yaml:"import"`
 }
 
@@ -46,6 +47,19 @@ type Import struct {
 	// MaxUploadBytes is the largest file POST /api/v1/admin/sites/{site}/import
 	// takes; a larger one gets 413.
 	MaxUploadBytes int64 `yaml:"max_upload_bytes"`
+}
+
+// Metrics places the Prometheus endpoint. By default /metrics is on the main
+// listener for anyone who can reach it; its series hold no private data, but an
+// operator whose listener faces the internet moves it or locks it.
+type Metrics struct {
+	// Addr, when set, serves /metrics on a listener of its own (say 127.0.0.1:9090, or
+	// a monitoring network's address) and nowhere else: the main listener answers 404.
+	Addr string `yaml:"addr"`
+	// Token, when set, is the bearer token a scrape must send (Prometheus:
+	// authorization.credentials), on whichever listener serves /metrics. Better given
+	// by WINNOW_METRICS_TOKEN than written in a file.
+	Token string `yaml:"token"`
 }
 
 // Privacy configures how long private data is kept.
@@ -210,13 +224,15 @@ func Load(path string, getenv func(string) string) (Config, error) {
 // applyEnv overrides fields from WINNOW_* variables that are set and not empty.
 func (c *Config) applyEnv(getenv func(string) string) error {
 	str := map[string]*string{
-		"WINNOW_ADDR":         &c.Addr,
-		"WINNOW_DATA_DIR":     &c.DataDir,
-		"WINNOW_PUBLIC_URL":   &c.PublicURL,
-		"WINNOW_DATABASE_URL": &c.Database.URL,
-		"WINNOW_REDIS_URL":    &c.Redis.URL,
-		"WINNOW_LOG_LEVEL":    &c.Log.Level,
-		"WINNOW_LOG_FORMAT":   &c.Log.Format,
+		"WINNOW_ADDR":          &c.Addr,
+		"WINNOW_DATA_DIR":      &c.DataDir,
+		"WINNOW_PUBLIC_URL":    &c.PublicURL,
+		"WINNOW_DATABASE_URL":  &c.Database.URL,
+		"WINNOW_REDIS_URL":     &c.Redis.URL,
+		"WINNOW_LOG_LEVEL":     &c.Log.Level,
+		"WINNOW_LOG_FORMAT":    &c.Log.Format,
+		"WINNOW_METRICS_ADDR":  &c.Metrics.Addr,
+		"WINNOW_METRICS_TOKEN": &c.Metrics.Token,
 	}
 	for name, p := range str {
 		if v := getenv(name); v != "" {
@@ -306,10 +322,25 @@ func (w *Webhooks) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// minMetricsToken is the shortest metrics.token accepted: one that cannot be guessed
+// by trying, since /metrics does not count wrong tokens.
+const minMetricsToken = 16
+
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("config: addr %q: %w", c.Addr, err)
+	}
+	if a := c.Metrics.Addr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("config: metrics.addr %q: %w", a, err)
+		}
+		if _, port, _ := net.SplitHostPort(a); a == c.Addr && port != "0" {
+			return fmt.Errorf("config: metrics.addr %q is addr too; leave metrics.addr empty to serve /metrics there", a)
+		}
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < minMetricsToken || strings.TrimSpace(t) != t) {
+		return fmt.Errorf("config: metrics.token must be at least %d characters, without blanks at either end (e.g. openssl rand -hex 32)", minMetricsToken)
 	}
 	if c.Database.URL == "" && c.DataDir == "" {
 		return errors.New("config: data_dir is required when database.url is empty")
@@ -392,7 +423,13 @@ func (c Config) DSN() string {
 	if c.Database.URL != "" {
 		return c.Database.URL
 	}
-	return "sqlite:" + filepath.Join(c.DataDir, "winnow.db")
+	return "sqlite:" + c.SQLiteFile()
+}
+
+// SQLiteFile is the SQLite database's file in DataDir, which `winnow backup` copies
+// and a restore replaces.
+func (c Config) SQLiteFile() string {
+	return filepath.Join(c.DataDir, "winnow.db")
 }
 
 // BaseURL is PublicURL without a trailing slash, or http://Addr.

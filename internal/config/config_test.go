@@ -91,6 +91,10 @@ func TestValidateRejectsBadSettings(t *testing.T) {
 		{"trusted proxy that is no address", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.internal"} }},
 		{"negative cdn_s_maxage", func(c *Config) { c.HTTP.CDNSMaxAge = -time.Second }},
 		{"cdn_stale_while_revalidate in part seconds", func(c *Config) { c.HTTP.CDNStaleWhileRevalidate = 1500 * time.Millisecond }},
+		{"metrics.addr without port", func(c *Config) { c.Metrics.Addr = "127.0.0.1" }},
+		{"metrics.addr same as addr", func(c *Config) { c.Metrics.Addr = c.Addr }},
+		{"short metrics.token", func(c *Config) { c.Metrics.Token = "secret" }},
+		{"metrics.token with a trailing newline", func(c *Config) { c.Metrics.Token = "0123456789abcdef0123\n" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,5 +212,38 @@ func TestCDNCacheDefaultsAndEnv(t *testing.T) {
 	c, err := Load("", func(k string) string { return env[k] })
 	if err != nil || c.HTTP.CDNSMaxAge != time.Minute || c.HTTP.CDNStaleWhileRevalidate != 0 || c.Validate() != nil {
 		t.Errorf("from the environment: %s %s, %v, %v", c.HTTP.CDNSMaxAge, c.HTTP.CDNStaleWhileRevalidate, err, c.Validate())
+	}
+}
+
+func TestMetricsFromFileAndEnv(t *testing.T) {
+	if m := Default().Metrics; m.Addr != "" || m.Token != "" {
+		t.Errorf("default metrics %+v: want /metrics on the main listener, no token", m)
+	}
+	path := filepath.Join(t.TempDir(), "winnow.yaml")
+	if err := os.WriteFile(path, []byte("metrics:\n  addr: 127.0.0.1:9090\n  token: from-the-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		env         map[string]string
+		addr, token string
+	}{
+		{"file", nil, "127.0.0.1:9090", "from-the-file-0123456789"},
+		{"env over file", map[string]string{"WINNOW_METRICS_ADDR": "[::1]:9100", "WINNOW_METRICS_TOKEN": "from-the-environment-42"},
+			"[::1]:9100", "from-the-environment-42"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(path, func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Metrics.Addr != tt.addr || c.Metrics.Token != tt.token {
+				t.Errorf("metrics %+v, want addr %q token %q", c.Metrics, tt.addr, tt.token)
+			}
+			if err := c.Validate(); err != nil {
+				t.Errorf("Validate: %v", err)
+			}
+		})
 	}
 }

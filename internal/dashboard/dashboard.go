@@ -111,8 +111,11 @@ type siteOption struct {
 // queueItem is one comment as the queue shows it, private fields included. Everything
 // but Body is text; Body is the sanitized HTML stored with the comment.
 type queueItem struct {
-	ID                    int64
-	Site, Thread          string
+	ID           int64
+	Site, Thread string
+	// ThreadName names the thread for people: its published title, else the title
+	// this comment claimed for it, else its key (which the link's tooltip always shows).
+	ThreadName            string
 	ThreadPage, ThreadURL string
 	ParentID              int64
 	AuthorName, AuthorURL string
@@ -413,6 +416,14 @@ func (d *Dashboard) item(r *http.Request, c comment.Comment, st site.Site, pc pa
 		AuthorQuery:  queueURL(c.SiteID, "all", "", c.AuthorEmail),
 		SimilarQuery: queueURL(c.SiteID, "all", "", openingWords(c.BodySource)),
 		ThreadQuery:  queueURL(c.SiteID, "all", c.ThreadKey, ""),
+	}
+	switch {
+	case th.Title != "":
+		item.ThreadName = th.Title
+	case c.PageTitle != "":
+		item.ThreadName = c.PageTitle
+	default:
+		item.ThreadName = c.ThreadKey
 	}
 	if c.Status != comment.StatusApproved && (th.URL == "" && c.PageURL != "" || th.Title == "" && c.PageTitle != "") {
 		// Publishing this comment will name the thread: the moderator sees with what.

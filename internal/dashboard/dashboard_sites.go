@@ -146,8 +146,8 @@ type siteSettingsView struct {
 
 // installRow is one origin's line in the site page's installation panel.
 type installRow struct {
-	Origin, Page, Version, LastLoad, Error, ErrorAt string
-	Loads                                           int64
+	Origin, Page, Path, Version, LastLoad, Error, ErrorAt string
+	Loads                                                 int64
 	// Allowed: the origin is one of the site's; Outdated: the widget was another build.
 	Allowed, Outdated bool
 }
@@ -236,12 +236,13 @@ func (d *Dashboard) SitePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, in := range installs {
-		row := installRow{Origin: in.Origin, Page: in.Page, Version: in.Version, Loads: in.Loads, Error: in.Error,
-			Allowed: st.AllowsOrigin(in.Origin), Outdated: in.Version != "" && in.Version != d.assets.WidgetVersion()}
+		row := installRow{Origin: in.Origin, Page: in.Page, Path: in.Path(), Version: in.Version, Loads: in.Loads,
+			Error: in.CurrentError(st), Allowed: st.AllowsOrigin(in.Origin),
+			Outdated: in.Version != "" && in.Version != d.assets.WidgetVersion()}
 		if !in.LastLoad.IsZero() {
 			row.LastLoad = dashboardTime(in.LastLoad)
 		}
-		if in.Error != "" {
+		if row.Error != "" {
 			row.ErrorAt = dashboardTime(in.ErrorAt)
 		}
 		v.Installs = append(v.Installs, row)

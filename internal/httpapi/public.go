@@ -238,6 +238,9 @@ func (s *server) renderThread(ctx context.Context, key string, th comment.Thread
 		if err != nil {
 			return nil, err
 		}
+		if cs, err = httpx.WithStubs(ctx, cs, s.store.CommentsByID); err != nil {
+			return nil, err
+		}
 		roots := s.tree(cs)
 		if sort == comment.SortNewest {
 			slices.Reverse(roots)

@@ -36,7 +36,9 @@ func (s *server) routes() http.Handler {
 
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
+	if !s.metricsAt.Elsewhere {
+		r.Handle("/metrics", MetricsHandler(s.gatherer, s.metricsAt.Token)).Methods(http.MethodGet)
+	}
 
 	// The Akismet-compatible API (internal/akismet), for WordPress and every other
 	// Akismet client: any host, since clients put the key in the host's first label.
@@ -79,6 +81,9 @@ func (s *server) routes() http.Handler {
 	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
 	page("/admin/users", s.dash.UsersPage)
 
+	// The description of this API (web/api/openapi.json).
+	r.HandleFunc("/api/openapi.json", s.openAPI).Methods(http.MethodGet, http.MethodHead)
+
 	// Moderator accounts: password sign-in to a session cookie, and first-run setup.
 	r.HandleFunc("/api/v1/auth/login", s.login).Methods(http.MethodPost)
 	r.Handle("/api/v1/auth/logout", s.authenticate(http.HandlerFunc(s.logout))).Methods(http.MethodPost)
@@ -104,6 +109,8 @@ func (s *server) routes() http.Handler {
 	// Before {action}, which would take "reply" for a decision.
 	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/commenters/export", s.requireAdmin(s.exportCommenter)).Methods(http.MethodPost)
+	adm("/commenters/erase", s.requireAdmin(s.eraseCommenter)).Methods(http.MethodPost)
 	adm("/events", s.listEvents).Methods(http.MethodGet)
 	adm("/bans", s.listBans).Methods(http.MethodGet)
 	adm("/bans", s.createBan).Methods(http.MethodPost)

@@ -50,6 +50,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", id("/api/v1/admin/comments/%d"), "", signedIn, json},
 		{"POST", "/api/v1/admin/comments/undo", `{"ids": []}`, want{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusUnprocessableEntity}, json},
 		{"GET", "/api/v1/admin/events", "", signedIn, json},
+		{"POST", "/api/v1/admin/commenters/export", `{"email": "nobody@example.org"}`, signedIn, json},
+		{"GET", "/api/openapi.json", "", all(http.StatusOK), json},
 		{"GET", "/api/v1/admin/bans", "", signedIn, json},
 		{"GET", "/api/v1/admin/sites", "", signedIn, json},
 		{"GET", "/api/v1/admin/sites/blog", "", signedIn, json},

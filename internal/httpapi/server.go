@@ -9,9 +9,12 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -142,6 +145,9 @@ type Deps struct {
 	Admin     Admin
 	Submitter Submitter
 	Moderator Moderator
+	// Commenters exports and erases one commenter's data (moderation.Commenters); nil
+	// answers those routes with 404.
+	Commenters Commenters
 	// Akismet answers the Akismet-compatible API under /1.1/; nil serves none.
 	Akismet Akismet
 	// Accounts signs moderators in with a password and a session cookie (auth.Accounts);
@@ -163,6 +169,8 @@ type Deps struct {
 	// Registry receives the server's metrics; Gatherer serves /metrics.
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
+	// Metrics says where and to whom /metrics is served.
+	Metrics MetricsOptions
 	// BaseURL is how browsers reach winnow (for absolute avatar URLs).
 	BaseURL string
 	// MaxBodyBytes caps every request body.
@@ -196,29 +204,31 @@ type InstallReports interface {
 }
 
 type server struct {
-	store     Store
-	admin     Admin
-	submitter Submitter
-	moderator Moderator
-	importer  Importer
-	exporter  Exporter
-	maxUpload int64
-	akismet   Akismet
-	accounts  Accounts
-	limiter   Limiter
-	guard     Guard
-	secret    []byte
-	proxies   []netip.Prefix
-	log       *slog.Logger
-	metrics   *metrics
-	pages     *pageCache
-	renders   singleflight.Group // thread pages being rendered, by ETag
-	threads   *ThreadCache
+	store      Store
+	admin      Admin
+	submitter  Submitter
+	moderator  Moderator
+	importer   Importer
+	exporter   Exporter
+	maxUpload  int64
+	akismet    Akismet
+	commenters Commenters
+	accounts   Accounts
+	limiter    Limiter
+	guard      Guard
+	secret     []byte
+	proxies    []netip.Prefix
+	log        *slog.Logger
+	metrics    *metrics
+	pages      *pageCache
+	renders    singleflight.Group // thread pages being rendered, by ETag
+	threads    *ThreadCache
 	// readCache is the Cache-Control of thread and count answers (SharedCache), as a
 	// header's values.
 	readCache []string
 	sites     *httpx.SiteCache
 	gatherer  prometheus.Gatherer
+	metricsAt MetricsOptions
 	baseURL   string
 	// ownOrigin is the origin of baseURL, winnow's own pages' (httpx.Origin).
 	ownOrigin string
@@ -234,10 +244,11 @@ type server struct {
 // NewServer returns the whole HTTP surface as one handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{
-		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, accounts: d.Accounts, log: d.Logger,
+		store: d.Store, admin: d.Admin, submitter: d.Submitter, moderator: d.Moderator, akismet: d.Akismet, commenters: d.Commenters, accounts: d.Accounts, log: d.Logger,
 		limiter: d.Limiter, secret: d.Secret, proxies: d.TrustedProxies,
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
-		baseURL: d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
+		metricsAt: d.Metrics,
+		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
 		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
 		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
@@ -281,6 +292,34 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, out)
 }
 
-func (s *server) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
+// MetricsOptions place /metrics. The series name no private data, but they tell how
+// busy a site is and how its moderators work, which an operator may keep to a
+// monitoring network (Elsewhere) or to scrapers that know a token (Token).
+type MetricsOptions struct {
+	// Elsewhere takes /metrics off the main listener (404 there): the caller serves
+	// MetricsHandler on a listener of its own (config metrics.addr).
+	Elsewhere bool
+	// Token, when set, is the bearer token a scrape must send.
+	Token string
+}
+
+// MetricsHandler serves the Prometheus exposition of g; with a token, only to
+// requests with "Authorization: Bearer <token>" (401 otherwise).
+func MetricsHandler(g prometheus.Gatherer, token string) http.Handler {
+	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plain, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(plain))
+		// Compared as hashes, so the time taken says nothing about the token's length.
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="winnow metrics"`)
+			http.Error(w, "metrics need Authorization: Bearer <metrics.token>", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -573,6 +573,7 @@ func (p *pipeline) convert(e Entry) (comment.Imported, error) {
 		// Reputation is kept by name and address together; without an address there
 		// is nothing that tells one "Anonymous" from another.
 		c.AuthorKey = comment.AuthorKey(p.s.secret, sub.AuthorName, sub.AuthorEmail)
+		c.EmailKey = comment.EmailKey(p.s.secret, sub.AuthorEmail) // found by it for an erasure
 	}
 	if p.req.Learn {
 		c.Trained = "" // learned after it is stored

@@ -18,6 +18,7 @@ import (
 	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/site"
+	"github.com/winnow/winnow/internal/spam"
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 	"github.com/winnow/winnow/internal/webhook"
@@ -586,4 +587,34 @@ func gzipped(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestImportedCommentsAreKeyed checks what an imported comment is stored with beside
+// its text: the key of its email, by which an erasure finds it, and the classifier's
+// label that keeps it from teaching (without --learn), on both engines.
+func TestImportedCommentsAreKeyed(t *testing.T) {
+	sqlstoretest.ForEachEngine(t, func(t *testing.T, st *sqlstore.Store) {
+		e := newEnv(t, st)
+		e.importFile(t, importer.FormatWXR, "testdata/wordpress.xml", false)
+		secret, err := st.Secret(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyed := 0
+		for _, c := range e.comments(t) {
+			if c.Trained != spam.LabelNone {
+				t.Errorf("comment %d: trained %q, want %q", c.ID, c.Trained, spam.LabelNone)
+			}
+			if c.AuthorEmail == "" {
+				continue
+			}
+			if want := comment.EmailKey(secret, c.AuthorEmail); c.EmailKey != want {
+				t.Errorf("comment %d: email key %q, want %q", c.ID, c.EmailKey, want)
+			}
+			keyed++
+		}
+		if keyed == 0 {
+			t.Fatal("no imported comment has an email: the test cannot fail")
+		}
+	})
 }

@@ -154,6 +154,7 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 		AuthorName: sub.AuthorName, AuthorEmail: sub.AuthorEmail, AuthorURL: sub.AuthorURL,
 		IP: meta.IP, UserAgent: meta.UserAgent, AddressKey: keys.Address,
 		AuthorKey: keys.Author, AvatarHash: keys.Avatar,
+		EmailKey:   keys.Email,
 		BodySource: sub.Body, BodyHTML: html,
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,

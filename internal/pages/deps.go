@@ -22,6 +22,11 @@ import (
 type Store interface {
 	ThreadByKey(ctx context.Context, siteID, key string) (comment.Thread, error)
 	ApprovedComments(ctx context.Context, threadID int64) ([]comment.Comment, error)
+	// CommentsByID reads the deleted comments replies hang from (httpx.WithStubs).
+	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
+	// ListComments finds the held comments whose claim names a thread that has no
+	// published comment yet.
+	ListComments(ctx context.Context, q comment.Query) ([]comment.Comment, string, error)
 }
 
 // Forms signs the thread page's form (intake.Service), as the widget's form is signed.

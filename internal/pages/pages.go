@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/i18n"
+	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/site"
 )
 
@@ -34,16 +36,19 @@ func pageCSP(baseURL string) string {
 // private field can reach the page.
 type threadData struct {
 	Site, Key, Title, URL, Sort string
-	Count                       int
-	Comments                    []*httpx.PublicComment
-	Parent                      *httpx.PublicComment
-	Notice                      string
-	Errors                      map[string]string
-	Values                      comment.Submission
-	FormToken                   string
-	CSS, Action                 string
-	OldestURL, NewestURL        string
-	MoreURL, CancelURL          string
+	// Heading names the page in <h1> and <title>: its published title, else the
+	// title a comment held by policy alone claimed (claimedTitle), else the key.
+	Heading              string
+	Count                int
+	Comments             []*httpx.PublicComment
+	Parent               *httpx.PublicComment
+	Notice               string
+	Errors               map[string]string
+	Values               comment.Submission
+	FormToken            string
+	CSS, Action          string
+	OldestURL, NewestURL string
+	MoreURL, CancelURL   string
 	// Lang and Dir are the page's language and direction; LangParam is the lang the
 	// page was asked for (?lang=), which its links and form carry on.
 	Lang, Dir, LangParam string
@@ -160,8 +165,21 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 	if d.URL != "" && !st.AllowsURL(d.URL) {
 		d.URL = ""
 	}
+	d.Heading = d.Title
+	if d.Heading == "" && th.ID != 0 && th.ApprovedCount == 0 {
+		if d.Heading, err = p.claimedTitle(r.Context(), st, d.Key); err != nil {
+			httpx.WriteError(p.log, w, r, err)
+			return
+		}
+	}
+	if d.Heading == "" {
+		d.Heading = d.Key
+	}
 	if th.ID != 0 {
 		cs, err := p.store.ApprovedComments(r.Context(), th.ID)
+		if err == nil {
+			cs, err = httpx.WithStubs(r.Context(), cs, p.store.CommentsByID)
+		}
 		if err != nil {
 			httpx.WriteError(p.log, w, r, err)
 			return
@@ -206,6 +224,31 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 		return link(url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
 	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
+}
+
+// claimLookahead bounds the held comments claimedTitle reads: the oldest few say it.
+const claimLookahead = 20
+
+// claimedTitle is the page title that the oldest comment held by the site's policy
+// alone claimed for a thread that has no published comment yet, or "". The page
+// shows it as its heading so that a reader who just posted (and the owner trying
+// the site out) sees the page's name rather than its key. A thread's stored title
+// still comes from published comments only, and the title shown here is never put
+// in the form as a claim of its own. Held comments with a spam signal (a reason or
+// a score, moderation.HeldByPolicy) and spam never name a page: a spammer posting
+// first on a new page cannot write its heading.
+func (p *Pages) claimedTitle(ctx context.Context, st site.Site, key string) (string, error) {
+	held, _, err := p.store.ListComments(ctx, comment.Query{SiteID: st.ID, ThreadKey: key,
+		Status: comment.StatusPending, Sort: comment.SortOldest, Limit: claimLookahead})
+	if err != nil {
+		return "", err
+	}
+	for _, c := range held {
+		if c.PageTitle != "" && moderation.HeldByPolicy(c) && (c.PageURL == "" || st.AllowsURL(c.PageURL)) {
+			return c.PageTitle, nil
+		}
+	}
+	return "", nil
 }
 
 // formField reports whether the page's form shows a field's error next to its input.

@@ -28,16 +28,21 @@ type Install struct {
 // Bounds on what a widget's report may leave behind: a page cannot fill the database
 // by inventing origins or long messages.
 const (
-	MaxInstalls     = 50 // origins remembered per site; reports from more are dropped
-	maxInstallPage  = 500
-	maxInstallError = 200
+	MaxInstalls = 50 // origins remembered per site; reports from more are dropped
+	// MaxUnlistedInstalls is how many rows a site may have when an origin it does not
+	// list is first remembered: anyone can send a report naming any origin, so those
+	// can fill at most this many and never push out the site's own.
+	MaxUnlistedInstalls = 10
+	maxInstallPage      = 500
+	maxInstallError     = 200
 )
 
 // ErrOriginNotAllowed is the error an Install shows for a page whose origin is not one
 // of the site's: the widget cannot read or post there until it is added.
 const ErrOriginNotAllowed = "this origin is not one of the site's origins: the widget cannot load here until it is added"
 
-var versionPattern = regexp.MustCompile(`^[0-9a-z.-]{1,40}$`)
+// versionPattern is a widget build as pages.WidgetVersion writes it: 12 hex digits.
+var versionPattern = regexp.MustCompile(`^[0-9a-f]{12}$`)
 
 // Report turns what a widget on origin says (the page it runs on, its build, an error
 // if it met one) into the Install it leaves, at time at. A page on an origin the site
@@ -97,4 +102,31 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s))
+}
+
+// Unlisted reports whether the install was first reported from an origin the site did
+// not list (its store bound is MaxUnlistedInstalls).
+func (i Install) Unlisted() bool { return i.Error == ErrOriginNotAllowed && i.Loads == 0 }
+
+// CurrentError is the error an owner should still see for the install on s: none once
+// the widget has loaded there since, or once the origin it was refused for is listed.
+func (i Install) CurrentError(s Site) string {
+	switch {
+	case i.Error == "", !i.LastLoad.IsZero() && i.LastLoad.After(i.ErrorAt):
+		return ""
+	case i.Error == ErrOriginNotAllowed && s.AllowsOrigin(i.Origin):
+		return ""
+	}
+	return i.Error
+}
+
+// Path is the install's last page without its origin, which the panel shows beside it.
+func (i Install) Path() string {
+	if p, ok := strings.CutPrefix(i.Page, i.Origin); ok {
+		if p == "" {
+			return "/"
+		}
+		return p
+	}
+	return i.Page
 }

@@ -27,7 +27,7 @@ const (
 // parameters: the record's ($1-$6: site, source, source id, parent source id, run,
 // line), the thread's ($7-$12: key, url, title, approved count and version deltas,
 // created), the comment's ($13-$34, from parent_id to trained), the author's deltas
-// ($35, $36). Parameters in a SELECT list are cast: PostgreSQL would take them for text.
+// ($35, $36), and the comment's email key ($37). Parameters in a SELECT list are cast: PostgreSQL would take them for text.
 const importPostgresSQL = `WITH seen AS (
 		SELECT run, line FROM comment_imports WHERE site_id = $1 AND source = $2 AND source_id = $3
 	),
@@ -44,9 +44,9 @@ const importPostgresSQL = `WITH seen AS (
 	created AS (
 		INSERT INTO comments (site_id, thread_id, parent_id, author_name, author_email, author_url, author_key, avatar_hash,
 			ip, user_agent, body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
-			created_at, updated_at, published_at, page_url, page_title, ip_key, trained)
+			created_at, updated_at, published_at, page_url, page_title, ip_key, trained, email_key)
 		SELECT $1, thread.id, $13::bigint, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::double precision, $25, $26, $27,
-			$28::bigint, $29::bigint, $30::bigint, $31, $32, $33, $34
+			$28::bigint, $29::bigint, $30::bigint, $31, $32, $33, $34, $37
 		FROM thread
 		RETURNING id, thread_id
 	),
@@ -61,8 +61,8 @@ const importPostgresSQL = `WITH seen AS (
 	SELECT COALESCE((SELECT id FROM created), 0), COALESCE((SELECT thread_id FROM created), 0),
 		COALESCE((SELECT run FROM seen), ''), COALESCE((SELECT line FROM seen), 0)`
 
-var insertImportedSQL = strings.Replace(insertCommentColumns, "ip_key)", "ip_key, trained)", 1) + `
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+var insertImportedSQL = strings.TrimSuffix(insertCommentColumns, ")") + `, trained)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 	RETURNING id`
 
 // ImportComments stores a batch of imported comments in one transaction (on
@@ -125,7 +125,7 @@ func (s *Store) ImportComments(ctx context.Context, run string, batch []comment.
 				c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
 				c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
 				c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt),
-				c.PageURL, c.PageTitle, c.AddressKey, c.Trained, n.Approved, n.Spam).Scan(&id, &threadID, &earlier, &line)
+				c.PageURL, c.PageTitle, c.AddressKey, c.Trained, n.Approved, n.Spam, c.EmailKey).Scan(&id, &threadID, &earlier, &line)
 			if err != nil {
 				return nil, wrap("import comments", err)
 			}
@@ -194,7 +194,7 @@ func (s *Store) ImportComments(ctx context.Context, run string, batch []comment.
 		err = insert.QueryRowContext(ctx, c.SiteID, threadID, c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
 			c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
 			c.EditTokenHash, c.IdempotencyKey, micros(c.CreatedAt), micros(c.UpdatedAt), micros(c.PublishedAt),
-			c.PageURL, c.PageTitle, c.AddressKey, c.Trained).Scan(&id)
+			c.PageURL, c.PageTitle, c.AddressKey, c.EmailKey, c.Trained).Scan(&id)
 		if err != nil {
 			return nil, wrap("import comments", err)
 		}

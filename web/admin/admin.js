@@ -231,7 +231,7 @@
       area.value = text;
       area.rows = Math.min(12, Math.max(4, text.split("\n").length + 1));
       area.maxLength = 10000;
-      area.setAttribute("aria-label", label);
+      area.setAttribute("aria-label", kind === "reply" ? "Your reply" : "The comment's text");
       const ok = document.createElement("button");
       ok.type = "submit";
       ok.className = "primary";
@@ -743,6 +743,45 @@
     });
   }
 
+  // commenterForm exports one commenter's data as a JSON file, or erases it once the
+  // admin has ticked that they mean it (POST /api/v1/admin/commenters/export|erase).
+  function commenterForm() {
+    const form = $("#commenter-form"), status = $("#commenter-status");
+    if (!form) return;
+    const email = () => form.elements.email.value.trim();
+    $("#commenter-export").addEventListener("click", async () => {
+      clearErrors(form);
+      const res = await send("POST", "/api/v1/admin/commenters/export", { email: email() });
+      if (!res.ok) return showErrors(form, res, status);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([JSON.stringify(res.data, null, 2)], { type: "application/json" }));
+      a.download = "winnow-commenter-" + res.data.exported_at.slice(0, 10) + ".json";
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+      const n = res.data.comments.length;
+      say(status, n + (n === 1 ? " comment" : " comments") + " exported.");
+    });
+    $("#commenter-erase").addEventListener("click", async () => {
+      clearErrors(form);
+      if (!form.elements.confirm.checked) {
+        const err = form.querySelector('[data-error-for="confirm"]');
+        err.textContent = "tick this to erase";
+        err.hidden = false;
+        return say(status, "Not erased: tick the box first.", true);
+      }
+      const b = $("#commenter-erase");
+      b.disabled = true;
+      const res = await send("POST", "/api/v1/admin/commenters/erase", { email: email() });
+      b.disabled = false;
+      if (!res.ok) return showErrors(form, res, status);
+      const e = res.data.erasure;
+      say(status, e.comments === 0 ? "Nothing is stored about this address." :
+        "Erased " + e.comments + (e.comments === 1 ? " comment" : " comments") + ": " + e.deleted + " deleted, " +
+        e.stubs + " kept as [deleted] for their replies, " + e.unpublished + " unpublished.");
+      form.reset();
+    });
+  }
+
   // logPage filters the audit log as soon as a filter changes.
   // bansPage lifts bans; a lifted ban leaves the list.
   function bansPage() {
@@ -771,6 +810,7 @@
     if (page === "login") loginPage();
     if (page === "queue") queuePage();
     const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage, bans: bansPage };
+    if (page === "users") commenterForm();
     if (others[page]) others[page]();
     if (page !== "queue" && page !== "login") logoutForm();
   };

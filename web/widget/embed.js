@@ -54,6 +54,16 @@
     fetch(BASE + LANGS[lang], { credentials: "omit" }).then(function (r) { if (!r.ok) throw r.status; return r.json(); })
       .then(function (t) { for (var k in EN) if (!(k in t)) t[k] = EN[k]; then(t, lang); }, function () { then(EN, "en"); });
   }
+  // withScheme completes a typed website as the server does (comment.WebsiteURL):
+  // "janes-blog.example" is https://janes-blog.example; what has a scheme, or no
+  // dotted host, is left for the checks to judge.
+  function withScheme(v) {
+    if (!v || v.indexOf("://") >= 0) return v;
+    if (v.slice(0, 2) === "//") return "https:" + v;
+    if (/^[a-z][a-z0-9+.-]*:(?![0-9])/i.test(v)) return v;
+    var host = v.split(/[/?#]/)[0].replace(/:[0-9]*$/, "");
+    return host.indexOf(".") > 0 && !/[\s@\\]/.test(host) ? "https://" + v : v;
+  }
   function webURL(u) {
     try { var p = new URL(u); return (p.protocol === "http:" || p.protocol === "https:") && p.host && !p.username ? p.href : null; } catch (e) { return null; }
   }
@@ -206,7 +216,7 @@
       w.field("body", t.comment, el("textarea", { rows: "6", maxlength: "10000", required: true }), true, t.format),
       w.field("author_name", t.name, el("input", { type: "text", autocomplete: "name", maxlength: "100", required: true, value: saved.name || "" }), true),
       w.field("author_email", t.email, el("input", { type: "email", autocomplete: "email", maxlength: "254", required: true, value: saved.email || "" }), true),
-      w.field("author_url", t.website, el("input", { type: "url", autocomplete: "url", maxlength: "2048", value: saved.url || "" }), false),
+      w.field("author_url", t.website, el("input", { type: "text", inputmode: "url", autocomplete: "url", spellcheck: "false", maxlength: "2048", value: saved.url || "" }), false),
       trap,
       el("p", { cls: "wn-field wn-check" }, [w.save, el("label", { "for": "wn-save", text: t.save })]),
       el("p", {}, [w.submitBtn])]);
@@ -251,7 +261,9 @@
       w.showOwn(!w.cursor);
       if (cursor) w.say(w.n("loaded", page.comments.length));
       if (!w.token) w.fetchToken();
-      if (!cursor) w.report("");
+      // The dashboard's snippet names this example key: left as it is, every page
+      // would share one thread.
+      if (!cursor) w.report(w.thread === "/path/of/the/page" ? "data-thread is still the snippet's example /path/of/the/page: give each page its own key" : "");
     }).catch(function (e) {
       w.heading.textContent = w.t.loadFailed; w.more.disabled = false;
       w.report("thread did not load: " + (e && e.message || e));
@@ -288,7 +300,7 @@
     var d = new Date(iso), s = (d.getTime() - Date.now()) / 1000, rtf = new Intl.RelativeTimeFormat(this.lang, { numeric: "auto" });
     var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
     var txt = rtf.format(Math.round(s), "second");
-    for (var i = 0; i < units.length; i++) if (Math.abs(s) >= units[i][1]) { txt = rtf.format(Math.round(s / units[i][1]), units[i][0]); break; }
+    for (var i = 0; i < units.length; i++) if (Math.abs(s) >= units[i][1]) { txt = rtf.format(Math.trunc(s / units[i][1]), units[i][0]); break; }
     return el("time", { datetime: d.toISOString(), title: d.toLocaleString(this.lang), text: txt });
   };
 
@@ -430,6 +442,7 @@
   Widget.prototype.values = function () {
     var v = {};
     for (var k in this.inputs) v[k] = this.inputs[k].value.trim();
+    if (v.author_url) v.author_url = withScheme(v.author_url);
     return v;
   };
 
@@ -531,6 +544,7 @@
   function start() {
     var host = document.getElementById("winnow-thread");
     if (host && host.dataset.site && host.dataset.thread && !host.shadowRoot) new Widget(host);
+    else if (host && !host.shadowRoot) console.warn("winnow: #winnow-thread needs data-site and data-thread (the page's key), as the site's page in the dashboard shows");
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

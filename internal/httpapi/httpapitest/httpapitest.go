@@ -109,9 +109,10 @@ func NewOn(t testing.TB, dsn string) *Env {
 	reg := prometheus.NewRegistry()
 	e := &Env{t: t, Store: st, Admin: adm, Model: model, Handler: httpapi.NewServer(httpapi.Deps{
 		Store: st, Admin: adm, Submitter: submitter,
-		Akismet:   akismet.New(st, st.Site, submitter, model, guard, secret, now),
-		Moderator: moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
-		Accounts:  accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
+		Akismet:    akismet.New(st, st.Site, submitter, model, guard, secret, now),
+		Moderator:  moderation.NewService(st, model, sanitizer, secret, 0, BaseURL, log, now),
+		Commenters: moderation.NewCommenters(st, model, secret, BaseURL, log, now),
+		Accounts:   accounts, Limiter: limiter, Guard: guard, Secret: secret, Logger: log,
 		Registry: reg, Gatherer: reg, BaseURL: BaseURL, MaxBodyBytes: 1 << 20, ThreadCacheBytes: 1 << 20,
 		DiscardSpamAfter: 30 * 24 * time.Hour, Threads: httpapi.NewThreadCache(now), Now: now,
 		Importer: importer.New(st, model, sanitizer, secret, 0, now), Exporter: importer.NewExporter(st, now), MaxUploadBytes: 1 << 20,
