@@ -20,6 +20,7 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"site":             {"comment"},
 		"webhook":          {"comment", "site"},
 		"config":           nil,
+		"i18n":             nil,
 		"sanitize":         domain,
 		"spam":             domain,
 		"ratelimit":        domain,
@@ -32,8 +33,8 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"importer":         pure,
 		"sqlstore":         append([]string{"auth", "spam"}, domain...),
 		"webhook/dispatch": domain,
-		"pages":            append([]string{"httpx"}, domain...),
-		"dashboard":        append([]string{"auth", "httpx", "moderation", "pages"}, domain...),
+		"pages":            append([]string{"httpx", "i18n", "moderation"}, domain...),
+		"dashboard":        append([]string{"auth", "httpx", "i18n", "moderation", "pages"}, domain...),
 		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "httpx", "importer", "intake", "moderation", "pages",
 			"ratelimit", "spam"}, domain...),
 	}
