@@ -1,8 +1,9 @@
 // Package web holds what winnow serves to browsers: the reader's widget (embed.js,
 // embed.css, count.js), the moderator dashboard's script and styles (admin/) and the
 // html/template pages (the no-JavaScript thread page, the demo article and the
-// dashboard), and the OpenAPI description of the JSON API (api/openapi.json). The
-// files are embedded, so the binary needs nothing on disk.
+// dashboard), the message catalogs every one of them speaks (i18n/) and the OpenAPI
+// description of the JSON API (api/openapi.json). The files are embedded, so the binary
+// needs nothing on disk.
 package web
 
 import (
@@ -10,7 +11,7 @@ import (
 	"io/fs"
 )
 
-//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css
+//go:embed widget/*.js widget/*.css admin/*.js admin/*.css admin/*.svg templates/*.html templates/*.css i18n/*.json
 var files embed.FS
 
 //go:embed api/openapi.json
@@ -26,6 +27,10 @@ func Widget() fs.FS { return sub("widget") }
 
 // Admin returns the moderator dashboard's assets: admin.js and admin.css.
 func Admin() fs.FS { return sub("admin") }
+
+// I18n returns the message catalogs, one NAME.json per language (internal/i18n),
+// which the widget also loads as they are.
+func I18n() fs.FS { return sub("i18n") }
 
 // Templates returns the page templates and the pages' stylesheet.
 func Templates() fs.FS { return sub("templates") }

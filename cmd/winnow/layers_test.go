@@ -20,6 +20,7 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"site":             {"comment"},
 		"webhook":          {"comment", "site"},
 		"config":           nil,
+		"i18n":             nil,
 		"sanitize":         domain,
 		"spam":             domain,
 		"ratelimit":        domain,
@@ -35,8 +36,8 @@ func TestPackagesImportDownTheLayers(t *testing.T) {
 		"outbox":           nil,
 		"email":            {"outbox"},
 		"notify":           append([]string{"auth", "email", "moderation"}, pure...),
-		"pages":            append([]string{"httpx", "notify"}, domain...),
-		"dashboard":        append([]string{"auth", "httpx", "moderation", "notify", "pages"}, domain...),
+		"pages":            append([]string{"httpx", "i18n", "moderation", "notify"}, domain...),
+		"dashboard":        append([]string{"auth", "httpx", "i18n", "moderation", "notify", "pages"}, domain...),
 		"httpapi": append([]string{"admin", "akismet", "auth", "dashboard", "email", "httpx", "importer", "intake", "moderation", "notify", "pages",
 			"ratelimit", "spam"}, domain...),
 	}

@@ -52,6 +52,8 @@ func TestHelpListsOnlyTheCommandsOwnFlags(t *testing.T) {
 		{[]string{"spam", "reset"}, append([]string{"shared", "site"}, db...)},
 		{[]string{"import"}, append([]string{"format", "json", "learn", "site", "strict", "thread-key"}, db...)},
 		{[]string{"export"}, append([]string{"format", "output", "site", "without-private"}, db...)},
+		{[]string{"commenter", "export"}, append([]string{"email", "out", "site"}, db...)},
+		{[]string{"commenter", "erase"}, append([]string{"email", "export", "site"}, db...)},
 	}
 	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
 	seen := map[string]bool{}

@@ -44,10 +44,14 @@ func (d *Dashboard) signedIn(r *http.Request) (auth.Principal, string, error) {
 	return p, session, err
 }
 
-// render writes a dashboard page; nothing is sent until the template has run.
+// render writes a dashboard page in the moderator's language (their browser's
+// Accept-Language; English when winnow does not speak it); nothing is sent until the
+// template has run.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, status int, data any) {
+	lang := d.catalogs.Match(r.Header.Get("Accept-Language")).Lang
+	w.Header().Add("Vary", "Accept-Language")
 	httpx.WriteHTML(d.log, w, r, status, d.csp(), func(buf *bytes.Buffer) error {
-		return d.tmpl.ExecuteTemplate(buf, name, data)
+		return d.tmpl[lang].ExecuteTemplate(buf, name, data)
 	})
 }
 
@@ -157,6 +161,9 @@ type parentItem struct {
 // layoutView is what every signed-in page's head and header (admin_layout.html) show.
 type layoutView struct {
 	CSS, JS, CSRF, User, Title string
+	// TitleKey is the catalog's key of a page's fixed title, said in the page's
+	// language instead of Title.
+	TitleKey string
 	// Nav is the header entry of the page: queue, sites, users or log.
 	Nav string
 	// Admin shows the Sites and Users entries, which only admins may open.
@@ -169,6 +176,13 @@ type layoutView struct {
 func (d *Dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
 	return layoutView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), CSRF: auth.CSRFToken(session),
 		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin(), Mail: d.mail != nil && p.UserID != 0}
+}
+
+// page is layout for a page whose title is fixed: the catalog's key of it.
+func (d *Dashboard) page(p auth.Principal, session, titleKey, nav string) layoutView {
+	v := d.layout(p, session, "", nav)
+	v.TitleKey = titleKey
+	return v
 }
 
 // queueView is what admin_queue.html shows.
@@ -200,20 +214,20 @@ func (d *Dashboard) Queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	v := queueView{layoutView: d.layout(p, session, "Queue", "queue"), Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
+	v := queueView{layoutView: d.page(p, session, "admin.queue", "queue"), Text: q.Get("q"), PollMillis: dashboardPoll.Milliseconds()}
 	status := comment.Status(q.Get("status"))
 	if status != "all" && !status.Valid() {
 		status = comment.StatusPending
 	}
 	v.Status = string(status)
 	for _, s := range []comment.Status{comment.StatusPending, comment.StatusApproved, comment.StatusSpam, comment.StatusRejected, comment.StatusDeleted, "all"} {
-		v.Statuses = append(v.Statuses, option{Value: string(s), Label: string(s), Selected: s == status})
+		v.Statuses = append(v.Statuses, option{Value: string(s), Label: "admin.status." + string(s), Selected: s == status})
 	}
 	sort := q.Get("sort")
 	if sort != comment.SortScore && sort != comment.SortOldest {
 		sort = comment.SortNewest
 	}
-	for _, s := range []option{{Value: comment.SortNewest, Label: "newest"}, {Value: comment.SortOldest, Label: "oldest"}, {Value: comment.SortScore, Label: "spam score"}} {
+	for _, s := range []option{{Value: comment.SortNewest, Label: "admin.sort.newest"}, {Value: comment.SortOldest, Label: "admin.sort.oldest"}, {Value: comment.SortScore, Label: "admin.sort.score"}} {
 		s.Selected = s.Value == sort
 		v.Sorts = append(v.Sorts, s)
 	}

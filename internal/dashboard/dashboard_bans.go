@@ -36,7 +36,7 @@ func (d *Dashboard) BansPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := bansView{layoutView: d.layout(p, session, "Bans", "bans")}
+	v := bansView{layoutView: d.page(p, session, "admin.bans", "bans")}
 	now := d.now()
 	for _, b := range bans {
 		row := banRow{ID: b.ID, Site: b.SiteID, Kind: banKindText(b.Kind), Hint: b.Hint, Note: b.Note, By: b.CreatedBy,

@@ -53,7 +53,7 @@ func (d *Dashboard) AuditLog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v := logView{layoutView: d.layout(p, session, "Audit log", "log")}
+	v := logView{layoutView: d.page(p, session, "admin.log", "log")}
 	sites, err := d.admin.Sites(r.Context(), p)
 	if err != nil {
 		d.fail(w, r, p, session, err)

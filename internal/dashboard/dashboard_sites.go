@@ -91,7 +91,7 @@ func (d *Dashboard) SitesPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := sitesView{layoutView: d.layout(p, session, "Sites", "sites")}
+	v := sitesView{layoutView: d.page(p, session, "admin.sites", "sites")}
 	for _, s := range sites {
 		v.Sites = append(v.Sites, siteRow{ID: s.ID, Name: s.Name, Policy: string(s.Policy), Origins: s.Origins})
 	}
@@ -320,7 +320,7 @@ func (d *Dashboard) WebhookPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := webhookPageView{layoutView: d.layout(p, session, "Webhook deliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
+	v := webhookPageView{layoutView: d.page(p, session, "admin.webhookDeliveries", "sites"), SiteID: st.ID, SiteName: st.Name,
 		Hook: d.webhookRow(hook), Statuses: statuses}
 	for _, dl := range ds {
 		row := deliveryRow{ID: dl.ID, CommentID: dl.CommentID, EventID: dl.EventID, Type: string(dl.Type), Status: string(dl.Status),

@@ -43,7 +43,7 @@ func (d *Dashboard) UsersPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, session, err)
 		return
 	}
-	v := usersView{layoutView: d.layout(p, session, "Users", "users"), MinLength: auth.MinPasswordLength}
+	v := usersView{layoutView: d.page(p, session, "admin.users", "users"), MinLength: auth.MinPasswordLength}
 	for _, s := range sites {
 		v.Sites = append(v.Sites, siteOption{ID: s.ID, Name: s.Name})
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/i18n"
 	"github.com/winnow/winnow/internal/site"
 	"github.com/winnow/winnow/internal/webhook"
 	"github.com/winnow/winnow/web"
@@ -58,6 +59,8 @@ type Assets interface {
 	AssetURL(name string) string
 	// WidgetVersion is the widget's build served now, to tell outdated copies.
 	WidgetVersion() string
+	// Catalogs are the messages in every language winnow speaks, the widget's too.
+	Catalogs() *i18n.Catalogs
 }
 
 // Deps is what the dashboard needs, passed in by the server that mounts it.
@@ -90,16 +93,35 @@ type Dashboard struct {
 	mail         MailSettings
 	now          func() time.Time
 	log          *slog.Logger
-	tmpl         *template.Template
+	// catalogs choose a page's language; tmpl are the pages by language, with t (a
+	// text), n (a counted text), lang and dir speaking it.
+	catalogs *i18n.Catalogs
+	tmpl     map[string]*template.Template
 }
 
 // New parses the dashboard's templates, which are embedded: an error is a build mistake.
 func New(d Deps) (*Dashboard, error) {
-	t, err := template.ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
+	t, err := template.New("").Funcs(template.FuncMap{
+		"t":    func(key string, pairs ...any) string { return key },
+		"n":    func(key string, n int, pairs ...any) string { return key },
+		"lang": func() string { return "" },
+		"dir":  func() string { return "" },
+	}).ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
 		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html", "admin_mail.html")
 	if err != nil {
 		return nil, err
 	}
-	return &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets, baseURL: d.BaseURL,
-		discardAfter: d.DiscardSpamAfter, mail: d.Mail, now: d.Now, log: d.Logger, tmpl: t}, nil
+	cats := d.Assets.Catalogs()
+	dash := &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets, baseURL: d.BaseURL,
+		discardAfter: d.DiscardSpamAfter, mail: d.Mail, now: d.Now, log: d.Logger, catalogs: cats, tmpl: map[string]*template.Template{}}
+	for _, lang := range cats.Langs() {
+		c := cats.Lang(lang)
+		tc, err := t.Clone()
+		if err != nil {
+			return nil, err
+		}
+		dash.tmpl[lang] = tc.Funcs(template.FuncMap{"t": c.T, "n": c.N,
+			"lang": func() string { return c.Lang }, "dir": func() string { return c.Dir }})
+	}
+	return dash, nil
 }

@@ -390,7 +390,7 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 type formPage interface {
 	CheckPost(sub comment.Submission, form bool) error
 	Refused(w http.ResponseWriter, r *http.Request, site site.Site, sub comment.Submission, err error) bool
-	PostedURL(site site.Site, sub comment.Submission, status comment.Status) string
+	PostedURL(r *http.Request, site site.Site, sub comment.Submission, status comment.Status) string
 }
 
 type submitAnswer struct {
@@ -453,7 +453,7 @@ func (s *server) submitHandler(page formPage) http.HandlerFunc {
 		anchor := "#winnow-comment-" + strconv.FormatInt(c.ID, 10)
 		switch {
 		case page != nil:
-			http.Redirect(w, r, page.PostedURL(site, sub, status)+anchor, http.StatusSeeOther)
+			http.Redirect(w, r, page.PostedURL(r, site, sub, status)+anchor, http.StatusSeeOther)
 		case form && site.AllowsURL(sub.ThreadURL):
 			back, _, _ := strings.Cut(sub.ThreadURL, "#")
 			http.Redirect(w, r, back+anchor, http.StatusSeeOther)

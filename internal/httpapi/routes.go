@@ -56,6 +56,9 @@ func (s *server) routes() http.Handler {
 		r.HandleFunc("/"+name, s.reader.Asset(name)).Methods(http.MethodGet, http.MethodHead)
 	}
 	r.HandleFunc("/static/{file}", s.reader.Static).Methods(http.MethodGet, http.MethodHead)
+	// The widget's message catalogs, one per language (internal/i18n): de.json with a
+	// short cache, de.<hash>.json (what embed.js asks for) for a year.
+	r.HandleFunc("/i18n/{file}", s.reader.Catalog).Methods(http.MethodGet, http.MethodHead)
 	// Browsers ask for /favicon.ico by themselves; every browser winnow supports reads
 	// the SVG it is given there (pages name its hashed copy with <link rel="icon">).
 	r.HandleFunc("/favicon.ico", s.reader.Asset("favicon.svg")).Methods(http.MethodGet, http.MethodHead)

@@ -10,9 +10,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/i18n"
 	"github.com/winnow/winnow/web"
 )
 
@@ -66,9 +68,12 @@ type Pages struct {
 	baseURL   string
 	log       *slog.Logger
 	assets    *assets
-	thread    *template.Template
+	// catalogs are every language's messages; thread and missing hold the pages'
+	// templates by language, with t (a text) and n (a counted text) speaking it.
+	catalogs *i18n.Catalogs
+	thread   map[string]*template.Template
 	// missing is the page for a link that names no site or no thread.
-	missing *template.Template
+	missing map[string]*template.Template
 	// csp is the pages' Content-Security-Policy (pageCSP), written once.
 	csp string
 }
@@ -76,7 +81,11 @@ type Pages struct {
 // New prepares the widget's files (hashed and gzipped once) and the thread page's
 // template. Both are embedded, so an error is a build mistake.
 func New(d Deps) (*Pages, error) {
-	a, err := newAssets()
+	cats, err := i18n.Load(web.I18n())
+	if err != nil {
+		return nil, err
+	}
+	a, err := newAssets(cats)
 	if err != nil {
 		return nil, err
 	}
@@ -84,17 +93,53 @@ func New(d Deps) (*Pages, error) {
 		// body_html is bluemonday's output, sanitized when the comment was stored.
 		"trusted":  func(h string) template.HTML { return template.HTML(h) },
 		"replyURL": func(id int64) string { return "" },
+		"t":        func(key string, pairs ...any) string { return key },
+		"n":        func(key string, n int, pairs ...any) string { return key },
+		"date":     func(t time.Time) string { return "" },
 	}).ParseFS(web.Templates(), "thread.html")
 	if err != nil {
 		return nil, err
 	}
-	missing, err := template.New("missing").Parse(missingPage)
+	missing, err := template.New("missing").Funcs(template.FuncMap{"t": func(key string) string { return key }}).Parse(missingPage)
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, passwords: d.Passwords, sites: d.Sites, baseURL: d.BaseURL,
-		log: d.Logger, assets: a, thread: t, missing: missing, csp: pageCSP(d.BaseURL)}, nil
+	p := &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, passwords: d.Passwords, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, catalogs: cats, csp: pageCSP(d.BaseURL),
+		thread: map[string]*template.Template{}, missing: map[string]*template.Template{}}
+	for _, lang := range cats.Langs() {
+		c := cats.Lang(lang)
+		funcs := template.FuncMap{"t": c.T, "n": c.N, "date": dateIn(lang)}
+		tc, err := t.Clone()
+		if err != nil {
+			return nil, err
+		}
+		mc, err := missing.Clone()
+		if err != nil {
+			return nil, err
+		}
+		p.thread[lang] = tc.Funcs(funcs)
+		p.missing[lang] = mc.Funcs(template.FuncMap{"t": func(key string) string { return c.T(key) }})
+	}
+	return p, nil
 }
+
+// dateIn formats a comment's time for the thread page: in English with the month's
+// name, in the other languages in the ISO order every reader knows, so no month
+// name is left untranslated.
+func dateIn(lang string) func(time.Time) string {
+	layout := "2006-01-02 15:04 UTC"
+	if lang == i18n.Default {
+		layout = "2 Jan 2006, 15:04 UTC"
+	}
+	return func(t time.Time) string { return t.UTC().Format(layout) }
+}
+
+// Catalogs are the message catalogs the pages speak, which the dashboard speaks too.
+func (p *Pages) Catalogs() *i18n.Catalogs { return p.catalogs }
+
+// Catalog serves /i18n/{file}: a language's messages for the widget, de.json or its
+// content-hashed de.<hash>.json.
+func (p *Pages) Catalog(w http.ResponseWriter, r *http.Request) { p.assets.catalog(p.log)(w, r) }
 
 // AssetURL is the immutable, content-hashed URL of one of the files served here by
 // its plain name ("embed.css", "admin.js"), for pages that link them.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/httpx"
+	"github.com/winnow/winnow/internal/i18n"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/site"
 )
@@ -51,6 +51,25 @@ type threadData struct {
 	CSS, Action          string
 	OldestURL, NewestURL string
 	MoreURL, CancelURL   string
+	// Lang and Dir are the page's language and direction; LangParam is the lang the
+	// page was asked for (?lang=), which its links and form carry on.
+	Lang, Dir, LangParam string
+}
+
+// speaks picks the language of a thread page: the lang it was asked for (a link from
+// a page in that language, ?lang=, or the form of such a page), else the browser's
+// Accept-Language, else English. carry is the asked-for language when it was
+// supported, for the page's links.
+func (p *Pages) speaks(r *http.Request) (c *i18n.Catalog, carry string) {
+	asked := r.URL.Query().Get("lang")
+	if asked == "" && r.PostForm != nil {
+		asked = r.PostForm.Get("lang")
+	}
+	c = p.catalogs.Match(asked, r.Header.Get("Accept-Language"))
+	if asked != "" && p.catalogs.Match(asked) == c {
+		carry = c.Lang
+	}
+	return c, carry
 }
 
 // URL is the thread page's own path with a query; it names only winnow's page, so
@@ -70,7 +89,7 @@ func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, comment.ErrNotFound) {
 		// A reader followed a link (a <noscript> one, say) that names no site: a page,
 		// not the API's JSON.
-		p.notice(w, r, http.StatusNotFound, "There are no comments here: the link names a site that does not exist.")
+		p.notice(w, r, http.StatusNotFound, "noSite")
 		return
 	}
 	if err != nil {
@@ -80,14 +99,15 @@ func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := threadData{Site: site.ID, Key: q.Get("thread"), Sort: q.Get("sort")}
 	if !comment.ValidThreadKey(d.Key) {
-		p.notice(w, r, http.StatusBadRequest, "There are no comments here: the link does not name a page's thread (?thread=…).")
+		p.notice(w, r, http.StatusBadRequest, "noThread")
 		return
 	}
+	c, _ := p.speaks(r)
 	switch {
 	case q.Get("held") != "":
-		d.Notice = "Thank you! Your comment is awaiting moderation."
+		d.Notice = c.T("held")
 	case q.Get("posted") != "":
-		d.Notice = "Your comment was published."
+		d.Notice = c.T("published")
 	}
 	reply, _ := strconv.ParseInt(q.Get("reply"), 10, 64)
 	p.render(w, r, site, d, reply, http.StatusOK)
@@ -95,32 +115,45 @@ func (p *Pages) ThreadPage(w http.ResponseWriter, r *http.Request) {
 
 // missingPage is what a link to the thread page that names no site or thread shows.
 const missingPage = `<!doctype html>
-<html lang="en">
+<html lang="{{.Lang}}" dir="{{.Dir}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Comments</title>
+<title>{{t "title"}}</title>
 <link rel="stylesheet" href="{{.CSS}}">
 <link rel="icon" href="/favicon.ico" type="image/svg+xml">
 </head>
 <body>
 <main class="wn wn-auto">
-<h1>Comments</h1>
+<h1>{{t "title"}}</h1>
 <p class="wn-status" role="status">{{.Message}}</p>
 </main>
 </body>
 </html>
 `
 
-// notice writes the missing page with a message and a status.
-func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	data := struct{ CSS, Message string }{p.assets.url("embed.css"), msg}
-	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return p.missing.Execute(buf, data) })
+// notice writes the missing page with a message (a catalog key) and a status.
+func (p *Pages) notice(w http.ResponseWriter, r *http.Request, status int, key string) {
+	c, _ := p.speaks(r)
+	data := struct{ CSS, Message, Lang, Dir string }{p.assets.url("embed.css"), c.T(key), c.Lang, c.Dir}
+	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return p.missing[c.Lang].Execute(buf, data) })
 }
 
 // render fills in the thread and the form and writes the page.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d threadData, reply int64, status int) {
 	q := r.URL.Query()
+	c, carry := p.speaks(r)
+	d.Lang, d.Dir, d.LangParam = c.Lang, c.Dir, carry
+	// link is the page's own URL with extra, in the language it was asked in.
+	link := func(extra url.Values) string {
+		if carry != "" {
+			if extra == nil {
+				extra = url.Values{}
+			}
+			extra.Set("lang", carry)
+		}
+		return URL(st.ID, d.Key, extra)
+	}
 	if d.Sort != comment.SortNewest {
 		d.Sort = comment.SortOldest
 	}
@@ -166,7 +199,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 			end := min(offset+httpx.DefaultThreadPage, len(roots))
 			d.Comments = roots[offset:end]
 			if end < len(roots) {
-				d.MoreURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
+				d.MoreURL = link(url.Values{"sort": {d.Sort}, "cursor": {strconv.Itoa(end)}})
 			}
 		}
 	}
@@ -179,19 +212,19 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 	d.Notify = p.subs != nil
 	d.CSS = p.assets.url("embed.css")
 	d.Action = "/t/" + url.PathEscape(st.ID)
-	d.OldestURL = URL(st.ID, d.Key, nil)
-	d.NewestURL = URL(st.ID, d.Key, url.Values{"sort": {comment.SortNewest}})
-	d.CancelURL = URL(st.ID, d.Key, url.Values{"sort": {d.Sort}})
+	d.OldestURL = link(nil)
+	d.NewestURL = link(url.Values{"sort": {comment.SortNewest}})
+	d.CancelURL = link(url.Values{"sort": {d.Sort}})
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
-	t, err := p.thread.Clone()
+	t, err := p.thread[c.Lang].Clone()
 	if err != nil {
 		httpx.WriteError(p.log, w, r, err)
 		return
 	}
 	t.Funcs(template.FuncMap{"replyURL": func(id int64) string {
-		return URL(st.ID, d.Key, url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
+		return link(url.Values{"sort": {d.Sort}, "reply": {strconv.FormatInt(id, 10)}})
 	}})
 	httpx.WriteHTML(p.log, w, r, status, p.csp, func(buf *bytes.Buffer) error { return t.Execute(buf, d) })
 }
@@ -231,28 +264,32 @@ func formField(name string) bool {
 }
 
 // readerMessage says a field error of comment.Submission.Validate (terse, written for
-// API clients) as a sentence a reader at the form understands, the same sentences the
-// widget shows; a message it does not know is shown as it is.
-func readerMessage(msg string) string {
+// API clients) as a sentence a reader at the form understands, in the page's language
+// and in the same words as the widget (both read the catalogs); a message it does not
+// know is shown as it is.
+func readerMessage(c *i18n.Catalog, msg string) string {
 	if strings.HasPrefix(msg, "must not contain text direction controls") {
-		return "Contains characters that reverse the direction of the text, which are not allowed here."
+		return c.T("bidi")
 	}
-	if n, ok := strings.CutPrefix(msg, "at most "); ok && strings.HasSuffix(n, " characters") {
-		return "At most " + n + "."
+	if n, ok := strings.CutPrefix(msg, "at most "); ok {
+		if n, ok := strings.CutSuffix(n, " characters"); ok {
+			if k, err := strconv.Atoi(n); err == nil {
+				return c.N("tooLong", k)
+			}
+		}
 	}
-	switch msg {
-	case "required":
-		return "This field is required."
-	case "must contain a visible character":
-		return "Please write something visible: spaces and invisible characters alone do not count."
-	case "contains control characters", "must be valid UTF-8":
-		return "Contains characters that are not allowed."
-	case "not a valid email address":
-		return "Please enter a valid email address."
-	case "must be an http or https URL":
-		return "Please enter a web address starting with http:// or https://."
+	key := map[string]string{
+		"required":                         "required",
+		"must contain a visible character": "invisible",
+		"contains control characters":      "control",
+		"must be valid UTF-8":              "control",
+		"not a valid email address":        "badEmail",
+		"must be an http or https URL":     "badURL",
+	}[msg]
+	if key == "" {
+		return msg
 	}
-	return msg
+	return c.T(key)
 }
 
 // CheckPost admits what the thread page's form posts: form-encoded, for a thread the
@@ -274,12 +311,13 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, su
 	var ve *comment.ValidationError
 	var rl *comment.RateLimitedError
 	d := threadData{Site: st.ID, Key: sub.Thread, Values: shownAgain(sub), Errors: map[string]string{}}
+	c, _ := p.speaks(r)
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &ve):
 		for k, v := range ve.Fields {
 			if formField(k) {
-				d.Errors[k] = readerMessage(v)
+				d.Errors[k] = readerMessage(c, v)
 			} else {
 				d.Errors[""] = strings.TrimSpace(d.Errors[""] + " " + k + ": " + v + ".")
 			}
@@ -287,7 +325,7 @@ func (p *Pages) Refused(w http.ResponseWriter, r *http.Request, st site.Site, su
 	case errors.As(err, &rl):
 		httpx.SetRateLimitHeaders(w.Header(), rl)
 		status = http.StatusTooManyRequests
-		d.Notice = waitNotice(rl.RetryAfter)
+		d.Notice = waitNotice(c, rl.RetryAfter)
 	default:
 		return false
 	}
@@ -307,24 +345,24 @@ func shownAgain(sub comment.Submission) comment.Submission {
 }
 
 // waitNotice tells a reader refused by a rate limit how long to wait, as the widget
-// does (from the limit's Retry-After, rounded up to a whole second).
-func waitNotice(retry time.Duration) string {
-	secs := int((retry + time.Second - 1) / time.Second)
-	switch {
-	case secs <= 1:
-		return "Too many comments from here. Please try again in a second."
-	case secs < 120:
-		return fmt.Sprintf("Too many comments from here. Please try again in %d seconds.", secs)
+// does (from the limit's Retry-After, rounded up to a whole second; minutes from two).
+func waitNotice(c *i18n.Catalog, retry time.Duration) string {
+	secs := max(int((retry+time.Second-1)/time.Second), 1)
+	if secs < 120 {
+		return c.N("rate", secs)
 	}
-	return fmt.Sprintf("Too many comments from here. Please try again in %d minutes.", (secs+59)/60)
+	return c.N("rateMinutes", (secs+59)/60)
 }
 
 // PostedURL is where a stored submission from the thread page goes back to: the page,
 // saying whether the comment is published or held (never that it was judged spam).
-func (p *Pages) PostedURL(st site.Site, sub comment.Submission, status comment.Status) string {
+func (p *Pages) PostedURL(r *http.Request, st site.Site, sub comment.Submission, status comment.Status) string {
 	flag := url.Values{"posted": {"1"}}
 	if status != comment.StatusApproved {
 		flag = url.Values{"held": {"1"}}
+	}
+	if _, carry := p.speaks(r); carry != "" {
+		flag.Set("lang", carry)
 	}
 	return URL(st.ID, sub.Thread, flag)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestAssets(t *testing.T) {
-	a, err := newAssets()
+	a, err := newAssets(catalogs(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,8 @@
         $("input.select", r).checked = on;
         r.classList.toggle("selected", on);
       }
-      $("#selected-count").textContent = selected.size + " selected";
+      const count = $("#selected-count");
+      count.textContent = (count.dataset.template || "{n} selected").replace("{n}", selected.size);
       $("#select-all").checked = rs.length > 0 && rs.every((r) => selected.has(r.dataset.id));
     }
 
@@ -131,7 +132,9 @@
       }
       li.dataset.status = c.status;
       const badge = $(".badge", li);
-      badge.textContent = c.status;
+      // The status filter's options say each status in the page's language.
+      const opt = document.querySelector('select[name="status"] option[value="' + c.status + '"]');
+      badge.textContent = opt ? opt.textContent : c.status;
       badge.className = "badge status-" + c.status;
     }
 
@@ -173,7 +176,7 @@
         if (rows().length === 0 && !$("li.empty", list)) {
           const li = document.createElement("li");
           li.className = "empty";
-          li.textContent = "Nothing to moderate here.";
+          li.textContent = list.dataset.empty || "Nothing to moderate here.";
           list.append(li);
           // A full page cleared: what waited on the next page comes up.
           if (document.querySelector(".more a") && inFlight === 0) location.reload();

@@ -1,13 +1,22 @@
 /* winnow comment counts for listing pages:
  *   <a href="/post" data-winnow-count="/post" data-winnow-site="blog"></a>
  *   <script src="https://comments.example/count.js" data-winnow-site="blog" async></script>
- * One request per site fills every element's text with "N comments". */
+ * One request per site fills every element's text with "N comments", in the language
+ * of the element's (or the page's) lang, with that language's plural forms. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var defSite = script && script.getAttribute("data-winnow-site");
-  var words = { en: ["comments", "comment"], de: ["Kommentare", "Kommentar"] };
+  // WORDS are the catalogs' "comments" messages by language, put here by the server.
+  var WORDS = "__WINNOW_COUNTS__";
+  function say(n, lang) {
+    lang = String(lang).toLowerCase();
+    if (!WORDS[lang]) lang = lang.split("-")[0];
+    if (!WORDS[lang]) lang = "en";
+    var m = WORDS[lang], s = m[new Intl.PluralRules(lang).select(n)] || m.other;
+    return s.replace("{n}", n);
+  }
   function run() {
     var bySite = {};
     document.querySelectorAll("[data-winnow-count]").forEach(function (e) {
@@ -27,8 +36,7 @@
               var n = d.counts[e.getAttribute("data-winnow-count")];
               if (n === undefined) return;
               var lang = (e.closest("[lang]") || document.documentElement).getAttribute("lang") || "en";
-              var w = words[lang.slice(0, 2)] || words.en;
-              e.textContent = n + " " + (n === 1 ? w[1] : w[0]);
+              e.textContent = say(n, lang);
             });
           }, function () {});
       }

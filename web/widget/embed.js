@@ -1,7 +1,8 @@
 /* winnow comment widget. Embed with:
  *   <div id="winnow-thread" data-site="blog" data-thread="/post"></div>
  *   <script src="https://comments.example/embed.js" async></script>
- * Optional: data-title, data-url, data-lang (en|de), data-theme (light|dark|auto;
+ * Optional: data-title, data-url, data-lang (en, de, fr, es, pt, it, nl, pl, ru, ja, zh,
+ * ar, he; default: the page's <html lang>, else the browser's), data-theme (light|dark|auto;
  * default: the host page's own light or dark background),
  * data-sort (oldest|newest). Renders into a shadow root: the page's CSS cannot reach
  * it and its CSS cannot reach the page. Only body_html (sanitized by the server) is
@@ -12,54 +13,11 @@
   var EDIT_WINDOW = 15 * 60 * 1000;
   var MAX_DEPTH = 4;
   var KEEP_PENDING = 7 * 24 * 3600 * 1000;
-  var T = {
-    en: {
-      comments: ["No comments yet", "1 comment", "{n} comments"],
-      oldest: "Oldest", newest: "Newest", sort: "Sort comments", more: "Load more comments",
-      leave: "Leave a Reply", replyTo: "Reply to {name}", cancel: "Cancel reply",
-      note: "Your email address will not be published. Required fields are marked *",
-      name: "Name", email: "Email", website: "Website", comment: "Comment",
-      format: "Markdown works: **bold**, *italic*, `code`, [a link](https://…), > a quote. HTML is shown as typed.",
-      save: "Save my name, email, and website in this browser for the next time I comment.",
-      notify: "Notify me of replies by email (you confirm by email first).",
-      post: "Post Comment", posting: "Posting…", reply: "Reply", edit: "Edit", del: "Delete",
-      reallyDel: "Really delete?", saveEdit: "Save", cancelEdit: "Cancel",
-      awaiting: "Your comment is awaiting moderation.", published: "Your comment was published.",
-      held: "Thank you! Your comment is awaiting moderation.", edited: "Your comment was updated.",
-      deleted: "Your comment was deleted.", fix: "Please correct the marked fields.",
-      required: "This field is required.", tooLong: "At most {n} characters.",
-      badEmail: "Please enter a valid email address.", badURL: "Please enter a web address starting with http:// or https://.",
-      control: "Contains characters that are not allowed.",
-      invisible: "Please write something visible: spaces and invisible characters alone do not count.",
-      bidi: "Contains characters that reverse the direction of the text, which are not allowed here.", rate: "Too many comments. Please try again in {n} seconds.",
-      dup: "This comment was already posted.", failed: "Something went wrong. Please try again.",
-      closed: "The time to edit this comment has passed.", loading: "Loading comments…",
-      loadFailed: "Comments could not be loaded.", loaded: "{n} comments loaded."
-    },
-    de: {
-      comments: ["Noch keine Kommentare", "1 Kommentar", "{n} Kommentare"],
-      oldest: "Älteste", newest: "Neueste", sort: "Kommentare sortieren", more: "Weitere Kommentare laden",
-      leave: "Schreibe einen Kommentar", replyTo: "Antwort an {name}", cancel: "Antwort abbrechen",
-      note: "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert",
-      name: "Name", email: "E-Mail", website: "Website", comment: "Kommentar",
-      format: "Markdown geht: **fett**, *kursiv*, `Code`, [ein Link](https://…), > ein Zitat. HTML wird so angezeigt, wie es getippt ist.",
-      save: "Meinen Namen, meine E-Mail-Adresse und meine Website in diesem Browser für die nächste Kommentierung speichern.",
-      notify: "Mich per E-Mail über Antworten benachrichtigen (erst nach Bestätigung per E-Mail).",
-      post: "Kommentar abschicken", posting: "Wird gesendet…", reply: "Antworten", edit: "Bearbeiten", del: "Löschen",
-      reallyDel: "Wirklich löschen?", saveEdit: "Speichern", cancelEdit: "Abbrechen",
-      awaiting: "Dein Kommentar wartet auf Freischaltung.", published: "Dein Kommentar wurde veröffentlicht.",
-      held: "Danke! Dein Kommentar wartet auf Freischaltung.", edited: "Dein Kommentar wurde geändert.",
-      deleted: "Dein Kommentar wurde gelöscht.", fix: "Bitte korrigiere die markierten Felder.",
-      required: "Dieses Feld ist erforderlich.", tooLong: "Höchstens {n} Zeichen.",
-      badEmail: "Bitte gib eine gültige E-Mail-Adresse ein.", badURL: "Bitte gib eine Webadresse ein, die mit http:// oder https:// beginnt.",
-      control: "Enthält nicht erlaubte Zeichen.",
-      invisible: "Bitte schreibe etwas Sichtbares: Leerzeichen und unsichtbare Zeichen allein zählen nicht.",
-      bidi: "Enthält Zeichen, die die Schreibrichtung umkehren; die sind hier nicht erlaubt.", rate: "Zu viele Kommentare. Bitte versuche es in {n} Sekunden erneut.",
-      dup: "Dieser Kommentar wurde schon gesendet.", failed: "Etwas ist schiefgegangen. Bitte versuche es erneut.",
-      closed: "Die Zeit zum Bearbeiten ist abgelaufen.", loading: "Kommentare werden geladen…",
-      loadFailed: "Die Kommentare konnten nicht geladen werden.", loaded: "{n} Kommentare geladen."
-    }
-  };
+  // EN is the English catalog (web/i18n/en.json), built in so the first paint never
+  // waits; LANGS names every language's catalog by its immutable URL, loaded when a
+  // page asks for that language. Both are put here when the server starts.
+  var EN = "__WINNOW_EN__";
+  var LANGS = "__WINNOW_LANGS__";
 
   var script = document.currentScript;
   var BASE = script && script.src ? new URL(script.src, location.href).origin : location.origin;
@@ -79,6 +37,23 @@
     return e;
   }
   function fmt(s, v) { return s.replace(/\{(\w+)\}/g, function (_, k) { return v[k]; }); }
+  // pickLang is the first of the page's data-lang, its <html lang> and the browser's
+  // languages that winnow speaks (pt-BR: pt), or English.
+  function pickLang(d) {
+    var want = [d.lang, document.documentElement.lang].concat(navigator.languages || [navigator.language]);
+    for (var i = 0; i < want.length; i++) {
+      var l = String(want[i] || "").toLowerCase();
+      if (LANGS[l] || LANGS[l = l.split("-")[0]]) return l;
+    }
+    return "en";
+  }
+  // catalog gets a language's messages (English, if they cannot be loaded; a message
+  // missing from them is said in English) and calls then(messages, language).
+  function catalog(lang, then) {
+    if (lang === "en") return then(EN, lang);
+    fetch(BASE + LANGS[lang], { credentials: "omit" }).then(function (r) { if (!r.ok) throw r.status; return r.json(); })
+      .then(function (t) { for (var k in EN) if (!(k in t)) t[k] = EN[k]; then(t, lang); }, function () { then(EN, "en"); });
+  }
   // withScheme completes a typed website as the server does (comment.WebsiteURL):
   // "janes-blog.example" is https://janes-blog.example; what has a scheme, or no
   // dotted host, is left for the checks to judge.
@@ -172,8 +147,6 @@
     w.site = d.site; w.thread = d.thread;
     w.title = d.title || document.title;
     w.url = webURL(d.url || pageURL());
-    var lang = (d.lang || navigator.language || "en").slice(0, 2).toLowerCase();
-    w.lang = T[lang] ? lang : "en"; w.t = T[w.lang];
     w.sort = d.sort === "newest" ? "newest" : "oldest";
     w.api = BASE + "/api/v1/sites/" + encodeURIComponent(w.site);
     w.pendingKey = "winnow:own:" + w.site;
@@ -181,13 +154,26 @@
     var root = host.attachShadow({ mode: "open" });
     try { var sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet]; }
     catch (e) { root.appendChild(el("style", { text: CSS })); }
-    w.root = el("section", { cls: "wn", lang: w.lang, "aria-label": w.t.comment });
-    root.appendChild(w.root);
-    if (/^(light|dark|auto)$/.test(d.theme)) w.root.classList.add("wn-" + d.theme);
-    else followPage(host, w.root);
-    w.build();
-    w.fetchThread(null);
+    // The thread is asked for while another language's messages load.
+    w.first = w.getThread(null);
+    w.first.catch(function () { /* fetchThread reports it */ });
+    catalog(pickLang(d), function (t, lang) {
+      w.t = t; w.lang = lang; w.plural = new Intl.PluralRules(lang);
+      w.root = el("section", { cls: "wn", lang: lang, dir: t.dir, "aria-label": t.comment });
+      root.appendChild(w.root);
+      if (/^(light|dark|auto)$/.test(d.theme)) w.root.classList.add("wn-" + d.theme);
+      else followPage(host, w.root);
+      w.build();
+      w.fetchThread(null);
+    });
   }
+
+  // n says a counted message for n in the plural form the language's CLDR rules give
+  // it (Intl.PluralRules); "=0" is for exactly none.
+  Widget.prototype.n = function (key, n) {
+    var m = this.t[key], s = typeof m === "string" ? m : m["=" + n] || m[this.plural.select(n)] || m.other;
+    return fmt(s, { n: n });
+  };
 
   Widget.prototype.build = function () {
     var w = this, t = w.t;
@@ -254,24 +240,30 @@
     this.sortNew.setAttribute("aria-pressed", this.sort === "newest");
   };
 
-  Widget.prototype.fetchThread = function (cursor) {
-    var w = this, q = "?thread=" + encodeURIComponent(w.thread) + "&sort=" + w.sort + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-    w.more.disabled = true;
+  Widget.prototype.getThread = function (cursor) {
+    var q = "?thread=" + encodeURIComponent(this.thread) + "&sort=" + this.sort + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
     // no-cache: the browser asks every time, with its ETag (a 304 when nothing
     // changed), rather than showing a copy the answer's stale-while-revalidate (meant
     // for CDNs) would let it show once more: a reader who reloads sees the thread now.
     // (The browser adds Cache-Control: max-age=0, which CDNs commonly ignore.)
-    fetch(w.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
+    return fetch(this.api + "/comments" + q, { credentials: "omit", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
-    }).then(function (page) {
+    });
+  };
+
+  Widget.prototype.fetchThread = function (cursor) {
+    var w = this, first = !cursor && w.first;
+    w.first = null;
+    w.more.disabled = true;
+    (first || w.getThread(cursor)).then(function (page) {
       w.count = page.thread.count;
       w.showCount();
       page.comments.forEach(function (c) { w.addComment(c, w.list, 1, false); });
       w.cursor = page.next_cursor || null;
       w.more.hidden = !w.cursor; w.more.disabled = false;
       w.showOwn(!w.cursor);
-      if (cursor) w.say(fmt(w.t.loaded, { n: page.comments.length }));
+      if (cursor) w.say(w.n("loaded", page.comments.length));
       if (!w.token) w.fetchToken();
       // The dashboard's snippet names this example key: left as it is, every page
       // would share one thread.
@@ -305,8 +297,7 @@
   };
 
   Widget.prototype.showCount = function () {
-    var c = this.t.comments, n = this.count;
-    this.heading.textContent = n === 0 ? c[0] : n === 1 ? c[1] : fmt(c[2], { n: n });
+    this.heading.textContent = this.n("comments", this.count);
   };
 
   Widget.prototype.when = function (iso) {
@@ -461,11 +452,11 @@
 
   // check mirrors the server's validation (comment.Submission.Validate).
   Widget.prototype.check = function (v) {
-    var t = this.t, e = {};
+    var w = this, t = w.t, e = {};
     [["author_name", 100, 1], ["author_email", 254, 1], ["author_url", 2048, 0], ["body", 10000, 1]].forEach(function (f) {
       var s = v[f[0]];
       if (!s) { if (f[2]) e[f[0]] = t.required; }
-      else if (len(s) > f[1]) e[f[0]] = fmt(t.tooLong, { n: f[1] });
+      else if (len(s) > f[1]) e[f[0]] = w.n("tooLong", f[1]);
       else if (hasControl(s, f[0] === "body")) e[f[0]] = t.control;
     });
     if (!e.author_email && !/^[^\s@<>()\[\],;:\\"]+@[^\s@<>()\[\],;:\\"]+\.[^\s@<>()\[\],;:\\".]+$/.test(v.author_email)) e.author_email = t.badEmail;
@@ -489,7 +480,7 @@
   // message it does not know is shown as the server wrote it.
   Widget.prototype.fieldText = function (msg) {
     var t = this.t, m = /^at most (\d+) characters$/.exec(msg);
-    if (m) return fmt(t.tooLong, { n: m[1] });
+    if (m) return this.n("tooLong", +m[1]);
     if (/^must not contain text direction controls/.test(msg)) return t.bidi;
     return { "required": t.required, "must contain a visible character": t.invisible,
       "contains control characters": t.control, "must be valid UTF-8": t.control,
@@ -498,7 +489,8 @@
 
   Widget.prototype.errorText = function (r) {
     var t = this.t, labels = { body: t.comment, author_name: t.name, author_email: t.email, author_url: t.website };
-    if (r.status === 429) return fmt(t.rate, { n: r.retry || 60 });
+    var wait = Math.max(1, Math.ceil(+r.retry || 60));
+    if (r.status === 429) return wait < 120 ? this.n("rate", wait) : this.n("rateMinutes", Math.ceil(wait / 60));
     if (r.status === 409) return t.dup;
     if (r.data && r.data.error && r.data.error.fields) {
       var f = r.data.error.fields, out = [];
