@@ -47,7 +47,9 @@ func axeCheck(t *testing.T, ctx context.Context, what string) {
 // thread page without JavaScript and each dashboard page, with comments to show.
 func TestAccessibility(t *testing.T) {
 	ctx := browser(t)
-	in := start(t, map[string]string{"WINNOW_DATA_DIR": t.TempDir()}, "--demo")
+	env := map[string]string{"WINNOW_DATA_DIR": t.TempDir()}
+	withMail(t, env) // so that the dashboard has its mail page
+	in := start(t, env, "--demo")
 	in.do(req{method: "PATCH", path: "/api/v1/admin/sites/demo", token: in.token,
 		body: map[string]any{"policy": "none"}}).must(t, http.StatusOK)
 
@@ -95,6 +97,7 @@ func TestAccessibility(t *testing.T) {
 		{"/admin/sites/demo", `return document.querySelector("main");`},
 		{fmt.Sprintf("/admin/sites/demo/webhooks/%d", hook), `return document.querySelector("main");`},
 		{"/admin/users", `return document.querySelector("main");`},
+		{"/admin/mail", `return document.querySelector("#mail-form");`},
 	}
 	// At a desktop's size and at a phone's, where the layouts differ.
 	for _, size := range []struct {

@@ -20,11 +20,13 @@ import (
 	"github.com/winnow/winnow/internal/auth"
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/config"
+	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/httpapi"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/importer"
 	"github.com/winnow/winnow/internal/intake"
 	"github.com/winnow/winnow/internal/moderation"
+	"github.com/winnow/winnow/internal/notify"
 	"github.com/winnow/winnow/internal/ratelimit"
 	"github.com/winnow/winnow/internal/sanitize"
 	"github.com/winnow/winnow/internal/spam"
@@ -97,6 +99,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		{"discarded old spam", cfg.Spam.DiscardAfter, st.DiscardSpam},
 		{"forgot old comments' addresses", cfg.Privacy.ForgetAddressesAfter, st.ForgetAddresses},
 		{"learned from comments left published", cfg.Spam.LearnPublishedAfter, moderation.NewLeftAlone(st, model).Teach},
+		{"deleted old sent mails", mailKeep, st.DeleteOldMails},
+		{"forgot old used mail links", notify.LinkLife + 24*time.Hour, st.ForgetMailLinks},
 		{"forgot old Akismet reports", akismet.FeedbackMemory, st.DeleteSpamFeedback},
 	}, log)
 	go keyOldAddresses(runCtx, st, func(ip string) string { return comment.AddressKey(secret, ip, cfg.HTTP.IPv6Prefix) }, log)
@@ -110,7 +114,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	// Before the store closes: stop claiming and let deliveries in flight finish, and
 	// write the widgets' last reports.
 	defer func() { stopRun(); <-dispatched; <-installed }()
-	handler, metricsHandler, err := newHandlers(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, dispatcher.Collectors()...)
+	collectors := dispatcher.Collectors()
+	if cfg.SMTP.Enabled() {
+		sender, err := newSender(st, cfg.SMTP, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		sent := make(chan struct{})
+		go func() { defer close(sent); sender.Run(runCtx) }()
+		// Before the store closes: stop claiming and let mails in flight be sent and
+		// recorded, so that the next start sends none of them again.
+		defer func() { stopRun(); <-sent }()
+		collectors = append(collectors, sender.Collectors()...)
+	}
+	handler, metricsHandler, err := newHandlers(runCtx, st, secret, limiter, model, log, baseURL, cfg, installs, collectors...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -179,6 +197,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newSender is the mail sender of the outbox in st through the configured server.
+func newSender(st *sqlstore.Store, c config.SMTP, log *slog.Logger) (*email.Sender, error) {
+	c, err := c.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	return email.NewSender(st, email.Server{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password,
+		From: c.From, TLS: c.TLS}, email.Options{Timeout: c.Timeout, PollInterval: c.PollInterval, Schedule: c.Retry, Logger: log}), nil
 }
 
 // modelSync is how often a replica reads the spam model's changes whatever it was
@@ -251,11 +279,12 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 	}
 	sanitizer := sanitize.New() // built once: building the policy costs more than using it
 	submitter := intake.NewService(st, intake.Counters{Limits: limiter, Nonces: ratelimit.NewNonces(limiter), Distinct: ratelimit.NewDistinct(limiter)}, sanitizer, spam.NewModelScorer(model), secret, hc.IPv6Prefix, baseURL, now)
-	main = httpapi.NewServer(httpapi.Deps{
+	moderator := moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now)
+	deps := httpapi.Deps{
 		Store:            st,
 		Admin:            admin.New(st, now, admin.Options{AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks, Accounts: accounts, Installs: installs}),
 		Submitter:        submitter,
-		Moderator:        moderation.NewService(st, model, sanitizer, secret, hc.IPv6Prefix, baseURL, log, now),
+		Moderator:        moderator,
 		Commenters:       moderation.NewCommenters(st, model, secret, baseURL, log, now),
 		Akismet:          akismet.New(st, httpx.NewSiteCache(st.Site, now).Get, submitter, model, guard, secret, now),
 		Accounts:         accounts,
@@ -279,8 +308,41 @@ func newHandlers(ctx context.Context, st *sqlstore.Store, secret []byte, limiter
 		Threads:          threads,
 		Installs:         installReports(installs),
 		Now:              now,
-	})
-	return main, httpapi.MetricsHandler(reg, cfg.Metrics.Token), nil
+	}
+	if cfg.SMTP.Enabled() {
+		smtp, err := cfg.SMTP.Resolved()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts := notify.Options{Secret: secret, BaseURL: baseURL, From: smtp.From, Passwords: accounts, Logger: log, Now: now}
+		mail, readers := notify.New(st, moderator, opts), notify.NewReaders(st, opts)
+		deps.Mail, deps.MailSettings, deps.Subscriptions, deps.Passwords = mail, mail, readers, mail
+		go sweepForMail(ctx, cfg.Notifications.SweepInterval, log, mail.Sweep, readers.Sweep, mail.SweepDeadDeliveries)
+	}
+	return httpapi.NewServer(deps), httpapi.MetricsHandler(reg, cfg.Metrics.Token), nil
+}
+
+// mailKeep is how long sent and dead mails stay in the outbox, with their recipients.
+const mailKeep = 30 * 24 * time.Hour
+
+// sweepForMail runs the sweeps that queue mails every interval until ctx ends:
+// moderators told of waiting comments (notify.Service.Sweep), readers of replies
+// (notify.Readers.Sweep), admins of dead webhook deliveries. Every replica may sweep.
+func sweepForMail(ctx context.Context, every time.Duration, log *slog.Logger, sweeps ...func(context.Context) (int, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for _, sweep := range sweeps {
+			if _, err := sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("mail: sweep failed", slog.String("error", err.Error()))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // autoPipelineWindow is how long the Redis AutoPipeline waits for more commands

@@ -157,6 +157,9 @@ type Comment struct {
 	// PageURL and PageTitle are the page the submission said it came from. They name
 	// the thread when the comment is first published (a held spammer names nothing).
 	PageURL, PageTitle string
+	// NotifyReplies is the author's wish to be mailed when a reply to this comment
+	// is published (once they have confirmed their address); private, like the address.
+	NotifyReplies bool
 }
 
 // Author is what a site knows of one commenter, keyed by AuthorKey.

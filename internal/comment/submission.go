@@ -46,6 +46,9 @@ type Submission struct {
 	Honeypot string `json:"website"`
 	// FormToken is the signed token from GET /api/v1/sites/{site}/form.
 	FormToken string `json:"form_token"`
+	// NotifyReplies asks for a mail when a reply to this comment is published (the
+	// "notify me of replies" box); the address is confirmed by mail first.
+	NotifyReplies bool `json:"notify_replies"`
 }
 
 // Normalize trims surrounding space, puts free text in NFC and drops direction

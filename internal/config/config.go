@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -37,8 +38,138 @@ type Config struct {
 	Spam      Spam     `yaml:"spam"`
 	Sessions  Sessions `yaml:"sessions"`
 	Privacy   Privacy  `yaml:"privacy"`
-	Metrics   Metrics  `yaml:"metrics"`
-	Import    Import   `yaml:"import"`
+	SMTP      SMTP     `yaml:"smtp"`
+	// Notifications tunes the mails winnow sends through SMTP.
+	Notifications Notifications `yaml:"notifications"`
+	Metrics       Metrics       `yaml:"metrics"`
+	Import        Import        `yaml:"import"`
+}
+
+// Notifications tunes the mails to moderators and readers.
+type Notifications struct {
+	// SweepInterval is how often the pending queue is looked at for comments that a
+	// moderator who asked for instant mails has not been told of yet: the longest an
+	// instant mail waits. Digests go out hourly whatever it is.
+	SweepInterval time.Duration `yaml:"sweep_interval"`
+}
+
+// SMTP is the mail server winnow sends its notifications through. Mail is off while
+// neither Host nor URL is set. URL is a shorter form of the other fields,
+// smtp://user@host:587?tls=starttls (smtps:// for TLS from the first byte); the
+// password never goes in the file or the URL but in WINNOW_SMTP_PASSWORD.
+type SMTP struct {
+	URL      string `yaml:"url"`
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"`
+	Username string `yaml:"username"`
+	// Password comes from WINNOW_SMTP_PASSWORD only, so that it never sits in a
+	// config file that is copied around.
+	Password string `yaml:"-"`
+	// From is the sender of every mail, "winnow <winnow@example.org>" or a bare address.
+	From string `yaml:"from"`
+	// TLS is starttls (the default: upgrade the connection, and refuse to send
+	// without it), tls (TLS from the first byte, usually port 465) or none (plain
+	// text, for a relay on the same machine).
+	TLS string `yaml:"tls"`
+	// Timeout bounds one connection to the server, from dialing to the last reply.
+	Timeout time.Duration `yaml:"timeout"`
+	// PollInterval is how often an idle sender looks for mails to send.
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// Retry is the wait before each retry of a mail the server did not take; when it
+	// is spent the mail is dead. Empty means the built-in schedule of about a day.
+	Retry []time.Duration `yaml:"retry"`
+}
+
+// The SMTP connection security modes.
+const (
+	SMTPStartTLS = "starttls"
+	SMTPTLS      = "tls"
+	SMTPNone     = "none"
+)
+
+// Enabled reports whether a mail server is configured.
+func (s SMTP) Enabled() bool { return s.Host != "" || s.URL != "" }
+
+// Resolved is s with URL read into the other fields and the defaults filled in: the
+// port by the TLS mode (587 for starttls and none, 465 for tls).
+func (s SMTP) Resolved() (SMTP, error) {
+	if s.URL != "" {
+		if s.Host != "" {
+			return SMTP{}, errors.New("config: smtp.url and smtp.host: set one of them")
+		}
+		u, err := url.Parse(s.URL)
+		if err != nil || u.Host == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") {
+			return SMTP{}, errors.New("config: smtp.url must look like smtp://user@host:587?tls=starttls (or smtps://host:465)")
+		}
+		if _, set := u.User.Password(); set {
+			return SMTP{}, errors.New("config: smtp.url must not hold the password: set WINNOW_SMTP_PASSWORD")
+		}
+		s.Host = u.Hostname()
+		if p := u.Port(); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return SMTP{}, fmt.Errorf("config: smtp.url port %q: %w", p, err)
+			}
+			s.Port = n
+		}
+		if u.User != nil && s.Username == "" {
+			s.Username = u.User.Username()
+		}
+		q := u.Query()
+		for k := range q {
+			if k != "tls" && k != "from" {
+				return SMTP{}, fmt.Errorf("config: smtp.url: unknown parameter %q (tls, from)", k)
+			}
+		}
+		if v := q.Get("tls"); v != "" {
+			s.TLS = v
+		} else if u.Scheme == "smtps" {
+			s.TLS = SMTPTLS
+		}
+		if v := q.Get("from"); v != "" && s.From == "" {
+			s.From = v
+		}
+		s.URL = ""
+	}
+	if s.TLS == "" {
+		s.TLS = SMTPStartTLS
+	}
+	switch s.TLS {
+	case SMTPStartTLS, SMTPNone:
+		if s.Port == 0 {
+			s.Port = 587
+		}
+	case SMTPTLS:
+		if s.Port == 0 {
+			s.Port = 465
+		}
+	default:
+		return SMTP{}, fmt.Errorf("config: smtp.tls %q must be starttls, tls or none", s.TLS)
+	}
+	if s.Host == "" {
+		return SMTP{}, errors.New("config: smtp.host is required to send mail")
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return SMTP{}, fmt.Errorf("config: smtp.port %d must be between 1 and 65535", s.Port)
+	}
+	if s.From == "" {
+		return SMTP{}, errors.New("config: smtp.from is required to send mail (the address mails come from)")
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		return SMTP{}, fmt.Errorf("config: smtp.from %q: %w", s.From, err)
+	}
+	if s.Password != "" && s.Username == "" {
+		return SMTP{}, errors.New("config: WINNOW_SMTP_PASSWORD is set but smtp.username is not")
+	}
+	if s.Timeout <= 0 || s.PollInterval <= 0 {
+		return SMTP{}, errors.New("config: smtp.timeout and smtp.poll_interval must be positive")
+	}
+	for _, d := range s.Retry {
+		if d <= 0 {
+			return SMTP{}, errors.New("config: smtp.retry waits must be positive")
+		}
+	}
+	return s, nil
 }
 
 // Import bounds what the admin API's import takes. The command line (winnow import)
@@ -194,7 +325,11 @@ func Default() Config {
 		Privacy:  Privacy{ForgetAddressesAfter: 90 * 24 * time.Hour},
 		// auth.DefaultSessionPolicy: a day's work, and a week at most.
 		Sessions: Sessions{Idle: 12 * time.Hour, Absolute: 7 * 24 * time.Hour},
-		Import:   Import{MaxUploadBytes: 512 << 20},
+		SMTP:     SMTP{TLS: SMTPStartTLS, Timeout: 30 * time.Second, PollInterval: 2 * time.Second, Retry: []time.Duration{}},
+		// An instant mail waits a minute at most; several comments in that minute make
+		// one mail.
+		Notifications: Notifications{SweepInterval: time.Minute},
+		Import:        Import{MaxUploadBytes: 512 << 20},
 	}
 }
 
@@ -231,6 +366,12 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"WINNOW_REDIS_URL":     &c.Redis.URL,
 		"WINNOW_LOG_LEVEL":     &c.Log.Level,
 		"WINNOW_LOG_FORMAT":    &c.Log.Format,
+		"WINNOW_SMTP_URL":      &c.SMTP.URL,
+		"WINNOW_SMTP_HOST":     &c.SMTP.Host,
+		"WINNOW_SMTP_USERNAME": &c.SMTP.Username,
+		"WINNOW_SMTP_PASSWORD": &c.SMTP.Password,
+		"WINNOW_SMTP_FROM":     &c.SMTP.From,
+		"WINNOW_SMTP_TLS":      &c.SMTP.TLS,
 		"WINNOW_METRICS_ADDR":  &c.Metrics.Addr,
 		"WINNOW_METRICS_TOKEN": &c.Metrics.Token,
 	}
@@ -249,6 +390,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.HTTP.IPv6Prefix = n
 	}
+	if v := getenv("WINNOW_SMTP_PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("config: WINNOW_SMTP_PORT: %w", err)
+		}
+		c.SMTP.Port = n
+	}
 	if v := getenv("WINNOW_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -264,13 +412,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.Import.MaxUploadBytes = n
 	}
 	durations := map[string]*time.Duration{
-		"WINNOW_SPAM_DISCARD_AFTER":         &c.Spam.DiscardAfter,
-		"WINNOW_SPAM_LEARN_PUBLISHED_AFTER": &c.Spam.LearnPublishedAfter,
-		"WINNOW_SESSIONS_IDLE":              &c.Sessions.Idle,
-		"WINNOW_SESSIONS_ABSOLUTE":          &c.Sessions.Absolute,
-		"WINNOW_FORGET_ADDRESSES_AFTER":     &c.Privacy.ForgetAddressesAfter,
-		"WINNOW_CDN_S_MAXAGE":               &c.HTTP.CDNSMaxAge,
-		"WINNOW_CDN_STALE_WHILE_REVALIDATE": &c.HTTP.CDNStaleWhileRevalidate,
+		"WINNOW_SPAM_DISCARD_AFTER":           &c.Spam.DiscardAfter,
+		"WINNOW_SPAM_LEARN_PUBLISHED_AFTER":   &c.Spam.LearnPublishedAfter,
+		"WINNOW_SESSIONS_IDLE":                &c.Sessions.Idle,
+		"WINNOW_SESSIONS_ABSOLUTE":            &c.Sessions.Absolute,
+		"WINNOW_FORGET_ADDRESSES_AFTER":       &c.Privacy.ForgetAddressesAfter,
+		"WINNOW_CDN_S_MAXAGE":                 &c.HTTP.CDNSMaxAge,
+		"WINNOW_CDN_STALE_WHILE_REVALIDATE":   &c.HTTP.CDNStaleWhileRevalidate,
+		"WINNOW_SMTP_TIMEOUT":                 &c.SMTP.Timeout,
+		"WINNOW_SMTP_POLL_INTERVAL":           &c.SMTP.PollInterval,
+		"WINNOW_NOTIFICATIONS_SWEEP_INTERVAL": &c.Notifications.SweepInterval,
 	}
 	for name, p := range durations {
 		if v := getenv(name); v != "" {
@@ -279,6 +430,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 				return fmt.Errorf("config: %s: %w", name, err)
 			}
 			*p = d
+		}
+	}
+	if v := getenv("WINNOW_SMTP_RETRY"); v != "" {
+		c.SMTP.Retry = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil {
+				return fmt.Errorf("config: WINNOW_SMTP_RETRY: %w", err)
+			}
+			c.SMTP.Retry = append(c.SMTP.Retry, d)
 		}
 	}
 	return c.Webhooks.applyEnv(getenv)
@@ -404,6 +565,14 @@ func (c Config) Validate() error {
 	}
 	if c.Sessions.Idle > c.Sessions.Absolute {
 		return errors.New("config: sessions.idle must not exceed sessions.absolute")
+	}
+	if c.SMTP.Enabled() {
+		if _, err := c.SMTP.Resolved(); err != nil {
+			return err
+		}
+	}
+	if c.Notifications.SweepInterval <= 0 {
+		return errors.New("config: notifications.sweep_interval must be positive")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

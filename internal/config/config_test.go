@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,6 +213,74 @@ func TestCDNCacheDefaultsAndEnv(t *testing.T) {
 	c, err := Load("", func(k string) string { return env[k] })
 	if err != nil || c.HTTP.CDNSMaxAge != time.Minute || c.HTTP.CDNStaleWhileRevalidate != 0 || c.Validate() != nil {
 		t.Errorf("from the environment: %s %s, %v, %v", c.HTTP.CDNSMaxAge, c.HTTP.CDNStaleWhileRevalidate, err, c.Validate())
+	}
+}
+
+func TestSMTPSettings(t *testing.T) {
+	base := Default().SMTP
+	cases := []struct {
+		name    string
+		yaml    string
+		env     map[string]string
+		want    SMTP // Host, Port, Username, Password, From, TLS compared
+		wantErr string
+	}{
+		{name: "url with user and starttls", yaml: "smtp:\n  url: smtp://mailer@mail.example:2525?tls=starttls\n  from: winnow@example.org\n",
+			env:  map[string]string{"WINNOW_SMTP_PASSWORD": "s3cret"},
+			want: SMTP{Host: "mail.example", Port: 2525, Username: "mailer", Password: "s3cret", From: "winnow@example.org", TLS: "starttls"}},
+		{name: "smtps url defaults to tls on 465", yaml: "smtp:\n  url: smtps://mail.example\n  from: Winnow <winnow@example.org>\n",
+			want: SMTP{Host: "mail.example", Port: 465, From: "Winnow <winnow@example.org>", TLS: "tls"}},
+		{name: "fields, default starttls on 587", yaml: "smtp:\n  host: mail.example\n  username: u\n  from: w@example.org\n",
+			want: SMTP{Host: "mail.example", Port: 587, Username: "u", From: "w@example.org", TLS: "starttls"}},
+		{name: "everything from the environment", env: map[string]string{"WINNOW_SMTP_HOST": "127.0.0.1", "WINNOW_SMTP_PORT": "25",
+			"WINNOW_SMTP_TLS": "none", "WINNOW_SMTP_FROM": "w@example.org"},
+			want: SMTP{Host: "127.0.0.1", Port: 25, From: "w@example.org", TLS: "none"}},
+		{name: "password in the url", yaml: "smtp:\n  url: smtp://u:pw@mail.example\n  from: w@example.org\n", wantErr: "WINNOW_SMTP_PASSWORD"},
+		{name: "password in the file is not a setting", yaml: "smtp:\n  host: h\n  password: pw\n", wantErr: "password"},
+		{name: "url and host", yaml: "smtp:\n  url: smtp://mail.example\n  host: other\n  from: w@example.org\n", wantErr: "set one"},
+		{name: "unknown tls mode", yaml: "smtp:\n  host: h\n  tls: ssl\n  from: w@example.org\n", wantErr: "smtp.tls"},
+		{name: "no sender", yaml: "smtp:\n  host: h\n", wantErr: "smtp.from"},
+		{name: "bad sender", yaml: "smtp:\n  host: h\n  from: not an address\n", wantErr: "smtp.from"},
+		{name: "unknown url parameter", yaml: "smtp:\n  url: smtp://h?tsl=none\n  from: w@example.org\n", wantErr: "tsl"},
+		{name: "password without user", yaml: "smtp:\n  host: h\n  from: w@example.org\n", env: map[string]string{"WINNOW_SMTP_PASSWORD": "x"}, wantErr: "username"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "winnow.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path, func(k string) string { return tc.env[k] })
+			if err == nil {
+				err = c.Validate()
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one naming %q", err, tc.wantErr)
+				}
+				if tc.env["WINNOW_SMTP_PASSWORD"] != "" && strings.Contains(err.Error(), tc.env["WINNOW_SMTP_PASSWORD"]) {
+					t.Error("the error shows the password")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.SMTP.Resolved()
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := SMTP{Host: got.Host, Port: got.Port, Username: got.Username, Password: got.Password, From: got.From, TLS: got.TLS}
+			if !reflect.DeepEqual(g, tc.want) {
+				t.Errorf("resolved %+v, want %+v", g, tc.want)
+			}
+			if got.Timeout != base.Timeout || got.PollInterval != base.PollInterval {
+				t.Errorf("defaults lost: %+v", got)
+			}
+		})
+	}
+	if Default().SMTP.Enabled() {
+		t.Error("mail is on with no server configured")
 	}
 }
 

@@ -56,7 +56,11 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 }
 
 // loginView is what admin_login.html shows; Next is where a successful sign-in goes.
-type loginView struct{ CSS, JS, Next string }
+type loginView struct {
+	CSS, JS, Next string
+	// Reset offers "Forgot your password?": the server sends mail.
+	Reset bool
+}
 
 // Login shows the sign-in form (admin.js posts it to /api/v1/auth/login), or sends a
 // signed-in browser on to the page it asked for (?next=), or the queue.
@@ -71,7 +75,7 @@ func (d *Dashboard) Login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(d.log, w, r, err)
 		return
 	}
-	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), Next: next})
+	d.render(w, r, "admin_login.html", http.StatusOK, loginView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), Next: next, Reset: d.mail != nil})
 }
 
 // toLogin sends a browser that is not signed in to the sign-in page, which brings it
@@ -164,12 +168,14 @@ type layoutView struct {
 	Nav string
 	// Admin shows the Sites and Users entries, which only admins may open.
 	Admin bool
+	// Mail shows the Mail entry: the server sends mail and this is an account.
+	Mail bool
 }
 
 // layout fills the head and header of a page for the signed-in p.
 func (d *Dashboard) layout(p auth.Principal, session, title, nav string) layoutView {
 	return layoutView{CSS: d.assets.AssetURL("admin.css"), JS: d.assets.AssetURL("admin.js"), CSRF: auth.CSRFToken(session),
-		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin()}
+		User: p.Name, Title: title, Nav: nav, Admin: p.IsAdmin(), Mail: d.mail != nil && p.UserID != 0}
 }
 
 // page is layout for a page whose title is fixed: the catalog's key of it.

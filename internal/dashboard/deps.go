@@ -75,8 +75,10 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept (0: for ever); the queue says when
 	// each spam comment goes.
 	DiscardSpamAfter time.Duration
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// Mail reads accounts' mail settings; nil while the server sends no mail.
+	Mail   MailSettings
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Dashboard serves the moderators' pages. Its handlers are mounted by the route table
@@ -88,6 +90,7 @@ type Dashboard struct {
 	assets       Assets
 	baseURL      string
 	discardAfter time.Duration
+	mail         MailSettings
 	now          func() time.Time
 	log          *slog.Logger
 	// catalogs choose a page's language; tmpl are the pages by language, with t (a
@@ -104,13 +107,13 @@ func New(d Deps) (*Dashboard, error) {
 		"lang": func() string { return "" },
 		"dir":  func() string { return "" },
 	}).ParseFS(web.Templates(), "admin_layout.html", "admin_login.html", "admin_queue.html", "admin_bans.html",
-		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html")
+		"admin_error.html", "admin_sites.html", "admin_site.html", "admin_webhook.html", "admin_log.html", "admin_comment.html", "admin_users.html", "admin_mail.html")
 	if err != nil {
 		return nil, err
 	}
 	cats := d.Assets.Catalogs()
 	dash := &Dashboard{store: d.Store, admin: d.Admin, accounts: d.Sessions, assets: d.Assets, baseURL: d.BaseURL,
-		discardAfter: d.DiscardSpamAfter, now: d.Now, log: d.Logger, catalogs: cats, tmpl: map[string]*template.Template{}}
+		discardAfter: d.DiscardSpamAfter, mail: d.Mail, now: d.Now, log: d.Logger, catalogs: cats, tmpl: map[string]*template.Template{}}
 	for _, lang := range cats.Langs() {
 		c := cats.Lang(lang)
 		tc, err := t.Clone()

@@ -381,7 +381,7 @@ func (s *server) form(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"form_token": token, "honeypot": "website",
-		"expires_in": int(spam.FormTokenTTL.Seconds())})
+		"expires_in": int(spam.FormTokenTTL.Seconds()), "notify_replies": s.mailSettings != nil})
 }
 
 // formPage is a page of winnow's own whose form posts to the submit handler
@@ -492,7 +492,7 @@ func (s *server) countSubmission(err error) {
 
 // submissionFields are the form fields of a submission, named as its JSON members.
 var submissionFields = []string{"thread", "thread_url", "thread_title", "parent_id", "author_name",
-	"author_email", "author_url", "body", "website", "form_token"}
+	"author_email", "author_url", "body", "website", "form_token", "notify_replies"}
 
 // decodeSubmission reads a JSON or form-encoded submission; form reports which. The
 // submission comes back normalized as the pipeline reads it, so what the handler does
@@ -523,6 +523,8 @@ func decodeSubmission(r *http.Request) (sub comment.Submission, form bool, err e
 		Thread: f.Get("thread"), ThreadURL: f.Get("thread_url"), ThreadTitle: f.Get("thread_title"),
 		AuthorName: f.Get("author_name"), AuthorEmail: f.Get("author_email"), AuthorURL: f.Get("author_url"),
 		Body: f.Get("body"), Honeypot: f.Get("website"), FormToken: f.Get("form_token"),
+		// A checkbox sends its value ("1" here, "on" by default) only when ticked.
+		NotifyReplies: f.Get("notify_replies") != "",
 	}
 	if p := f.Get("parent_id"); p != "" {
 		if sub.ParentID, err = strconv.ParseInt(p, 10, 64); err != nil {

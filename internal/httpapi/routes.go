@@ -65,6 +65,19 @@ func (s *server) routes() http.Handler {
 	r.HandleFunc("/t/{site}", s.reader.ThreadPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/t/{site}", s.submitHandler(s.reader)).Methods(http.MethodPost)
 
+	// The pages the links in winnow's mails open (internal/pages): each asks, and
+	// acts only on a POST.
+	r.HandleFunc("/mail/moderate", s.reader.ModerateLink).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/moderate", s.reader.ModerateLinkPost).Methods(http.MethodPost)
+	r.HandleFunc("/mail/reset", s.reader.ResetRequest).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/reset", s.reader.ResetRequestPost).Methods(http.MethodPost)
+	r.HandleFunc("/mail/password", s.reader.PasswordLink).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/mail/password", s.reader.PasswordLinkPost).Methods(http.MethodPost)
+	for _, path := range []string{"/mail/confirm", "/mail/unsubscribe"} {
+		r.HandleFunc(path, s.reader.SubscriptionLink).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc(path, s.reader.SubscriptionLinkPost).Methods(http.MethodPost)
+	}
+
 	// The moderators' dashboard (internal/dashboard): pages that only read; admin.js
 	// changes things through /api/v1/admin with the session's CSRF token.
 	page := func(path string, h http.HandlerFunc) {
@@ -80,6 +93,7 @@ func (s *server) routes() http.Handler {
 	page("/admin/sites/{site}", s.dash.SitePage)
 	page("/admin/sites/{site}/webhooks/{id:[0-9]+}", s.dash.WebhookPage)
 	page("/admin/users", s.dash.UsersPage)
+	page("/admin/mail", s.dash.MailPage)
 
 	// The description of this API (web/api/openapi.json).
 	r.HandleFunc("/api/openapi.json", s.openAPI).Methods(http.MethodGet, http.MethodHead)
@@ -109,6 +123,10 @@ func (s *server) routes() http.Handler {
 	// Before {action}, which would take "reply" for a decision.
 	adm("/comments/{id:[0-9]+}/reply", s.reply).Methods(http.MethodPost)
 	adm("/comments/{id:[0-9]+}/{action}", s.commentAction).Methods(http.MethodPost)
+	adm("/account/mail", s.getMailSettings).Methods(http.MethodGet)
+	adm("/account/mail", s.patchMailSettings).Methods(http.MethodPatch)
+	adm("/mail/test", s.requireAdmin(s.sendTestMail)).Methods(http.MethodPost)
+	adm("/mail/test/{id:[0-9]+}", s.requireAdmin(s.getTestMail)).Methods(http.MethodGet)
 	adm("/commenters/export", s.requireAdmin(s.exportCommenter)).Methods(http.MethodPost)
 	adm("/commenters/erase", s.requireAdmin(s.eraseCommenter)).Methods(http.MethodPost)
 	adm("/events", s.listEvents).Methods(http.MethodGet)

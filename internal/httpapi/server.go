@@ -185,6 +185,12 @@ type Deps struct {
 	// DiscardSpamAfter is how long spam is kept before it is deleted (0: for ever);
 	// the queue tells moderators when each spam comment goes.
 	DiscardSpamAfter time.Duration
+	// Mail carries out the links in winnow's mails and MailSettings keeps how each
+	// account hears of waiting comments (notify.Service); both nil while mail is off.
+	Mail          pages.MailLinks
+	MailSettings  MailSettings
+	Subscriptions pages.SubscriptionLinks
+	Passwords     pages.PasswordLinks
 	// Importer and Exporter bring a site's comments in and take them out (the
 	// admins' import and export); nil answers those routes 404.
 	Importer Importer
@@ -235,7 +241,9 @@ type server struct {
 	maxBody   int64
 	now       func() time.Time
 	v6bits    int
-	installs  InstallReports
+	// mailSettings is nil while mail is off.
+	mailSettings MailSettings
+	installs     InstallReports
 	// reader is the no-JS thread page and the widget's files; dash the dashboard.
 	reader *pages.Pages
 	dash   *dashboard.Dashboard
@@ -249,7 +257,7 @@ func NewServer(d Deps) http.Handler {
 		metrics: newMetrics(d.Registry, d.Store, d.Limiter), pages: newPageCache(d.ThreadCacheBytes), threads: d.Threads, gatherer: d.Gatherer,
 		metricsAt: d.Metrics,
 		baseURL:   d.BaseURL, maxBody: d.MaxBodyBytes, now: d.Now, installs: d.Installs,
-		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL),
+		v6bits: d.IPv6Prefix, readCache: []string{d.SharedCache.header()}, ownOrigin: httpx.Origin(d.BaseURL), mailSettings: d.MailSettings,
 		importer: d.Importer, exporter: d.Exporter, maxUpload: d.MaxUploadBytes,
 	}
 	if s.guard = d.Guard; s.guard == nil {
@@ -257,14 +265,23 @@ func NewServer(d Deps) http.Handler {
 	}
 	s.sites = httpx.NewSiteCache(d.Store.Site, d.Now)
 	var err error
-	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger}); err != nil {
+	if s.reader, err = pages.New(pages.Deps{Store: d.Store, Forms: d.Submitter, Sites: s.sites, BaseURL: d.BaseURL, Logger: d.Logger, Mail: d.Mail, Subscriptions: d.Subscriptions, Passwords: d.Passwords}); err != nil {
 		panic(err) // the pages' files are embedded: a build mistake
 	}
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: d.Store, Admin: d.Admin, Sessions: d.Accounts, Assets: s.reader, BaseURL: d.BaseURL,
-		DiscardSpamAfter: d.DiscardSpamAfter, Now: d.Now, Logger: d.Logger}); err != nil {
+		DiscardSpamAfter: d.DiscardSpamAfter, Mail: dashboardMail(d.MailSettings), Now: d.Now, Logger: d.Logger}); err != nil {
 		panic(err) // the templates are embedded: a build mistake
 	}
 	return s.routes()
+}
+
+// dashboardMail is m for the dashboard, or a nil interface when m is nil (a nil
+// MailSettings in a non-nil dashboard.MailSettings would say mail is on).
+func dashboardMail(m MailSettings) dashboard.MailSettings {
+	if m == nil {
+		return nil
+	}
+	return m
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {

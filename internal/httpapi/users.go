@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -44,10 +45,14 @@ type newUserBody struct {
 	Role     auth.Role `json:"role"`
 	Sites    []string  `json:"sites"`
 	Password string    `json:"password"`
+	// Invite mails the account a link to choose its own password (mail must be on);
+	// no password is answered then.
+	Invite bool `json:"invite"`
 }
 
 // createUser adds an account: POST /api/v1/admin/users, admins only. Without a
-// password one is generated and answered, once, as "password".
+// password one is generated and answered, once, as "password"; with "invite": true
+// the account is mailed a link to choose one instead.
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	if s.accounts == nil {
 		s.writeError(w, r, comment.ErrNotFound)
@@ -61,13 +66,26 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	if body.Role == "" {
 		body.Role = auth.RoleModerator
 	}
+	if body.Invite && (s.mailSettings == nil || body.Password != "") {
+		s.writeError(w, r, comment.Invalid("invite", "needs a server that sends mail, and no password"))
+		return
+	}
 	u, generated, err := s.admin.AddUser(r.Context(), principal(r), body.Email, body.Role, body.Sites, body.Password)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := map[string]any{"user": viewAccount(u)}
-	if generated != "" {
+	if body.Invite {
+		// The account exists either way; a failure to queue the mail is told, and
+		// the admin can set a password instead.
+		if err := s.mailSettings.Invite(r.Context(), principal(r), u.ID); err != nil {
+			s.log.Error("invitation mail", slog.Int64("user_id", u.ID), slog.String("error", err.Error()))
+			out["invite_error"] = "the invitation could not be queued; set a password for the account"
+		} else {
+			out["invited"] = true
+		}
+	} else if generated != "" {
 		out["password"] = generated
 	}
 	w.Header().Set("Cache-Control", "no-store")

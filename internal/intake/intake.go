@@ -159,6 +159,7 @@ func (s *Service) Submit(ctx context.Context, st site.Site, sub comment.Submissi
 		Status: status, Score: verdict.Score, Reasons: verdict.Reasons,
 		EditTokenHash: hashToken(token), IdempotencyKey: meta.IdempotencyKey,
 		CreatedAt: now, UpdatedAt: now, PageURL: sub.ThreadURL, PageTitle: sub.ThreadTitle,
+		NotifyReplies: sub.NotifyReplies,
 	}
 	if status == comment.StatusApproved {
 		c.PublishedAt = now

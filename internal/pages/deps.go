@@ -43,18 +43,31 @@ type Deps struct {
 	// BaseURL is how browsers reach winnow (its origin may serve images to the page).
 	BaseURL string
 	Logger  *slog.Logger
+	// Mail carries out the links in winnow's mails; nil while mail is off (the
+	// link pages then say so).
+	Mail MailLinks
+	// Subscriptions carries out readers' confirmation and unsubscribe links; nil
+	// while mail is off (and the thread page offers no reply mails).
+	Subscriptions SubscriptionLinks
+	// Passwords carries out the links that set an account's password; nil while
+	// mail is off.
+	Passwords PasswordLinks
 }
 
 // Pages serves what browsers load from winnow itself: the widget's files and the
 // thread page that works without JavaScript. Its handlers are mounted by the route
 // table (httpapi's routes.go).
 type Pages struct {
-	store   Store
-	forms   Forms
-	sites   *httpx.SiteCache
-	baseURL string
-	log     *slog.Logger
-	assets  *assets
+	store Store
+	forms Forms
+	mail  MailLinks
+	subs  SubscriptionLinks
+	// passwords is nil while mail is off.
+	passwords PasswordLinks
+	sites     *httpx.SiteCache
+	baseURL   string
+	log       *slog.Logger
+	assets    *assets
 	// catalogs are every language's messages; thread and missing hold the pages'
 	// templates by language, with t (a text) and n (a counted text) speaking it.
 	catalogs *i18n.Catalogs
@@ -91,7 +104,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{store: d.Store, forms: d.Forms, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, catalogs: cats, csp: pageCSP(d.BaseURL),
+	p := &Pages{store: d.Store, forms: d.Forms, mail: d.Mail, subs: d.Subscriptions, passwords: d.Passwords, sites: d.Sites, baseURL: d.BaseURL, log: d.Logger, assets: a, catalogs: cats, csp: pageCSP(d.BaseURL),
 		thread: map[string]*template.Template{}, missing: map[string]*template.Template{}}
 	for _, lang := range cats.Langs() {
 		c := cats.Lang(lang)

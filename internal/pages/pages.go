@@ -38,14 +38,16 @@ type threadData struct {
 	Site, Key, Title, URL, Sort string
 	// Heading names the page in <h1> and <title>: its published title, else the
 	// title a comment held by policy alone claimed (claimedTitle), else the key.
-	Heading              string
-	Count                int
-	Comments             []*httpx.PublicComment
-	Parent               *httpx.PublicComment
-	Notice               string
-	Errors               map[string]string
-	Values               comment.Submission
-	FormToken            string
+	Heading   string
+	Count     int
+	Comments  []*httpx.PublicComment
+	Parent    *httpx.PublicComment
+	Notice    string
+	Errors    map[string]string
+	Values    comment.Submission
+	FormToken string
+	// Notify shows the "notify me of replies" box: the server sends mail.
+	Notify               bool
 	CSS, Action          string
 	OldestURL, NewestURL string
 	MoreURL, CancelURL   string
@@ -207,6 +209,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, st site.Site, d t
 		return
 	}
 	d.FormToken = token
+	d.Notify = p.subs != nil
 	d.CSS = p.assets.url("embed.css")
 	d.Action = "/t/" + url.PathEscape(st.ID)
 	d.OldestURL = link(nil)

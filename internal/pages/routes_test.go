@@ -45,6 +45,14 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/t/blog", "application/x-www-form-urlencoded", "thread=/p", http.StatusUnprocessableEntity, html},
 		{"POST", "/t/blog", "application/json", `{"thread": "/p"}`, http.StatusUnsupportedMediaType, json},
 		{"DELETE", "/t/blog", "", "", http.StatusMethodNotAllowed, json},
+		// The pages of mails' links, on a server that sends no mail: a page saying so.
+		{"GET", "/mail/moderate?t=x", "", "", http.StatusNotFound, html},
+		{"POST", "/mail/moderate", "application/x-www-form-urlencoded", "t=x", http.StatusNotFound, html},
+		{"GET", "/mail/confirm?t=x", "", "", http.StatusNotFound, html},
+		{"POST", "/mail/unsubscribe?t=x", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click", http.StatusNotFound, html},
+		{"GET", "/mail/reset", "", "", http.StatusNotFound, html},
+		{"POST", "/mail/password", "application/x-www-form-urlencoded", "t=x&password=y", http.StatusNotFound, html},
+		{"DELETE", "/mail/moderate", "", "", http.StatusMethodNotAllowed, json},
 	}
 	for _, tt := range tests {
 		for _, caller := range []httpapitest.Caller{httpapitest.Nobody, httpapitest.Session, httpapitest.Token} {

@@ -15,7 +15,7 @@ import (
 const selectComments = `SELECT c.id, c.site_id, c.thread_id, t.key, c.parent_id,
 	c.author_name, c.author_email, c.author_url, c.author_key, c.avatar_hash, c.ip, c.user_agent,
 	c.body_source, c.body_html, c.status, c.score, c.reasons, c.edit_token_hash, c.idempotency_key,
-	c.created_at, c.updated_at, c.published_at, c.trained, c.page_url, c.page_title, c.ip_key, c.email_key
+	c.created_at, c.updated_at, c.published_at, c.trained, c.page_url, c.page_title, c.ip_key, c.email_key, c.notify_replies
 	FROM comments c JOIN threads t ON t.id = c.thread_id`
 
 // The statements of CreateComment, the hot path. The thread upsert creates the thread
@@ -35,9 +35,9 @@ const (
 	insertCommentColumns = `INSERT INTO comments (site_id, thread_id, parent_id,
 		author_name, author_email, author_url, author_key, avatar_hash, ip, user_agent,
 		body_source, body_html, status, score, reasons, edit_token_hash, idempotency_key,
-		created_at, updated_at, published_at, page_url, page_title, ip_key, email_key)`
+		created_at, updated_at, published_at, page_url, page_title, ip_key, email_key, notify_replies)`
 	insertCommentSQL = insertCommentColumns + `
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 	RETURNING id`
 	// addAuthorCounts adds to an author's counts; the deltas may be negative.
 	addAuthorCounts = ` ON CONFLICT (site_id, key) DO UPDATE SET
@@ -52,7 +52,7 @@ const (
 	// ($8-$25), the author's deltas ($26, $27), then the webhook event's id, type,
 	// payload and pattern ($28-$31; type "" writes none; the rows take the new id and
 	// the thread's url and title as they stand after the upsert), and the comment's page
-	// URL, title, address key and email key ($32-$35). SQLite has no writable CTEs and no round trips.
+	// URL, title, address key, email key and wish for reply mails ($32-$36). SQLite has no writable CTEs and no round trips.
 	createCommentPostgresSQL = `WITH thread AS (` + upsertThreadCore + `RETURNING id, url, title),
 	author AS (
 		INSERT INTO authors (site_id, key, approved, spam)
@@ -61,7 +61,7 @@ const (
 	created AS (
 	` + insertCommentColumns + `
 	VALUES ($1, (SELECT id FROM thread), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $32, $33, $34, $35)
+		$21, $22, $23, $24, $25, $32, $33, $34, $35, $36)
 	RETURNING id, thread_id),
 	hooks AS (` + insertDeliveryColumns + `
 		SELECT e.id, $28, $29, c.id, $30, t.url, t.title, 'pending', $23, $23, $23
@@ -248,17 +248,17 @@ func (s *Store) createComment(ctx context.Context, c *comment.Comment, thread co
 	}
 	threadArgs := []any{c.SiteID, thread.Key, thread.URL, thread.Title, n.Approved, n.Approved, at(thread.CreatedAt)}
 	// The comment's columns, after two slots that SQLite's insert fills with its site
-	// and thread, and with room for the four it adds.
-	commentArgs := append(make([]any, 2, 2+18+4), c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
+	// and thread, and with room for the five it adds.
+	commentArgs := append(make([]any, 2, 2+18+5), c.ParentID, c.AuthorName, c.AuthorEmail, c.AuthorURL, c.AuthorKey, c.AvatarHash,
 		c.IP, c.UserAgent, c.BodySource, c.BodyHTML, string(c.Status), c.Score, list(c.Reasons),
 		c.EditTokenHash, c.IdempotencyKey, created, at(c.UpdatedAt), at(c.PublishedAt))
 	var id, threadID int64
 	notify := newOutboxEvent(notice)
 	var pgArgs []any
 	if h.create != nil {
-		pgArgs = make([]any, 0, len(threadArgs)+len(commentArgs)-2+10)
+		pgArgs = make([]any, 0, len(threadArgs)+len(commentArgs)-2+11)
 		pgArgs = append(append(append(pgArgs, threadArgs...), commentArgs[2:]...), n.Approved, n.Spam,
-			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle, c.AddressKey, c.EmailKey)
+			notify.id, string(notify.typ), notify.payload, notify.pattern, c.PageURL, c.PageTitle, c.AddressKey, c.EmailKey, c.NotifyReplies)
 	}
 	if h.create != nil && event == nil {
 		err = h.create.QueryRowContext(ctx, pgArgs...).Scan(&id, &threadID)
@@ -295,7 +295,7 @@ func createInTx(ctx context.Context, db *sql.DB, h *hotStmts, c *comment.Comment
 		return 0, 0, err
 	}
 	commentArgs[0], commentArgs[1] = c.SiteID, threadID
-	args := append(commentArgs, c.PageURL, c.PageTitle, c.AddressKey, c.EmailKey)
+	args := append(commentArgs, c.PageURL, c.PageTitle, c.AddressKey, c.EmailKey, c.NotifyReplies)
 	if err := tx.StmtContext(ctx, h.comment).QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, 0, err
 	}
@@ -353,7 +353,7 @@ func scanComment(row scanner) (comment.Comment, error) {
 	err := row.Scan(&c.ID, &c.SiteID, &c.ThreadID, &c.ThreadKey, &c.ParentID,
 		&c.AuthorName, &c.AuthorEmail, &c.AuthorURL, &c.AuthorKey, &c.AvatarHash, &c.IP, &c.UserAgent,
 		&c.BodySource, &c.BodyHTML, &status, &c.Score, &reasons, &c.EditTokenHash, &c.IdempotencyKey,
-		&created, &updated, &published, &c.Trained, &c.PageURL, &c.PageTitle, &c.AddressKey, &c.EmailKey)
+		&created, &updated, &published, &c.Trained, &c.PageURL, &c.PageTitle, &c.AddressKey, &c.EmailKey, &c.NotifyReplies)
 	if err != nil {
 		return comment.Comment{}, err
 	}

@@ -61,8 +61,9 @@ const importPostgresSQL = `WITH seen AS (
 	SELECT COALESCE((SELECT id FROM created), 0), COALESCE((SELECT thread_id FROM created), 0),
 		COALESCE((SELECT run FROM seen), ''), COALESCE((SELECT line FROM seen), 0)`
 
+// An imported comment carries its spam lesson (trained) and asks for no reply mails.
 var insertImportedSQL = strings.TrimSuffix(insertCommentColumns, ")") + `, trained)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, false, $25)
 	RETURNING id`
 
 // ImportComments stores a batch of imported comments in one transaction (on

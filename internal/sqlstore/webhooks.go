@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -252,6 +254,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, at, leaseUntil time.Time, l
 	if err != nil || len(ds) == 0 {
 		return ds, wrapNil("claim deliveries", err)
 	}
+	// RETURNING follows no ORDER BY (PostgreSQL returns rows as the plan updated
+	// them): put the claim in the order it was taken in.
+	slices.SortFunc(ds, func(a, b webhook.Delivery) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+	})
 	ids := make([]any, 0, len(ds))
 	for _, d := range ds {
 		ids = append(ids, d.EndpointID)

@@ -696,6 +696,7 @@
       const el = form.elements, role = el.role.value;
       const body = { email: el.email.value.trim(), role, sites: role === "admin" ? [] : checked(form) };
       if (el.password.value !== "") body.password = el.password.value;
+      if (el.invite && el.invite.checked) body.invite = true;
       const button = $("button[type=submit]", form);
       button.disabled = true;
       const res = await send("POST", "/api/v1/admin/users", body);
@@ -709,7 +710,8 @@
       }
       form.reset();
       followRole(form);
-      say(status, "Added " + u.email + ".");
+      say(status, res.data.invited ? "Added " + u.email + "; the invitation is on its way." :
+        res.data.invite_error ? "Added " + u.email + ", but " + res.data.invite_error + "." : "Added " + u.email + ".", !!res.data.invite_error);
       await reloadPart("#users");
       if (res.data.password) $("#new-password").scrollIntoView({ block: "center" });
     });
@@ -805,11 +807,47 @@
     for (const s of form.querySelectorAll("select")) s.addEventListener("change", () => form.requestSubmit());
   }
 
+  // mailPage saves the account's mail modes and, for admins, sends a test mail and
+  // watches it leave.
+  function mailPage() {
+    const form = $("#mail-form"), status = $("#mail-status");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const sites = {};
+      for (const s of form.querySelectorAll("select[data-site]")) sites[s.dataset.site] = s.value;
+      const res = await send("PATCH", "/api/v1/admin/account/mail", { default: form.elements.default.value, sites });
+      if (!res.ok) return showErrors(form, res, status);
+      say(status, "Saved.");
+    });
+    const test = $("#mail-test");
+    if (!test) return;
+    const tstatus = $("#mail-test-status");
+    test.addEventListener("click", async () => {
+      test.disabled = true;
+      say(tstatus, "Sending…");
+      const res = await send("POST", "/api/v1/admin/mail/test");
+      if (!res.ok) { test.disabled = false; return say(tstatus, res.message, true); }
+      const id = res.data.mail.id;
+      for (let i = 0; i < 30; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const st = await send("GET", "/api/v1/admin/mail/test/" + id);
+        if (!st.ok) break;
+        const m = st.data.mail;
+        if (m.status === "sent") { test.disabled = false; return say(tstatus, "Sent: the server took it. Look in your inbox."); }
+        if (m.status === "dead") { test.disabled = false; return say(tstatus, "The server refused it: " + m.last_error, true); }
+        if (m.status === "failed") say(tstatus, "Not sent yet (" + m.last_error + "); retrying…", true);
+      }
+      test.disabled = false;
+      say(tstatus, "Still waiting after 30 s: check the server's log for mail_id " + id + ".", true);
+    });
+  }
+
   const start = () => {
     const page = document.body.dataset.page;
     if (page === "login") loginPage();
     if (page === "queue") queuePage();
-    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage, bans: bansPage };
+    const others = { sites: sitesPage, site: settingsPage, webhook: webhookPage, log: logPage, users: usersPage, bans: bansPage, mail: mailPage };
     if (page === "users") commenterForm();
     if (others[page]) others[page]();
     if (page !== "queue" && page !== "login") logoutForm();

@@ -206,6 +206,9 @@
     w.formTitle = el("h3", { cls: "wn-form-title", id: "wn-form-title", text: t.leave });
     w.cancelReply = el("button", { type: "button", cls: "wn-link", hidden: true, onclick: function () { w.setParent(0); } }, [t.cancel]);
     w.save = el("input", { type: "checkbox", id: "wn-save", checked: !!saved.name });
+    // Shown once the server says it sends mail (the form token's answer).
+    w.notify = el("input", { type: "checkbox", id: "wn-notify" });
+    w.notifyRow = el("p", { cls: "wn-field wn-check", hidden: true }, [w.notify, el("label", { "for": "wn-notify", text: t.notify })]);
     w.submitBtn = el("button", { type: "submit", cls: "wn-submit" }, [t.post]);
     // The decoy is named "website" like a real field; people never see it, bots fill it.
     var trap = el("p", { cls: "wn-hp", "aria-hidden": "true" }, [el("label", { "for": "wn-website", text: "Website" }),
@@ -219,6 +222,7 @@
       w.field("author_url", t.website, el("input", { type: "text", inputmode: "url", autocomplete: "url", spellcheck: "false", maxlength: "2048", value: saved.url || "" }), false),
       trap,
       el("p", { cls: "wn-field wn-check" }, [w.save, el("label", { "for": "wn-save", text: t.save })]),
+      w.notifyRow,
       el("p", {}, [w.submitBtn])]);
     w.formHome = el("div", { cls: "wn-form-home" }, [w.form]);
     return w.formHome;
@@ -289,7 +293,7 @@
     w.token = "…";
     fetch(w.api + "/form?thread=" + encodeURIComponent(w.thread), { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : {}; })
-      .then(function (f) { w.token = f.form_token || ""; }, function () { w.token = ""; });
+      .then(function (f) { w.token = f.form_token || ""; if (f.notify_replies) w.notifyRow.hidden = false; }, function () { w.token = ""; });
   };
 
   Widget.prototype.showCount = function () {
@@ -504,6 +508,7 @@
     var sub = { thread: w.thread, thread_title: w.title, author_name: v.author_name, author_email: v.author_email,
       author_url: v.author_url, body: v.body, parent_id: w.parent || 0, website: w.form.elements.website.value };
     if (w.url) sub.thread_url = w.url;
+    if (!w.notifyRow.hidden && w.notify.checked) sub.notify_replies = true;
     var sig = JSON.stringify(sub);
     // The same submission retried keeps its key, so the server stores it once.
     if (!w.attempt || w.attempt.sig !== sig) w.attempt = { sig: sig, key: newKey() };

@@ -64,33 +64,7 @@ func TestRetryableStatuses(t *testing.T) {
 	}
 }
 
-func TestNextAttemptFollowsTheScheduleWithJitterAndRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	schedule := []time.Duration{10 * time.Second, time.Minute}
-	cases := []struct {
-		name       string
-		attempt    int
-		retryAfter time.Duration
-		min, max   time.Duration
-		ok         bool
-	}{
-		{"first failure waits the first step, jittered", 1, 0, 8 * time.Second, 12 * time.Second, true},
-		{"second failure waits the second step", 2, 0, 48 * time.Second, 72 * time.Second, true},
-		{"a longer Retry-After wins", 1, 5 * time.Minute, 5 * time.Minute, 5 * time.Minute, true},
-		{"a Retry-After beyond a day is capped", 1, 72 * time.Hour, maxRetryAfter, maxRetryAfter, true},
-		{"after the schedule the delivery is dead", 3, 0, 0, 0, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			next, ok := nextAttempt(schedule, tc.attempt, now, tc.retryAfter)
-			if ok != tc.ok {
-				t.Fatalf("ok = %v", ok)
-			}
-			if wait := next.Sub(now); ok && (wait < tc.min || wait > tc.max) {
-				t.Errorf("wait %s, want %s..%s", wait, tc.min, tc.max)
-			}
-		})
-	}
+func TestDefaultScheduleSpansADay(t *testing.T) {
 	var total time.Duration
 	for _, d := range DefaultSchedule() {
 		total += d

@@ -11,10 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/winnow/winnow/internal/outbox"
 	"github.com/winnow/winnow/internal/webhook"
 )
 
@@ -147,53 +148,15 @@ func (d *Dispatcher) Collectors() []prometheus.Collector {
 // Run delivers until ctx is cancelled, then stops claiming and waits for the
 // deliveries in flight to finish (each is bounded by the timeout) and be recorded.
 // What it had claimed but could not record is retried by any dispatcher once the
-// claim expires.
+// claim expires. The loop is outbox.Loop, which the mail sender shares.
 func (d *Dispatcher) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	slots := make(chan struct{}, d.opts.Workers)
-	freed := make(chan struct{}, d.opts.Workers)
-	for {
-		free := d.opts.Workers - len(slots)
-		claimed := 0
-		if free > 0 {
-			ds, err := d.claim(ctx, free)
-			if err != nil && ctx.Err() == nil {
-				d.opts.Logger.Warn("webhook: claim deliveries", slog.String("error", err.Error()))
-			}
-			claimed = len(ds)
-			for _, del := range ds {
-				slots <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d.deliver(del)
-					<-slots
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
-				}()
-			}
-		}
-		if free == 0 || (claimed > 0 && claimed == free) {
-			// Every worker is busy and more may be due: claim again when one is free.
-			select {
-			case <-ctx.Done():
-				return
-			case <-freed:
-			}
-			continue
-		}
-		// Nothing more was due a moment ago: look again after the poll interval.
-		t := time.NewTimer(d.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	outbox.Loop[webhook.Delivery]{
+		Workers: d.opts.Workers, PollInterval: d.opts.PollInterval,
+		Claim: d.claim, Work: d.deliver,
+		Failed: func(err error) {
+			d.opts.Logger.Warn("webhook: claim deliveries", slog.String("error", err.Error()))
+		},
+	}.Run(ctx)
 }
 
 func (d *Dispatcher) claim(ctx context.Context, n int) ([]webhook.Delivery, error) {
@@ -262,7 +225,7 @@ func (d *Dispatcher) Attempt(ctx context.Context, del webhook.Delivery) webhook.
 		a.Error, retry = "HTTP "+strconv.Itoa(code), retryable(code)
 	}
 	if retry {
-		if next, ok := nextAttempt(d.opts.Schedule, del.Attempts+1, a.At, retryAfter); ok {
+		if next, ok := outbox.NextAttempt(d.opts.Schedule, del.Attempts+1, a.At, retryAfter); ok {
 			a.Status, a.NextAttemptAt = webhook.DeliveryFailed, next
 		}
 	}
