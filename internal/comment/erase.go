@@ -85,6 +85,11 @@ func (c Comment) Erased(at time.Time) Comment {
 // unlearned from (before the erasure): their tokens that no lesson counts any more go
 // too, so no word of an erased text stays in the database.
 type Erasure struct {
+	// Email is the commenter's address (NormalizeEmail) and Sites the sites erased (nil:
+	// every site): their reply subscriptions on those sites go, and with every site the
+	// mails addressed to them too.
+	Email      string
+	Sites      []string
 	Remove     []Comment
 	Stubs      []Comment
 	Was        map[int64]Status

@@ -258,7 +258,8 @@ func (s *Commenters) erase(ctx context.Context, req CommenterRequest) (ErasureRe
 	stub := stubs(replies, erased)
 
 	now := s.now().UTC().Truncate(time.Microsecond)
-	e := comment.Erasure{Was: map[int64]comment.Status{}, Notices: map[int64]comment.Notice{}, SpamScopes: scopes}
+	e := comment.Erasure{Email: comment.NormalizeEmail(req.Email), Sites: req.Sites,
+		Was: map[int64]comment.Status{}, Notices: map[int64]comment.Notice{}, SpamScopes: scopes}
 	res := ErasureResult{Comments: len(cs), Sites: []string{}}
 	perSite := map[string]int{}
 	seen := map[[2]string]bool{}

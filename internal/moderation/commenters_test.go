@@ -190,6 +190,16 @@ func testErase(t *testing.T, s *sqlstore.Store, db *sql.DB, engine string) {
 	if _, err := people.Export(ctx, moderation.CommenterRequest{Email: "zelda@erase.example", Sites: []string{"nope"}}); err == nil {
 		t.Error("an unknown site was accepted")
 	}
+	// Her reply subscription and a mail to her (the notifications' tables) go too.
+	for _, q := range []string{
+		`INSERT INTO reply_subscriptions (site_id, email, status, asked_at, updated_at) VALUES ('blog', 'zelda@erase.example', 'confirmed', 1, 1)`,
+		`INSERT INTO mails (kind, dedupe_key, recipient, message_id, subject, body, status, next_attempt_at, created_at, updated_at)
+			VALUES ('reply', 'erase-test', 'zelda@erase.example', '<m@winnow>', 'A reply', 'Bob replied', 'sent', 1, 1, 1)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if found := findMarks(t, db, engine, zeldaMarks); len(found) == 0 {
 		t.Fatal("the marks are not in the database before the erasure: the search cannot fail")
 	}

@@ -204,6 +204,9 @@ func (s *Store) EraseCommenter(ctx context.Context, e comment.Erasure) error {
 			return wrap("erase commenter: author", err)
 		}
 	}
+	if err := eraseMailing(ctx, tx, e.Email, e.Sites); err != nil {
+		return err
+	}
 	if err := pruneSpam(ctx, tx, e.SpamScopes); err != nil {
 		return err
 	}
@@ -252,6 +255,30 @@ func pruneSpam(ctx context.Context, tx *sql.Tx, scopes []string) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO spam_resets (scope, rev, reset_at) VALUES ($1, $2, $3)
 			ON CONFLICT (scope) DO UPDATE SET rev = excluded.rev, reset_at = excluded.reset_at`, scope, rev, micros(now())); err != nil {
 			return wrap("erase commenter: spam reset record", err)
+		}
+	}
+	return nil
+}
+
+// eraseMailing deletes a commenter's reply subscriptions on sites (nil: every site)
+// and, when every site is erased, every mail addressed to them, sent or waiting: the
+// outbox keeps recipients for a while after sending.
+func eraseMailing(ctx context.Context, tx *sql.Tx, email string, sites []string) error {
+	if email == "" {
+		return nil
+	}
+	if len(sites) == 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1`, email); err != nil {
+			return wrap("erase commenter: subscriptions", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE recipient = $1`, email); err != nil {
+			return wrap("erase commenter: mails", err)
+		}
+		return nil
+	}
+	for _, site := range sites {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1 AND site_id = $2`, email, site); err != nil {
+			return wrap("erase commenter: subscriptions", err)
 		}
 	}
 	return nil
