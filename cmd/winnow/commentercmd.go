@@ -37,15 +37,11 @@ func commenterCmd(ctx context.Context, verb string, args []string, getenv func(s
 	if *email == "" {
 		return fmt.Errorf("commenter %s: give --email", verb)
 	}
-	st, err := openStore(ctx, cfg)
+	st, secret, err := openKeyed(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := st.Secret(ctx)
-	if err != nil {
-		return err
-	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	seed, err := spam.BuiltinSeed()
 	if err != nil {

@@ -57,15 +57,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	} else if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	st, err := openStore(ctx, cfg)
+	st, secret, err := openKeyed(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := st.Secret(ctx)
-	if err != nil {
-		return err
-	}
 	var learner importer.Learner
 	if *learn {
 		seed, err := spam.BuiltinSeed()

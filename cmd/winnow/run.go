@@ -257,6 +257,21 @@ func openStore(ctx context.Context, cfg config.Config) (*sqlstore.Store, error) 
 	return st, nil
 }
 
+// openKeyed is openStore with the installation secret, which every command that keys
+// addresses and emails or signs links needs. Close the store when done.
+func openKeyed(ctx context.Context, cfg config.Config) (*sqlstore.Store, []byte, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := st.Secret(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, secret, nil
+}
+
 // stringList is a repeatable string flag.
 type stringList []string
 

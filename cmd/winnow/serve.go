@@ -45,15 +45,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	st, err := openStore(ctx, cfg)
+	st, secret, err := openKeyed(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := st.Secret(ctx)
-	if err != nil {
-		return err
-	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

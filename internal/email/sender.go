@@ -126,21 +126,8 @@ func (s *Sender) Collectors() []prometheus.Collector {
 	for _, o := range []string{"sent", "retry", "dead"} {
 		s.outcomes.WithLabelValues(o)
 	}
-	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "winnow_mail_oldest_pending_seconds",
-		Help: "Age of the oldest mail not yet sent or given up (0: none).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		t, err := s.store.OldestOpenMail(ctx)
-		if err != nil {
-			return -1 // visible in dashboards, unlike a stale value
-		}
-		if t.IsZero() {
-			return 0
-		}
-		return s.opts.Now().Sub(t).Seconds()
-	})
+	age := outbox.AgeGauge("winnow_mail_oldest_pending_seconds", "Age of the oldest mail not yet sent or given up (0: none).",
+		s.store.OldestOpenMail, s.opts.Now)
 	return []prometheus.Collector{s.outcomes, age}
 }
 

@@ -12,6 +12,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MaxRetryAfter bounds how long a remote's own retry hint (Retry-After) can postpone
@@ -105,4 +107,22 @@ func (l Loop[T]) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// AgeGauge is the metric of how long the oldest job not yet done has waited (0: none;
+// -1 when the table cannot be read, which a dashboard shows, unlike a stale value): it
+// grows while a remote is down, which a rate of attempts does not show.
+func AgeGauge(name, help string, oldest func(context.Context) (time.Time, error), now func() time.Time) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		t, err := oldest(ctx)
+		if err != nil {
+			return -1
+		}
+		if t.IsZero() {
+			return 0
+		}
+		return now().Sub(t).Seconds()
+	})
 }

@@ -124,21 +124,8 @@ func New(outbox Outbox, opts Options) *Dispatcher {
 // Collectors are the dispatcher's metrics: attempts by outcome, their latency, and
 // the age of the oldest delivery still to be made. They name no endpoint or payload.
 func (d *Dispatcher) Collectors() []prometheus.Collector {
-	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "winnow_webhook_oldest_pending_seconds",
-		Help: "Age of the oldest webhook delivery not yet delivered or dead (0: none).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		t, err := d.outbox.OldestOpenDelivery(ctx)
-		if err != nil {
-			return -1 // visible in dashboards, unlike a stale value
-		}
-		if t.IsZero() {
-			return 0
-		}
-		return d.opts.Now().Sub(t).Seconds()
-	})
+	age := outbox.AgeGauge("winnow_webhook_oldest_pending_seconds", "Age of the oldest webhook delivery not yet delivered or dead (0: none).",
+		d.outbox.OldestOpenDelivery, d.opts.Now)
 	for _, o := range []string{outcomeDelivered, outcomeRetry, outcomeDead} {
 		d.outcomes.WithLabelValues(o) // present at 0 from the start
 	}
