@@ -71,7 +71,7 @@ image-prebuilt: ## the same image around bin/winnow, FROM scratch: no base image
 
 test: ## all tests, against real PostgreSQL and Redis
 	$(WITH_SERVICES) $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(TESTFLAGS) $(PKGS)
-	@for d in $(TOOLS); do echo "cd $$d && $(GO) test -count=1 ./..."; (cd $$d && $(GO) test -count=1 ./...) || exit 1; done
+	@for d in $(TOOLS); do echo "cd $$d && $(GO) test -count=1 ./..."; (cd $$d && bash $(CURDIR)/.ci/with-services $(GO) test -count=1 ./...) || exit 1; done
 
 lint: ## gofmt must have nothing to say; go vet must pass; the OpenAPI description must lint clean
 	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*' \
