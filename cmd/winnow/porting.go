@@ -163,6 +163,10 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	if err := out.Chmod(0o600); err != nil { // a file that was there keeps its mode otherwise
+		out.Close()
+		return err
+	}
 	if err := x.Export(ctx, req, out); err != nil {
 		out.Close()
 		return err

@@ -12,6 +12,7 @@ package email
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -41,6 +42,22 @@ const (
 	KindAlert     Kind = "alert"     // webhook deliveries went dead
 	KindReset     Kind = "password"  // a link to set an account's password (reset, invitation)
 )
+
+// The dedupe keys of the mails that carry a comment's text, written here once: the
+// notifications queue mails by them, and erasing a commenter finds their mails by them.
+
+// ReplyKey is the key of the mail that tells a reader of published reply commentID.
+func ReplyKey(commentID int64) string { return fmt.Sprintf("reply:%d", commentID) }
+
+// ModeratorKey is the key of the mail that tells moderator userID of siteID's comments
+// waiting up to lastCommentID.
+func ModeratorKey(userID int64, siteID string, lastCommentID int64) string {
+	return fmt.Sprintf("moderator:%d:%s:%d", userID, siteID, lastCommentID)
+}
+
+// ModeratorKeysLike is a SQL LIKE pattern of every ModeratorKey of siteID (site ids hold
+// no "%" or "_").
+func ModeratorKeysLike(siteID string) string { return "moderator:%:" + siteID + ":%" }
 
 // Mail is one message in the outbox. Its text is fixed when it is queued; every
 // attempt sends the same bytes under the same Message-ID, so that a receiver can tell

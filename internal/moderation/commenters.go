@@ -239,8 +239,16 @@ func (s *Commenters) Erase(ctx context.Context, req CommenterRequest) (ErasureRe
 
 func (s *Commenters) erase(ctx context.Context, req CommenterRequest) (ErasureResult, error) {
 	_, cs, err := s.find(ctx, req)
-	if err != nil || len(cs) == 0 {
+	if err != nil {
 		return ErasureResult{Sites: []string{}}, err
+	}
+	if len(cs) == 0 {
+		// No comment left (erased before, or discarded as spam): what the mail outbox
+		// holds of the address still goes.
+		if err := s.store.EraseCommenter(ctx, comment.Erasure{Email: comment.NormalizeEmail(req.Email), Sites: req.Sites}); err != nil {
+			return ErasureResult{}, fmt.Errorf("moderation: erase: %w", err)
+		}
+		return ErasureResult{Sites: []string{}}, nil
 	}
 	cs, scopes, err := s.unlearn(ctx, req, cs)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/email"
 	"github.com/winnow/winnow/internal/httpx"
 	"github.com/winnow/winnow/internal/moderation"
 	"github.com/winnow/winnow/internal/spam"
@@ -195,6 +196,12 @@ func testErase(t *testing.T, s *sqlstore.Store, db *sql.DB, engine string) {
 		`INSERT INTO reply_subscriptions (site_id, email, status, asked_at, updated_at) VALUES ('blog', 'zelda@erase.example', 'confirmed', 1, 1)`,
 		`INSERT INTO mails (kind, dedupe_key, recipient, message_id, subject, body, status, next_attempt_at, created_at, updated_at)
 			VALUES ('reply', 'erase-test', 'zelda@erase.example', '<m@winnow>', 'A reply', 'Bob replied', 'sent', 1, 1, 1)`,
+		// Mails to others that carry her text: a reply mail about her comment, waiting, and
+		// a moderator's list of the site's waiting comments.
+		fmt.Sprintf(`INSERT INTO mails (kind, dedupe_key, recipient, message_id, subject, body, status, next_attempt_at, created_at, updated_at)
+			VALUES ('reply', '%s', 'bob@example.org', '<r@winnow>', 'A reply', 'Zelda Quux wrote: xylophonic thoughts', 'pending', 1, 1, 1)`, email.ReplyKey(h.ID)),
+		fmt.Sprintf(`INSERT INTO mails (kind, dedupe_key, recipient, message_id, subject, body, status, next_attempt_at, created_at, updated_at)
+			VALUES ('moderator', '%s', 'mod@example.org', '<d@winnow>', 'Waiting', 'Zelda Quux: xylophonic pending words', 'sent', 1, 1, 1)`, email.ModeratorKey(1, "blog", d.ID)),
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -216,7 +223,17 @@ func testErase(t *testing.T, s *sqlstore.Store, db *sql.DB, engine string) {
 	if found := findMarks(t, db, engine, zeldaMarks); len(found) > 0 {
 		t.Errorf("Zelda's data is still in the database:\n%s", strings.Join(found, "\n"))
 	}
+	// A request about an address with no comment left still clears the mail outbox of it.
+	if _, err := db.ExecContext(ctx, `INSERT INTO reply_subscriptions (site_id, email, status, asked_at, updated_at) VALUES ('blog', 'zelda@erase.example', 'pending', 2, 2)`); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := people.Erase(ctx, moderation.CommenterRequest{Email: "Zelda@erase.example", Actor: mod}); err != nil || again.Comments != 0 {
+		t.Fatalf("erasing again: %+v %v", again, err)
+	}
 	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM reply_subscriptions WHERE email = 'zelda@erase.example'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d subscriptions after erasing an address with no comments (%v)", n, err)
+	}
 	if err := db.QueryRow(`SELECT count(*) FROM authors WHERE key = $1`, a.AuthorKey).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d reputation rows of hers (%v)", n, err)
 	}

@@ -211,7 +211,7 @@ func (s *Service) tell(ctx context.Context, u auth.User, ws site.Site, c Cursor,
 	if err != nil {
 		return 0, err
 	}
-	m.DedupeKey = fmt.Sprintf("moderator:%d:%s:%d", u.ID, ws.ID, to.LastCommentID)
+	m.DedupeKey = email.ModeratorKey(u.ID, ws.ID, to.LastCommentID)
 	ok, err := s.store.QueueModeratorMail(ctx, &m, c, to)
 	if err != nil || !ok {
 		return 0, err

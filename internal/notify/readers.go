@@ -289,7 +289,7 @@ func (r *Readers) replyMail(sub Subscription, parent, c comment.Comment, now tim
 	body := fmt.Sprintf("%s replied to your comment on %q:\n\n%s\n\nRead the thread: %s\n\n"+
 		"You get this because you asked for reply mails on %s.\nStop them: %s\n",
 		c.AuthorName, page, quote(excerpt(c.BodySource, 1000)), read, parent.SiteID, unsub)
-	return email.Mail{Kind: email.KindReply, DedupeKey: fmt.Sprintf("reply:%d", c.ID), To: sub.Email,
+	return email.Mail{Kind: email.KindReply, DedupeKey: email.ReplyKey(c.ID), To: sub.Email,
 		MessageID: email.NewMessageID(r.opts.From), Subject: fmt.Sprintf("[%s] %s replied to your comment", parent.SiteID, c.AuthorName),
 		Body: body, CreatedAt: now,
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}
@@ -312,7 +312,7 @@ func (r *Readers) CheckSubscriptionLink(ctx context.Context, token string) (Subs
 	if err != nil {
 		return SubscriptionLink{}, err
 	}
-	if l.Purpose == "confirm" && sub.Status == SubscriptionConfirmed {
+	if l.Purpose == "confirm" && sub.Status != SubscriptionPending { // as FollowSubscriptionLink decides
 		return SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID}, ErrLinkUsed
 	}
 	return SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID}, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/winnow/winnow/internal/comment"
+	"github.com/winnow/winnow/internal/email"
 )
 
 // KeyEmails gives up to limit comments that keep an email but no key of it (written
@@ -204,7 +205,7 @@ func (s *Store) EraseCommenter(ctx context.Context, e comment.Erasure) error {
 			return wrap("erase commenter: author", err)
 		}
 	}
-	if err := eraseMailing(ctx, tx, e.Email, e.Sites); err != nil {
+	if err := eraseMailing(ctx, tx, e.Email, e.Sites, ids, siteOf); err != nil {
 		return err
 	}
 	if err := pruneSpam(ctx, tx, e.SpamScopes); err != nil {
@@ -260,24 +261,42 @@ func pruneSpam(ctx context.Context, tx *sql.Tx, scopes []string) error {
 	return nil
 }
 
-// eraseMailing deletes a commenter's reply subscriptions on sites (nil: every site)
-// and, when every site is erased, every mail addressed to them, sent or waiting: the
-// outbox keeps recipients for a while after sending.
-func eraseMailing(ctx context.Context, tx *sql.Tx, email string, sites []string) error {
-	if email == "" {
+// eraseMailing deletes what the mail outbox holds of a commenter: their reply
+// subscriptions on sites (nil: every site) and, when every site is erased, every mail
+// addressed to them, sent or waiting; and on every site, the mails to others that carry
+// the erased comments' text (the reply mails about them, and the moderators' mails of
+// their sites, whose lists may hold them), as their webhook deliveries go.
+func eraseMailing(ctx context.Context, tx *sql.Tx, addr string, sites []string, ids []int64, siteOf map[int64]string) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE dedupe_key = $1`, email.ReplyKey(id)); err != nil {
+			return wrap("erase commenter: reply mails", err)
+		}
+	}
+	done := map[string]bool{}
+	for _, site := range siteOf {
+		if done[site] {
+			continue
+		}
+		done[site] = true
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE kind = $1 AND dedupe_key LIKE $2`,
+			string(email.KindModerator), email.ModeratorKeysLike(site)); err != nil {
+			return wrap("erase commenter: moderator mails", err)
+		}
+	}
+	if addr == "" {
 		return nil
 	}
 	if len(sites) == 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1`, email); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1`, addr); err != nil {
 			return wrap("erase commenter: subscriptions", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE recipient = $1`, email); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mails WHERE recipient = $1`, addr); err != nil {
 			return wrap("erase commenter: mails", err)
 		}
 		return nil
 	}
 	for _, site := range sites {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1 AND site_id = $2`, email, site); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reply_subscriptions WHERE email = $1 AND site_id = $2`, addr, site); err != nil {
 			return wrap("erase commenter: subscriptions", err)
 		}
 	}
