@@ -109,6 +109,15 @@ func TestTheWidgetSpeaksTheReadersLanguage(t *testing.T) {
 		ButtonRight, ButtonLeft float64
 	}
 	g := js[box](t, ctx, geometry)
+	// Nothing of the widget reaches past the page's width (the hidden decoy field once did,
+	// by 10,000 px, in right-to-left).
+	if w := js[[]int](t, ctx, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); w[0] > w[1] {
+		t.Errorf("the Arabic widget widens the page to %d px (viewport %d)", w[0], w[1])
+	}
+	// A comment written left to right reads left to right in a right-to-left widget.
+	if d := js[string](t, ctx, shadow+`.querySelector(".wn-body").getAttribute("dir")`); d != "auto" {
+		t.Errorf("a comment's body has dir %q, want auto", d)
+	}
 	if g.IndentRight < 20 || g.IndentLeft > 1 || g.BorderRight != "2px" || g.BorderLeft != "0px" {
 		t.Errorf("in Arabic a reply is not indented from the right: %+v", g)
 	}

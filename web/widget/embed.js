@@ -314,9 +314,10 @@
     if (w.nodes[c.id]) return w.nodes[c.id];
     w.seen[c.id] = true;
     var url = webURL(c.author_url || ""), avatar = webURL(c.avatar_url || "");
-    var name = url ? el("a", { href: url, rel: "nofollow ugc noopener", cls: "wn-author", text: c.author_name })
-      : el("span", { cls: "wn-author", text: c.author_name });
-    var body = el("div", { cls: "wn-body" });
+    // dir=auto: a name or a comment reads in its own direction whatever the widget's.
+    var name = url ? el("a", { href: url, rel: "nofollow ugc noopener", cls: "wn-author", dir: "auto", text: c.author_name })
+      : el("span", { cls: "wn-author", dir: "auto", text: c.author_name });
+    var body = el("div", { cls: "wn-body", dir: "auto" });
     body.appendChild(safeHTML(c.body_html || ""));
     var actions = el("p", { cls: "wn-actions" }, [el("button", { type: "button", cls: "wn-link wn-reply", onclick: function () { w.setParent(c.id, c.author_name, li); } }, [t.reply])]);
     var art = el("article", { cls: "wn-comment", id: "winnow-comment-" + c.id, tabindex: "-1" }, [
