@@ -11,6 +11,7 @@ import (
 
 	"github.com/winnow/winnow/internal/comment"
 	"github.com/winnow/winnow/internal/email"
+	"github.com/winnow/winnow/internal/site"
 )
 
 // SubscriptionStatus is where a reader's address stands with a site.
@@ -58,6 +59,8 @@ type ReaderStore interface {
 	MailsQueuedTo(ctx context.Context, to string, kind email.Kind, since time.Time) (int, error)
 	EnqueueMail(ctx context.Context, m *email.Mail) (bool, error)
 	CommentsByID(ctx context.Context, ids []int64) ([]comment.Comment, error)
+	// Site names a site in the mails and pages (its name, not its id).
+	Site(ctx context.Context, id string) (site.Site, error)
 }
 
 // The limits that keep winnow from mailing strangers on a spammer's behalf: an
@@ -208,7 +211,7 @@ func (r *Readers) ask(ctx context.Context, site, addr string, now time.Time) (bo
 	}
 	var queued email.Mail
 	ok, err := r.store.QueueConfirmation(ctx, sub, now, func(id int64) (email.Mail, error) {
-		queued = r.confirmMail(id, site, addr, now)
+		queued = r.confirmMail(id, r.siteTitle(ctx, site), addr, now)
 		return queued, nil
 	})
 	if err != nil || !ok {
@@ -253,7 +256,7 @@ func (r *Readers) tellReply(ctx context.Context, c comment.Comment, now time.Tim
 	if n, err := r.store.MailsQueuedTo(ctx, addr, email.KindReply, now.Add(-24*time.Hour)); err != nil || n >= replyAddressDay {
 		return false, wrapLimit(err, "address", r.opts.Logger)
 	}
-	m := r.replyMail(sub, parent, c, now)
+	m := r.replyMail(sub, parent, c, r.siteTitle(ctx, parent.SiteID), now)
 	ok, err := r.store.EnqueueMail(ctx, &m)
 	if err != nil || !ok {
 		return false, err
@@ -276,7 +279,7 @@ func (r *Readers) confirmMail(subID int64, site, addr string, now time.Time) ema
 
 // replyMail tells sub's address of reply c to its comment parent, with a one-click
 // unsubscribe (RFC 8058).
-func (r *Readers) replyMail(sub Subscription, parent, c comment.Comment, now time.Time) email.Mail {
+func (r *Readers) replyMail(sub Subscription, parent, c comment.Comment, siteTitle string, now time.Time) email.Mail {
 	unsub := r.linkURL("/mail/unsubscribe", Link{Purpose: "unsubscribe", Subject: sub.ID, Expires: now.Add(unsubscribeLife)})
 	page := parent.PageTitle
 	if page == "" {
@@ -288,9 +291,9 @@ func (r *Readers) replyMail(sub Subscription, parent, c comment.Comment, now tim
 	}
 	body := fmt.Sprintf("%s replied to your comment on %q:\n\n%s\n\nRead the thread: %s\n\n"+
 		"You get this because you asked for reply mails on %s.\nStop them: %s\n",
-		c.AuthorName, page, quote(excerpt(c.BodySource, 1000)), read, parent.SiteID, unsub)
+		c.AuthorName, page, quote(excerpt(c.BodySource, 1000)), read, siteTitle, unsub)
 	return email.Mail{Kind: email.KindReply, DedupeKey: email.ReplyKey(c.ID), To: sub.Email,
-		MessageID: email.NewMessageID(r.opts.From), Subject: fmt.Sprintf("[%s] %s replied to your comment", parent.SiteID, c.AuthorName),
+		MessageID: email.NewMessageID(r.opts.From), Subject: fmt.Sprintf("[%s] %s replied to your comment", siteTitle, c.AuthorName),
 		Body: body, CreatedAt: now,
 		Headers: map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}}
 }
@@ -304,6 +307,18 @@ func (r *Readers) linkURL(path string, l Link) string {
 type SubscriptionLink struct {
 	Purpose string
 	SiteID  string
+	// SiteName names the site as its readers know it (its name; its id if it has none).
+	SiteName string
+}
+
+// siteTitle is how the mails and pages name site id: its name, or its id when it has
+// none or cannot be read.
+func (r *Readers) siteTitle(ctx context.Context, id string) string {
+	ws, err := r.store.Site(ctx, id)
+	if err != nil {
+		return id
+	}
+	return siteName(ws)
 }
 
 // CheckSubscriptionLink checks a reader's link without acting on it.
@@ -312,10 +327,11 @@ func (r *Readers) CheckSubscriptionLink(ctx context.Context, token string) (Subs
 	if err != nil {
 		return SubscriptionLink{}, err
 	}
+	out := SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID, SiteName: r.siteTitle(ctx, sub.SiteID)}
 	if l.Purpose == "confirm" && sub.Status != SubscriptionPending { // as FollowSubscriptionLink decides
-		return SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID}, ErrLinkUsed
+		return out, ErrLinkUsed
 	}
-	return SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID}, nil
+	return out, nil
 }
 
 // FollowSubscriptionLink confirms or ends a subscription. Confirming works once;
@@ -325,7 +341,7 @@ func (r *Readers) FollowSubscriptionLink(ctx context.Context, token string) (Sub
 	if err != nil {
 		return SubscriptionLink{}, err
 	}
-	out := SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID}
+	out := SubscriptionLink{Purpose: l.Purpose, SiteID: sub.SiteID, SiteName: r.siteTitle(ctx, sub.SiteID)}
 	now := r.opts.Now().UTC()
 	switch l.Purpose {
 	case "confirm":

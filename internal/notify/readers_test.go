@@ -134,7 +134,7 @@ func TestReaderDoubleOptInRepliesAndUnsubscribe(t *testing.T) {
 		if len(ms) != 1 || !ok || m.Kind != email.KindReply {
 			t.Fatalf("after a reply: %v, want one reply mail to ann", keys(ms))
 		}
-		if !strings.Contains(m.Body, "Words from carol") || m.Subject != "[blog] Name of carol replied to your comment" {
+		if !strings.Contains(m.Body, "Words from carol") || m.Subject != "[The blog] Name of carol replied to your comment" {
 			t.Errorf("reply mail %q:\n%s", m.Subject, m.Body)
 		}
 		if strings.Contains(m.Body, "@") || strings.Contains(m.Subject, "@") {

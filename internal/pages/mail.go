@@ -195,7 +195,7 @@ func (p *Pages) SubscriptionLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := subscriptionWords[l.Purpose]
-	p.mailPage(w, r, http.StatusOK, mailPageData{Title: fmt.Sprintf(v[0], l.SiteID), Button: v[1], Action: r.URL.Path, Token: token})
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: fmt.Sprintf(v[0], l.SiteName), Button: v[1], Action: r.URL.Path, Token: token})
 }
 
 // SubscriptionLinkPost is POST /mail/confirm and POST /mail/unsubscribe: the
@@ -213,7 +213,7 @@ func (p *Pages) SubscriptionLinkPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := subscriptionWords[l.Purpose]
-	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[1], Message: fmt.Sprintf(v[2], l.SiteID)})
+	p.mailPage(w, r, http.StatusOK, mailPageData{Title: v[1], Message: fmt.Sprintf(v[2], l.SiteName)})
 }
 
 func (p *Pages) subscriptionRefused(w http.ResponseWriter, r *http.Request, err error) {
