@@ -155,7 +155,7 @@ func TestSweepTellsEachModeratorOnceByTheirMode(t *testing.T) {
 		if m.Subject != "[The blog] 2 comments wait for moderation" || m.Kind != email.KindModerator {
 			t.Errorf("subject %q kind %q", m.Subject, m.Kind)
 		}
-		for _, want := range []string{"First waiting comment", "Second waiting comment", "Spam score 0.62 (links, first comment)", `"A post"`, "Ann"} {
+		for _, want := range []string{"First waiting comment", "Second waiting comment", "Spam score 0.62 (links, first comment)", `"/p" (the comment calls it "A post")`, "Ann"} {
 			if !strings.Contains(m.Body, want) {
 				t.Errorf("the mail lacks %q:\n%s", want, m.Body)
 			}

@@ -80,12 +80,15 @@ func (s *Service) moderatorMail(u auth.User, ws site.Site, cs []comment.Comment,
 		data.Count = fmt.Sprintf("%d comments are", len(cs))
 	}
 	for _, c := range cs {
-		page := c.PageTitle
-		if page == "" {
-			page = c.ThreadKey
+		// The page is named by its key, the site's own; a title is what the comment
+		// claims (held comments may make one up) and is marked as such, since it sits
+		// above links a moderator trusts.
+		page := fmt.Sprintf("%q", c.ThreadKey)
+		if c.PageTitle != "" {
+			page += fmt.Sprintf(" (the comment calls it %q)", c.PageTitle)
 		}
 		lc := listedComment{
-			Author: c.AuthorName, Page: fmt.Sprintf("%q", page), When: c.CreatedAt.UTC().Format("2 Jan 15:04 MST"),
+			Author: c.AuthorName, Page: page, When: c.CreatedAt.UTC().Format("2 Jan 15:04 MST"),
 			Score: fmt.Sprintf("%.2f", c.Score), Reasons: strings.Join(c.Reasons, ", "),
 			Text:    quote(excerpt(c.BodySource, 600)),
 			Approve: s.linkURL("/mail/moderate", Link{Purpose: "approve", Subject: c.ID, Account: u.ID, Expires: expires}),
