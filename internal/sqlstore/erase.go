@@ -90,31 +90,8 @@ func (s *Store) CommentsByEmailKey(ctx context.Context, emailKey string, sites [
 // Replies returns the ids of the replies to each of parentIDs in any status, by
 // parent; a parent without any has no entry.
 func (s *Store) Replies(ctx context.Context, parentIDs []int64) (map[int64][]int64, error) {
-	out := map[int64][]int64{}
-	if len(parentIDs) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(parentIDs))
-	for i, id := range parentIDs {
-		args[i] = id
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT parent_id, id FROM comments
-		WHERE parent_id <> 0 AND parent_id IN (`+placeholders(1, len(parentIDs))+`) ORDER BY id`, args...)
-	if err != nil {
-		return nil, wrap("replies", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var parent, id int64
-		if err := rows.Scan(&parent, &id); err != nil {
-			return nil, wrap("replies", err)
-		}
-		out[parent] = append(out[parent], id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("replies", err)
-	}
-	return out, nil
+	return s.replyIDs(ctx, "replies", `SELECT parent_id, id FROM comments
+		WHERE parent_id <> 0 AND parent_id IN (`+placeholders(1, len(parentIDs))+`) ORDER BY id`, parentIDs)
 }
 
 // The statements of EraseCommenter. Each write is conditioned on the status the

@@ -73,6 +73,16 @@ func approvedRepliesSQL(n int) string {
 // parent, in id order; a parent without any has no entry. Undo refuses to hide a
 // comment that would leave them published under it.
 func (s *Store) ApprovedReplies(ctx context.Context, parentIDs []int64) (map[int64][]int64, error) {
+	out, err := s.replyIDs(ctx, "approved replies", approvedRepliesSQL(len(parentIDs)), parentIDs)
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out, err
+}
+
+// replyIDs runs query, which selects (parent_id, id) for the parents given as its
+// arguments, and groups the ids by parent.
+func (s *Store) replyIDs(ctx context.Context, op, query string, parentIDs []int64) (map[int64][]int64, error) {
 	out := map[int64][]int64{}
 	if len(parentIDs) == 0 {
 		return out, nil
@@ -81,23 +91,20 @@ func (s *Store) ApprovedReplies(ctx context.Context, parentIDs []int64) (map[int
 	for i, id := range parentIDs {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, approvedRepliesSQL(len(parentIDs)), args...)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, wrap("approved replies", err)
+		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var parent, id int64
 		if err := rows.Scan(&parent, &id); err != nil {
-			return nil, wrap("approved replies", err)
+			return nil, wrap(op, err)
 		}
 		out[parent] = append(out[parent], id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap("approved replies", err)
-	}
-	for _, ids := range out {
-		slices.Sort(ids)
+		return nil, wrap(op, err)
 	}
 	return out, nil
 }
