@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,26 +21,6 @@ import (
 	"github.com/winnow/winnow/internal/sqlstore"
 	"github.com/winnow/winnow/internal/sqlstore/sqlstoretest"
 )
-
-// redisTrips counts what a go-redis client sends: each pipeline batch, and each
-// command sent alone, is one round trip.
-type redisTrips struct{ n atomic.Int64 }
-
-func (h *redisTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *redisTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *redisTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
 
 // TestASubmissionIsTwoRedisRoundTrips sends submissions with a form token through the
 // handler serve runs, on each database engine with limits in Redis, and counts the
@@ -58,7 +37,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 		opts.AutoPipelineOptions = redis.DefaultBlockingAutoPipelineOptions()
 		opts.AutoPipelineOptions.MaxFlushDelay = 10 * time.Millisecond
 		client := redis.NewClient(opts)
-		trips := &redisTrips{}
+		trips := &sqlstoretest.RedisTrips{}
 		client.AddHook(trips)
 		t.Cleanup(func() { client.Close() })
 		r, err := ratelimit.NewRedis(client)
@@ -92,7 +71,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &form); err != nil || form.Token == "" {
 				t.Fatalf("form token: %d %s", w.Code, w.Body)
 			}
-			trips.n.Store(0)
+			trips.Reset()
 			body, _ := json.Marshal(map[string]string{"thread": "/p", "author_name": "Ann", "author_email": email,
 				"body":       "I read this twice and the second half still puzzles me: why would the cache sit in front of the queue?",
 				"form_token": form.Token})
@@ -107,7 +86,7 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 		}
 		submit("first@example.org") // loads the scripts into Redis (EVALSHA, then EVAL, once)
 		submit("second@example.org")
-		if n := trips.n.Load(); n != 2 {
+		if n := trips.Count(); n != 2 {
 			t.Errorf("a submission took %d round trips to Redis, want 2", n)
 		}
 		if lim.Degraded() {

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,28 +151,8 @@ func nonceOf(t *testing.T, token string) string {
 	return hex.EncodeToString(b[8 : 8+formNonceLen])
 }
 
-// roundTrips counts what a go-redis client sends: each pipeline batch, and each
-// command sent alone, is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
-
 func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
-	trips := &roundTrips{}
+	trips := &sqlstoretest.RedisTrips{}
 	r, err := ratelimit.NewRedis(redisClient(t, trips))
 	if err != nil {
 		t.Fatal(err)
@@ -199,10 +178,10 @@ func TestASubmissionIsTwoRedisRoundTrips(t *testing.T) {
 		}
 	}
 	submit("first@example.org") // loads the scripts into Redis (EVALSHA, then EVAL, once)
-	trips.n.Store(0)
+	trips.Reset()
 	submit("second@example.org")
 	// Four limits, the nonce and two campaign counts: peeked in one, charged in one.
-	if n := trips.n.Load(); n != 2 {
+	if n := trips.Count(); n != 2 {
 		t.Errorf("a submission took %d round trips to Redis, want 2", n)
 	}
 }
