@@ -76,8 +76,14 @@ func (r *rig) pending(site, body string) comment.Comment {
 // sweep runs a sweep and returns the mails it queued, by recipient.
 func (r *rig) sweep() map[string]email.Mail {
 	r.t.Helper()
+	return r.queued(func() error { _, err := r.svc.Sweep(r.ctx); return err })
+}
+
+// queued runs sweep and returns the mails it queued, by recipient: one each.
+func (r *rig) queued(sweep func() error) map[string]email.Mail {
+	r.t.Helper()
 	before := r.lastMailID()
-	if _, err := r.svc.Sweep(r.ctx); err != nil {
+	if err := sweep(); err != nil {
 		r.t.Fatal(err)
 	}
 	out := map[string]email.Mail{}
@@ -85,6 +91,9 @@ func (r *rig) sweep() map[string]email.Mail {
 		m, err := r.store.Mail(r.ctx, id)
 		if err != nil {
 			r.t.Fatal(err)
+		}
+		if _, dup := out[m.To]; dup {
+			r.t.Errorf("two mails to one address in one sweep")
 		}
 		out[m.To] = m
 	}
